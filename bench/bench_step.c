@@ -1,0 +1,61 @@
+/* bench_step.c - cost of one full-batch GD step of a deep linear network
+ * through the sufficient statistics, and of a whole default `fate run`.
+ *
+ * Measures wall time (CLOCK_MONOTONIC) of `steps` GD steps at several d and
+ * depths, single thread, and prints steps/s, ns per d^2 (flat if the cost is
+ * O(L d^2)) and the implied memory traffic: each step reads S (d^2) and,
+ * per layer, W_l three times (forward, backward, update read+write). Not a
+ * test: timings are reported, never asserted.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cblas.h>
+
+#include "fate.h"
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void bench_one(size_t d, size_t depth, size_t steps)
+{
+    fate_dln_shape sh = {d, d, depth};
+    size_t n = d / 2, np = fate_dln_nparams(&sh);
+    double *X = malloc(n * d * sizeof *X), *y = malloc(n * sizeof *y);
+    double *bs = malloc(d * sizeof *bs), *bt = malloc(d * sizeof *bt);
+    double *S = malloc(d * d * sizeof *S), *b = malloc(d * sizeof *b), yy;
+    double *w = malloc(np * sizeof *w);
+    fate_teachers(bs, bt, d, 0.5, 1, 0);
+    fate_dataset(X, y, bt, n, d, 0.2, 1, 0, FATE_STREAM_X_TARGET, FATE_STREAM_NOISE_TARGET);
+    fate_suffstats(S, b, &yy, X, y, n, d);
+    fate_dln_init(w, &sh, depth == 2 ? 1e-5 : fate_default_init_scale(depth), 1, 0, 8);
+    /* tol < 0 is invalid; a loss_min far below reach keeps it running */
+    fate_gd_config cfg = {.lr = 0.0, .max_epochs = steps, .tol = 0.0, .loss_min = -1.0};
+    fate_gd_report rep;
+    double t0 = now();
+    fate_dln_train(w, &rep, &sh, S, b, yy, &cfg);
+    double dt = now() - t0;
+    double per = dt / (double)(rep.steps + 1);
+    double bytes = 8.0 * ((double)d * d + 4.0 * (double)np);
+    printf("%6zu %6zu %8zu %12.0f %12.3f %10.2f\n", d, depth, rep.steps, 1.0 / per,
+           per * 1e9 / ((double)d * d), bytes / per / 1e9);
+    free(X); free(y); free(bs); free(bt); free(S); free(b); free(w);
+}
+
+int main(int argc, char **argv)
+{
+    size_t steps = argc > 1 ? (size_t)atol(argv[1]) : 2000;
+    openblas_set_num_threads(1);
+    printf("fate bench_step: full-batch GD steps through sufficient statistics, 1 thread\n");
+    printf("%6s %6s %8s %12s %12s %10s\n", "d", "depth", "steps", "steps/s", "ns/d^2", "GB/s");
+    size_t ds[] = {250, 500, 1000, 2000};
+    for (size_t i = 0; i < 4; i++) bench_one(ds[i], 2, ds[i] >= 1000 ? steps / 4 : steps);
+    bench_one(200, 3, steps);
+    bench_one(500, 3, steps / 2);
+    return 0;
+}

@@ -1,0 +1,475 @@
+/* cmd_run.c - `fate run`: one experiment at one (gamma, theta) on K instances,
+ * every result printed beside its theory value. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <jansson.h>
+
+#include "commands.h"
+#include "fate.h"
+#include "options.h"
+
+static const char *help =
+    "usage: fate run [options]\n"
+    "\n"
+    "One transfer experiment on a deep linear network f(x) = x^T W_1 ... W_{L-1} w_L:\n"
+    "pretrain on the source teacher beta_s, then on n = round(gamma d) target samples\n"
+    "y = beta_t.x + sigma eps (beta_t at angle theta from beta_s) train from scratch,\n"
+    "refit the last layer (linear transfer, lt) and fine-tune all layers (ft). Risk is\n"
+    "|beta_hat - beta_t|^2; transferability T = risk(scratch) - risk(method).\n"
+    "\n"
+    "task:\n"
+    "  --d D              input dimension (default 100)\n"
+    "  --gamma G          target samples per dimension, n = round(G d) (default 0.5)\n"
+    "  --n N              target samples (instead of --gamma)\n"
+    "  --theta A          angle between teachers in [0, pi]: radians, pi/4, 3pi/8,\n"
+    "                     45deg (default pi/4)\n"
+    "  --sigma S          target label noise >= 0 (default 0.2)\n"
+    "  --gamma-src G      finite source of round(G d) samples (default: infinite\n"
+    "                     source, pretraining on the population loss |beta - beta_s|^2)\n"
+    "  --n-src N          finite source of N samples\n"
+    "  --sigma-src S      source label noise >= 0 (default 0)\n"
+    "network and training:\n"
+    "  --depth L          weight layers, >= 2 (default 2)\n"
+    "  --width K          hidden width (default d)\n"
+    "  --init-scale A     init scale alpha > 0 (default: 1e-5 at depth 2, the paper's\n"
+    "                     rich regime; 0.05^(1/(L-2)) at depth L >= 3, since leaving\n"
+    "                     the small-init saddle takes time ~ alpha^-(L-2))\n"
+    "  --lr R             learning rate > 0 (default automatic:\n"
+    "                     0.4 / (L lambda_max(S) max(1, |beta|^(2(L-1)/L))))\n"
+    "  --epochs E         maximum full-batch GD steps per training (default 10000)\n"
+    "  --tol T            stop when training loss <= minimum loss + T (default 1e-6)\n"
+    "  --lambda R         ridge of linear transfer, penalty n R |w_L|^2 (default 0)\n"
+    "  --rcond C          linear transfer keeps feature directions with singular\n"
+    "                     value > C sigma_1, C in (0, 1) (default 1e-3)\n"
+    "  --weight-decay W   weight decay of scratch training >= 0 (default 0)\n"
+    "  --methods LIST     comma list of scratch, lt, ft (default scratch,lt,ft)\n"
+    "run:\n"
+    "  --instances K      independent instances >= 1 (default 8)\n"
+    "  --seed S           random seed (default 1); instance i uses key (S, i)\n"
+    "  --threads T        OpenMP threads >= 1 (default: all cores); results are\n"
+    "                     identical for every thread count\n"
+    "  --format F         table (default), csv (one row per method and instance) or\n"
+    "                     json\n"
+    "  --verbose          report GD steps per second on stderr\n"
+    "\n"
+    "Theory beside each result is the exact finite-size mean (THEORY.md section 3).\n"
+    "Fine-tuning has two theory values: 'theory' uses the gradient-flow coefficient c\n"
+    "that GD follows; 'theory_paper' is the paper's c = 1.\n"
+    "\n"
+    "example: fate run --d 200 --gamma 0.5 --theta pi/8 --sigma 0.2 --instances 20\n";
+
+enum { FMT_TABLE, FMT_CSV, FMT_JSON };
+
+typedef struct run_opts {
+    fate_spec spec;
+    double gamma, gamma_src;
+    int have_gamma, have_n, have_gamma_src, have_n_src;
+    size_t instances;
+    int threads;
+    int format;
+    int verbose;
+} run_opts;
+
+static int parse_methods(const char *s, unsigned *out)
+{
+    unsigned m = 0;
+    char *copy = strdup(s), *save = NULL;
+    if (!copy) return -1;
+    int ok = 1;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (!strcmp(t, "scratch")) m |= FATE_METHOD_SCRATCH;
+        else if (!strcmp(t, "lt")) m |= FATE_METHOD_LT;
+        else if (!strcmp(t, "ft")) m |= FATE_METHOD_FT;
+        else ok = 0;
+    }
+    free(copy);
+    if (!ok || m == 0) {
+        cli_error("run", "--methods must be a comma list of scratch, lt, ft, got '%s'", s);
+        return -1;
+    }
+    *out = m;
+    return 0;
+}
+
+static int parse_run(int argc, char **argv, run_opts *o)
+{
+    const char *C = "run";
+    fate_spec *s = &o->spec;
+    fate_spec_default(s);
+    o->gamma = 0.5;
+    o->instances = 8;
+    o->threads = 0;
+    o->format = FMT_TABLE;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        size_t z;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(help, stdout);
+            return 1;
+        } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
+            o->verbose = 1;
+            continue;
+        }
+        /* every other option takes a value */
+        char name[64];
+        const char *eq = strchr(a, '=');
+        size_t nl = eq ? (size_t)(eq - a) : strlen(a);
+        if (strncmp(a, "--", 2) != 0 || nl >= sizeof name) {
+            cli_error(C, "unknown option '%s' (see fate run --help)", a);
+            return -1;
+        }
+        memcpy(name, a, nl);
+        name[nl] = '\0';
+        static const char *known[] = {"--d", "--gamma", "--n", "--theta", "--sigma", "--gamma-src",
+                                      "--n-src", "--sigma-src", "--depth", "--width",
+                                      "--init-scale", "--lr", "--epochs", "--tol", "--lambda",
+                                      "--rcond", "--weight-decay", "--methods", "--instances",
+                                      "--seed", "--threads", "--format", NULL};
+        int found = 0;
+        for (int k = 0; known[k]; k++) found |= !strcmp(name, known[k]);
+        if (!found) {
+            cli_error(C, "unknown option '%s' (see fate run --help)", name);
+            return -1;
+        }
+        if (!(v = opt_value(C, argc, argv, &i, name))) return -1;
+        if (!strcmp(name, "--d")) {
+            if (opt_size(C, name, v, 1, 100000, &s->d)) return -1;
+        } else if (!strcmp(name, "--gamma")) {
+            if (opt_double(C, name, v, 0.0, 1e6, 1, "> 0", &o->gamma)) return -1;
+            o->have_gamma = 1;
+        } else if (!strcmp(name, "--n")) {
+            if (opt_size(C, name, v, 1, (size_t)100000000, &s->n)) return -1;
+            o->have_n = 1;
+        } else if (!strcmp(name, "--theta")) {
+            if (opt_angle(C, name, v, &s->theta)) return -1;
+        } else if (!strcmp(name, "--sigma")) {
+            if (opt_double(C, name, v, 0.0, 1e6, 0, ">= 0", &s->sigma)) return -1;
+        } else if (!strcmp(name, "--gamma-src")) {
+            if (opt_double(C, name, v, 0.0, 1e6, 1, "> 0", &o->gamma_src)) return -1;
+            o->have_gamma_src = 1;
+        } else if (!strcmp(name, "--n-src")) {
+            if (opt_size(C, name, v, 1, (size_t)100000000, &s->n_src)) return -1;
+            o->have_n_src = 1;
+        } else if (!strcmp(name, "--sigma-src")) {
+            if (opt_double(C, name, v, 0.0, 1e6, 0, ">= 0", &s->sigma_src)) return -1;
+        } else if (!strcmp(name, "--depth")) {
+            if (opt_size(C, name, v, 2, 64, &s->depth)) return -1;
+        } else if (!strcmp(name, "--width")) {
+            if (opt_size(C, name, v, 1, 100000, &s->width)) return -1;
+        } else if (!strcmp(name, "--init-scale")) {
+            if (opt_double(C, name, v, 0.0, 1e3, 1, "> 0", &s->init_scale)) return -1;
+        } else if (!strcmp(name, "--lr")) {
+            if (opt_double(C, name, v, 0.0, 1e6, 1, "> 0", &s->lr)) return -1;
+        } else if (!strcmp(name, "--epochs")) {
+            if (opt_size(C, name, v, 1, (size_t)1000000000, &s->max_epochs)) return -1;
+        } else if (!strcmp(name, "--tol")) {
+            if (opt_double(C, name, v, 0.0, 1e6, 0, ">= 0", &s->tol)) return -1;
+        } else if (!strcmp(name, "--lambda")) {
+            if (opt_double(C, name, v, 0.0, 1e12, 0, ">= 0", &s->lambda)) return -1;
+        } else if (!strcmp(name, "--rcond")) {
+            if (opt_double(C, name, v, 0.0, 1.0, 1, "in (0, 1)", &s->rcond)) return -1;
+            if (s->rcond >= 1.0) { cli_error(C, "--rcond must be in (0, 1), got %s", v); return -1; }
+        } else if (!strcmp(name, "--weight-decay")) {
+            if (opt_double(C, name, v, 0.0, 1e6, 0, ">= 0", &s->weight_decay)) return -1;
+        } else if (!strcmp(name, "--methods")) {
+            if (parse_methods(v, &s->methods)) return -1;
+        } else if (!strcmp(name, "--instances")) {
+            if (opt_size(C, name, v, 1, 10000000, &o->instances)) return -1;
+        } else if (!strcmp(name, "--seed")) {
+            if (opt_u64(C, name, v, &s->seed)) return -1;
+        } else if (!strcmp(name, "--threads")) {
+            if (opt_size(C, name, v, 1, 4096, &z)) return -1;
+            o->threads = (int)z;
+        } else if (!strcmp(name, "--format")) {
+            if (!strcmp(v, "table")) o->format = FMT_TABLE;
+            else if (!strcmp(v, "csv")) o->format = FMT_CSV;
+            else if (!strcmp(v, "json")) o->format = FMT_JSON;
+            else { cli_error(C, "--format must be table, csv or json, got '%s'", v); return -1; }
+        }
+    }
+    if (o->have_gamma && o->have_n) {
+        cli_error(C, "give either --gamma or --n, not both");
+        return -1;
+    }
+    if (o->have_gamma_src && o->have_n_src) {
+        cli_error(C, "give either --gamma-src or --n-src, not both");
+        return -1;
+    }
+    if (!o->have_n) {
+        double n = round(o->gamma * (double)s->d);
+        if (n < 1) {
+            cli_error(C, "--gamma must give n = round(gamma d) >= 1: gamma >= %.3g for d = %zu, got %g",
+                      0.5 / (double)s->d, s->d, o->gamma);
+            return -1;
+        }
+        s->n = (size_t)n;
+    }
+    if (o->have_gamma_src) {
+        double n = round(o->gamma_src * (double)s->d);
+        if (n < 1) {
+            cli_error(C, "--gamma-src must give n_src = round(gamma_src d) >= 1, got %g", o->gamma_src);
+            return -1;
+        }
+        s->n_src = (size_t)n;
+    }
+    if (s->width == 0) s->width = s->d;
+    const char *msg = fate_spec_check(s);
+    if (msg) {
+        cli_error(C, "%s", msg);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *method_name(unsigned m)
+{
+    switch (m) {
+    case 0: return "pretraining";
+    case FATE_METHOD_SCRATCH: return "scratch training";
+    case FATE_METHOD_LT: return "linear transfer";
+    case FATE_METHOD_FT: return "fine-tuning";
+    }
+    return "training";
+}
+
+typedef struct stat { double mean, sd, se; } stat;
+
+static stat stats_of(const double *x, size_t n)
+{
+    stat s = {0, 0, 0};
+    for (size_t i = 0; i < n; i++) s.mean += x[i];
+    s.mean /= (double)n;
+    if (n > 1) {
+        double v = 0;
+        for (size_t i = 0; i < n; i++) v += (x[i] - s.mean) * (x[i] - s.mean);
+        s.sd = sqrt(v / (double)(n - 1));
+        s.se = s.sd / sqrt((double)n);
+    }
+    return s;
+}
+
+/* One method's column in the results. */
+typedef struct mview {
+    const char *name;
+    unsigned bit;
+    size_t off; /* offsetof the fate_method_result in fate_instance_result */
+    double theory, theory_paper, T_theory;
+} mview;
+
+static const fate_method_result *mres(const fate_instance_result *r, const mview *v)
+{
+    return (const fate_method_result *)((const char *)r + v->off);
+}
+
+static void print_csv_value(double v)
+{
+    if (isnan(v)) printf(",");
+    else printf(",%.10g", v);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_opts o;
+    memset(&o, 0, sizeof o);
+    int pr = parse_run(argc, argv, &o);
+    if (pr > 0) return 0;
+    if (pr < 0) return FATE_EXIT_USAGE;
+    const fate_spec *s = &o.spec;
+    size_t K = o.instances;
+
+    fate_spec_theory th;
+    fate_spec_theory_eval(&th, s);
+    double pre_theory = s->n_src ? fate_theory_scratch_exact(s->n_src, s->d, s->sigma_src) : 0.0;
+
+    fate_instance_result *res = calloc(K, sizeof *res);
+    if (!res) { cli_error("run", "out of memory for %zu instances", K); return FATE_EXIT_RUNTIME; }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    unsigned fm = 0;
+    size_t fs = 0;
+    uint64_t fi = 0;
+    fate_status st = fate_run(res, s, 0, K, o.threads, &fm, &fs, &fi);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    if (st == FATE_EDIVERGED) {
+        cli_error("run", "%s diverged (NaN/inf or growing loss) at step %zu of instance %llu: "
+                  "use a smaller --lr (now %s)", method_name(fm), fs, (unsigned long long)fi,
+                  s->lr > 0 ? "set by --lr" : "automatic");
+        free(res);
+        return FATE_EXIT_RUNTIME;
+    }
+    if (st != FATE_OK) {
+        cli_error("run", "%s", fate_strerror(st));
+        free(res);
+        return FATE_EXIT_RUNTIME;
+    }
+
+    const int has_sc = (s->methods & FATE_METHOD_SCRATCH) != 0;
+    mview views[4];
+    size_t nv = 0;
+    if (s->methods & (FATE_METHOD_LT | FATE_METHOD_FT))
+        views[nv++] = (mview){"pretrain", 0, offsetof(fate_instance_result, pretrain), pre_theory, NAN, NAN};
+    if (has_sc)
+        views[nv++] = (mview){"scratch", FATE_METHOD_SCRATCH, offsetof(fate_instance_result, scratch), th.scratch, NAN, 0.0};
+    if (s->methods & FATE_METHOD_LT)
+        views[nv++] = (mview){"lt", FATE_METHOD_LT, offsetof(fate_instance_result, lt), th.lt, NAN, th.T_lt};
+    if (s->methods & FATE_METHOD_FT)
+        views[nv++] = (mview){"ft", FATE_METHOD_FT, offsetof(fate_instance_result, ft), th.ft, th.ft_paper, th.T_ft};
+
+    /* warnings: not converged / still on the saddle */
+    size_t total_steps = 0;
+    for (size_t v = 0; v < nv; v++) {
+        size_t nc = 0, nsad = 0;
+        for (size_t i = 0; i < K; i++) {
+            const fate_method_result *m = mres(&res[i], &views[v]);
+            nc += !m->converged;
+            nsad += m->on_saddle;
+            total_steps += m->steps;
+        }
+        if (nsad)
+            fprintf(stderr, "fate run: warning: %zu/%zu %s runs ended still on the small-init saddle "
+                    "(loss barely decreased): raise --epochs or --init-scale\n", nsad, K, views[v].name);
+        else if (nc)
+            fprintf(stderr, "fate run: warning: %zu/%zu %s runs did not reach the minimum loss + %g "
+                    "within %zu epochs: raise --epochs (results are early-stopped)\n", nc, K,
+                    views[v].name, s->tol, s->max_epochs);
+    }
+    if (o.verbose)
+        fprintf(stderr, "fate run: %zu GD steps in %.3f s: %.0f steps/s (d = %zu, L = %zu, "
+                "%zu instances, %d thread%s)\n", total_steps, wall, (double)total_steps / wall,
+                s->d, s->depth, K, o.threads, o.threads == 1 ? "" : "s");
+
+    double *buf = malloc(K * sizeof *buf);
+    if (!buf) { free(res); return FATE_EXIT_RUNTIME; }
+    if (o.format == FMT_CSV) {
+        printf("method,instance,risk,theory,theory_paper,T,T_theory,train_loss,loss_min,steps,"
+               "converged,on_saddle,balance,lr,ft_c\n");
+        for (size_t v = 0; v < nv; v++)
+            for (size_t i = 0; i < K; i++) {
+                const fate_method_result *m = mres(&res[i], &views[v]);
+                printf("%s,%zu", views[v].name, i);
+                print_csv_value(m->risk);
+                print_csv_value(views[v].theory);
+                print_csv_value(views[v].theory_paper);
+                print_csv_value(has_sc && views[v].bit ? res[i].scratch.risk - m->risk : NAN);
+                print_csv_value(has_sc && views[v].bit ? views[v].T_theory : NAN);
+                print_csv_value(m->train_loss);
+                print_csv_value(m->loss_min);
+                printf(",%zu,%d,%d", m->steps, m->converged, m->on_saddle);
+                print_csv_value(m->balance);
+                print_csv_value(m->lr);
+                print_csv_value(views[v].bit == FATE_METHOD_FT ? res[i].ft_c : NAN);
+                printf("\n");
+            }
+    } else if (o.format == FMT_JSON) {
+        json_t *root = json_object(), *sp = json_object(), *arr = json_array();
+        json_object_set_new(sp, "d", json_integer((json_int_t)s->d));
+        json_object_set_new(sp, "n", json_integer((json_int_t)s->n));
+        json_object_set_new(sp, "gamma", json_real((double)s->n / (double)s->d));
+        json_object_set_new(sp, "theta", json_real(s->theta));
+        json_object_set_new(sp, "sigma", json_real(s->sigma));
+        json_object_set_new(sp, "n_src", json_integer((json_int_t)s->n_src));
+        json_object_set_new(sp, "sigma_src", json_real(s->sigma_src));
+        json_object_set_new(sp, "lambda", json_real(s->lambda));
+        json_object_set_new(sp, "depth", json_integer((json_int_t)s->depth));
+        json_object_set_new(sp, "width", json_integer((json_int_t)s->width));
+        json_object_set_new(sp, "init_scale", json_real(s->init_scale > 0 ? s->init_scale : fate_default_init_scale(s->depth)));
+        json_object_set_new(sp, "epochs", json_integer((json_int_t)s->max_epochs));
+        json_object_set_new(sp, "tol", json_real(s->tol));
+        json_object_set_new(sp, "seed", json_integer((json_int_t)s->seed));
+        json_object_set_new(sp, "instances", json_integer((json_int_t)K));
+        json_object_set_new(root, "fate_version", json_string(fate_version()));
+        json_object_set_new(root, "spec", sp);
+        for (size_t v = 0; v < nv; v++) {
+            json_t *mo = json_object(), *risks = json_array();
+            for (size_t i = 0; i < K; i++) {
+                buf[i] = mres(&res[i], &views[v])->risk;
+                json_array_append_new(risks, json_real(buf[i]));
+            }
+            stat rs = stats_of(buf, K);
+            json_object_set_new(mo, "method", json_string(views[v].name));
+            json_object_set_new(mo, "risk", risks);
+            json_object_set_new(mo, "mean_risk", json_real(rs.mean));
+            json_object_set_new(mo, "sem_risk", json_real(rs.se));
+            if (isfinite(views[v].theory)) json_object_set_new(mo, "theory", json_real(views[v].theory));
+            if (isfinite(views[v].theory_paper)) json_object_set_new(mo, "theory_paper", json_real(views[v].theory_paper));
+            if (has_sc && views[v].bit) {
+                for (size_t i = 0; i < K; i++) buf[i] = res[i].scratch.risk - buf[i];
+                stat ts = stats_of(buf, K);
+                json_object_set_new(mo, "mean_T", json_real(ts.mean));
+                json_object_set_new(mo, "sem_T", json_real(ts.se));
+                if (isfinite(views[v].T_theory)) json_object_set_new(mo, "T_theory", json_real(views[v].T_theory));
+            }
+            json_array_append_new(arr, mo);
+        }
+        json_object_set_new(root, "methods", arr);
+        json_object_set_new(root, "wall_seconds", json_real(wall));
+        char *txt = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
+        if (txt) { puts(txt); free(txt); }
+        json_decref(root);
+    } else {
+        printf("fate run: d = %zu, depth %zu, n = %zu (gamma = %.4g), theta = %.4f rad (%.1f deg), "
+               "sigma = %g, lambda = %g\n", s->d, s->depth, s->n, (double)s->n / (double)s->d,
+               s->theta, s->theta * 180.0 / M_PI, s->sigma, s->lambda);
+        if (s->n_src)
+            printf("          finite source: n_src = %zu (gamma_src = %.4g), sigma_src = %g\n", s->n_src,
+                   (double)s->n_src / (double)s->d, s->sigma_src);
+        else
+            printf("          infinite source (pretraining on the population loss)\n");
+        printf("          %zu instances, seed %llu; mean +- standard error; theory = exact finite-size mean\n\n",
+               K, (unsigned long long)s->seed);
+        printf("%-9s %22s %10s %22s %10s %6s %8s\n", "method", "risk", "theory", "T = R_sc - R",
+               "T theory", "conv", "steps");
+        for (size_t v = 0; v < nv; v++) {
+            size_t conv = 0;
+            double steps = 0;
+            for (size_t i = 0; i < K; i++) {
+                const fate_method_result *m = mres(&res[i], &views[v]);
+                buf[i] = m->risk;
+                conv += (size_t)m->converged;
+                steps += (double)m->steps;
+            }
+            stat rs = stats_of(buf, K);
+            char rtxt[48], ttxt[48] = "", tth[24] = "", thx[24];
+            snprintf(rtxt, sizeof rtxt, "%.5f +- %.5f", rs.mean, rs.se);
+            snprintf(thx, sizeof thx, "%.5f", views[v].theory);
+            if (has_sc && views[v].bit && views[v].bit != FATE_METHOD_SCRATCH) {
+                for (size_t i = 0; i < K; i++) buf[i] = res[i].scratch.risk - buf[i];
+                stat ts = stats_of(buf, K);
+                snprintf(ttxt, sizeof ttxt, "%+.5f +- %.5f", ts.mean, ts.se);
+                snprintf(tth, sizeof tth, "%+.5f", views[v].T_theory);
+            }
+            printf("%-9s %22s %10s %22s %10s %3zu/%-2zu %8.0f\n", views[v].name, rtxt, thx, ttxt, tth,
+                   conv, K, steps / (double)K);
+        }
+        if (s->methods & FATE_METHOD_FT) {
+            double cs = 0;
+            size_t cn = 0;
+            for (size_t i = 0; i < K; i++)
+                if (isfinite(res[i].ft_c)) { cs += res[i].ft_c; cn++; }
+            printf("\nfine-tuning theory: gradient-flow c = %.4f (simulated mean c = %.4f) gives risk %.5f, "
+                   "T %+.5f;\n                    the paper's c = 1 gives risk %.5f, T %+.5f\n",
+                   th.ft_c, cn ? cs / (double)cn : NAN, th.ft, th.T_ft, th.ft_paper, th.T_ft_paper);
+        }
+        if (s->methods & (FATE_METHOD_LT | FATE_METHOD_FT)) {
+            double b = 0, r2 = 0, sv1 = 0;
+            for (size_t i = 0; i < K; i++) {
+                b = fmax(b, res[i].pretrain.balance);
+                if (s->methods & FATE_METHOD_LT) {
+                    r2 = fmax(r2, res[i].feature_sv2 / res[i].feature_sv1);
+                    sv1 += res[i].feature_sv1 / (double)K;
+                }
+            }
+            printf("pretrained features: max layer imbalance %.2e", b);
+            if (s->methods & FATE_METHOD_LT)
+                printf(", |W_1..W_{L-1}| = %.4f, max sigma_2/sigma_1 = %.2e (rank one)", sv1, r2);
+            printf("\n");
+        }
+    }
+    free(buf);
+    free(res);
+    return 0;
+}

@@ -1,0 +1,43 @@
+/* main.c - the `fate` command: dispatch to one file per command. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "fate.h"
+#include "options.h"
+
+static const char *usage =
+    "fate - features are fate: transfer learning in deep linear networks, simulated\n"
+    "and compared with its closed-form theory (Tahir, Ganguli, Rotskoff, ICML 2025).\n"
+    "\n"
+    "usage: fate <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run      one experiment at one (gamma, theta): pretraining, then training from\n"
+    "           scratch, linear transfer and fine-tuning on K instances, each result\n"
+    "           beside its theory value (the default job: `fate run`)\n"
+    "  theory   the closed forms on lists or ranges of gamma, theta, sigma, lambda\n"
+    "\n"
+    "  fate <command> --help   options of one command\n"
+    "  fate --version          version\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return FATE_EXIT_USAGE;
+    }
+    const char *c = argv[1];
+    if (!strcmp(c, "--help") || !strcmp(c, "-h") || !strcmp(c, "help")) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (!strcmp(c, "--version") || !strcmp(c, "-V")) {
+        printf("fate %s\n", fate_version());
+        return 0;
+    }
+    if (!strcmp(c, "run")) return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(c, "theory")) return cmd_theory(argc - 1, argv + 1);
+    cli_error(NULL, "unknown command '%s' (commands: run, theory; see fate --help)", c);
+    return FATE_EXIT_USAGE;
+}

@@ -1,0 +1,407 @@
+/*
+ * fate.h - public API of libfate: transfer learning in deep linear networks,
+ * simulated exactly and compared with its closed-form theory.
+ *
+ * Theory: Tahir, Ganguli and Rotskoff, "Features are fate: a theory of transfer
+ * learning in high-dimensional regression", ICML 2025 (arXiv 2410.08194).
+ *
+ * Conventions (all of them hold for every function below):
+ *  - Functions return a fate_status; results go into caller-owned buffers or
+ *    caller-owned plain structs. The library never prints and never exits.
+ *  - Sizes are size_t. Matrices are dense, row-major, double precision.
+ *  - Randomness is counter-based (Random123 Philox4x64), keyed by
+ *    (seed, instance, stream) and indexed by element: a result never depends on
+ *    the number of threads or processes that computed it.
+ *  - Every struct is plain data (no hidden pointers), so that a Python ctypes
+ *    binding can mirror it field by field.
+ */
+#ifndef FATE_H
+#define FATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FATE_VERSION_MAJOR 0
+#define FATE_VERSION_MINOR 1
+#define FATE_VERSION_PATCH 0
+#define FATE_VERSION "0.1.0"
+
+/* The version string of the library actually linked (may differ from the
+ * header's FATE_VERSION if the two were installed separately). */
+const char *fate_version(void);
+
+/* ------------------------------------------------------------------------ */
+/* Status codes                                                              */
+/* ------------------------------------------------------------------------ */
+
+typedef enum fate_status {
+    FATE_OK = 0,
+    FATE_EINVAL = 1,    /* an argument is out of range (see fate_spec_check) */
+    FATE_ENOMEM = 2,    /* allocation failed */
+    FATE_EDIVERGED = 3, /* training produced NaN/inf or a growing loss */
+    FATE_ENUMERIC = 4,  /* a LAPACK factorisation failed */
+    FATE_EIO = 5        /* reserved for the I/O layers built on the library */
+} fate_status;
+
+/* A static, human-readable description of a status code. */
+const char *fate_strerror(fate_status status);
+
+/* ------------------------------------------------------------------------ */
+/* Counter-based random numbers (src/rng.c)                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Streams used by the task generator; every random object of an experiment is
+ * drawn from its own stream so that, e.g., the target inputs X of one
+ * (seed, instance) are the same whatever theta, sigma or the methods run. */
+typedef enum fate_stream {
+    FATE_STREAM_TEACHER = 1,      /* beta_s */
+    FATE_STREAM_ORTHOGONAL = 2,   /* nu, the direction rotated towards */
+    FATE_STREAM_X_TARGET = 3,     /* target inputs, row-major n x d */
+    FATE_STREAM_NOISE_TARGET = 4, /* target label noise */
+    FATE_STREAM_X_SOURCE = 5,     /* finite-source inputs */
+    FATE_STREAM_NOISE_SOURCE = 6, /* finite-source label noise */
+    FATE_STREAM_INIT_PRETRAIN = 7,
+    FATE_STREAM_INIT_SCRATCH = 8,
+    FATE_STREAM_USER = 1000       /* first stream free for callers */
+} fate_stream;
+
+/* Element i of the standard normal sequence keyed by (seed, instance, stream).
+ * Philox4x64-10 maps the counter (stream, i/4) under key (seed, instance) to
+ * four 64-bit words; their top 53 bits give uniforms u in (0,1), and the
+ * Box-Muller transform z = sqrt(-2 ln u1) (cos 2 pi u2, sin 2 pi u2) turns each
+ * pair into two independent N(0,1). */
+double fate_normal_at(uint64_t seed, uint64_t instance, uint64_t stream, uint64_t i);
+
+/* out[j] = element (offset + j) of that sequence, j < count. */
+void fate_normal_fill(double *out, size_t count, uint64_t seed, uint64_t instance,
+                      uint64_t stream, uint64_t offset);
+
+/* Uniform in (0,1): element i of the uniform sequence of (seed, instance, stream). */
+double fate_uniform_at(uint64_t seed, uint64_t instance, uint64_t stream, uint64_t i);
+
+/* ------------------------------------------------------------------------ */
+/* Tasks (src/task.c): THEORY.md section 1                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Source and target teachers of one instance: beta_s is a uniformly random
+ * unit vector, nu a random unit vector orthogonal to it, and
+ * beta_t = cos(theta) beta_s + sin(theta) nu.
+ * beta_s, beta_t: (d). */
+fate_status fate_teachers(double *beta_s, double *beta_t, size_t d, double theta,
+                          uint64_t seed, uint64_t instance);
+
+/* A data set y = X beta + sigma eps with X ~ N(0, I_d) row-wise.
+ * X: (n, d) row-major; y: (n). x_stream/noise_stream choose the streams; row i
+ * of X depends only on (seed, instance, x_stream, i), so a data set of n rows
+ * is a prefix of one of n' > n rows. */
+fate_status fate_dataset(double *X, double *y, const double *beta, size_t n, size_t d,
+                         double sigma, uint64_t seed, uint64_t instance,
+                         uint64_t x_stream, uint64_t noise_stream);
+
+/* Sufficient statistics of squared loss: S = X^T X / n (d, d), b = X^T y / n (d),
+ * *yy = y.y / n. The empirical loss is (1/n)|X beta - y|^2
+ * = beta^T S beta - 2 b.beta + yy, so gradient descent needs nothing else. */
+fate_status fate_suffstats(double *S, double *b, double *yy, const double *X,
+                           const double *y, size_t n, size_t d);
+
+/* Minimum of beta^T S beta - 2 b.beta + yy over beta: 0 when n <= d (X has full
+ * row rank almost surely, so the data can be interpolated), otherwise
+ * yy - b^T S^{-1} b by Cholesky. */
+fate_status fate_min_loss(double *loss_min, const double *S, const double *b, double yy,
+                          size_t n, size_t d);
+
+/* ------------------------------------------------------------------------ */
+/* Deep linear network (src/dln.c): THEORY.md section 2                      */
+/* ------------------------------------------------------------------------ */
+
+/* f(x) = x^T W_1 W_2 ... W_{L-1} w_L with W_1 (d, k), W_l (k, k) for
+ * 1 < l < L, w_L (k). All layers live in one caller-owned array of
+ * fate_dln_nparams() doubles, layer after layer, each row-major. */
+typedef struct fate_dln_shape {
+    size_t d;     /* input dimension */
+    size_t width; /* hidden width k (>= 1) */
+    size_t depth; /* number of weight layers L (>= 2) */
+} fate_dln_shape;
+
+size_t fate_dln_nparams(const fate_dln_shape *shape);
+/* Offset of layer l (1 <= l <= L) inside the parameter array. */
+size_t fate_dln_offset(const fate_dln_shape *shape, size_t l);
+
+/* Small initialisation: W_1 ~ alpha N(0,1)/sqrt(d), W_l ~ alpha N(0,1)/sqrt(k)
+ * for 1 < l < L, w_L ~ alpha N(0,1). params: (nparams). */
+fate_status fate_dln_init(double *params, const fate_dln_shape *shape, double alpha,
+                          uint64_t seed, uint64_t instance, uint64_t stream);
+
+/* The end-to-end vector beta_hat = W_1 ... W_{L-1} w_L. beta: (d). */
+fate_status fate_dln_product(double *beta, const double *params, const fate_dln_shape *shape);
+
+/* The feature map P = W_1 ... W_{L-1}. P: (d, k). */
+fate_status fate_dln_features(double *P, const double *params, const fate_dln_shape *shape);
+
+/* Layer balance: max over l < L of ||W_l^T W_l - W_{l+1} W_{l+1}^T||_F (with
+ * W_L = w_L as a k x 1 matrix). Conserved by gradient flow; 0 for balanced nets. */
+fate_status fate_dln_balance(double *balance, const double *params, const fate_dln_shape *shape);
+
+/* Gradient of the loss beta^T S beta - 2 b.beta + yy with respect to every
+ * layer (THEORY.md section 2): with g = S beta - b, dL/dW_l =
+ * 2 (W_1..W_{l-1})^T g (W_{l+1}..w_L)^T. S == NULL means S = I (population
+ * loss |beta - b|^2 up to a constant). grad: (nparams); *loss gets the loss. */
+fate_status fate_dln_grad(double *grad, double *loss, const double *params,
+                          const fate_dln_shape *shape, const double *S, const double *b,
+                          double yy);
+
+/* Reference gradient through per-sample forward and backward passes over the
+ * raw data (no sufficient statistics): loss (1/n) sum_i (f(x_i) - y_i)^2.
+ * X: (n, d), y: (n), grad: (nparams). O(n L k d) per call; for tests. */
+fate_status fate_dln_grad_samples(double *grad, double *loss, const double *params,
+                                  const fate_dln_shape *shape, const double *X,
+                                  const double *y, size_t n);
+
+/* ------------------------------------------------------------------------ */
+/* Gradient descent (src/train.c)                                            */
+/* ------------------------------------------------------------------------ */
+
+typedef struct fate_gd_config {
+    double lr;          /* learning rate; <= 0 picks 0.4 / (L lambda_max(S)) */
+    size_t max_epochs;  /* full-batch steps at most */
+    double tol;         /* stop when loss <= loss_min + tol */
+    double loss_min;    /* minimum achievable loss (fate_min_loss) */
+    double weight_decay;/* adds weight_decay |params|^2 to the loss (0: none) */
+} fate_gd_config;
+
+typedef struct fate_gd_report {
+    double loss0;        /* loss at the initial point */
+    double loss;         /* loss at the end */
+    double lr;           /* learning rate actually used */
+    size_t steps;        /* steps taken */
+    int converged;       /* loss <= loss_min + tol reached */
+    int on_saddle;       /* ended having removed less than half of the
+                            reducible loss: still at the small-init saddle */
+    size_t diverged_step;/* step at which NaN/inf or blow-up was detected */
+} fate_gd_report;
+
+/* Largest eigenvalue of S (power iteration; 1 when S == NULL). */
+double fate_lambda_max(const double *S, size_t d);
+
+/* Full-batch gradient descent on beta^T S beta - 2 b.beta + yy (S == NULL:
+ * identity) from params, updated in place. Returns FATE_EDIVERGED (with
+ * report->diverged_step set) if the loss becomes NaN/inf or exceeds
+ * 1e3 x max(loss0, 1). */
+fate_status fate_dln_train(double *params, fate_gd_report *report,
+                           const fate_dln_shape *shape, const double *S,
+                           const double *b, double yy, const fate_gd_config *config);
+
+/* The same descent computed from raw samples with per-sample passes (the
+ * naive reference path; identical trajectory up to rounding). */
+fate_status fate_dln_train_samples(double *params, fate_gd_report *report,
+                                   const fate_dln_shape *shape, const double *X,
+                                   const double *y, size_t n, const fate_gd_config *config);
+
+/* ------------------------------------------------------------------------ */
+/* Linear transfer (src/transfer.c)                                          */
+/* ------------------------------------------------------------------------ */
+
+/* Refit the last layer on frozen features P = W_1..W_{L-1} by ridge:
+ * minimise (1/n)|X P w - y|^2 + lambda |w|^2 (penalty n lambda on the sum of
+ * squares). Directions of P with singular value <= rcond * sigma_1(P) are
+ * treated as absent, so lambda = 0 is well defined for the (numerically)
+ * rank-one features left by pretraining. params' last layer is overwritten;
+ * *rank gets the number of feature directions kept. */
+fate_status fate_linear_transfer(double *params, size_t *rank, const fate_dln_shape *shape,
+                                 const double *S, const double *b, double lambda,
+                                 double rcond);
+
+/* ------------------------------------------------------------------------ */
+/* Experiments (src/experiment.c)                                            */
+/* ------------------------------------------------------------------------ */
+
+enum {
+    FATE_METHOD_SCRATCH = 1u << 0, /* train all layers from small init on target */
+    FATE_METHOD_LT = 1u << 1,      /* linear transfer: refit last layer (ridge) */
+    FATE_METHOD_FT = 1u << 2       /* fine-tune all layers from pretrained weights */
+};
+
+typedef struct fate_spec {
+    size_t d;            /* input dimension (>= 1) */
+    size_t depth;        /* L (>= 2) */
+    size_t width;        /* hidden width k; 0 means d */
+    size_t n;            /* target samples (>= 1) */
+    double theta;        /* angle between teachers, [0, pi] */
+    double sigma;        /* target label noise (>= 0) */
+    size_t n_src;        /* source samples; 0: infinite source (population loss) */
+    double sigma_src;    /* source label noise (>= 0) */
+    double lambda;       /* ridge of linear transfer (>= 0) */
+    double rcond;        /* feature rank cut-off of linear transfer, (0, 1) */
+    double init_scale;   /* alpha; <= 0: fate_default_init_scale(depth) */
+    double lr;           /* <= 0: automatic per training (see fate_gd_config) */
+    size_t max_epochs;   /* per training */
+    double tol;          /* early stopping: loss <= min loss + tol */
+    double weight_decay; /* of scratch training (0: none) */
+    uint64_t seed;
+    unsigned methods;    /* FATE_METHOD_* bits */
+} fate_spec;
+
+/* One method's outcome on one instance. */
+typedef struct fate_method_result {
+    double risk;          /* |beta_hat - beta_t|^2 */
+    double train_loss;    /* final empirical loss */
+    double loss_min;      /* minimum achievable empirical loss */
+    size_t steps;         /* GD steps (0 for closed-form linear transfer) */
+    int converged;
+    int on_saddle;
+    double balance;       /* fate_dln_balance of the final weights */
+    double lr;            /* learning rate used (0 when no GD) */
+} fate_method_result;
+
+typedef struct fate_instance_result {
+    fate_method_result pretrain; /* risk here is |beta_hat - beta_s|^2 */
+    fate_method_result scratch, lt, ft;
+    size_t feature_rank;  /* directions kept by linear transfer */
+    double feature_sv1;   /* top two singular values of the pretrained */
+    double feature_sv2;   /*   feature map W_1..W_{L-1} */
+    double ft_c;          /* fine-tuning coefficient c: projection of the
+                             final beta_ft - beta_sc on (I-P) beta_s_hat,
+                             divided by |(I-P) beta_s_hat|^2 */
+} fate_instance_result;
+
+/* Defaults: d = 100, depth 2, width d, n = 50, theta = pi/4, sigma = 0.2,
+ * infinite source, lambda = 0, rcond = 1e-3, init_scale automatic, lr
+ * automatic, 10000 epochs, tol 1e-6, seed 1, all three methods. */
+void fate_spec_default(fate_spec *spec);
+
+/* NULL if spec is valid, else a static message naming the bad field and its
+ * valid range (for example "theta must be in [0, pi]"). */
+const char *fate_spec_check(const fate_spec *spec);
+
+/* The init scale used when spec.init_scale <= 0: 1e-5 for depth 2 (the
+ * paper's rich regime); for depth L >= 3 the time to leave the saddle grows
+ * like alpha^-(L-2), so the default grows with depth (see dln.c). */
+double fate_default_init_scale(size_t depth);
+
+/* Run every requested method on instance `instance`: draw the task, pretrain
+ * (population loss or finite source), then scratch, linear transfer and
+ * fine-tuning on the same target set. On FATE_EDIVERGED, *failed_method (if
+ * non-NULL) gets the FATE_METHOD_* bit (0 for pretraining) and *failed_step
+ * the step. */
+fate_status fate_run_instance(fate_instance_result *out, const fate_spec *spec,
+                              uint64_t instance, unsigned *failed_method,
+                              size_t *failed_step);
+
+/* Instances first .. first+count-1 in parallel on `threads` OpenMP threads
+ * (0: the OpenMP default). out: (count). Bit-identical for every thread
+ * count. Stops at the first error (lowest instance index reported). */
+fate_status fate_run(fate_instance_result *out, const fate_spec *spec, uint64_t first,
+                     size_t count, int threads, unsigned *failed_method,
+                     size_t *failed_step, uint64_t *failed_instance);
+
+/* The theory values beside one spec's simulation, at its finite size
+ * (n = spec.n, d = spec.d; finite-source moments exact in n_src, d). */
+typedef struct fate_spec_theory {
+    double scratch;    /* fate_theory_scratch_exact */
+    double lt;         /* lambda = 0: fate_theory_lt_exact_moments; lambda > 0:
+                          fate_theory_lt_moments (asymptotic) */
+    double ft;         /* scratch - T_ft_gf: gradient-flow c, what GD follows */
+    double ft_paper;   /* scratch - T_ft: the paper's c = 1 */
+    double ft_c;       /* predicted c (NaN when n >= d: no null space) */
+    double T_lt, T_ft, T_ft_paper;
+} fate_spec_theory;
+
+fate_status fate_spec_theory_eval(fate_spec_theory *out, const fate_spec *spec);
+
+/* ------------------------------------------------------------------------ */
+/* Closed forms (src/theory.c): THEORY.md section 3                          */
+/* ------------------------------------------------------------------------ */
+/* gamma = n/d, gamma_s = n_src/d. Asymptotic forms take ratios; exact
+ * finite-size forms take n and d. Values that diverge return +INFINITY;
+ * arguments outside the domain return NaN. */
+
+/* Scratch (min-norm interpolator / least squares), asymptotic:
+ * (1-g) + g s^2/(1-g) for g < 1, s^2/(g-1) for g > 1. */
+double fate_theory_scratch(double gamma, double sigma);
+/* Exact mean at finite size: 1 - n/d + s^2 n/(d-n-1) (n < d-1),
+ * s^2 d/(n-d-1) (n > d+1), +INFINITY in between. */
+double fate_theory_scratch_exact(size_t n, size_t d, double sigma);
+
+/* Linear transfer with lambda = 0 and infinite source, exact for n > 2:
+ * sin^2 th + (sin^2 th + s^2)/(n-2). */
+double fate_theory_lt_exact(size_t n, double theta, double sigma);
+/* Linear transfer with ridge, asymptotic: 1 - (1+2 lam)/(1+lam)^2 cos^2 th. */
+double fate_theory_lt_ridge(double theta, double lambda);
+
+/* Finite source, beta_s_hat = X_s^+ y_s. Moments m = E<beta_t, beta_s_hat>
+ * and q = E|beta_s_hat|^2, asymptotic (ratio) or exact (counts). For an
+ * infinite source m = cos th, q = 1. */
+void fate_theory_source_moments(double *m, double *q, double theta, double gamma_src,
+                                double sigma_src);
+void fate_theory_source_moments_exact(double *m, double *q, double theta, size_t n_src,
+                                      size_t d, double sigma_src);
+/* Linear transfer from pretrained direction with moments (m, q), asymptotic in
+ * n with ridge lambda: the scalar fit b = m/(q + lambda) gives
+ * 1 - 2 m^2/(q + lambda) + m^2 q/(q + lambda)^2 (= 1 - m^2/q at lambda = 0;
+ * = fate_theory_lt_ridge for m = cos th, q = 1). */
+double fate_theory_lt_moments(double m, double q, double lambda);
+/* Linear transfer from a finite source, asymptotic, lambda = 0: 1 - m^2/q. */
+double fate_theory_lt_source(double theta, double gamma_src, double sigma_src);
+/* Finite target size n > 2, lambda = 0, source moments (m, q) plugged in:
+ * r + (r + s^2)/(n-2) with r = 1 - m^2/q. Exact for an infinite source
+ * (m = cos th, q = 1, giving fate_theory_lt_exact). */
+double fate_theory_lt_exact_moments(size_t n, double m, double q, double sigma);
+
+/* Fine-tuning transferability, the paper's result (c = 1):
+ * (1-g)(2 cos th - 1) for g <= 1, 0 for g > 1. */
+double fate_theory_T_ft(double gamma, double theta);
+/* Finite source (paper): (1-g)(2m - q) for g < 1, 0 otherwise, which equals
+ * (g-1) g_s [1 - 2 cos th + s_s^2/(1-g_s)] for g_s < 1 and
+ * (g-1)[1 - 2 cos th + s_s^2/(g_s-1)] for g_s > 1. */
+double fate_theory_T_ft_source(double gamma, double theta, double gamma_src,
+                               double sigma_src);
+
+/* Gradient-flow coefficient c (ours): the conserved balance of a depth-L
+ * network makes c solve q c^(2L/(L-1)) - a q c^2 - b = 0, where
+ * a = |(I-P) u|^2 for the unit pretrained direction u (-> 1 - gamma),
+ * q = |beta_s_hat|^2 and b = |beta_sc|^2. For L = 2 and q = 1 this is
+ * THEORY.md's c^4 - a c^2 - b = 0. Returns the positive root. */
+double fate_theory_ft_c(double a, double b, double q, size_t depth);
+/* T_ft with that c: (1-g)(2 c m - c^2 q), g = n/d, where b is the mean squared
+ * norm of the scratch solution (gamma + gamma s^2/(1-gamma) asymptotically). */
+double fate_theory_T_ft_gf(double gamma, double theta, double sigma, size_t depth);
+/* The same at finite size (a = 1 - n/d, b = n/d + s^2 n/(d-n-1)), with source
+ * moments m, q (pass cos th, 1 for an infinite source). */
+double fate_theory_T_ft_gf_exact(size_t n, size_t d, double sigma, double m, double q,
+                                 size_t depth);
+
+/* Phase boundary of linear transfer (lambda = 0, infinite source): for
+ * gamma < 1 T_lt < 0 between the roots g_lo <= g_hi of
+ * g^2 - (1 + cos^2 th - s^2) g + cos^2 th = 0 (NaN, NaN when there are no
+ * real roots in (0, 1)); for gamma > 1 T_lt < 0 iff gamma > *g_over =
+ * 1 + s^2/sin^2 th (+INFINITY at th = 0). Returns the number of real roots. */
+int fate_theory_lt_boundary(double *g_lo, double *g_hi, double *g_over, double theta,
+                            double sigma);
+
+/* KL(p_s || p_t) of the label-shift family with linear teachers of unit norm:
+ * |beta_s - beta_t|^2/(2 s^2) = (1 - cos th)/s^2. */
+double fate_theory_kl_linear(double theta, double sigma);
+
+/* All the values of one theory point, as `fate theory` prints them. */
+typedef struct fate_theory_point {
+    double gamma, theta, sigma, lambda;
+    double gamma_src, sigma_src; /* gamma_src <= 0: infinite source */
+    size_t d;                    /* 0: asymptotic only */
+    size_t depth;
+    /* asymptotic */
+    double R_sc, R_lt, R_ft, T_lt, T_ft, T_ft_gf, R_ft_gf, c_gf;
+    /* exact at finite d (NaN when d == 0) */
+    double R_sc_exact, R_lt_exact, T_lt_exact, T_ft_exact, T_ft_gf_exact;
+    double kl;
+} fate_theory_point;
+
+fate_status fate_theory_eval(fate_theory_point *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FATE_H */
