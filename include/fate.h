@@ -269,7 +269,7 @@ typedef struct fate_instance_result {
 } fate_instance_result;
 
 /* Defaults: d = 100, depth 2, width d, n = 50, theta = pi/4, sigma = 0.2,
- * infinite source, lambda = 0, rcond = 1e-3, init_scale automatic, lr
+ * infinite source, lambda = 0, rcond = 1e-2, init_scale automatic, lr
  * automatic, 10000 epochs, tol 1e-6, seed 1, all three methods. */
 void fate_spec_default(fate_spec *spec);
 
@@ -279,7 +279,8 @@ const char *fate_spec_check(const fate_spec *spec);
 
 /* The init scale used when spec.init_scale <= 0: 1e-5 for depth 2 (the
  * paper's rich regime); for depth L >= 3 the time to leave the saddle grows
- * like alpha^-(L-2), so the default grows with depth (see dln.c). */
+ * like alpha^-(L-2), so the default grows with depth: 1e-2 (L = 3), 5e-2
+ * (L = 4), 8e-2 (L = 5), 0.1 (L >= 6). */
 double fate_default_init_scale(size_t depth);
 
 /* Run every requested method on instance `instance`: draw the task, pretrain
