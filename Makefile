@@ -26,7 +26,7 @@ check: build
 
 # Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (run by CI).
 check-asan: deps
-	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DFATE_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFATE_SANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) -L unit
