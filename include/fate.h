@@ -55,11 +55,12 @@ const char *fate_strerror(fate_status status);
 /* ------------------------------------------------------------------------ */
 
 /* Streams used by the task generator; every random object of an experiment is
- * drawn from its own stream so that, e.g., the target inputs X of one
- * (seed, instance) are the same whatever theta, sigma or the methods run. */
+ * drawn from its own stream so that, e.g., the target inputs X and the target
+ * teacher of one (seed, instance) are the same whatever theta, sigma or the
+ * methods run. */
 typedef enum fate_stream {
-    FATE_STREAM_TEACHER = 1,      /* beta_s */
-    FATE_STREAM_ORTHOGONAL = 2,   /* nu, the direction rotated towards */
+    FATE_STREAM_TEACHER = 1,      /* beta_t (independent of theta) */
+    FATE_STREAM_ORTHOGONAL = 2,   /* nu, beta_s = cos(theta) beta_t + sin(theta) nu */
     FATE_STREAM_X_TARGET = 3,     /* target inputs, row-major n x d */
     FATE_STREAM_NOISE_TARGET = 4, /* target label noise */
     FATE_STREAM_X_SOURCE = 5,     /* finite-source inputs */
@@ -87,9 +88,12 @@ double fate_uniform_at(uint64_t seed, uint64_t instance, uint64_t stream, uint64
 /* Tasks (src/task.c): THEORY.md section 1                                   */
 /* ------------------------------------------------------------------------ */
 
-/* Source and target teachers of one instance: beta_s is a uniformly random
- * unit vector, nu a random unit vector orthogonal to it, and
- * beta_t = cos(theta) beta_s + sin(theta) nu.
+/* Source and target teachers of one instance: unit vectors at angle theta,
+ * <beta_s, beta_t> = cos(theta), otherwise uniformly random (THEORY.md
+ * section 1). beta_t is uniform on the sphere and independent of theta; nu is
+ * a uniform unit vector orthogonal to it and beta_s = cos(theta) beta_t +
+ * sin(theta) nu. This is THEORY.md's joint law, drawn so that the target task
+ * (and its data) is the same at every theta of a sweep.
  * beta_s, beta_t: (d). */
 fate_status fate_teachers(double *beta_s, double *beta_t, size_t d, double theta,
                           uint64_t seed, uint64_t instance);

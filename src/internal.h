@@ -18,9 +18,50 @@ void dln_grad_ws(double *grad, double *loss, const double *params, const fate_dl
                  const double *S, const double *b, double yy, dln_ws *ws);
 int dln_shape_ok(const fate_dln_shape *shape);
 
-/* fate_linear_transfer that also returns the top two singular values of the
- * feature map in sv12 (may be NULL). */
-fate_status lt_refit(double *params, size_t *rank, double *sv12, const fate_dln_shape *shape,
-                     const double *S, const double *b, double lambda, double rcond);
+/* The kept feature directions of a pretrained network for linear transfer
+ * (see transfer.c): F = U_r Sigma_r (d, r) and V_r^T (r, k). */
+typedef struct lt_basis_t {
+    size_t d, k, r;
+    double *F, *VT;
+    double sv1, sv2; /* top two singular values of W_1..W_{L-1} */
+} lt_basis_t;
+
+fate_status lt_basis(lt_basis_t *B, const double *params, const fate_dln_shape *shape, double rcond);
+void lt_basis_free(lt_basis_t *B);
+/* Ridge readout w_L (k) on the basis for the statistics S, b. */
+fate_status lt_solve(double *wL, const lt_basis_t *B, const double *S, const double *b, double lambda);
+
+/* ---- protocol stages (protocol.c) ---- */
+
+fate_dln_shape spec_shape(const fate_spec *s);
+
+/* A pretrained network and what linear transfer needs from it. */
+typedef struct pretrained_t {
+    double *params;        /* (nparams) */
+    double *beta;          /* (d) end-to-end vector */
+    double *beta_s;        /* (d) source teacher */
+    lt_basis_t basis;      /* when requested */
+    fate_method_result res;
+} pretrained_t;
+
+/* One target set of spec->n samples of instance inst; X is kept because the
+ * fine-tuning coefficient c needs the row space. */
+typedef struct target_t {
+    size_t n, d;
+    double *X, *y, *S, *b, yy, loss_min;
+    double *beta_t;
+} target_t;
+
+fate_status proto_pretrain(pretrained_t *p, const fate_spec *s, double theta, uint64_t inst,
+                           int need_basis, size_t *fail_step);
+void pretrained_free(pretrained_t *p);
+fate_status proto_target(target_t *t, const fate_spec *s, uint64_t inst);
+void target_free(target_t *t);
+fate_status proto_scratch(fate_method_result *r, const target_t *t, const fate_spec *s,
+                          double weight_decay, uint64_t inst, size_t *fail_step);
+fate_status proto_lt(fate_method_result *r, const pretrained_t *p, const target_t *t,
+                     const fate_spec *s, double lambda);
+fate_status proto_ft(fate_method_result *r, double *c, const pretrained_t *p, const target_t *t,
+                     const fate_spec *s, size_t *fail_step);
 
 #endif

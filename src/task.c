@@ -1,9 +1,8 @@
 /* task.c - teachers and data sets of THEORY.md section 1.
  *
- * Inputs x ~ N(0, I_d); labels y = beta . x + sigma eps. The source teacher
- * beta_s is uniform on the unit sphere, nu a uniform unit vector orthogonal to
- * it, and beta_t = cos(theta) beta_s + sin(theta) nu, so |beta_s| = |beta_t| = 1
- * and <beta_s, beta_t> = cos(theta) exactly.
+ * Inputs x ~ N(0, I_d); labels y = beta . x + sigma eps. The teachers are
+ * unit vectors with <beta_s, beta_t> = cos(theta) exactly, uniformly random
+ * otherwise (see fate_teachers for how they are drawn).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -19,24 +18,29 @@ fate_status fate_teachers(double *beta_s, double *beta_t, size_t d, double theta
                           uint64_t seed, uint64_t instance)
 {
     if (!beta_s || !beta_t || d < 1 || !(theta >= 0.0 && theta <= M_PI)) return FATE_EINVAL;
-    fate_normal_fill(beta_s, d, seed, instance, FATE_STREAM_TEACHER, 0);
-    double ns = norm2(beta_s, d);
-    for (size_t i = 0; i < d; i++) beta_s[i] /= ns;
+    /* The target teacher is drawn first and does not depend on theta; the
+     * source teacher rotates away from it. The joint law of (beta_s, beta_t)
+     * is THEORY.md's (beta_t = cos(theta) beta_s + sin(theta) nu' with nu' a
+     * uniform unit vector orthogonal to beta_s), and a sweep over theta reuses
+     * the same target data, and so the same scratch run, at every angle. */
+    fate_normal_fill(beta_t, d, seed, instance, FATE_STREAM_TEACHER, 0);
+    double nt = norm2(beta_t, d);
+    for (size_t i = 0; i < d; i++) beta_t[i] /= nt;
 
-    /* nu: a Gaussian vector with its beta_s component removed (Gram-Schmidt,
+    /* nu: a Gaussian vector with its beta_t component removed (Gram-Schmidt,
      * applied twice for orthogonality to rounding), then normalised. In d = 1
-     * no orthogonal direction exists: nu = 0 and beta_t = cos(theta) beta_s. */
-    double *nu = beta_t;
+     * no orthogonal direction exists: nu = 0 and beta_s = cos(theta) beta_t. */
+    double *nu = beta_s;
     fate_normal_fill(nu, d, seed, instance, FATE_STREAM_ORTHOGONAL, 0);
     for (int pass = 0; pass < 2; pass++) {
-        double p = cblas_ddot((int)d, nu, 1, beta_s, 1);
-        for (size_t i = 0; i < d; i++) nu[i] -= p * beta_s[i];
+        double p = cblas_ddot((int)d, nu, 1, beta_t, 1);
+        for (size_t i = 0; i < d; i++) nu[i] -= p * beta_t[i];
     }
     double nn = d > 1 ? norm2(nu, d) : 0.0;
     double c = cos(theta), s = sin(theta);
     for (size_t i = 0; i < d; i++) {
         double nui = nn > 0.0 ? nu[i] / nn : 0.0;
-        beta_t[i] = c * beta_s[i] + s * nui;
+        beta_s[i] = c * beta_t[i] + s * nui;
     }
     return FATE_OK;
 }

@@ -14,6 +14,10 @@
  * solved by a symmetric eigendecomposition with a pseudo-inverse (robust when
  * the features are degenerate on the data, e.g. n < r). For the rank-one case
  * this is THEORY.md's b = z.y / (|z|^2 + n lambda) with z = X beta_s.
+ *
+ * The basis (F, V_r) depends only on the pretrained network, so a sweep
+ * computes it once per pretrained network (lt_basis) and solves the small
+ * system for every target set and ridge (lt_solve).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -24,51 +28,69 @@
 #include "fate.h"
 #include "internal.h"
 
-fate_status lt_refit(double *params, size_t *rank, double *sv12, const fate_dln_shape *s,
-                     const double *S, const double *b, double lambda, double rcond)
+void lt_basis_free(lt_basis_t *B)
 {
-    if (!params || !S || !b || !dln_shape_ok(s) || !(lambda >= 0.0) || !isfinite(lambda) ||
-        !(rcond > 0.0 && rcond < 1.0))
-        return FATE_EINVAL;
+    free(B->F);
+    free(B->VT);
+    B->F = B->VT = NULL;
+    B->r = 0;
+}
+
+fate_status lt_basis(lt_basis_t *B, const double *params, const fate_dln_shape *s, double rcond)
+{
     size_t d = s->d, k = s->width, mn = d < k ? d : k;
+    memset(B, 0, sizeof *B);
+    B->d = d;
+    B->k = k;
     fate_status st = FATE_ENOMEM;
     double *P = malloc(d * k * sizeof *P), *U = malloc(d * mn * sizeof *U),
            *VT = malloc(mn * k * sizeof *VT), *sv = malloc(mn * sizeof *sv);
-    double *F = NULL, *SF = NULL, *G = NULL, *h = NULL, *ev = NULL, *u = NULL;
     if (!P || !U || !VT || !sv) goto done;
     if ((st = fate_dln_features(P, params, s)) != FATE_OK) goto done;
-
     /* P = U diag(sv) VT, thin; sv descending */
     if (LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', (lapack_int)d, (lapack_int)k, P, (lapack_int)k, sv, U,
                        (lapack_int)mn, VT, (lapack_int)k) != 0) {
         st = FATE_ENUMERIC;
         goto done;
     }
-    if (sv12) {
-        sv12[0] = sv[0];
-        sv12[1] = mn > 1 ? sv[1] : 0.0;
-    }
+    B->sv1 = sv[0];
+    B->sv2 = mn > 1 ? sv[1] : 0.0;
     size_t r = 0;
     while (r < mn && sv[0] > 0.0 && sv[r] > rcond * sv[0]) r++;
-    double *wL = params + fate_dln_offset(s, s->depth);
-    memset(wL, 0, k * sizeof *wL);
-    if (rank) *rank = r;
-    if (r == 0) { st = FATE_OK; goto done; }
-
-    F = malloc(d * r * sizeof *F), SF = malloc(d * r * sizeof *SF), G = malloc(r * r * sizeof *G);
-    h = malloc(r * sizeof *h), ev = malloc(r * sizeof *ev), u = malloc(r * sizeof *u);
+    B->r = r;
+    st = FATE_OK;
+    if (r == 0) goto done;
     st = FATE_ENOMEM;
-    if (!F || !SF || !G || !h || !ev || !u) goto done;
-    /* F = U_r Sigma_r: (d, r) */
+    B->F = malloc(d * r * sizeof *B->F);
+    B->VT = malloc(r * k * sizeof *B->VT);
+    if (!B->F || !B->VT) { lt_basis_free(B); goto done; }
+    /* F = U_r Sigma_r: (d, r); VT_r: (r, k) */
     for (size_t i = 0; i < d; i++)
-        for (size_t j = 0; j < r; j++) F[i * r + j] = U[i * mn + j] * sv[j];
+        for (size_t j = 0; j < r; j++) B->F[i * r + j] = U[i * mn + j] * sv[j];
+    memcpy(B->VT, VT, r * k * sizeof *VT);
+    st = FATE_OK;
+done:
+    free(P); free(U); free(VT); free(sv);
+    return st;
+}
+
+fate_status lt_solve(double *wL, const lt_basis_t *B, const double *S, const double *b,
+                     double lambda)
+{
+    size_t d = B->d, k = B->k, r = B->r;
+    memset(wL, 0, k * sizeof *wL);
+    if (r == 0) return FATE_OK;
+    fate_status st = FATE_ENOMEM;
+    double *SF = malloc(d * r * sizeof *SF), *G = malloc(r * r * sizeof *G);
+    double *h = malloc(r * sizeof *h), *ev = malloc(r * sizeof *ev), *u = malloc(r * sizeof *u);
+    if (!SF || !G || !h || !ev || !u) goto done;
     /* SF = S F (d, r); G = F^T S F + lambda I (r, r); h = F^T b (r) */
-    cblas_dsymm(CblasRowMajor, CblasLeft, CblasUpper, (int)d, (int)r, 1.0, S, (int)d, F, (int)r,
+    cblas_dsymm(CblasRowMajor, CblasLeft, CblasUpper, (int)d, (int)r, 1.0, S, (int)d, B->F, (int)r,
                 0.0, SF, (int)r);
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)r, (int)r, (int)d, 1.0, F, (int)r,
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)r, (int)r, (int)d, 1.0, B->F, (int)r,
                 SF, (int)r, 0.0, G, (int)r);
     for (size_t i = 0; i < r; i++) G[i * r + i] += lambda;
-    cblas_dgemv(CblasRowMajor, CblasTrans, (int)d, (int)r, 1.0, F, (int)r, b, 1, 0.0, h, 1);
+    cblas_dgemv(CblasRowMajor, CblasTrans, (int)d, (int)r, 1.0, B->F, (int)r, b, 1, 0.0, h, 1);
     /* u = G^+ h through G = Q diag(ev) Q^T; eigenvalues below 1e-12 max are
      * treated as zero (minimum-norm solution). */
     if (LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)r, G, (lapack_int)r, ev) != 0) {
@@ -86,16 +108,24 @@ fate_status lt_refit(double *params, size_t *rank, double *sv12, const fate_dln_
     }
     /* w_L = V_r u: VT rows are right singular vectors */
     for (size_t j = 0; j < r; j++)
-        for (size_t c = 0; c < k; c++) wL[c] += VT[j * k + c] * u[j];
+        for (size_t c = 0; c < k; c++) wL[c] += B->VT[j * k + c] * u[j];
     st = FATE_OK;
 done:
-    free(P); free(U); free(VT); free(sv);
-    free(F); free(SF); free(G); free(h); free(ev); free(u);
+    free(SF); free(G); free(h); free(ev); free(u);
     return st;
 }
 
 fate_status fate_linear_transfer(double *params, size_t *rank, const fate_dln_shape *s,
                                  const double *S, const double *b, double lambda, double rcond)
 {
-    return lt_refit(params, rank, NULL, s, S, b, lambda, rcond);
+    if (!params || !S || !b || !dln_shape_ok(s) || !(lambda >= 0.0) || !isfinite(lambda) ||
+        !(rcond > 0.0 && rcond < 1.0))
+        return FATE_EINVAL;
+    lt_basis_t B;
+    fate_status st = lt_basis(&B, params, s, rcond);
+    if (st != FATE_OK) return st;
+    if (rank) *rank = B.r;
+    st = lt_solve(params + fate_dln_offset(s, s->depth), &B, S, b, lambda);
+    lt_basis_free(&B);
+    return st;
 }

@@ -1,0 +1,260 @@
+/* protocol.c - the stages of a transfer experiment, shared by one-point runs
+ * (experiment.c) and sweeps (sweep.c): pretrain on the source, build the
+ * target set, and the three methods on it. Each stage is a pure function of
+ * (spec, theta, instance), so any thread may run any stage in any order. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cblas.h>
+#include <lapacke.h>
+
+#include "fate.h"
+#include "internal.h"
+
+fate_dln_shape spec_shape(const fate_spec *s)
+{
+    fate_dln_shape sh = {s->d, s->width ? s->width : s->d, s->depth};
+    return sh;
+}
+
+static double spec_alpha(const fate_spec *s)
+{
+    return s->init_scale > 0.0 ? s->init_scale : fate_default_init_scale(s->depth);
+}
+
+static double sqdist(const double *a, const double *b, size_t d)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < d; i++) s += (a[i] - b[i]) * (a[i] - b[i]);
+    return s;
+}
+
+/* Empirical loss beta^T S beta - 2 b.beta + yy (S == NULL: identity). */
+static double emp_loss(const double *beta, const double *S, const double *b, double yy, size_t d)
+{
+    double *tmp = malloc(d * sizeof *tmp);
+    if (!tmp) return NAN;
+    if (S)
+        cblas_dsymv(CblasRowMajor, CblasUpper, (int)d, 1.0, S, (int)d, beta, 1, 0.0, tmp, 1);
+    else
+        memcpy(tmp, beta, d * sizeof *tmp);
+    double v = cblas_ddot((int)d, beta, 1, tmp, 1) - 2.0 * cblas_ddot((int)d, b, 1, beta, 1) + yy;
+    free(tmp);
+    return v;
+}
+
+static void from_report(fate_method_result *m, const fate_gd_report *r, double loss_min)
+{
+    m->train_loss = r->loss;
+    m->loss_min = loss_min;
+    m->steps = r->steps;
+    m->converged = r->converged;
+    m->on_saddle = r->on_saddle;
+    m->lr = r->lr;
+}
+
+void pretrained_free(pretrained_t *p)
+{
+    free(p->params);
+    free(p->beta);
+    free(p->beta_s);
+    lt_basis_free(&p->basis);
+    memset(p, 0, sizeof *p);
+}
+
+fate_status proto_pretrain(pretrained_t *p, const fate_spec *s, double theta, uint64_t inst,
+                           int need_basis, size_t *fail_step)
+{
+    memset(p, 0, sizeof *p);
+    const fate_dln_shape sh = spec_shape(s);
+    const size_t d = s->d, ns = s->n_src, np = fate_dln_nparams(&sh);
+    p->params = malloc(np * sizeof *p->params);
+    p->beta = malloc(d * sizeof *p->beta);
+    p->beta_s = malloc(d * sizeof *p->beta_s);
+    double *bt = malloc(d * sizeof *bt), *X = NULL, *y = NULL, *S = NULL, *b = NULL;
+    fate_status st = FATE_ENOMEM;
+    if (!p->params || !p->beta || !p->beta_s || !bt) goto done;
+    if ((st = fate_teachers(p->beta_s, bt, d, theta, s->seed, inst)) != FATE_OK) goto done;
+
+    /* population loss |beta - beta_s|^2 = beta.beta - 2 beta_s.beta + 1, or a
+     * finite source set through its statistics */
+    const double *Ssrc = NULL, *bsrc = p->beta_s;
+    double yysrc = 1.0;
+    fate_gd_config cfg = {.lr = s->lr, .max_epochs = s->max_epochs, .tol = s->tol, .loss_min = 0.0};
+    if (ns > 0) {
+        st = FATE_ENOMEM;
+        X = malloc(ns * d * sizeof *X), y = malloc(ns * sizeof *y);
+        S = malloc(d * d * sizeof *S), b = malloc(d * sizeof *b);
+        if (!X || !y || !S || !b) goto done;
+        if ((st = fate_dataset(X, y, p->beta_s, ns, d, s->sigma_src, s->seed, inst,
+                               FATE_STREAM_X_SOURCE, FATE_STREAM_NOISE_SOURCE)) != FATE_OK ||
+            (st = fate_suffstats(S, b, &yysrc, X, y, ns, d)) != FATE_OK ||
+            (st = fate_min_loss(&cfg.loss_min, S, b, yysrc, ns, d)) != FATE_OK)
+            goto done;
+        free(X);
+        free(y);
+        X = y = NULL;
+        Ssrc = S;
+        bsrc = b;
+    }
+    fate_dln_init(p->params, &sh, spec_alpha(s), s->seed, inst, FATE_STREAM_INIT_PRETRAIN);
+    fate_gd_report rep;
+    st = fate_dln_train(p->params, &rep, &sh, Ssrc, bsrc, yysrc, &cfg);
+    if (st != FATE_OK) {
+        if (fail_step) *fail_step = rep.diverged_step;
+        goto done;
+    }
+    from_report(&p->res, &rep, cfg.loss_min);
+    fate_dln_product(p->beta, p->params, &sh);
+    p->res.risk = sqdist(p->beta, p->beta_s, d);
+    fate_dln_balance(&p->res.balance, p->params, &sh);
+    if (need_basis) st = lt_basis(&p->basis, p->params, &sh, s->rcond);
+done:
+    free(bt); free(X); free(y); free(S); free(b);
+    if (st != FATE_OK) pretrained_free(p);
+    return st;
+}
+
+void target_free(target_t *t)
+{
+    free(t->X);
+    free(t->y);
+    free(t->S);
+    free(t->b);
+    free(t->beta_t);
+    memset(t, 0, sizeof *t);
+}
+
+fate_status proto_target(target_t *t, const fate_spec *s, uint64_t inst)
+{
+    memset(t, 0, sizeof *t);
+    const size_t d = s->d, n = s->n;
+    t->n = n;
+    t->d = d;
+    t->X = malloc(n * d * sizeof *t->X);
+    t->y = malloc(n * sizeof *t->y);
+    t->S = malloc(d * d * sizeof *t->S);
+    t->b = malloc(d * sizeof *t->b);
+    t->beta_t = malloc(d * sizeof *t->beta_t);
+    double *bs = malloc(d * sizeof *bs);
+    fate_status st = FATE_ENOMEM;
+    if (!t->X || !t->y || !t->S || !t->b || !t->beta_t || !bs) goto done;
+    /* beta_t does not depend on theta (fate_teachers) */
+    if ((st = fate_teachers(bs, t->beta_t, d, 0.0, s->seed, inst)) != FATE_OK ||
+        (st = fate_dataset(t->X, t->y, t->beta_t, n, d, s->sigma, s->seed, inst,
+                           FATE_STREAM_X_TARGET, FATE_STREAM_NOISE_TARGET)) != FATE_OK ||
+        (st = fate_suffstats(t->S, t->b, &t->yy, t->X, t->y, n, d)) != FATE_OK ||
+        (st = fate_min_loss(&t->loss_min, t->S, t->b, t->yy, n, d)) != FATE_OK)
+        goto done;
+done:
+    free(bs);
+    if (st != FATE_OK) target_free(t);
+    return st;
+}
+
+fate_status proto_scratch(fate_method_result *r, const target_t *t, const fate_spec *s,
+                          double weight_decay, uint64_t inst, size_t *fail_step)
+{
+    const fate_dln_shape sh = spec_shape(s);
+    size_t np = fate_dln_nparams(&sh);
+    double *w = malloc(np * sizeof *w), *beta = malloc(t->d * sizeof *beta);
+    if (!w || !beta) { free(w); free(beta); return FATE_ENOMEM; }
+    memset(r, 0, sizeof *r);
+    fate_gd_config cfg = {.lr = s->lr, .max_epochs = s->max_epochs, .tol = s->tol,
+                          .loss_min = t->loss_min, .weight_decay = weight_decay};
+    fate_dln_init(w, &sh, spec_alpha(s), s->seed, inst, FATE_STREAM_INIT_SCRATCH);
+    fate_gd_report rep;
+    fate_status st = fate_dln_train(w, &rep, &sh, t->S, t->b, t->yy, &cfg);
+    if (st == FATE_OK) {
+        from_report(r, &rep, t->loss_min);
+        fate_dln_product(beta, w, &sh);
+        r->risk = sqdist(beta, t->beta_t, t->d);
+        r->train_loss = emp_loss(beta, t->S, t->b, t->yy, t->d); /* without the decay term */
+        fate_dln_balance(&r->balance, w, &sh);
+    } else if (fail_step) {
+        *fail_step = rep.diverged_step;
+    }
+    free(w);
+    free(beta);
+    return st;
+}
+
+fate_status proto_lt(fate_method_result *r, const pretrained_t *p, const target_t *t,
+                     const fate_spec *s, double lambda)
+{
+    const fate_dln_shape sh = spec_shape(s);
+    size_t np = fate_dln_nparams(&sh);
+    double *w = malloc(np * sizeof *w), *beta = malloc(t->d * sizeof *beta);
+    if (!w || !beta) { free(w); free(beta); return FATE_ENOMEM; }
+    memset(r, 0, sizeof *r);
+    memcpy(w, p->params, np * sizeof *w);
+    fate_status st = lt_solve(w + fate_dln_offset(&sh, sh.depth), &p->basis, t->S, t->b, lambda);
+    if (st == FATE_OK) {
+        fate_dln_product(beta, w, &sh);
+        r->risk = sqdist(beta, t->beta_t, t->d);
+        r->train_loss = emp_loss(beta, t->S, t->b, t->yy, t->d);
+        r->loss_min = t->loss_min;
+        r->converged = 1;
+        fate_dln_balance(&r->balance, w, &sh);
+    }
+    free(w);
+    free(beta);
+    return st;
+}
+
+/* (I - P_X) v, P_X the projector on the row space of X (n, d), n < d:
+ * v - X^T (X X^T)^{-1} X v by Cholesky of the Gram matrix. out: (d). */
+static fate_status null_part(double *out, const double *X, size_t n, size_t d, const double *v)
+{
+    double *G = malloc(n * n * sizeof *G), *z = malloc(n * sizeof *z);
+    if (!G || !z) { free(G); free(z); return FATE_ENOMEM; }
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)n, (int)d, 1.0, X, (int)d, 0.0, G,
+                (int)n);
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)d, 1.0, X, (int)d, v, 1, 0.0, z, 1);
+    lapack_int info = LAPACKE_dposv(LAPACK_ROW_MAJOR, 'L', (lapack_int)n, 1, G, (lapack_int)n, z, 1);
+    if (info == 0) {
+        memcpy(out, v, d * sizeof *out);
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)d, -1.0, X, (int)d, z, 1, 1.0, out, 1);
+    }
+    free(G);
+    free(z);
+    return info == 0 ? FATE_OK : FATE_ENUMERIC;
+}
+
+fate_status proto_ft(fate_method_result *r, double *c, const pretrained_t *p, const target_t *t,
+                     const fate_spec *s, size_t *fail_step)
+{
+    const fate_dln_shape sh = spec_shape(s);
+    const size_t np = fate_dln_nparams(&sh), d = t->d;
+    double *w = malloc(np * sizeof *w), *beta = malloc(d * sizeof *beta);
+    double *np1 = malloc(d * sizeof *np1), *np2 = malloc(d * sizeof *np2);
+    fate_status st = FATE_ENOMEM;
+    if (!w || !beta || !np1 || !np2) goto done;
+    memset(r, 0, sizeof *r);
+    *c = NAN;
+    memcpy(w, p->params, np * sizeof *w);
+    fate_gd_config cfg = {.lr = s->lr, .max_epochs = s->max_epochs, .tol = s->tol,
+                          .loss_min = t->loss_min};
+    fate_gd_report rep;
+    st = fate_dln_train(w, &rep, &sh, t->S, t->b, t->yy, &cfg);
+    if (st != FATE_OK) {
+        if (fail_step) *fail_step = rep.diverged_step;
+        goto done;
+    }
+    from_report(r, &rep, t->loss_min);
+    fate_dln_product(beta, w, &sh);
+    r->risk = sqdist(beta, t->beta_t, d);
+    fate_dln_balance(&r->balance, w, &sh);
+    if (t->n < d) {
+        /* GD moves beta only inside the row space of X, so
+         * (I-P) beta_ft = c (I-P) beta_pre: c = <(I-P) beta_ft, (I-P) beta_pre> / |(I-P) beta_pre|^2 */
+        if ((st = null_part(np1, t->X, t->n, d, p->beta)) != FATE_OK ||
+            (st = null_part(np2, t->X, t->n, d, beta)) != FATE_OK)
+            goto done;
+        double den = cblas_ddot((int)d, np1, 1, np1, 1);
+        *c = den > 0.0 ? cblas_ddot((int)d, np2, 1, np1, 1) / den : NAN;
+    }
+done:
+    free(w); free(beta); free(np1); free(np2);
+    return st;
+}
