@@ -44,7 +44,8 @@ typedef enum fate_status {
     FATE_ENOMEM = 2,    /* allocation failed */
     FATE_EDIVERGED = 3, /* training produced NaN/inf or a growing loss */
     FATE_ENUMERIC = 4,  /* a LAPACK factorisation failed */
-    FATE_EIO = 5        /* reserved for the I/O layers built on the library */
+    FATE_EIO = 5,       /* a file could not be read or written */
+    FATE_EINTERRUPTED = 6 /* a sweep was stopped by its caller (e.g. on SIGINT) */
 } fate_status;
 
 /* A static, human-readable description of a status code. */
@@ -316,6 +317,75 @@ typedef struct fate_spec_theory {
 } fate_spec_theory;
 
 fate_status fate_spec_theory_eval(fate_spec_theory *out, const fate_spec *spec);
+
+/* ------------------------------------------------------------------------ */
+/* Sweeps over (gamma, theta) (src/sweep.c)                                  */
+/* ------------------------------------------------------------------------ */
+
+/* A grid of cells (gamma_j, theta_t), K instances each. Work is shared as a
+ * careful experimenter would: the target set and the scratch run of one
+ * (n, instance) serve every theta (the target teacher does not depend on
+ * theta, see fate_teachers); the pretrained network and its linear-transfer
+ * basis of one (theta, instance) serve every gamma; linear transfer solves an
+ * r x r system per ridge value. Results are bit-identical for any thread
+ * count and any order of execution. */
+typedef struct fate_sweep {
+    fate_spec base;          /* all but n, theta and lambda, which the grid sets */
+    const double *gammas;    /* (n_gammas), > 0; n = round(gamma d) >= 1 */
+    size_t n_gammas;
+    const double *thetas;    /* (n_thetas), in [0, pi] */
+    size_t n_thetas;
+    const double *lambdas;   /* (n_lambdas) >= 0, ridges of linear transfer */
+    size_t n_lambdas;
+    size_t instances;        /* K >= 1 */
+    int threads;             /* OpenMP threads; 0: default */
+} fate_sweep;
+
+/* The results of one finished cell, handed to the cell_done hook; the arrays
+ * are owned by the sweep and valid during the call only. A method that was
+ * not requested has NULL arrays. */
+typedef struct fate_cell {
+    size_t gamma_index, theta_index;
+    double gamma, theta;
+    size_t n;
+    size_t instances, n_lambdas;
+    const fate_method_result *pretrain; /* (instances) */
+    const fate_method_result *scratch;  /* (instances) */
+    const fate_method_result *lt;       /* (instances, n_lambdas) row-major */
+    const fate_method_result *ft;       /* (instances) */
+    const double *ft_c;                 /* (instances) fine-tuning coefficient c */
+} fate_cell;
+
+typedef struct fate_sweep_hooks {
+    void *ctx;
+    /* nonzero: the cell is already done (resume) and is not computed */
+    int (*skip)(void *ctx, size_t gamma_index, size_t theta_index);
+    /* a cell finished; calls are serialised. Nonzero return stops the sweep. */
+    int (*cell_done)(void *ctx, const fate_cell *cell);
+    /* polled between work items; nonzero stops the sweep after the items in
+     * flight (finished cells are all reported first) */
+    int (*should_stop)(void *ctx);
+    /* work items done out of total (scratch runs, pretrainings and
+     * (cell, instance) items); serialised */
+    void (*progress)(void *ctx, size_t done, size_t total);
+} fate_sweep_hooks;
+
+/* Where a sweep failed. */
+typedef struct fate_sweep_error {
+    unsigned method;        /* FATE_METHOD_* bit, 0 for pretraining */
+    size_t step;            /* GD step of a divergence */
+    uint64_t instance;
+    size_t gamma_index, theta_index;
+} fate_sweep_error;
+
+/* NULL if valid, else a static message naming the bad field and its range. */
+const char *fate_sweep_check(const fate_sweep *sweep);
+
+/* Runs every cell not skipped. Returns FATE_EINTERRUPTED if should_stop or
+ * cell_done asked to stop, FATE_EDIVERGED (err filled) if a training
+ * diverged. hooks may be NULL. */
+fate_status fate_sweep_run(const fate_sweep *sweep, const fate_sweep_hooks *hooks,
+                           fate_sweep_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Closed forms (src/theory.c): THEORY.md section 3                          */

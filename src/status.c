@@ -12,6 +12,7 @@ const char *fate_strerror(fate_status status)
     case FATE_EDIVERGED: return "training diverged (NaN/inf or growing loss)";
     case FATE_ENUMERIC: return "a linear-algebra factorisation failed";
     case FATE_EIO: return "input/output error";
+    case FATE_EINTERRUPTED: return "interrupted";
     }
     return "unknown status";
 }

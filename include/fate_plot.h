@@ -1,0 +1,86 @@
+/*
+ * fate_plot.h - figures of libfate (src/plot.c): PLplot with its cairo
+ * drivers, styled for publication (white background, dark axes, clear fonts).
+ *
+ * Functions write one file each and return a fate_status; they never print.
+ * PLplot keeps global state, so these functions must not be called from two
+ * threads at once.
+ */
+#ifndef FATE_PLOT_H
+#define FATE_PLOT_H
+
+#include <stddef.h>
+#include "fate.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum fate_plot_format {
+    FATE_PLOT_PNG = 1, /* pngcairo, 1600 x 1200 pixels */
+    FATE_PLOT_SVG = 2, /* svgcairo */
+    FATE_PLOT_PDF = 4  /* pdfcairo */
+} fate_plot_format;
+
+/* File extension of a format ("png", "svg", "pdf"). */
+const char *fate_plot_extension(fate_plot_format fmt);
+
+/* A phase map: a value per (gamma, theta) cell drawn with a diverging
+ * red-white-blue colour map centred on zero (blue > 0: transfer helps,
+ * red < 0: it hurts), a symmetric colour bar, theta on the x axis with ticks
+ * 0, pi/6, pi/3, pi/2 (labelled with the pi symbol), gamma on the y axis,
+ * and optionally the zero contour of a theory field drawn over it. */
+typedef struct fate_phase_map {
+    const char *title;        /* top title, UTF-8 (e.g. "Linear transfer: simulated T") */
+    const char *zlabel;       /* colour-bar label (e.g. "T = R_sc − R_lt") */
+    const double *thetas;     /* (n_thetas) x coordinates of cell centres, increasing */
+    size_t n_thetas;
+    const double *gammas;     /* (n_gammas) y coordinates of cell centres, increasing */
+    size_t n_gammas;
+    const double *values;     /* (n_gammas, n_thetas) row-major; NaN/inf: no value (grey) */
+    /* optional theory field whose zero level set is drawn as a dark line
+     * (NULL: none); on its own grid, which may be finer than the cells */
+    const double *contour_thetas;  /* (n_contour_thetas) */
+    size_t n_contour_thetas;
+    const double *contour_gammas;  /* (n_contour_gammas) */
+    size_t n_contour_gammas;
+    const double *contour_values;  /* (n_contour_gammas, n_contour_thetas) */
+    const char *contour_label;     /* legend text for the line, e.g. "theory T = 0" */
+    double vmax;              /* colour range [-vmax, vmax]; <= 0: the largest finite
+                                 |value| */
+} fate_phase_map;
+
+fate_status fate_plot_phase_map(const char *path, fate_plot_format fmt, const fate_phase_map *m);
+
+enum {
+    FATE_SERIES_POINTS = 0, /* markers with vertical error bars (simulation) */
+    FATE_SERIES_LINE = 1,   /* solid line (theory) */
+    FATE_SERIES_DASHED = 2  /* dashed line (alternative theory) */
+};
+
+typedef struct fate_series {
+    const char *label;        /* legend text, UTF-8 */
+    const double *x, *y;      /* (n); non-finite y values are skipped (lines break) */
+    const double *err;        /* (n) half-widths of error bars, or NULL */
+    size_t n;
+    int style;                /* FATE_SERIES_* */
+    int color;                /* 0..7: index into a colour-blind-safe palette */
+} fate_series;
+
+typedef struct fate_line_plot {
+    const char *title, *xlabel, *ylabel; /* UTF-8 */
+    const fate_series *series;
+    size_t n_series;
+    double xmin, xmax;        /* xmin >= xmax: from the data */
+    double ymin, ymax;        /* ymin >= ymax: from the finite data, robust to
+                                 divergent theory values (e.g. at gamma = 1) */
+    int zero_line;            /* draw the line y = 0 */
+    int logx;                 /* logarithmic x axis (x > 0) */
+} fate_line_plot;
+
+fate_status fate_plot_lines(const char *path, fate_plot_format fmt, const fate_line_plot *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FATE_PLOT_H */
