@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "fate.h"
 #include "options.h"
+#include "spec_opts.h"
 
 static const char *help =
     "usage: fate run [options]\n"
@@ -21,41 +22,16 @@ static const char *help =
     "|beta_hat - beta_t|^2; transferability T = risk(scratch) - risk(method).\n"
     "\n"
     "task:\n"
-    "  --d D              input dimension (default 100)\n"
     "  --gamma G          target samples per dimension, n = round(G d) (default 0.5)\n"
     "  --n N              target samples (instead of --gamma)\n"
     "  --theta A          angle between teachers in [0, pi]: radians, pi/4, 3pi/8,\n"
     "                     45deg (default pi/4)\n"
-    "  --sigma S          target label noise >= 0 (default 0.2)\n"
-    "  --gamma-src G      finite source of round(G d) samples (default: infinite\n"
-    "                     source, pretraining on the population loss |beta - beta_s|^2)\n"
-    "  --n-src N          finite source of N samples\n"
-    "  --sigma-src S      source label noise >= 0 (default 0)\n"
-    "network and training:\n"
-    "  --depth L          weight layers, >= 2 (default 2)\n"
-    "  --width K          hidden width (default d)\n"
-    "  --init-scale A     init scale alpha > 0 (default: 1e-5 at depth 2, the paper's\n"
-    "                     rich regime; at depth L >= 3 leaving the small-init saddle\n"
-    "                     takes time ~ alpha^-(L-2), so the default is 1e-2 (L = 3),\n"
-    "                     5e-2 (L = 4), 8e-2 (L = 5), 0.1 (L >= 6); a run that ends\n"
-    "                     still on the saddle is reported)\n"
-    "  --lr R             learning rate > 0 (default automatic:\n"
-    "                     0.4 / (L lambda_max(S) max(1, |beta|^(2(L-1)/L))))\n"
-    "  --epochs E         maximum full-batch GD steps per training (default 10000)\n"
-    "  --tol T            stop when training loss <= minimum loss + T (default 1e-6)\n"
     "  --lambda R         ridge of linear transfer, penalty n R |w_L|^2 (default 0)\n"
-    "  --rcond C          linear transfer keeps feature directions with singular\n"
-    "                     value > C sigma_1, C in (0, 1) (default 1e-2)\n"
-    "  --weight-decay W   weight decay of scratch training >= 0 (default 0)\n"
-    "  --methods LIST     comma list of scratch, lt, ft (default scratch,lt,ft)\n"
-    "run:\n"
-    "  --instances K      independent instances >= 1 (default 8)\n"
-    "  --seed S           random seed (default 1); instance i uses key (S, i)\n"
-    "  --threads T        OpenMP threads >= 1 (default: all cores); results are\n"
-    "                     identical for every thread count\n"
     "  --format F         table (default), csv (one row per method and instance) or\n"
     "                     json\n"
     "  --verbose          report GD steps per second on stderr\n"
+    "%s"
+    "(run defaults: --d 100 --methods scratch,lt,ft --instances 8)\n"
     "\n"
     "Theory beside each result is the exact finite-size mean (THEORY.md section 3).\n"
     "Fine-tuning has two theory values: 'theory' uses the gradient-flow coefficient c\n"
@@ -66,50 +42,24 @@ static const char *help =
 enum { FMT_TABLE, FMT_CSV, FMT_JSON };
 
 typedef struct run_opts {
-    fate_spec spec;
-    double gamma, gamma_src;
-    int have_gamma, have_n, have_gamma_src, have_n_src;
-    size_t instances;
-    int threads;
+    spec_opts so;
+    double gamma;
+    int have_gamma, have_n;
     int format;
     int verbose;
 } run_opts;
 
-static int parse_methods(const char *s, unsigned *out)
-{
-    unsigned m = 0;
-    char *copy = strdup(s), *save = NULL;
-    if (!copy) return -1;
-    int ok = 1;
-    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (!strcmp(t, "scratch")) m |= FATE_METHOD_SCRATCH;
-        else if (!strcmp(t, "lt")) m |= FATE_METHOD_LT;
-        else if (!strcmp(t, "ft")) m |= FATE_METHOD_FT;
-        else ok = 0;
-    }
-    free(copy);
-    if (!ok || m == 0) {
-        cli_error("run", "--methods must be a comma list of scratch, lt, ft, got '%s'", s);
-        return -1;
-    }
-    *out = m;
-    return 0;
-}
-
 static int parse_run(int argc, char **argv, run_opts *o)
 {
     const char *C = "run";
-    fate_spec *s = &o->spec;
-    fate_spec_default(s);
+    spec_opts_default(&o->so, 8);
+    fate_spec *s = &o->so.spec;
     o->gamma = 0.5;
-    o->instances = 8;
-    o->threads = 0;
     o->format = FMT_TABLE;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
-        size_t z;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(help, stdout);
+            printf(help, SPEC_OPTIONS_HELP);
             return 1;
         } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
             o->verbose = 1;
@@ -125,20 +75,16 @@ static int parse_run(int argc, char **argv, run_opts *o)
         }
         memcpy(name, a, nl);
         name[nl] = '\0';
-        static const char *known[] = {"--d", "--gamma", "--n", "--theta", "--sigma", "--gamma-src",
-                                      "--n-src", "--sigma-src", "--depth", "--width",
-                                      "--init-scale", "--lr", "--epochs", "--tol", "--lambda",
-                                      "--rcond", "--weight-decay", "--methods", "--instances",
-                                      "--seed", "--threads", "--format", NULL};
-        int found = 0;
-        for (int k = 0; known[k]; k++) found |= !strcmp(name, known[k]);
-        if (!found) {
+        static const char *own[] = {"--gamma", "--n", "--theta", "--lambda", "--format", NULL};
+        int mine = 0;
+        for (int k = 0; own[k]; k++) mine |= !strcmp(name, own[k]);
+        if (!mine && !spec_option_known(name)) {
             cli_error(C, "unknown option '%s' (see fate run --help)", name);
             return -1;
         }
         if (!(v = opt_value(C, argc, argv, &i, name))) return -1;
-        if (!strcmp(name, "--d")) {
-            if (opt_size(C, name, v, 1, 100000, &s->d)) return -1;
+        if (!mine) {
+            if (spec_option(C, name, v, &o->so) < 0) return -1;
         } else if (!strcmp(name, "--gamma")) {
             if (opt_double(C, name, v, 0.0, 1e6, 1, "> 0", &o->gamma)) return -1;
             o->have_gamma = 1;
@@ -147,44 +93,8 @@ static int parse_run(int argc, char **argv, run_opts *o)
             o->have_n = 1;
         } else if (!strcmp(name, "--theta")) {
             if (opt_angle(C, name, v, &s->theta)) return -1;
-        } else if (!strcmp(name, "--sigma")) {
-            if (opt_double(C, name, v, 0.0, 1e6, 0, ">= 0", &s->sigma)) return -1;
-        } else if (!strcmp(name, "--gamma-src")) {
-            if (opt_double(C, name, v, 0.0, 1e6, 1, "> 0", &o->gamma_src)) return -1;
-            o->have_gamma_src = 1;
-        } else if (!strcmp(name, "--n-src")) {
-            if (opt_size(C, name, v, 1, (size_t)100000000, &s->n_src)) return -1;
-            o->have_n_src = 1;
-        } else if (!strcmp(name, "--sigma-src")) {
-            if (opt_double(C, name, v, 0.0, 1e6, 0, ">= 0", &s->sigma_src)) return -1;
-        } else if (!strcmp(name, "--depth")) {
-            if (opt_size(C, name, v, 2, 64, &s->depth)) return -1;
-        } else if (!strcmp(name, "--width")) {
-            if (opt_size(C, name, v, 1, 100000, &s->width)) return -1;
-        } else if (!strcmp(name, "--init-scale")) {
-            if (opt_double(C, name, v, 0.0, 1e3, 1, "> 0", &s->init_scale)) return -1;
-        } else if (!strcmp(name, "--lr")) {
-            if (opt_double(C, name, v, 0.0, 1e6, 1, "> 0", &s->lr)) return -1;
-        } else if (!strcmp(name, "--epochs")) {
-            if (opt_size(C, name, v, 1, (size_t)1000000000, &s->max_epochs)) return -1;
-        } else if (!strcmp(name, "--tol")) {
-            if (opt_double(C, name, v, 0.0, 1e6, 0, ">= 0", &s->tol)) return -1;
         } else if (!strcmp(name, "--lambda")) {
             if (opt_double(C, name, v, 0.0, 1e12, 0, ">= 0", &s->lambda)) return -1;
-        } else if (!strcmp(name, "--rcond")) {
-            if (opt_double(C, name, v, 0.0, 1.0, 1, "in (0, 1)", &s->rcond)) return -1;
-            if (s->rcond >= 1.0) { cli_error(C, "--rcond must be in (0, 1), got %s", v); return -1; }
-        } else if (!strcmp(name, "--weight-decay")) {
-            if (opt_double(C, name, v, 0.0, 1e6, 0, ">= 0", &s->weight_decay)) return -1;
-        } else if (!strcmp(name, "--methods")) {
-            if (parse_methods(v, &s->methods)) return -1;
-        } else if (!strcmp(name, "--instances")) {
-            if (opt_size(C, name, v, 1, 10000000, &o->instances)) return -1;
-        } else if (!strcmp(name, "--seed")) {
-            if (opt_u64(C, name, v, &s->seed)) return -1;
-        } else if (!strcmp(name, "--threads")) {
-            if (opt_size(C, name, v, 1, 4096, &z)) return -1;
-            o->threads = (int)z;
         } else if (!strcmp(name, "--format")) {
             if (!strcmp(v, "table")) o->format = FMT_TABLE;
             else if (!strcmp(v, "csv")) o->format = FMT_CSV;
@@ -196,10 +106,6 @@ static int parse_run(int argc, char **argv, run_opts *o)
         cli_error(C, "give either --gamma or --n, not both");
         return -1;
     }
-    if (o->have_gamma_src && o->have_n_src) {
-        cli_error(C, "give either --gamma-src or --n-src, not both");
-        return -1;
-    }
     if (!o->have_n) {
         double n = round(o->gamma * (double)s->d);
         if (n < 1) {
@@ -209,15 +115,7 @@ static int parse_run(int argc, char **argv, run_opts *o)
         }
         s->n = (size_t)n;
     }
-    if (o->have_gamma_src) {
-        double n = round(o->gamma_src * (double)s->d);
-        if (n < 1) {
-            cli_error(C, "--gamma-src must give n_src = round(gamma_src d) >= 1, got %g", o->gamma_src);
-            return -1;
-        }
-        s->n_src = (size_t)n;
-    }
-    if (s->width == 0) s->width = s->d;
+    if (spec_opts_finish(C, &o->so)) return -1;
     const char *msg = fate_spec_check(s);
     if (msg) {
         cli_error(C, "%s", msg);
@@ -279,8 +177,8 @@ int cmd_run(int argc, char **argv)
     int pr = parse_run(argc, argv, &o);
     if (pr > 0) return 0;
     if (pr < 0) return FATE_EXIT_USAGE;
-    const fate_spec *s = &o.spec;
-    size_t K = o.instances;
+    const fate_spec *s = &o.so.spec;
+    size_t K = o.so.instances;
 
     fate_spec_theory th;
     fate_spec_theory_eval(&th, s);
@@ -293,7 +191,7 @@ int cmd_run(int argc, char **argv)
     unsigned fm = 0;
     size_t fs = 0;
     uint64_t fi = 0;
-    fate_status st = fate_run(res, s, 0, K, o.threads, &fm, &fs, &fi);
+    fate_status st = fate_run(res, s, 0, K, o.so.threads, &fm, &fs, &fi);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     if (st == FATE_EDIVERGED) {
@@ -342,7 +240,7 @@ int cmd_run(int argc, char **argv)
     if (o.verbose)
         fprintf(stderr, "fate run: %zu GD steps in %.3f s: %.0f steps/s (d = %zu, L = %zu, "
                 "%zu instances, %d thread%s)\n", total_steps, wall, (double)total_steps / wall,
-                s->d, s->depth, K, o.threads, o.threads == 1 ? "" : "s");
+                s->d, s->depth, K, o.so.threads, o.so.threads == 1 ? "" : "s");
 
     double *buf = malloc(K * sizeof *buf);
     if (!buf) { free(res); return FATE_EXIT_RUNTIME; }

@@ -1,0 +1,142 @@
+/* spec_opts.c - options shared by `fate run`, `fate phase` and
+ * `fate reproduce` (see spec_opts.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+#include "spec_opts.h"
+
+const char SPEC_OPTIONS_HELP[] =
+    "source:\n"
+    "  --gamma-src G      finite source of round(G d) samples (default: infinite\n"
+    "                     source, pretraining on the population loss |beta - beta_s|^2)\n"
+    "  --n-src N          finite source of N samples\n"
+    "  --sigma-src S      source label noise >= 0 (default 0)\n"
+    "network and training:\n"
+    "  --d D              input dimension >= 1\n"
+    "  --sigma S          target label noise >= 0 (default 0.2)\n"
+    "  --depth L          weight layers, >= 2 (default 2)\n"
+    "  --width K          hidden width (default d)\n"
+    "  --init-scale A     init scale alpha > 0 (default: 1e-5 at depth 2, the paper's\n"
+    "                     rich regime; at depth L >= 3 leaving the small-init saddle\n"
+    "                     takes time ~ alpha^-(L-2), so the default is 1e-2 (L = 3),\n"
+    "                     5e-2 (L = 4), 8e-2 (L = 5), 0.1 (L >= 6); a run that ends\n"
+    "                     still on the saddle is reported)\n"
+    "  --lr R             learning rate > 0 (default automatic:\n"
+    "                     0.4 / (L lambda_max(S) max(1, |beta|^(2(L-1)/L))))\n"
+    "  --epochs E         maximum full-batch GD steps per training (default 10000)\n"
+    "  --tol T            stop when training loss <= minimum loss + T (default 1e-6)\n"
+    "  --rcond C          linear transfer keeps feature directions with singular\n"
+    "                     value > C sigma_1, C in (0, 1) (default 1e-2)\n"
+    "  --weight-decay W   weight decay of scratch training >= 0 (default 0)\n"
+    "  --methods LIST     comma list of scratch, lt, ft\n"
+    "run:\n"
+    "  --instances K      independent instances >= 1\n"
+    "  --seed S           random seed (default 1); instance i uses key (S, i)\n"
+    "  --threads T        OpenMP threads >= 1 (default: all cores); results are\n"
+    "                     identical for every thread count\n";
+
+void spec_opts_default(spec_opts *o, size_t instances)
+{
+    memset(o, 0, sizeof *o);
+    fate_spec_default(&o->spec);
+    o->instances = instances;
+}
+
+static int parse_methods(const char *cmd, const char *s, unsigned *out)
+{
+    unsigned m = 0;
+    char *copy = strdup(s), *save = NULL;
+    if (!copy) return -1;
+    int ok = 1;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (!strcmp(t, "scratch")) m |= FATE_METHOD_SCRATCH;
+        else if (!strcmp(t, "lt")) m |= FATE_METHOD_LT;
+        else if (!strcmp(t, "ft")) m |= FATE_METHOD_FT;
+        else ok = 0;
+    }
+    free(copy);
+    if (!ok || m == 0) {
+        cli_error(cmd, "--methods must be a comma list of scratch, lt, ft, got '%s'", s);
+        return -1;
+    }
+    *out = m;
+    return 0;
+}
+
+int spec_option_known(const char *name)
+{
+    static const char *names[] = {"--d", "--sigma", "--gamma-src", "--n-src", "--sigma-src",
+                                  "--depth", "--width", "--init-scale", "--lr", "--epochs", "--tol",
+                                  "--rcond", "--weight-decay", "--methods", "--instances",
+                                  "--seed", "--threads", NULL};
+    for (int k = 0; names[k]; k++)
+        if (!strcmp(name, names[k])) return 1;
+    return 0;
+}
+
+int spec_option(const char *C, const char *name, const char *v, spec_opts *o)
+{
+    fate_spec *s = &o->spec;
+    size_t z;
+    if (!strcmp(name, "--d")) return opt_size(C, name, v, 1, 100000, &s->d) ? -1 : 1;
+    if (!strcmp(name, "--sigma")) return opt_double(C, name, v, 0.0, 1e6, 0, ">= 0", &s->sigma) ? -1 : 1;
+    if (!strcmp(name, "--gamma-src")) {
+        o->have_gamma_src = 1;
+        return opt_double(C, name, v, 0.0, 1e6, 1, "> 0", &o->gamma_src) ? -1 : 1;
+    }
+    if (!strcmp(name, "--n-src")) {
+        o->have_n_src = 1;
+        return opt_size(C, name, v, 1, (size_t)100000000, &s->n_src) ? -1 : 1;
+    }
+    if (!strcmp(name, "--sigma-src"))
+        return opt_double(C, name, v, 0.0, 1e6, 0, ">= 0", &s->sigma_src) ? -1 : 1;
+    if (!strcmp(name, "--depth")) return opt_size(C, name, v, 2, 64, &s->depth) ? -1 : 1;
+    if (!strcmp(name, "--width")) return opt_size(C, name, v, 1, 100000, &s->width) ? -1 : 1;
+    if (!strcmp(name, "--init-scale"))
+        return opt_double(C, name, v, 0.0, 1e3, 1, "> 0", &s->init_scale) ? -1 : 1;
+    if (!strcmp(name, "--lr")) return opt_double(C, name, v, 0.0, 1e6, 1, "> 0", &s->lr) ? -1 : 1;
+    if (!strcmp(name, "--epochs"))
+        return opt_size(C, name, v, 1, (size_t)1000000000, &s->max_epochs) ? -1 : 1;
+    if (!strcmp(name, "--tol")) return opt_double(C, name, v, 0.0, 1e6, 0, ">= 0", &s->tol) ? -1 : 1;
+    if (!strcmp(name, "--rcond")) {
+        if (opt_double(C, name, v, 0.0, 1.0, 1, "in (0, 1)", &s->rcond)) return -1;
+        if (s->rcond >= 1.0) {
+            cli_error(C, "--rcond must be in (0, 1), got %s", v);
+            return -1;
+        }
+        return 1;
+    }
+    if (!strcmp(name, "--weight-decay"))
+        return opt_double(C, name, v, 0.0, 1e6, 0, ">= 0", &s->weight_decay) ? -1 : 1;
+    if (!strcmp(name, "--methods")) return parse_methods(C, v, &s->methods) ? -1 : 1;
+    if (!strcmp(name, "--instances"))
+        return opt_size(C, name, v, 1, 10000000, &o->instances) ? -1 : 1;
+    if (!strcmp(name, "--seed")) return opt_u64(C, name, v, &s->seed) ? -1 : 1;
+    if (!strcmp(name, "--threads")) {
+        if (opt_size(C, name, v, 1, 4096, &z)) return -1;
+        o->threads = (int)z;
+        return 1;
+    }
+    return 0;
+}
+
+int spec_opts_finish(const char *C, spec_opts *o)
+{
+    fate_spec *s = &o->spec;
+    if (o->have_gamma_src && o->have_n_src) {
+        cli_error(C, "give either --gamma-src or --n-src, not both");
+        return -1;
+    }
+    if (o->have_gamma_src) {
+        double n = round(o->gamma_src * (double)s->d);
+        if (n < 1) {
+            cli_error(C, "--gamma-src must give n_src = round(gamma_src d) >= 1, got %g", o->gamma_src);
+            return -1;
+        }
+        s->n_src = (size_t)n;
+    }
+    if (s->width == 0) s->width = s->d;
+    return 0;
+}

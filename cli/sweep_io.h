@@ -1,0 +1,67 @@
+/* sweep_io.h - files of a sweep's output folder: per-cell result files
+ * written atomically as cells finish, and the runs.csv / summary.csv built
+ * from them; shared by `fate phase` and `fate reproduce`. */
+#ifndef FATE_CLI_SWEEP_IO_H
+#define FATE_CLI_SWEEP_IO_H
+#include <stddef.h>
+#include <stdio.h>
+#include "fate.h"
+
+/* One row of runs.csv: one (cell, method, instance, lambda). */
+typedef struct run_row {
+    double gamma, theta;
+    size_t n;
+    char method[12];   /* scratch, lt, ft */
+    double lambda;     /* NaN for scratch and ft */
+    size_t instance;
+    double risk, T, train_loss, loss_min;
+    size_t steps;
+    int converged, on_saddle;
+    double balance, ft_c;
+} run_row;
+
+/* One row of summary.csv: one (cell, method, lambda). */
+typedef struct summary_row {
+    size_t gamma_index, theta_index;
+    double gamma, theta;
+    size_t n;
+    char method[12];
+    double lambda;
+    size_t instances;
+    double mean_risk, std_risk, sem_risk, mean_T, std_T, sem_T;
+    double theory_risk, theory_T, theory_T_paper;
+    double converged_frac, mean_steps;
+} summary_row;
+
+extern const char *RUNS_HEADER;
+extern const char *SUMMARY_HEADER;
+
+/* Write `text` to path atomically (temporary file, fsync, rename): a reader
+ * sees the old file or the new one, never a partial one. 0 on success. */
+int write_atomic(const char *path, const char *text, size_t len);
+/* mkdir -p; 0 on success */
+int make_dirs(const char *path);
+
+/* Path of the result file of cell (j, t) inside dir/cells. */
+void cell_path(char *buf, size_t size, const char *dir, size_t j, size_t t);
+/* Serialise a finished cell as CSV rows (header included) into a malloc'd
+ * string. */
+char *cell_csv(const fate_cell *c, unsigned methods, const double *lambdas);
+/* Parse a cell file; *rows malloc'd. Returns the row count, or -1 if the file
+ * is missing or malformed (then the cell is recomputed). */
+long read_cell(const char *path, run_row **rows);
+
+/* Summaries of one cell from its rows (per method and lambda), with the
+ * theory of `base` at the cell's (n, theta, lambda). out must hold
+ * 2 + n_lambdas rows; returns the count. */
+size_t summarise_cell(summary_row *out, const run_row *rows, size_t nrows, size_t j, size_t t,
+                      const fate_spec *base, const double *lambdas, size_t n_lambdas);
+
+void fprint_run_row(FILE *f, const run_row *r);
+void fprint_summary_row(FILE *f, const summary_row *s);
+
+/* ISO 8601 UTC time. */
+void iso_time(char *buf, size_t size, double epoch_seconds);
+double wall_now(void);
+
+#endif
