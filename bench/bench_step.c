@@ -1,5 +1,5 @@
 /* bench_step.c - cost of one full-batch GD step of a deep linear network
- * through the sufficient statistics, and of a whole default `fate run`.
+ * through the sufficient statistics.
  *
  * Measures wall time (CLOCK_MONOTONIC) of `steps` GD steps at several d and
  * depths, single thread, and prints steps/s, ns per d^2 (flat if the cost is

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <jansson.h>
+#include <omp.h>
 
 #include "commands.h"
 #include "fate.h"
@@ -21,12 +22,13 @@ static const char *help =
     "refit the last layer (linear transfer, lt) and fine-tune all layers (ft). Risk is\n"
     "|beta_hat - beta_t|^2; transferability T = risk(scratch) - risk(method).\n"
     "\n"
-    "task:\n"
+    "target set:\n"
     "  --gamma G          target samples per dimension, n = round(G d) (default 0.5)\n"
     "  --n N              target samples (instead of --gamma)\n"
     "  --theta A          angle between teachers in [0, pi]: radians, pi/4, 3pi/8,\n"
     "                     45deg (default pi/4)\n"
     "  --lambda R         ridge of linear transfer, penalty n R |w_L|^2 (default 0)\n"
+    "output:\n"
     "  --format F         table (default), csv (one row per method and instance) or\n"
     "                     json\n"
     "  --verbose          report GD steps per second on stderr\n"
@@ -237,10 +239,11 @@ int cmd_run(int argc, char **argv)
                     "within %zu epochs: raise --epochs (results are early-stopped)\n", nc, K,
                     views[v].name, s->tol, s->max_epochs);
     }
+    const int nthreads = o.so.threads > 0 ? o.so.threads : omp_get_max_threads();
     if (o.verbose)
         fprintf(stderr, "fate run: %zu GD steps in %.3f s: %.0f steps/s (d = %zu, L = %zu, "
                 "%zu instances, %d thread%s)\n", total_steps, wall, (double)total_steps / wall,
-                s->d, s->depth, K, o.so.threads, o.so.threads == 1 ? "" : "s");
+                s->d, s->depth, K, nthreads, nthreads == 1 ? "" : "s");
 
     double *buf = malloc(K * sizeof *buf);
     if (!buf) { free(res); return FATE_EXIT_RUNTIME; }

@@ -8,14 +8,15 @@
 #include "spec_opts.h"
 
 const char SPEC_OPTIONS_HELP[] =
+    "task:\n"
+    "  --d D              input dimension >= 1\n"
+    "  --sigma S          target label noise >= 0 (default 0.2)\n"
     "source:\n"
     "  --gamma-src G      finite source of round(G d) samples (default: infinite\n"
     "                     source, pretraining on the population loss |beta - beta_s|^2)\n"
     "  --n-src N          finite source of N samples\n"
     "  --sigma-src S      source label noise >= 0 (default 0)\n"
     "network and training:\n"
-    "  --d D              input dimension >= 1\n"
-    "  --sigma S          target label noise >= 0 (default 0.2)\n"
     "  --depth L          weight layers, >= 2 (default 2)\n"
     "  --width K          hidden width (default d)\n"
     "  --init-scale A     init scale alpha > 0 (default: 1e-5 at depth 2, the paper's\n"

@@ -171,7 +171,8 @@ fate_status fate_dln_grad_samples(double *grad, double *loss, const double *para
 /* ------------------------------------------------------------------------ */
 
 typedef struct fate_gd_config {
-    double lr;          /* learning rate; <= 0 picks 0.4 / (L lambda_max(S)) */
+    double lr;          /* learning rate; <= 0: automatic, 0.4 / (L lambda_max(S)
+                           max(1, |beta|^(2(L-1)/L))) re-evaluated every step */
     size_t max_epochs;  /* full-batch steps at most */
     double tol;         /* stop when loss <= loss_min + tol */
     double loss_min;    /* minimum achievable loss (fate_min_loss) */
@@ -181,7 +182,7 @@ typedef struct fate_gd_config {
 typedef struct fate_gd_report {
     double loss0;        /* loss at the initial point */
     double loss;         /* loss at the end */
-    double lr;           /* learning rate actually used */
+    double lr;           /* learning rate used (automatic: its base 0.4/(L lambda_max)) */
     size_t steps;        /* steps taken */
     int converged;       /* loss <= loss_min + tol reached */
     int on_saddle;       /* ended having removed less than half of the
@@ -241,8 +242,8 @@ typedef struct fate_spec {
     double sigma_src;    /* source label noise (>= 0) */
     double lambda;       /* ridge of linear transfer (>= 0) */
     double rcond;        /* feature rank cut-off of linear transfer, (0, 1) */
-    double init_scale;   /* alpha; <= 0: fate_default_init_scale(depth) */
-    double lr;           /* <= 0: automatic per training (see fate_gd_config) */
+    double init_scale;   /* alpha > 0; 0: fate_default_init_scale(depth) */
+    double lr;           /* > 0; 0: automatic per training (see fate_gd_config) */
     size_t max_epochs;   /* per training */
     double tol;          /* early stopping: loss <= min loss + tol */
     double weight_decay; /* of scratch training (0: none) */
@@ -299,7 +300,10 @@ fate_status fate_run_instance(fate_instance_result *out, const fate_spec *spec,
 
 /* Instances first .. first+count-1 in parallel on `threads` OpenMP threads
  * (0: the OpenMP default). out: (count). Bit-identical for every thread
- * count. Stops at the first error (lowest instance index reported). */
+ * count. Stops at the first error (lowest instance index reported).
+ * Side effect: sets OpenBLAS to one thread (openblas_set_num_threads(1)) for
+ * the process, so that BLAS inside the parallel loop does not oversubscribe
+ * the cores; fate_sweep_run does the same. */
 fate_status fate_run(fate_instance_result *out, const fate_spec *spec, uint64_t first,
                      size_t count, int threads, unsigned *failed_method,
                      size_t *failed_step, uint64_t *failed_instance);
