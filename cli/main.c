@@ -15,8 +15,12 @@ static const char *usage =
     "commands:\n"
     "  run      one experiment at one (gamma, theta): pretraining, then training from\n"
     "           scratch, linear transfer and fine-tuning on K instances, each result\n"
-    "           beside its theory value (the default job: `fate run`)\n"
+    "           beside its theory value\n"
     "  theory   the closed forms on lists or ranges of gamma, theta, sigma, lambda\n"
+    "  phase    the transferability phase diagram over (gamma, theta): sweep, CSVs,\n"
+    "           figures with the theory boundary (the default job: `fate phase`)\n"
+    "  reproduce  every linear experiment of the paper: all figures, CSVs and a\n"
+    "           report of simulation against theory (--quick: a few minutes)\n"
     "\n"
     "  fate <command> --help   options of one command\n"
     "  fate --version          version\n";
@@ -38,6 +42,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(c, "run")) return cmd_run(argc - 1, argv + 1);
     if (!strcmp(c, "theory")) return cmd_theory(argc - 1, argv + 1);
-    cli_error(NULL, "unknown command '%s' (commands: run, theory; see fate --help)", c);
+    if (!strcmp(c, "phase")) return cmd_phase(argc - 1, argv + 1);
+    if (!strcmp(c, "reproduce")) return cmd_reproduce(argc - 1, argv + 1);
+    cli_error(NULL, "unknown command '%s' (commands: run, theory, phase, reproduce; see fate --help)", c);
     return FATE_EXIT_USAGE;
 }

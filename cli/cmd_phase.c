@@ -1,0 +1,331 @@
+/* cmd_phase.c - `fate phase`: the transferability phase diagram over
+ * (gamma, theta), simulated with theory overlaid; the default job. */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "fate.h"
+#include "fate_git.h"
+#include "fate_plot.h"
+#include "figures.h"
+#include "manifest.h"
+#include "options.h"
+#include "spec_opts.h"
+#include "sweep_job.h"
+
+static const char *help =
+    "usage: fate phase [options]\n"
+    "\n"
+    "Sweeps transferability T = R_scratch - R_method over a grid of target sample\n"
+    "ratios gamma = n/d and feature angles theta, for linear transfer (lt) and\n"
+    "fine-tuning (ft), K instances per cell, and draws the phase diagrams with the\n"
+    "theory's T = 0 boundary over them. With no options it runs the built-in default\n"
+    "job (d = 100, 12 x 12 cells, 8 instances; about a minute on 2 cores).\n"
+    "\n"
+    "grid (each a value, a comma list a,b,c or an inclusive range start:stop:count):\n"
+    "  --gamma LIST       target samples per dimension (default 0.15:1.8:12)\n"
+    "  --theta LIST       angles in [0, pi], pi-forms and degrees accepted\n"
+    "                     (default pi/24:pi/2:12)\n"
+    "  --lambda LIST      ridges of linear transfer >= 0 (default 0)\n"
+    "output:\n"
+    "  --out DIR          output folder (default fate-phase)\n"
+    "  --resume           continue the sweep saved in DIR with its saved parameters\n"
+    "                     (only --threads, --quiet and --plot may be given with it);\n"
+    "                     rerunning the same command also continues it\n"
+    "  --plot LIST        figure formats: png, svg, pdf, or none (default png)\n"
+    "  --slices LIST      angles of the T-vs-gamma slices (default pi/8,pi/4,3pi/8)\n"
+    "  --theory-map       also draw the theory-only phase maps\n"
+    "  --quiet            no progress on stderr\n"
+    "%s"
+    "(phase defaults: --d 100 --methods lt,ft --instances 8; scratch always runs,\n"
+    "it is the baseline of T)\n"
+    "\n"
+    "Writes DIR/runs.csv (one row per cell, method, instance, lambda), summary.csv\n"
+    "(per cell, method, lambda: mean, std, sem of risk and T, theory at the cell's\n"
+    "finite size), manifest.json, cells/ (each finished cell, saved atomically), and\n"
+    "figures: phase_lt, phase_ft, slices_lt, slices_ft, scratch[, ridge].\n"
+    "Ctrl-C stops after the cells in flight; finished cells are kept.\n"
+    "\n"
+    "example: fate phase --d 200 --gamma 0.1:2.0:20 --theta pi/40:pi/2:20 --instances 10\n";
+
+typedef struct phase_opts {
+    spec_opts so;
+    double *gammas, *thetas, *lambdas, *slices;
+    size_t ng, nt, nl, nsl;
+    const char *out;
+    int resume, quiet, theory_map;
+    unsigned plot;
+    int have_threads, have_quiet, have_plot;
+    int n_result_opts; /* options that change results (not allowed with --resume) */
+} phase_opts;
+
+static void free_opts(phase_opts *o)
+{
+    free(o->gammas);
+    free(o->thetas);
+    free(o->lambdas);
+    free(o->slices);
+    o->gammas = o->thetas = o->lambdas = o->slices = NULL;
+}
+
+int parse_plot_formats(const char *cmd, const char *v, unsigned *out)
+{
+    unsigned f = 0;
+    char *copy = strdup(v), *save = NULL;
+    if (!copy) return -1;
+    int ok = 1;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (!strcmp(t, "png")) f |= FATE_PLOT_PNG;
+        else if (!strcmp(t, "svg")) f |= FATE_PLOT_SVG;
+        else if (!strcmp(t, "pdf")) f |= FATE_PLOT_PDF;
+        else if (!strcmp(t, "none")) f |= 0x100;
+        else ok = 0;
+    }
+    free(copy);
+    if (!ok || f == 0 || ((f & 0x100) && (f & 7))) {
+        cli_error(cmd, "--plot must be a comma list of png, svg, pdf, or none, got '%s'", v);
+        return -1;
+    }
+    *out = f & 7;
+    return 0;
+}
+
+static int parse_phase(int argc, char **argv, phase_opts *o, int first)
+{
+    const char *C = "phase";
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            printf(help, SPEC_OPTIONS_HELP);
+            return 1;
+        }
+        if (!strcmp(a, "--resume")) { o->resume = 1; continue; }
+        if (!strcmp(a, "--quiet")) { o->quiet = 1; o->have_quiet = 1; continue; }
+        if (!strcmp(a, "--theory-map")) { o->theory_map = 1; o->n_result_opts++; continue; }
+        char name[64];
+        const char *eq = strchr(a, '=');
+        size_t nl = eq ? (size_t)(eq - a) : strlen(a);
+        if (strncmp(a, "--", 2) != 0 || nl >= sizeof name) {
+            cli_error(C, "unknown option '%s' (see fate phase --help)", a);
+            return -1;
+        }
+        memcpy(name, a, nl);
+        name[nl] = '\0';
+        static const char *own[] = {"--gamma", "--theta", "--lambda", "--out", "--plot", "--slices", NULL};
+        int mine = 0;
+        for (int k = 0; own[k]; k++) mine |= !strcmp(name, own[k]);
+        if (!mine && !spec_option_known(name)) {
+            cli_error(C, "unknown option '%s' (see fate phase --help)", name);
+            return -1;
+        }
+        if (!(v = opt_value(C, argc, argv, &i, name))) return -1;
+        if (!strcmp(name, "--threads")) o->have_threads = 1;
+        else if (strcmp(name, "--plot") && strcmp(name, "--out")) o->n_result_opts++;
+        if (!mine) {
+            if (spec_option(C, name, v, &o->so) < 0) return -1;
+        } else if (!strcmp(name, "--gamma")) {
+            free(o->gammas);
+            if (opt_list(C, name, v, 0, 0.0, 1e6, 1, "> 0", &o->gammas, &o->ng)) return -1;
+        } else if (!strcmp(name, "--theta")) {
+            free(o->thetas);
+            if (opt_list(C, name, v, 1, 0.0, M_PI, 0, "in [0, pi]", &o->thetas, &o->nt)) return -1;
+        } else if (!strcmp(name, "--lambda")) {
+            free(o->lambdas);
+            if (opt_list(C, name, v, 0, 0.0, 1e12, 0, ">= 0", &o->lambdas, &o->nl)) return -1;
+        } else if (!strcmp(name, "--slices")) {
+            free(o->slices);
+            if (opt_list(C, name, v, 1, 0.0, M_PI, 0, "in [0, pi]", &o->slices, &o->nsl)) return -1;
+        } else if (!strcmp(name, "--out")) {
+            if (!*v) { cli_error(C, "--out needs a folder name"); return -1; }
+            o->out = v;
+        } else if (!strcmp(name, "--plot")) {
+            if (parse_plot_formats(C, v, &o->plot)) return -1;
+            o->have_plot = 1;
+        }
+    }
+    return 0;
+}
+
+static int sorted_unique(const double *x, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (!(x[i] > x[i - 1])) return 0;
+    return 1;
+}
+
+static int finish_phase(phase_opts *o)
+{
+    const char *C = "phase";
+    if (!o->gammas && opt_list(C, "--gamma", "0.15:1.8:12", 0, 0, 1e6, 1, "> 0", &o->gammas, &o->ng)) return -1;
+    if (!o->thetas && opt_list(C, "--theta", "pi/24:pi/2:12", 1, 0, M_PI, 0, "", &o->thetas, &o->nt)) return -1;
+    if (!o->lambdas && opt_list(C, "--lambda", "0", 0, 0, 1e12, 0, "", &o->lambdas, &o->nl)) return -1;
+    if (!o->slices && opt_list(C, "--slices", "pi/8,pi/4,3pi/8", 1, 0, M_PI, 0, "", &o->slices, &o->nsl)) return -1;
+    if (!sorted_unique(o->gammas, o->ng)) { cli_error(C, "--gamma values must be increasing and distinct"); return -1; }
+    if (!sorted_unique(o->thetas, o->nt)) { cli_error(C, "--theta values must be increasing and distinct"); return -1; }
+    if (!sorted_unique(o->lambdas, o->nl)) { cli_error(C, "--lambda values must be increasing and distinct"); return -1; }
+    if (spec_opts_finish(C, &o->so)) return -1;
+    fate_spec *s = &o->so.spec;
+    s->methods |= FATE_METHOD_SCRATCH; /* the baseline of T */
+    for (size_t j = 0; j < o->ng; j++)
+        if (lround(o->gammas[j] * (double)s->d) < 1) {
+            cli_error(C, "--gamma %g gives n = round(gamma d) = 0 at d = %zu: every gamma must be >= %.3g",
+                      o->gammas[j], s->d, 0.5 / (double)s->d);
+            return -1;
+        }
+    s->n = 1;
+    const char *msg = fate_spec_check(s);
+    if (msg) { cli_error(C, "%s", msg); return -1; }
+    return 0;
+}
+
+static void phase_defaults(phase_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    spec_opts_default(&o->so, 8);
+    o->so.spec.methods = FATE_METHOD_SCRATCH | FATE_METHOD_LT | FATE_METHOD_FT;
+    o->out = "fate-phase";
+    o->plot = FATE_PLOT_PNG;
+}
+
+/* The option words that define the sweep, kept in the manifest for --resume. */
+static json_t *result_args(int argc, char **argv)
+{
+    json_t *a = json_array();
+    for (int i = 1; i < argc; i++) {
+        const char *x = argv[i];
+        if (!strcmp(x, "--resume") || !strcmp(x, "--quiet")) continue;
+        if (opt_is(x, "--threads") || opt_is(x, "--plot") || opt_is(x, "--out")) {
+            if (!strchr(x, '=')) i++; /* skip its value */
+            continue;
+        }
+        json_array_append_new(a, json_string(x));
+    }
+    return a;
+}
+
+int cmd_phase(int argc, char **argv)
+{
+    const char *C = "phase";
+    phase_opts o;
+    phase_defaults(&o);
+    int pr = parse_phase(argc, argv, &o, 1);
+    if (pr != 0) { free_opts(&o); return pr > 0 ? 0 : FATE_EXIT_USAGE; }
+    json_t *args = NULL;
+    if (o.resume) {
+        if (o.n_result_opts > 0) {
+            cli_error(C, "--resume takes every parameter from %s/manifest.json; only --out, --threads, --quiet and --plot may be given with it", o.out);
+            free_opts(&o);
+            return FATE_EXIT_USAGE;
+        }
+        char mpath[4096];
+        snprintf(mpath, sizeof mpath, "%s/manifest.json", o.out);
+        json_error_t jerr;
+        json_t *man = json_load_file(mpath, 0, &jerr);
+        json_t *saved = man ? json_object_get(man, "args") : NULL;
+        if (!man || !json_is_array(saved)) {
+            cli_error(C, "--resume: %s is missing or unreadable (no sweep to resume in %s)", mpath, o.out);
+            json_decref(man);
+            free_opts(&o);
+            return FATE_EXIT_USAGE;
+        }
+        /* re-parse the saved option words, then keep this call's overrides */
+        size_t na = json_array_size(saved);
+        char **av = calloc(na + 1, sizeof *av);
+        av[0] = "phase";
+        for (size_t i = 0; i < na; i++) av[i + 1] = (char *)json_string_value(json_array_get(saved, i));
+        phase_opts r;
+        phase_defaults(&r);
+        int rr = parse_phase((int)na + 1, av, &r, 1);
+        if (rr != 0) {
+            cli_error(C, "--resume: the options saved in %s do not parse", mpath);
+            free(av);
+            json_decref(man);
+            free_opts(&o);
+            free_opts(&r);
+            return FATE_EXIT_USAGE;
+        }
+        r.out = o.out;
+        if (o.have_threads) r.so.threads = o.so.threads;
+        if (o.have_quiet) r.quiet = o.quiet;
+        if (o.have_plot) r.plot = o.plot;
+        args = json_copy(saved);
+        free(av);
+        json_decref(man);
+        free_opts(&o);
+        o = r;
+    } else {
+        args = result_args(argc, argv);
+    }
+    if (finish_phase(&o) != 0) { json_decref(args); free_opts(&o); return FATE_EXIT_USAGE; }
+
+    sweep_job job = {.dir = o.out, .quiet = o.quiet, .label = "fate phase"};
+    job.sweep = (fate_sweep){o.so.spec, o.gammas, o.ng, o.thetas, o.nt, o.lambdas, o.nl,
+                             o.so.instances, o.so.threads};
+    const char *msg = fate_sweep_check(&job.sweep);
+    if (msg) { cli_error(C, "%s", msg); json_decref(args); free_opts(&o); return FATE_EXIT_USAGE; }
+    if (make_dirs(o.out) != 0) {
+        cli_error(C, "--out: cannot create folder '%s': %s", o.out, strerror(errno));
+        json_decref(args);
+        free_opts(&o);
+        return FATE_EXIT_USAGE;
+    }
+
+    manifest man;
+    manifest_begin(&man, o.out, "phase", args, &job.sweep, NULL);
+    job_install_signals();
+    summary_row *rows = NULL;
+    size_t nrows = 0;
+    file_list files = {0};
+    int rc = sweep_job_run(&job, &rows, &nrows, &files);
+    if (rc == JOB_INTERRUPTED) {
+        manifest_end(&man, "interrupted", NULL);
+        fprintf(stderr, "fate phase: interrupted; finished cells are saved in %s/cells. "
+                "Resume with: fate phase --resume --out %s\n", o.out, o.out);
+        file_list_free(&files);
+        free_opts(&o);
+        return 130;
+    }
+    if (rc != JOB_OK) {
+        manifest_end(&man, "failed", NULL);
+        file_list_free(&files);
+        free_opts(&o);
+        return FATE_EXIT_RUNTIME;
+    }
+    sweep_view v = {&o.so.spec, o.gammas, o.thetas, o.lambdas, o.ng, o.nt, o.nl, rows, nrows, ""};
+    int frc = 0;
+    if (o.plot) {
+        const unsigned ms[2] = {FATE_METHOD_LT, FATE_METHOD_FT};
+        for (int k = 0; k < 2; k++) {
+            if (!(o.so.spec.methods & ms[k])) continue;
+            const char *key = ms[k] == FATE_METHOD_LT ? "lt" : "ft";
+            char stem[64];
+            snprintf(stem, sizeof stem, "phase_%s", key);
+            frc |= fig_phase_map(&v, o.out, stem, ms[k], 0, o.plot, &files);
+            if (o.theory_map) {
+                snprintf(stem, sizeof stem, "phase_%s_theory", key);
+                frc |= fig_phase_map(&v, o.out, stem, ms[k], 1, o.plot, &files);
+            }
+            snprintf(stem, sizeof stem, "slices_%s", key);
+            frc |= fig_slices(&v, o.out, stem, ms[k], o.slices, o.nsl, o.plot, &files);
+        }
+        frc |= fig_scratch(&v, o.out, "scratch", o.plot, &files);
+        if (o.nl > 1 && (o.so.spec.methods & FATE_METHOD_LT))
+            frc |= fig_ridge(&v, o.out, "ridge", 0.5, M_PI / 8, o.plot, &files);
+    }
+    manifest_end(&man, frc ? "complete (some figures failed)" : "complete", &files);
+    printf("fate phase: %zu x %zu cells, %zu instances each, in %s\n", o.ng, o.nt, o.so.instances, o.out);
+    char mpath[4096];
+    snprintf(mpath, sizeof mpath, "%s/manifest.json", o.out);
+    for (size_t i = 0; i < files.n; i++) printf("  %s\n", files.paths[i]);
+    printf("  %s\n", mpath);
+    free(rows);
+    file_list_free(&files);
+    free_opts(&o);
+    return frc ? FATE_EXIT_RUNTIME : 0;
+}

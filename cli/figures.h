@@ -1,0 +1,47 @@
+/* figures.h - the figures of a sweep, drawn from its summary rows with the
+ * theory overlaid (shared by `fate phase` and `fate reproduce`). */
+#ifndef FATE_CLI_FIGURES_H
+#define FATE_CLI_FIGURES_H
+#include <stddef.h>
+#include "fate.h"
+#include "sweep_io.h"
+
+/* A finished sweep: its grid, its spec and its summary rows. */
+typedef struct sweep_view {
+    const fate_spec *base;
+    const double *gammas, *thetas, *lambdas;
+    size_t n_gammas, n_thetas, n_lambdas;
+    const summary_row *rows;
+    size_t n_rows;
+    const char *tag;     /* prefix for titles, e.g. "σ = 0.2" (may be "") */
+} sweep_view;
+
+/* Collects the written paths (for the final listing and the report). */
+typedef struct file_list {
+    char **paths;
+    size_t n, cap;
+} file_list;
+
+void file_list_add(file_list *l, const char *path);
+void file_list_free(file_list *l);
+
+/* Each writes `dir/<stem>.<ext>` for every format bit in fmts; returns 0, or
+ * -1 after printing one line on stderr. Figures without data are skipped. */
+int fig_phase_map(const sweep_view *v, const char *dir, const char *stem, unsigned method,
+                  int theory_only, unsigned fmts, file_list *out);
+int fig_slices(const sweep_view *v, const char *dir, const char *stem, unsigned method,
+               const double *angles, size_t n_angles, unsigned fmts, file_list *out);
+int fig_scratch(const sweep_view *v, const char *dir, const char *stem, unsigned fmts,
+                file_list *out);
+int fig_ridge(const sweep_view *v, const char *dir, const char *stem, double gamma,
+              double theta, unsigned fmts, file_list *out);
+
+/* The mean T (or risk) of (method, lambda) per cell: out (n_gammas, n_thetas),
+ * NaN where missing. */
+void grid_of(double *out, const sweep_view *v, const char *method, double lambda, int risk);
+/* Theory T of a method on (gamma, theta), asymptotic in d (linear transfer
+ * with the first lambda; fine-tuning with the gradient-flow c, or the
+ * paper's c = 1 when paper is set). */
+double theory_T_at(const fate_spec *base, double gamma, double theta, double lambda,
+                   unsigned method, int paper);
+#endif

@@ -1,0 +1,107 @@
+/* manifest.c - DIR/manifest.json (see manifest.h). */
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "fate_git.h"
+#include "manifest.h"
+#include "sweep_io.h"
+#include "sweep_job.h"
+
+static json_t *machine(int threads)
+{
+    json_t *o = json_object();
+    struct utsname u;
+    if (uname(&u) == 0) {
+        json_object_set_new(o, "hostname", json_string(u.nodename));
+        json_object_set_new(o, "system", json_string(u.sysname));
+        json_object_set_new(o, "release", json_string(u.release));
+        json_object_set_new(o, "arch", json_string(u.machine));
+    }
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f) {
+        char line[512];
+        while (fgets(line, sizeof line, f)) {
+            if (!strncmp(line, "model name", 10)) {
+                char *c = strchr(line, ':');
+                if (c) {
+                    c += 2;
+                    c[strcspn(c, "\n")] = '\0';
+                    json_object_set_new(o, "cpu", json_string(c));
+                }
+                break;
+            }
+        }
+        fclose(f);
+    }
+    json_object_set_new(o, "cores", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
+    json_object_set_new(o, "threads", json_integer(threads > 0 ? threads : omp_get_max_threads()));
+    return o;
+}
+
+static void save(manifest *m)
+{
+    char *txt = json_dumps(m->root, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    if (!txt) return;
+    size_t L = strlen(txt);
+    char *t2 = malloc(L + 2);
+    if (t2) {
+        memcpy(t2, txt, L);
+        t2[L] = '\n';
+        t2[L + 1] = '\0';
+        if (write_atomic(m->path, t2, L + 1) != 0)
+            fprintf(stderr, "fate: warning: cannot write %s\n", m->path);
+        free(t2);
+    }
+    free(txt);
+}
+
+void manifest_begin(manifest *m, const char *dir, const char *command, json_t *args,
+                    const fate_sweep *sweep, json_t *extra)
+{
+    snprintf(m->path, sizeof m->path, "%s/manifest.json", dir);
+    m->t0 = wall_now();
+    m->root = json_object();
+    json_object_set_new(m->root, "command", json_string(command));
+    json_object_set_new(m->root, "args", args ? args : json_array());
+    json_object_set_new(m->root, "fate_version", json_string(fate_version()));
+    json_object_set_new(m->root, "git_commit", json_string(FATE_GIT_COMMIT));
+    if (sweep) {
+        char *p = sweep_params_json(sweep);
+        json_error_t e;
+        json_t *pj = p ? json_loads(p, 0, &e) : NULL;
+        free(p);
+        if (pj) json_object_set_new(m->root, "params", pj);
+    }
+    if (extra) {
+        json_object_update(m->root, extra);
+        json_decref(extra);
+    }
+    json_object_set_new(m->root, "machine", machine(sweep ? sweep->threads : 0));
+    char t[64];
+    iso_time(t, sizeof t, m->t0);
+    json_object_set_new(m->root, "start_time", json_string(t));
+    json_object_set_new(m->root, "status", json_string("running"));
+    save(m);
+}
+
+void manifest_end(manifest *m, const char *status, const file_list *files)
+{
+    double t1 = wall_now();
+    char t[64];
+    iso_time(t, sizeof t, t1);
+    json_object_set_new(m->root, "end_time", json_string(t));
+    json_object_set_new(m->root, "wall_seconds", json_real(t1 - m->t0));
+    json_object_set_new(m->root, "status", json_string(status));
+    if (files) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < files->n; i++) json_array_append_new(a, json_string(files->paths[i]));
+        json_object_set_new(m->root, "files", a);
+    }
+    save(m);
+    json_decref(m->root);
+    m->root = NULL;
+}

@@ -1,0 +1,22 @@
+/* manifest.h - DIR/manifest.json: what was run (every parameter, seed,
+ * version, git commit), where (machine, threads) and when (start, end, wall
+ * time). Written atomically at the start and at the end of a command. */
+#ifndef FATE_CLI_MANIFEST_H
+#define FATE_CLI_MANIFEST_H
+#include <jansson.h>
+#include "fate.h"
+#include "figures.h"
+
+typedef struct manifest {
+    char path[4096];
+    json_t *root;
+    double t0;
+} manifest;
+
+/* args (the option words; stolen) are what --resume re-reads; sweep (may be
+ * NULL) adds its parameters; extra (may be NULL; stolen) is merged in. */
+void manifest_begin(manifest *m, const char *dir, const char *command, json_t *args,
+                    const fate_sweep *sweep, json_t *extra);
+/* Final status ("complete", "interrupted", ...) and the files written. */
+void manifest_end(manifest *m, const char *status, const file_list *files);
+#endif

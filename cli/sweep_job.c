@@ -1,0 +1,307 @@
+/* sweep_job.c - a resumable sweep in one folder (see sweep_job.h).
+ *
+ * Folder layout:
+ *   sweep.json        the parameters the cells were computed with
+ *   cells/cell_*.csv  one file per finished cell, written atomically
+ *   runs.csv          every cell's rows, in (gamma, theta) order
+ *   summary.csv       per (cell, method, lambda) statistics and theory
+ * Any file is always complete: writes go to a temporary name, are synced and
+ * renamed, so a SIGKILL at any moment leaves every file parseable.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sweep_job.h"
+
+static volatile sig_atomic_t stop_requested = 0;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+void job_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int job_interrupted(void) { return stop_requested != 0; }
+
+static json_t *darr(const double *x, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(a, json_real(x[i]));
+    return a;
+}
+
+char *sweep_params_json(const fate_sweep *w)
+{
+    const fate_spec *s = &w->base;
+    json_t *o = json_object();
+    json_object_set_new(o, "d", json_integer((json_int_t)s->d));
+    json_object_set_new(o, "depth", json_integer((json_int_t)s->depth));
+    json_object_set_new(o, "width", json_integer((json_int_t)(s->width ? s->width : s->d)));
+    json_object_set_new(o, "sigma", json_real(s->sigma));
+    json_object_set_new(o, "n_src", json_integer((json_int_t)s->n_src));
+    json_object_set_new(o, "sigma_src", json_real(s->sigma_src));
+    json_object_set_new(o, "rcond", json_real(s->rcond));
+    json_object_set_new(o, "init_scale",
+                        json_real(s->init_scale > 0 ? s->init_scale : fate_default_init_scale(s->depth)));
+    json_object_set_new(o, "lr", s->lr > 0 ? json_real(s->lr) : json_string("auto"));
+    json_object_set_new(o, "epochs", json_integer((json_int_t)s->max_epochs));
+    json_object_set_new(o, "tol", json_real(s->tol));
+    json_object_set_new(o, "weight_decay", json_real(s->weight_decay));
+    json_object_set_new(o, "seed", json_integer((json_int_t)s->seed));
+    json_t *m = json_array();
+    if (s->methods & FATE_METHOD_SCRATCH) json_array_append_new(m, json_string("scratch"));
+    if (s->methods & FATE_METHOD_LT) json_array_append_new(m, json_string("lt"));
+    if (s->methods & FATE_METHOD_FT) json_array_append_new(m, json_string("ft"));
+    json_object_set_new(o, "methods", m);
+    json_object_set_new(o, "instances", json_integer((json_int_t)w->instances));
+    json_object_set_new(o, "gammas", darr(w->gammas, w->n_gammas));
+    json_object_set_new(o, "thetas", darr(w->thetas, w->n_thetas));
+    json_object_set_new(o, "lambdas", darr(w->lambdas, w->n_lambdas));
+    json_object_set_new(o, "fate_version", json_string(fate_version()));
+    char *txt = json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    json_decref(o);
+    return txt;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? 2 * cap : 8192;
+            char *nb = realloc(buf, cap);
+            if (!nb) { free(buf); fclose(f); return NULL; }
+            buf = nb;
+        }
+        size_t r = fread(buf + len, 1, 4096, f);
+        len += r;
+        if (r < 4096) break;
+    }
+    fclose(f);
+    buf[len] = '\0';
+    return buf;
+}
+
+/* Removes the saved cells (results of other parameters). */
+static void clear_cells(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/cells", dir);
+    DIR *d = opendir(path);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t L = strlen(e->d_name);
+        if (L > 4 && !strcmp(e->d_name + L - 4, ".csv") && !strncmp(e->d_name, "cell_", 5)) {
+            char p[4400];
+            snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+            unlink(p);
+        }
+    }
+    closedir(d);
+}
+
+typedef struct hook_ctx {
+    const sweep_job *job;
+    size_t cells_total, cells_done;
+    double t0, last_print;
+    size_t items_at_start;
+    int tty;
+    int write_failed;
+} hook_ctx;
+
+static int hk_skip(void *p, size_t j, size_t t)
+{
+    hook_ctx *h = p;
+    char path[4096];
+    cell_path(path, sizeof path, h->job->dir, j, t);
+    run_row *rows;
+    long n = read_cell(path, &rows);
+    free(rows);
+    /* a saved cell must hold every expected row, else it is recomputed */
+    const fate_sweep *w = &h->job->sweep;
+    unsigned m = w->base.methods;
+    long expect = (long)w->instances * (long)(((m & FATE_METHOD_SCRATCH) ? 1 : 0) +
+                                              ((m & FATE_METHOD_LT) ? w->n_lambdas : 0) +
+                                              ((m & FATE_METHOD_FT) ? 1 : 0));
+    if (n == expect) {
+        h->cells_done++;
+        return 1;
+    }
+    return 0;
+}
+
+static int hk_cell(void *p, const fate_cell *c)
+{
+    hook_ctx *h = p;
+    char path[4096];
+    cell_path(path, sizeof path, h->job->dir, c->gamma_index, c->theta_index);
+    char *txt = cell_csv(c, h->job->sweep.base.methods, h->job->sweep.lambdas);
+    if (!txt || write_atomic(path, txt, strlen(txt)) != 0) {
+        free(txt);
+        fprintf(stderr, "%sfate: cannot write %s: %s\n", h->tty ? "\n" : "", path, strerror(errno));
+        h->write_failed = 1;
+        return 1;
+    }
+    free(txt);
+    h->cells_done++;
+    return 0;
+}
+
+static int hk_stop(void *p)
+{
+    (void)p;
+    return stop_requested != 0;
+}
+
+static void hk_progress(void *p, size_t done, size_t total)
+{
+    hook_ctx *h = p;
+    if (!h->tty || h->job->quiet) return;
+    double now = wall_now();
+    if (done < total && now - h->last_print < 0.25) return;
+    h->last_print = now;
+    double el = now - h->t0, rate = el > 0 ? (double)done / el : 0;
+    double eta = rate > 0 ? (double)(total - done) / rate : 0;
+    fprintf(stderr, "\r%s: cells %zu/%zu, work items %zu/%zu (%.0f%%), %.1f items/s, ETA %dm%02ds   ",
+            h->job->label, h->cells_done, h->cells_total, done, total,
+            total ? 100.0 * (double)done / (double)total : 100.0, rate, (int)(eta / 60),
+            (int)fmod(eta, 60));
+    if (done == total) fputc('\n', stderr);
+}
+
+static const char *method_name(unsigned m)
+{
+    return m == 0 ? "pretraining" : m == FATE_METHOD_SCRATCH ? "scratch training"
+         : m == FATE_METHOD_LT ? "linear transfer" : "fine-tuning";
+}
+
+int sweep_job_run(const sweep_job *job, summary_row **rows_out, size_t *n_rows, file_list *written)
+{
+    const fate_sweep *w = &job->sweep;
+    const char *dir = job->dir;
+    char path[4096];
+    *rows_out = NULL;
+    *n_rows = 0;
+    snprintf(path, sizeof path, "%s/cells", dir);
+    if (make_dirs(path) != 0) {
+        fprintf(stderr, "fate: cannot create output folder %s: %s\n", path, strerror(errno));
+        return JOB_FAILED;
+    }
+    /* same parameters as the saved cells? then resume, else start over */
+    char *params = sweep_params_json(w);
+    snprintf(path, sizeof path, "%s/sweep.json", dir);
+    char *old = slurp(path);
+    if (!old || strcmp(old, params) != 0) {
+        clear_cells(dir);
+        if (write_atomic(path, params, strlen(params)) != 0) {
+            fprintf(stderr, "fate: cannot write %s: %s\n", path, strerror(errno));
+            free(params);
+            free(old);
+            return JOB_FAILED;
+        }
+    }
+    free(old);
+    free(params);
+
+    hook_ctx h = {.job = job, .cells_total = w->n_gammas * w->n_thetas, .t0 = wall_now(),
+                  .tty = isatty(2)};
+    fate_sweep_hooks hooks = {&h, hk_skip, hk_cell, hk_stop, hk_progress};
+    fate_sweep_error err;
+    memset(&err, 0, sizeof err);
+    fate_status st = fate_sweep_run(w, &hooks, &err);
+    if (h.write_failed) return JOB_FAILED;
+    if (st == FATE_EINTERRUPTED) {
+        if (h.tty && !job->quiet) fputc('\n', stderr);
+        return JOB_INTERRUPTED;
+    }
+    if (st == FATE_EDIVERGED) {
+        fprintf(stderr, "%sfate: %s diverged (NaN/inf or growing loss) at step %zu (instance %llu, "
+                "gamma = %g, theta = %.4f): use a smaller --lr (now %s)\n", h.tty ? "\n" : "",
+                method_name(err.method), err.step, (unsigned long long)err.instance,
+                w->gammas[err.gamma_index], w->thetas[err.theta_index],
+                w->base.lr > 0 ? "set by --lr" : "automatic");
+        return JOB_FAILED;
+    }
+    if (st != FATE_OK) {
+        fprintf(stderr, "fate: sweep failed: %s\n", fate_strerror(st));
+        return JOB_FAILED;
+    }
+
+    /* read every cell back: one code path whether cells were computed now or
+     * in an earlier, interrupted run */
+    const size_t G = w->n_gammas, T = w->n_thetas, per = 2 + w->n_lambdas;
+    summary_row *sum = calloc(G * T * per, sizeof *sum);
+    char *runs = NULL;
+    size_t runs_len = 0, ns = 0;
+    FILE *rf = open_memstream(&runs, &runs_len);
+    if (!sum || !rf) {
+        free(sum);
+        if (rf) fclose(rf);
+        free(runs);
+        return JOB_FAILED;
+    }
+    fprintf(rf, "%s\n", RUNS_HEADER);
+    for (size_t j = 0; j < G; j++)
+        for (size_t t = 0; t < T; t++) {
+            run_row *rows;
+            cell_path(path, sizeof path, dir, j, t);
+            long n = read_cell(path, &rows);
+            if (n <= 0) {
+                fprintf(stderr, "fate: %s is missing or malformed; rerun to recompute it\n", path);
+                free(rows);
+                fclose(rf);
+                free(runs);
+                free(sum);
+                return JOB_FAILED;
+            }
+            for (long r = 0; r < n; r++) fprint_run_row(rf, &rows[r]);
+            ns += summarise_cell(sum + ns, rows, (size_t)n, j, t, &w->base, w->lambdas, w->n_lambdas);
+            free(rows);
+        }
+    fclose(rf);
+    char *stxt = NULL;
+    size_t slen = 0;
+    FILE *sf = open_memstream(&stxt, &slen);
+    if (!sf) { free(runs); free(sum); return JOB_FAILED; }
+    fprintf(sf, "%s\n", SUMMARY_HEADER);
+    for (size_t i = 0; i < ns; i++) fprint_summary_row(sf, &sum[i]);
+    fclose(sf);
+    int rc = JOB_OK;
+    snprintf(path, sizeof path, "%s/runs.csv", dir);
+    if (write_atomic(path, runs, runs_len) != 0) rc = JOB_FAILED;
+    else file_list_add(written, path);
+    snprintf(path, sizeof path, "%s/summary.csv", dir);
+    if (rc == JOB_OK && write_atomic(path, stxt, slen) != 0) rc = JOB_FAILED;
+    else if (rc == JOB_OK) file_list_add(written, path);
+    if (rc != JOB_OK) fprintf(stderr, "fate: cannot write %s: %s\n", path, strerror(errno));
+    free(runs);
+    free(stxt);
+    if (rc != JOB_OK) {
+        free(sum);
+        return rc;
+    }
+    *rows_out = sum;
+    *n_rows = ns;
+    return JOB_OK;
+}

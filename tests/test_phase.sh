@@ -1,0 +1,139 @@
+#!/bin/sh
+# test_phase.sh - end-to-end tests of `fate phase` and `fate reproduce`:
+# output files and headers, summary = statistics of runs.csv, resume after
+# SIGINT and SIGKILL gives files identical to an uninterrupted run, the sign
+# of simulated T agrees with theory, figures are valid and not blank, and bad
+# input exits 2. Usage: sh tests/test_phase.sh path/to/fate
+FATE=${1:?usage: test_phase.sh path/to/fate}
+case "$FATE" in /*) ;; *) FATE="$(pwd)/$FATE" ;; esac
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+cd "$TMP" || exit 1
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "not ok - $1"; [ -n "${2:-}" ] && echo "#   $2"; }
+check() { d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
+
+SMALL="--d 40 --gamma 0.25:1.75:4 --theta pi/8:pi/2:4 --lambda 0,0.2 --instances 5 --seed 3 --quiet"
+
+# ---- a small sweep and its files
+"$FATE" phase $SMALL --out A --plot png,svg,pdf > A.out 2> A.err
+check "small sweep exits 0" [ $? -eq 0 ]
+for f in runs.csv summary.csv manifest.json phase_lt.png phase_ft.png slices_lt.png slices_ft.png \
+         scratch.png ridge.png phase_lt.svg phase_lt.pdf; do
+  check "writes $f" [ -s "A/$f" ]
+done
+check "prints the paths it wrote" grep -q "A/summary.csv" A.out
+check "runs.csv header is stable" [ "$(head -1 A/runs.csv)" = \
+  "gamma,theta,n,method,lambda,instance,risk,T,train_loss,loss_min,steps,converged,on_saddle,balance,ft_c" ]
+check "summary.csv header is stable" [ "$(head -1 A/summary.csv)" = \
+  "gamma,theta,n,method,lambda,instances,mean_risk,std_risk,sem_risk,mean_T,std_T,sem_T,theory_risk,theory_T,theory_T_paper,converged_frac,mean_steps" ]
+# 16 cells x 5 instances x (scratch + 2 lambdas of lt + ft)
+check "runs.csv has one row per (cell, method, instance, lambda)" [ "$(($(wc -l < A/runs.csv) - 1))" -eq 320 ]
+check "summary.csv has one row per (cell, method, lambda)" [ "$(($(wc -l < A/summary.csv) - 1))" -eq 64 ]
+
+# ---- summary statistics equal those recomputed from runs.csv
+awk -F, '
+  NR == FNR { if (FNR > 1) { k = $1 "," $2 "," $4 "," $5; n[k]++; s[k] += $7; q[k] += $7 * $7; t[k] += $8; tt[k] += $8 * $8 } next }
+  FNR > 1 {
+    k = $1 "," $2 "," $4 "," $5; m = s[k] / n[k]; mt = t[k] / n[k]
+    sd = sqrt((q[k] - n[k] * m * m) / (n[k] - 1)); se = sd / sqrt(n[k])
+    if (n[k] != $6) { print "count " k; bad++ }
+    if ((m - $7)^2 > (1e-12 * (1 + (m < 0 ? -m : m)))^2) { print "mean_risk " k " " m " " $7; bad++ }
+    if ((mt - $10)^2 > (1e-12 * (1 + (mt < 0 ? -mt : mt)))^2) { print "mean_T " k " " mt " " $10; bad++ }
+    if ((se - $9)^2 > (1e-7 * (1 + se))^2) { print "sem_risk " k " " se " " $9; bad++ }
+    rows++
+  }
+  END { if (rows != 64) bad++; exit bad > 0 }' A/runs.csv A/summary.csv > awk.out 2>&1
+check "summary.csv = statistics of runs.csv" [ $? -eq 0 ]
+
+# ---- sign of T agrees with theory where |T_theory| > 3 standard errors
+awk -F, 'FNR > 1 && ($4 == "lt" || $4 == "ft") && $14 != "inf" && $14 != "nan" {
+    th = $14 + 0; se = $12 + 0; if ((th < 0 ? -th : th) > 3 * se) { n++; if ((th > 0) == ($10 > 0)) a++ } }
+  END { printf "%d %d\n", a, n; exit !(n > 10 && a >= 0.9 * n) }' A/summary.csv > sign.out
+check "sign of T agrees with theory in >= 90% of decided cells ($(cat sign.out))" [ $? -eq 0 ]
+
+# ---- figures: valid files, not blank
+for f in A/phase_lt.png A/slices_ft.png A/scratch.png; do
+  check "$f is a PNG" [ "$(head -c 8 "$f" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]
+  check "$f is not blank (> 20 kB)" [ "$(wc -c < "$f")" -gt 20000 ]
+done
+check "SVG is SVG" grep -q "<svg" A/phase_lt.svg
+check "PDF is PDF" [ "$(head -c 4 A/phase_lt.pdf)" = "%PDF" ]
+
+# ---- rerunning the same command continues (nothing recomputed) and gives identical files
+cp A/runs.csv A.runs; cp A/summary.csv A.summary
+"$FATE" phase $SMALL --out A --plot none > /dev/null 2>&1
+check "rerun leaves runs.csv identical" cmp -s A.runs A/runs.csv
+check "rerun leaves summary.csv identical" cmp -s A.summary A/summary.csv
+
+# ---- SIGINT: finished cells kept, --resume ends with identical files
+BIG="--d 60 --gamma 0.2:1.8:6 --theta pi/12:pi/2:6 --instances 6 --seed 5 --quiet --plot none --threads 2"
+"$FATE" phase $BIG --out REF > /dev/null 2>&1
+"$FATE" phase $BIG --out B > B.out 2> B.err &
+pid=$!
+i=0
+while [ "$(ls B/cells 2>/dev/null | grep -c '^cell_.*csv$')" -lt 2 ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+kill -INT $pid 2>/dev/null
+wait $pid
+rc=$?
+check "SIGINT exits 130" [ $rc -eq 130 ]
+check "SIGINT says how to resume" grep -q -- "--resume --out B" B.err
+check "SIGINT leaves only some cells done" [ "$(ls B/cells | grep -c '^cell_.*csv$')" -lt 36 ]
+check "manifest says interrupted" grep -q '"status": "interrupted"' B/manifest.json
+"$FATE" phase --resume --out B --quiet --threads 1 > /dev/null 2>&1
+check "--resume completes" [ $? -eq 0 ]
+check "resumed runs.csv identical to uninterrupted" cmp -s REF/runs.csv B/runs.csv
+check "resumed summary.csv identical to uninterrupted" cmp -s REF/summary.csv B/summary.csv
+
+# ---- SIGKILL: every file parseable, then a rerun completes identically
+"$FATE" phase $BIG --out K > /dev/null 2>&1 &
+pid=$!
+i=0
+while [ "$(ls K/cells 2>/dev/null | grep -c '^cell_.*csv$')" -lt 3 ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+kill -KILL $pid 2>/dev/null
+wait $pid 2>/dev/null
+okfiles=1
+for f in K/cells/cell_*.csv; do
+  # header plus 6 instances x (scratch, lt, ft)
+  [ "$(head -1 "$f" | cut -c1-11)" = "gamma,theta" ] && [ "$(wc -l < "$f")" -eq 19 ] || okfiles=0
+done
+check "after SIGKILL every saved cell is complete" [ $okfiles -eq 1 ]
+if command -v python3 > /dev/null; then
+  check "after SIGKILL manifest.json parses" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' K/manifest.json
+  check "after SIGKILL sweep.json parses" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' K/sweep.json
+fi
+"$FATE" phase $BIG --out K > /dev/null 2>&1
+check "rerun after SIGKILL completes" [ $? -eq 0 ]
+check "after SIGKILL + rerun runs.csv identical" cmp -s REF/runs.csv K/runs.csv
+check "after SIGKILL + rerun summary.csv identical" cmp -s REF/summary.csv K/summary.csv
+
+# ---- thread count does not change results
+"$FATE" phase $SMALL --out T1 --threads 1 --plot none > /dev/null 2>&1
+check "1 thread = 2 threads (runs.csv)" cmp -s A.runs T1/runs.csv
+
+# ---- bad input: one line on stderr naming the option, exit 2, nothing on stdout
+badcase() {
+  desc=$1; opt=$2; shift 2
+  "$FATE" "$@" > bo.out 2> be.out
+  rc=$?
+  if [ $rc -eq 2 ] && [ ! -s bo.out ] && [ "$(wc -l < be.out)" -eq 1 ] && grep -q -- "$opt" be.out; then ok "$desc"
+  else bad "$desc" "rc=$rc stderr: $(cat be.out)"; fi
+}
+badcase "phase --gamma 0" --gamma phase --gamma 0 --out X
+badcase "phase --theta 4" --theta phase --theta 0.1,4 --out X
+badcase "phase --gamma bad range" --gamma phase --gamma 0.1:2 --out X
+badcase "phase --plot gif" --plot phase --plot gif --out X
+badcase "phase --lambda -1" --lambda phase --lambda 0,-1 --out X
+badcase "phase unsorted --gamma" --gamma phase --gamma 0.5,0.2 --out X
+badcase "phase unknown option" --bogus phase --bogus 1
+badcase "phase --resume without a sweep" --resume phase --resume --out NOPE
+badcase "phase --resume with a result option" --resume phase --resume --out A --d 10
+badcase "reproduce unknown option" --bogus reproduce --bogus
+badcase "reproduce --only nonsense" --only reproduce --only foo
+badcase "reproduce --instances 1" --instances reproduce --instances 1
+check "bad input created no output folder" [ ! -e X ]
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
