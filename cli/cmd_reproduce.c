@@ -155,7 +155,10 @@ static dev deviation(const summary_row *rows, size_t n, const char *method, doub
     for (size_t i = 0; i < n; i++) {
         const summary_row *s = &rows[i];
         if (strcmp(s->method, method) != 0) continue;
-        if (!strcmp(method, "lt") && s->lambda != lambda) continue;
+        /* lambda NaN: every ridge value */
+        if (!strcmp(method, "lt") && !isnan(lambda) && s->lambda != lambda) continue;
+        /* scratch does not depend on theta: count each gamma once */
+        if (!strcmp(method, "scratch") && s->theta_index != 0) continue;
         double sim = use_risk ? s->mean_risk : s->mean_T;
         double th = use_risk ? s->theory_risk : (paper ? s->theory_T_paper : s->theory_T);
         if (!isfinite(th) || !isfinite(sim)) continue;
@@ -292,26 +295,51 @@ static int phase_experiment(ctx *c, const char *sub, double sigma, size_t n_src,
             dev g = deviation(rows, n, "ft", 0, 0, 0), p = deviation(rows, n, "ft", 0, 0, 1);
             report_dev(r, "Fine-tuning T against the gradient-flow theory", g, 1);
             report_dev(r, "Fine-tuning T against the paper's formula (c = 1)", p, 1);
-            if (sigma > 0 && p.mean_abs > g.mean_abs)
-                report_p(r, "With label noise the simulation follows the gradient-flow coefficient c "
-                         "(c^4 − a c^2 − b = 0 from the conserved layer balance, c > 1), not the paper's "
-                         "c = 1: the mean deviation is %.4f against %.4f. The corrected theory is the one "
-                         "drawn as solid lines (the paper's as dashed).", g.mean_abs, p.mean_abs);
+            double gap = 0, sem = 0;
+            size_t ns = 0;
+            for (size_t i = 0; i < n; i++)
+                if (!strcmp(rows[i].method, "ft") && isfinite(rows[i].theory_T) && isfinite(rows[i].theory_T_paper)) {
+                    gap = fmax(gap, fabs(rows[i].theory_T - rows[i].theory_T_paper));
+                    sem += rows[i].sem_T;
+                    ns++;
+                }
+            sem = ns ? sem / (double)ns : NAN;
+            if (sigma > 0 && gap < sem)
+                report_p(r, "At this noise level the two fine-tuning formulas differ by at most %.4f in T "
+                         "(the gradient-flow c is within a few per cent of 1), below the typical standard "
+                         "error of a cell (%.4f), so the simulation cannot tell them apart here. Gradient "
+                         "descent at the automatic learning rate also drifts in the conserved layer "
+                         "balance, which lowers c by 1-2%% (a smaller --lr approaches gradient flow); at "
+                         "σ = 1 the formulas differ by a factor of about two and the simulation follows "
+                         "the gradient-flow one (see the test suite and fate run --sigma 1).", gap, sem);
+            else if (sigma > 0)
+                report_p(r, "The two fine-tuning formulas differ by up to %.4f in T here (typical standard "
+                         "error of a cell %.4f). Mean deviation of the simulation: %.4f from the "
+                         "gradient-flow theory (solid lines), %.4f from the paper's c = 1 (dashed). The "
+                         "gradient-flow coefficient is exact for gradient flow; gradient descent at the "
+                         "automatic learning rate drifts in the conserved balance and lowers c by 1-2%%.",
+                         gap, sem, g.mean_abs, p.mean_abs);
         }
     }
-    /* the anomalous band: positive T_lt at orthogonal-ish angles near gamma = 1 */
-    size_t band = 0, band_pos = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(rows[i].method, "lt") && rows[i].theta >= 3 * M_PI / 8 - 1e-9 &&
-            fabs(rows[i].gamma - 1.0) <= 0.25) {
-            band++;
-            band_pos += rows[i].mean_T > 0;
-        }
-    if (band)
-        report_p(r, "Near γ = 1 the scratch baseline's double-descent peak makes linear transfer look "
-                 "helpful even at nearly orthogonal features: T_lt > 0 in %zu of %zu cells with "
-                 "θ ≥ 3π/8 and |γ − 1| ≤ 0.25 (an artefact of the unregularised baseline; see the "
-                 "weight-decay section).", band_pos, band);
+    /* the anomalous band: with noise, the scratch risk's double-descent peak
+     * makes T_lt > 0 near gamma = 1 even at orthogonal features; theory puts
+     * it between the boundary roots g_hi and g_over at theta = pi/2 */
+    double glo, ghi, gover;
+    fate_theory_lt_boundary(&glo, &ghi, &gover, M_PI / 2, sigma);
+    if (sigma > 0 && n_src == 0 && isfinite(ghi) && isfinite(gover)) {
+        size_t band = 0, band_pos = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(rows[i].method, "lt") && rows[i].theta >= 3 * M_PI / 8 - 1e-9 &&
+                fabs(rows[i].gamma - 1.0) <= 0.1 + 1e-9) {
+                band++;
+                band_pos += rows[i].mean_T > 0;
+            }
+        report_p(r, "The anomalous band: at θ = π/2 theory gives T_lt > 0 for γ in (%.3f, %.3f), where the "
+                 "unregularised scratch baseline's double-descent peak makes even orthogonal features "
+                 "look transferable (an artefact of the baseline, removed by weight decay below). In the "
+                 "simulation T_lt > 0 in %zu of %zu cells with θ ≥ 3π/8 and |γ − 1| ≤ 0.1.",
+                 ghi, gover, band_pos, band);
+    }
     free(rows);
     return frc ? JOB_FAILED : JOB_OK;
 }
@@ -362,7 +390,8 @@ static int ridge_experiment(ctx *c)
         if (++nr == 6) break;
     }
     report_table(r, 4, hdr, cp, nr);
-    report_dev(r, "Linear-transfer risk", deviation(rows, n, "lt", 0, 1, 0), 0);
+    report_dev(r, "Linear-transfer risk (theory: exact at λ = 0, n → ∞ for λ > 0)",
+               deviation(rows, n, "lt", NAN, 1, 0), 0);
     free(rows);
     return frc ? JOB_FAILED : JOB_OK;
 }
@@ -472,13 +501,14 @@ static int decay_experiment(ctx *c, const summary_row *lt_rows, size_t n_lt)
     }
     for (size_t j = 0; Tb && Tp && j < G; j++)
         for (size_t t = 0; t < T; t++)
-            if (c->thetas[t] >= 3 * M_PI / 8 - 1e-9 && fabs(c->gammas[j] - 1.0) <= 0.25 && isfinite(Tp[j * T + t])) {
+            if (c->thetas[t] >= 3 * M_PI / 8 - 1e-9 && fabs(c->gammas[j] - 1.0) <= 0.1 + 1e-9 &&
+                isfinite(Tp[j * T + t])) {
                 band++;
                 pos_plain += Tp[j * T + t] > 0;
                 pos_best += Tb[j * T + t] > 0;
             }
     if (band)
-        report_p(r, "The anomalous band: among the %zu cells with θ ≥ 3π/8 and |γ − 1| ≤ 0.25, linear "
+        report_p(r, "The anomalous band: among the %zu cells with θ ≥ 3π/8 and |γ − 1| ≤ 0.1, linear "
                  "transfer looks helpful (T > 0) in %zu against the plain scratch baseline but in %zu "
                  "against the best weight-decayed one.", band, pos_plain, pos_best);
     free(cells); free(cp); free(Tb); free(Tp); free(fake);

@@ -28,8 +28,8 @@
  * passed as "./-", and an exit handler (plsexit) longjmps back here instead of
  * letting PLplot end the process. Non-fatal PLplot errors (plabort) are
  * captured with plsError instead of being printed. Every figure is a complete
- * plinit ... plend session (plend1 on a private stream when the caller has a
- * PLplot stream of its own), so repeated calls leave no state behind.
+ * plinit ... plend1 session on a private stream (see run_figure), so repeated
+ * calls leave no per-figure state behind.
  * Coordinates are clipped here before PLplot sees them: PLplot converts world
  * to device coordinates in int and would overflow on divergent values.
  */
@@ -74,6 +74,7 @@
 #define GAP_LABEL 16.0
 #define MARGIN 26.0
 #define MARKER_R 9.5
+#define CB_STRIPS 256 /* = cmap1 size */
 
 /* Vertical extent of text around PLplot's reference point (the middle of
  * the em box, about the middle of capitals), in em: capitals and digits,
@@ -735,7 +736,7 @@ static void draw_marker(const fig *f, double cx, double cy, double ux, double uy
 }
 
 /* ------------------------------------------------------------------------ */
-/* Sessions: one plinit ... plend per figure, exit handler, error capture    */
+/* Sessions: one stream per figure, exit handler, error capture            */
 /* ------------------------------------------------------------------------ */
 
 static jmp_buf g_jmp;            /* where a PLplot fatal error returns to */
@@ -819,13 +820,16 @@ static fate_status run_figure(const char *path, fate_plot_format fmt, draw_fn dr
     fig f;
     f.s = fmt == FATE_PLOT_PNG ? 1.0 : (double)VEC_H / REF_H;
 
-    /* Our own stream: stream 0 when nobody uses PLplot (then plend frees all
-     * of PLplot's global state), else a new stream ended by plend1 so that
-     * the caller's stream survives. */
-    PLINT prev = 0, level = 0;
+    /* A private stream per figure (plmkstrm ... plend1), never plend: with
+     * PLplot 5.15, plend unloads the cairo driver and the next plinit loads
+     * it again, and every such cycle leaks memory in libltdl, fontconfig and
+     * pango (about 20 kB per figure under valgrind) and re-reads the
+     * fontconfig configuration. With plend1 the loaded driver and fonts stay
+     * (bounded, reachable) and everything belonging to the figure is freed.
+     * A stream the caller may have open is left alone and made current
+     * again afterwards. */
+    PLINT prev = 0;
     plgstrm(&prev);
-    plglevel(&level);
-    volatile int own_stream0 = prev == 0 && level == 0;
     volatile fate_status st = FATE_OK;
     volatile int started = 0;
     PLINT errcode = 0;
@@ -838,21 +842,18 @@ static fate_status run_figure(const char *path, fate_plot_format fmt, draw_fn dr
         st = strstr(g_exit_msg, "emory") ? FATE_ENOMEM : FATE_EIO;
         if (setjmp(g_jmp) == 0) {
             g_jmp_armed = 1;
-            if (own_stream0) plend();
-            else plend1();
+            plend1();
         }
         g_jmp_armed = 0;
         plsexit(NULL);
-        if (!own_stream0) plsstrm(prev);
+        plsstrm(prev);
         free(fname);
         return st;
     }
     g_jmp_armed = 1;
 
-    if (!own_stream0) {
-        PLINT strm = 0;
-        plmkstrm(&strm);
-    }
+    PLINT strm = 0;
+    plmkstrm(&strm);
     plsError(&errcode, errmsg);
     if (!device_available(dev)) {
         st = FATE_EIO;
@@ -880,11 +881,10 @@ static fate_status run_figure(const char *path, fate_plot_format fmt, draw_fn dr
         pladv(0);
         draw(&f, arg);
     }
-    if (own_stream0) plend();
-    else plend1();
+    plend1(); /* ends and frees our stream; the current stream becomes 0 */
     g_jmp_armed = 0;
     plsexit(NULL);
-    if (!own_stream0) plsstrm(prev);
+    plsstrm(prev);
     free(fname);
     if (st == FATE_OK && started && errcode != 0) st = FATE_EIO;
     return st;
@@ -1136,7 +1136,8 @@ static void draw_phase_map(const fig *f, void *arg)
     draw_xlabel(f, &b, "feature angle \xce\xb8 (rad)");
     draw_ylabel(f, &b, ylab_em, "target samples per dimension \xce\xb3 = n/d", 0);
 
-    /* colour bar: a cairo gradient of cmap1 over [-vmax, vmax] */
+    /* colour bar: one strip per cmap1 colour over [-vmax, vmax] (not
+     * plgradient: the 5.15 cairo driver leaks its gradient pattern) */
     box cb;
     cb.x0 = b.x1 + PX(cb_gap);
     cb.x1 = cb.x0 + PX(cb_w);
@@ -1147,10 +1148,14 @@ static void draw_phase_map(const fig *f, void *arg)
     cb.wy0 = -ctx->vmax;
     cb.wy1 = ctx->vmax;
     box_enter(&cb);
-    {
+    set_width(f, 1.0);
+    for (int k = 0; k < CB_STRIPS; k++) {
+        double ya = -ctx->vmax + 2.0 * ctx->vmax * k / CB_STRIPS;
+        double yb = -ctx->vmax + 2.0 * ctx->vmax * (k + 1) / CB_STRIPS;
         PLFLT xs[4] = {0.0, 1.0, 1.0, 0.0};
-        PLFLT ys[4] = {-ctx->vmax, -ctx->vmax, ctx->vmax, ctx->vmax};
-        plgradient(4, xs, ys, 90.0);
+        PLFLT ys[4] = {ya, ya, yb, yb};
+        plcol1((k + 0.5) / CB_STRIPS);
+        plfill(4, xs, ys);
     }
     page_coords();
     draw_frame(f, &cb);
