@@ -19,7 +19,7 @@ build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	./$(BUILD)/fate run
+	./$(BUILD)/fate phase
 
 check: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
