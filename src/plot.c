@@ -37,7 +37,6 @@
 
 #include <plplot/plplot.h>
 
-#include <float.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -82,6 +81,7 @@
 #define TXT_CAP 0.38
 #define TXT_ASC 0.42
 #define TXT_DESC 0.62
+#define SUP_RISE 0.32 /* how far a superscript (#u) reaches above capitals */
 
 /* cmap0 slots. */
 enum {
@@ -405,20 +405,23 @@ static size_t make_ticks(tick *t, axis_kind kind, double w0, double w1, double t
         for (double d = ceil(w0 - eps); d <= w1 + eps; d += 1.0) ndec++;
         /* digits labelled besides the decades */
         int lab25 = ndec < 3, laball = ndec < 1 && span < 0.6;
-        int decstep = ndec > 8 ? (int)ceil(ndec / 8.0) : 1;
+        /* long ranges: decades only, every decstep-th (at most ~8 ticks) */
+        static const int nice_dec[] = {1, 2, 3, 5, 10, 20, 25, 50, 100, 200, 250, 500};
+        int decstep = 1;
+        for (size_t q = 0; q < sizeof nice_dec / sizeof nice_dec[0]; q++) {
+            decstep = nice_dec[q];
+            if (ndec <= 8 || decstep * 8 >= ndec) break;
+        }
         for (double d = d0; d <= d1 && n < MAX_TICKS; d += 1.0) {
+            if (ndec > 8 && fmod(fabs(d), (double)decstep) != 0.0) continue;
             for (int m = 1; m <= 9 && n < MAX_TICKS; m++) {
+                if (ndec > 8 && m != 1) break;
                 double w = d + log10((double)m);
                 if (w < w0 - eps || w > w1 + eps) continue;
                 t[n].w = w;
                 t[n].major = m == 1;
                 t[n].label[0] = '\0';
-                int labelled = (m == 1 && fmod(fabs(d), (double)decstep) == 0.0) ||
-                               (lab25 && (m == 2 || m == 5)) || laball;
-                if (ndec > 8 && m != 1) {
-                    n++;
-                    continue; /* long ranges: decades only */
-                }
+                int labelled = m == 1 || (lab25 && (m == 2 || m == 5)) || laball;
                 if (labelled) {
                     int e = (int)d;
                     if (e >= -3 && e <= 5) {
@@ -440,6 +443,7 @@ static size_t make_ticks(tick *t, axis_kind kind, double w0, double w1, double t
     }
     double st = nice_step(span, target);
     double k0 = ceil((w0 - eps) / st), k1 = floor((w1 + eps) / st);
+    if (!(fabs(k0) < 1e15 && fabs(k1) < 1e15)) return 0; /* span below precision */
     for (double k = k0; k <= k1 && n < MAX_TICKS; k += 1.0) {
         double v = k * st;
         if (fabs(v) < 1e-9 * st) v = 0.0;
@@ -480,6 +484,16 @@ static double box_py(const box *b, double wy)
     return b->y0 + (wy - b->wy0) / (b->wy1 - b->wy0) * (b->y1 - b->y0);
 }
 
+/* Superscript exponents (#u) rise above the capitals: bottom tick labels
+ * with one are moved down by this much (reference pixels), all of them so
+ * that they stay aligned, and the x title with them. */
+static double ticks_sup(const tick *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strstr(t[i].label, "#u") != NULL) return SUP_RISE * EM_TICK;
+    return 0.0;
+}
+
 /* Frame of the box (page coordinates active). */
 static void draw_frame(const fig *f, const box *b)
 {
@@ -495,6 +509,7 @@ static void draw_frame(const fig *f, const box *b)
  * (bottom), 'l' (left) or 'r' (right). Page coordinates must be active. */
 static void draw_ticks(const fig *f, const box *b, char side, const tick *t, size_t n)
 {
+    double sup = ticks_sup(t, n);
     plcol0(C_AXIS);
     pllsty(1);
     set_width(f, W_FRAME);
@@ -516,8 +531,8 @@ static void draw_ticks(const fig *f, const box *b, char side, const tick *t, siz
         if (side == 'b') {
             double x = box_px(b, t[i].w);
             if (x < b->x0 - 1e-9 || x > b->x1 + 1e-9) continue;
-            page_text(f, x, b->y0 - PY(TICK_LEN + GAP_TICKLABEL + TXT_CAP * EM_TICK), 0, 0.5,
-                      EM_TICK, C_TEXT, t[i].label);
+            page_text(f, x, b->y0 - PY(TICK_LEN + GAP_TICKLABEL + TXT_CAP * EM_TICK + sup), 0,
+                      0.5, EM_TICK, C_TEXT, t[i].label);
         } else {
             double y = box_py(b, t[i].w);
             if (y < b->y0 - 1e-9 || y > b->y1 + 1e-9) continue;
@@ -533,9 +548,9 @@ static void draw_ticks(const fig *f, const box *b, char side, const tick *t, siz
 
 /* Space (reference pixels) that the bottom tick labels and an x label take
  * below the box, and the left tick labels and a y label to its left. */
-static double bottom_space(int has_label)
+static double bottom_space(int has_label, double sup)
 {
-    double s = TICK_LEN + GAP_TICKLABEL + 2.0 * TXT_CAP * EM_TICK;
+    double s = TICK_LEN + GAP_TICKLABEL + 2.0 * TXT_CAP * EM_TICK + sup;
     if (has_label) s += GAP_LABEL + (TXT_ASC + TXT_DESC) * EM_LABEL;
     return s + MARGIN;
 }
@@ -549,9 +564,9 @@ static double side_space(double label_em, int has_label)
 
 /* Axis titles: under the box, left of it (reading upwards), right of it;
  * kept on the page (fit_text). */
-static void draw_xlabel(const fig *f, const box *b, const char *text)
+static void draw_xlabel(const fig *f, const box *b, const char *text, double sup)
 {
-    double y = b->y0 - PY(TICK_LEN + GAP_TICKLABEL + 2.0 * TXT_CAP * EM_TICK + GAP_LABEL +
+    double y = b->y0 - PY(TICK_LEN + GAP_TICKLABEL + 2.0 * TXT_CAP * EM_TICK + sup + GAP_LABEL +
                           TXT_ASC * EM_LABEL);
     double em = EM_LABEL, c = 0.5 * (b->x0 + b->x1) * REF_W;
     fit_text(text, &em, &c, MARGIN, REF_W - MARGIN);
@@ -847,6 +862,7 @@ static fate_status run_figure(const char *path, fate_plot_format fmt, draw_fn dr
         g_jmp_armed = 0;
         plsexit(NULL);
         plsstrm(prev);
+        remove(fname); /* no half-written figure */
         free(fname);
         return st;
     }
@@ -876,7 +892,6 @@ static fate_status run_figure(const char *path, fate_plot_format fmt, draw_fn dr
         plscolbg(255, 255, 255);
         plinit();
         started = 1;
-        plfont(1);
         plsfont(PL_FCI_SANS, PL_FCI_UPRIGHT, PL_FCI_MEDIUM);
         pladv(0);
         draw(&f, arg);
@@ -885,8 +900,9 @@ static fate_status run_figure(const char *path, fate_plot_format fmt, draw_fn dr
     g_jmp_armed = 0;
     plsexit(NULL);
     plsstrm(prev);
-    free(fname);
     if (st == FATE_OK && started && errcode != 0) st = FATE_EIO;
+    if (st != FATE_OK) remove(fname); /* no empty or half-drawn figure */
+    free(fname);
     return st;
 }
 
@@ -1078,7 +1094,7 @@ static void draw_phase_map(const fig *f, void *arg)
     const double cb_gap = 40.0, cb_w = 44.0;
     double left = side_space(ylab_em, 1);
     double right = cb_gap + cb_w + side_space(zlab_em, ctx->has_zlabel);
-    double bottom = bottom_space(1);
+    double bottom = bottom_space(1, ticks_sup(xt, nxt));
     int n_leg = ctx->has_clabel + ctx->any_nan;
     /* pllegend rows: text_spacing (2) x character height (0.75 em: PLplot
      * counts 72 dpi, pango 96) */
@@ -1133,7 +1149,7 @@ static void draw_phase_map(const fig *f, void *arg)
     draw_frame(f, &b);
     draw_ticks(f, &b, 'b', xt, nxt);
     draw_ticks(f, &b, 'l', yt, nyt);
-    draw_xlabel(f, &b, "feature angle \xce\xb8 (rad)");
+    draw_xlabel(f, &b, "feature angle \xce\xb8 (rad)", ticks_sup(xt, nxt));
     draw_ylabel(f, &b, ylab_em, "target samples per dimension \xce\xb3 = n/d", 0);
 
     /* colour bar: one strip per cmap1 colour over [-vmax, vmax] (not
@@ -1311,6 +1327,7 @@ typedef struct lp_ctx {
     const fate_line_plot *p;
     box b;
     char title[TEXT_CAP], xlabel[TEXT_CAP], ylabel[TEXT_CAP];
+    int has_title, has_xlabel, has_ylabel;
     char (*labels)[TEXT_CAP]; /* per series; "" when not in the legend */
     double *wx;               /* world x of the current series (log10 for logx) */
     runbuf rb;
@@ -1377,15 +1394,15 @@ static void draw_lines(const fig *f, void *arg)
     size_t nxt = make_ticks(xt, p->logx ? AX_LOG : AX_LINEAR, b->wx0, b->wx1, 7.0);
     size_t nyt = make_ticks(yt, AX_LINEAR, b->wy0, b->wy1, 6.0);
     double ylab_em = max_label_em(yt, nyt);
-    int has_xl = ctx->xlabel[0] != '\0', has_yl = ctx->ylabel[0] != '\0';
+    int has_xl = ctx->has_xlabel, has_yl = ctx->has_ylabel;
 
     double left = side_space(ylab_em, has_yl);
     /* the last x tick label may stick out to the right of the box */
     double right = MARGIN + 14.0;
     if (nxt > 0 && xt[nxt - 1].label[0] != '\0')
         right = fmax(right, 0.5 * text_em_width(xt[nxt - 1].label) * EM_TICK + MARGIN);
-    double bottom = bottom_space(has_xl);
-    double top = MARGIN + (ctx->title[0] ? (TXT_ASC + TXT_DESC) * EM_TITLE + 14.0 : 10.0);
+    double bottom = bottom_space(has_xl, ticks_sup(xt, nxt));
+    double top = MARGIN + (ctx->has_title ? (TXT_ASC + TXT_DESC) * EM_TITLE + 14.0 : 10.0);
     b->x0 = PX(left);
     b->x1 = 1.0 - PX(right);
     b->y0 = PY(bottom);
@@ -1449,9 +1466,9 @@ static void draw_lines(const fig *f, void *arg)
     draw_frame(f, b);
     draw_ticks(f, b, 'b', xt, nxt);
     draw_ticks(f, b, 'l', yt, nyt);
-    if (has_xl) draw_xlabel(f, b, ctx->xlabel);
+    if (has_xl) draw_xlabel(f, b, ctx->xlabel, ticks_sup(xt, nxt));
     if (has_yl) draw_ylabel(f, b, ylab_em, ctx->ylabel, 0);
-    if (ctx->title[0]) draw_title(f, b, ctx->title);
+    if (ctx->has_title) draw_title(f, b, ctx->title);
 
     /* legend: text and frame by pllegend (it measures the text), samples
      * drawn here at the positions pllegend uses (see its layout: rows of
@@ -1637,9 +1654,9 @@ fate_status fate_plot_lines(const char *path, fate_plot_format fmt, const fate_l
     ctx->rb.y = malloc((nmax + 1) * sizeof *ctx->rb.y);
     ctx->rb.cap = nmax + 1;
     if (!ctx->labels || !ctx->wx || !ctx->rb.x || !ctx->rb.y) goto done;
-    clean_text(ctx->title, p->title);
-    clean_text(ctx->xlabel, p->xlabel);
-    clean_text(ctx->ylabel, p->ylabel);
+    ctx->has_title = clean_text(ctx->title, p->title);
+    ctx->has_xlabel = clean_text(ctx->xlabel, p->xlabel);
+    ctx->has_ylabel = clean_text(ctx->ylabel, p->ylabel);
     for (size_t s = 0; s < p->n_series; s++)
         if (!clean_text(ctx->labels[s], p->series[s].label)) ctx->labels[s][0] = '\0';
 

@@ -46,8 +46,10 @@ double fate_lambda_max(const double *S, size_t d)
     return 1.05 * lam;
 }
 
-/* The gradient oracle the loop below calls: fills grad and loss at params and
- * returns |beta|. */
+/* The gradient oracle the loop below calls. eval() computes the loss at
+ * params (and returns |beta|); step() then moves params by -lr * gradient at
+ * that same point. Splitting the two lets the sufficient-statistics path fuse
+ * the backward pass with the update (see step_fused). */
 typedef struct oracle {
     const fate_dln_shape *shape;
     const double *S, *b; /* stats path */
@@ -56,50 +58,116 @@ typedef struct oracle {
     size_t n;
     dln_ws ws;
     double *beta;        /* (d) for the samples path */
+    double *grad;        /* (nparams) when the full gradient is formed */
+    int fused;           /* stats path without weight decay */
 } oracle;
 
-static double eval_stats(oracle *o, double *grad, double *loss, const double *params)
+/* Forward pass only: q-chain, beta = W_1 q_2, g = S beta - b, and the loss
+ * beta.(g - b) + yy. */
+static double eval_fused(oracle *o, double *loss, const double *params)
 {
-    dln_grad_ws(grad, loss, params, o->shape, o->S, o->b, o->yy, &o->ws);
+    const fate_dln_shape *s = o->shape;
+    size_t d = s->d, k = s->width, L = s->depth;
+    dln_ws *w = &o->ws;
+    /* q_L = w_L, q_l = W_l q_{l+1}, beta = W_1 q_2 */
+    memcpy(w->q + (L - 2) * k, params + fate_dln_offset(s, L), k * sizeof(double));
+    for (size_t l = L - 1; l >= 2; l--)
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)k, (int)k, 1.0, params + fate_dln_offset(s, l),
+                    (int)k, w->q + (l - 1) * k, 1, 0.0, w->q + (l - 2) * k, 1);
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)k, 1.0, params, (int)k, w->q, 1, 0.0,
+                w->beta, 1);
+    if (o->S) {
+        memcpy(w->g, o->b, d * sizeof(double));
+        cblas_dsymv(CblasRowMajor, CblasUpper, (int)d, 1.0, o->S, (int)d, w->beta, 1, -1.0, w->g, 1);
+    } else {
+        for (size_t i = 0; i < d; i++) w->g[i] = w->beta[i] - o->b[i];
+    }
+    double bg = 0.0, bb = 0.0, nb = 0.0;
+    for (size_t i = 0; i < d; i++) {
+        bg += w->beta[i] * w->g[i];
+        bb += w->beta[i] * o->b[i];
+        nb += w->beta[i] * w->beta[i];
+    }
+    *loss = bg - bb + o->yy;
+    return sqrt(nb);
+}
+
+/* One pass over a layer W (r, k) that both back-propagates and updates:
+ *   a_out = W^T a_in  (with the old W),   W <- W - c a_in q^T,
+ * reading and writing W once. Reference: the unfused dgemv + dger of
+ * dln_grad_ws; tests check that both give the same trajectory.
+ * W: (r, k), a_in: (r), q: (k), a_out: (k). */
+static void backprop_update(double *restrict a_out, double *restrict W, const double *restrict a_in,
+                            const double *restrict q, double c, size_t r, size_t k)
+{
+    for (size_t j = 0; j < k; j++) a_out[j] = 0.0;
+    for (size_t i = 0; i < r; i++) {
+        double *restrict row = W + i * k;
+        const double ai = a_in[i], ci = c * a_in[i];
+        for (size_t j = 0; j < k; j++) {
+            a_out[j] += row[j] * ai;
+            row[j] -= ci * q[j];
+        }
+    }
+}
+
+/* The update after eval_fused: dW_l = 2 a_l q_{l+1}^T with a_1 = g, layer by
+ * layer from the input side, each layer one fused pass. */
+static void step_fused(oracle *o, double *params, double lr)
+{
+    const fate_dln_shape *s = o->shape;
+    size_t d = s->d, k = s->width, L = s->depth;
+    dln_ws *w = &o->ws;
+    const double c = 2.0 * lr;
+    /* a_2 = W_1^T g; W_1 -= c g q_2^T */
+    backprop_update(w->a, params, w->g, w->q, c, d, k);
+    for (size_t l = 2; l < L; l++)
+        backprop_update(w->a + (l - 1) * k, params + fate_dln_offset(s, l), w->a + (l - 2) * k,
+                        w->q + (l - 1) * k, c, k, k);
+    double *wL = params + fate_dln_offset(s, L);
+    const double *aL = w->a + (L - 2) * k;
+    for (size_t j = 0; j < k; j++) wL[j] -= c * aL[j];
+}
+
+static double eval_full(oracle *o, double *loss, const double *params)
+{
+    if (o->X) {
+        fate_dln_grad_samples(o->grad, loss, params, o->shape, o->X, o->y, o->n);
+        fate_dln_product(o->beta, params, o->shape);
+        double s = 0.0;
+        for (size_t i = 0; i < o->shape->d; i++) s += o->beta[i] * o->beta[i];
+        return sqrt(s);
+    }
+    dln_grad_ws(o->grad, loss, params, o->shape, o->S, o->b, o->yy, &o->ws);
     return cblas_dnrm2((int)o->shape->d, o->ws.beta, 1);
 }
 
-static double eval_samples(oracle *o, double *grad, double *loss, const double *params)
-{
-    fate_dln_grad_samples(grad, loss, params, o->shape, o->X, o->y, o->n);
-    fate_dln_product(o->beta, params, o->shape);
-    double s = 0.0;
-    for (size_t i = 0; i < o->shape->d; i++) s += o->beta[i] * o->beta[i];
-    return sqrt(s);
-}
-
-typedef double (*eval_fn)(oracle *, double *, double *, const double *);
-
-static fate_status gd_loop(double *params, fate_gd_report *rep, oracle *o, eval_fn eval,
-                           double lambda_max, const fate_gd_config *cfg)
+static fate_status gd_loop(double *params, fate_gd_report *rep, oracle *o, double lambda_max,
+                           const fate_gd_config *cfg)
 {
     const fate_dln_shape *s = o->shape;
-    size_t np = fate_dln_nparams(s);
-    double *grad = malloc(np * sizeof *grad);
-    if (!grad) return FATE_ENOMEM;
+    const size_t np = fate_dln_nparams(s);
+    const double wd = cfg->weight_decay;
+    o->fused = o->X == NULL && !(wd > 0.0);
+    o->grad = o->fused ? NULL : malloc(np * sizeof *o->grad);
+    if (!o->fused && !o->grad) return FATE_ENOMEM;
     const int auto_lr = !(cfg->lr > 0.0);
     const double lr0 = auto_lr ? 0.4 / ((double)s->depth * lambda_max) : cfg->lr;
     const double expo = 2.0 * (double)(s->depth - 1) / (double)s->depth;
-    const double wd = cfg->weight_decay;
 
     memset(rep, 0, sizeof *rep);
     rep->lr = lr0;
     fate_status st = FATE_OK;
     for (size_t step = 0;; step++) {
         double loss;
-        double bnorm = eval(o, grad, &loss, params);
+        double bnorm = o->fused ? eval_fused(o, &loss, params) : eval_full(o, &loss, params);
         double gn2 = 0.0;
         if (wd > 0.0) {
             double pn2 = 0.0;
             for (size_t i = 0; i < np; i++) {
                 pn2 += params[i] * params[i];
-                grad[i] += 2.0 * wd * params[i];
-                gn2 += grad[i] * grad[i];
+                o->grad[i] += 2.0 * wd * params[i];
+                gn2 += o->grad[i] * o->grad[i];
             }
             loss += wd * pn2; /* the objective actually descended */
         }
@@ -117,13 +185,15 @@ static fate_status gd_loop(double *params, fate_gd_report *rep, oracle *o, eval_
         }
         if (step == cfg->max_epochs) break;
         double lr = auto_lr ? lr0 / fmax(1.0, pow(bnorm, expo)) : lr0;
-        cblas_daxpy((int)np, -lr, grad, 1, params, 1);
+        if (o->fused) step_fused(o, params, lr);
+        else cblas_daxpy((int)np, -lr, o->grad, 1, params, 1);
     }
     /* On the saddle: less than half of the reducible loss removed. */
     double reducible = rep->loss0 - cfg->loss_min;
     rep->on_saddle = !rep->converged && reducible > cfg->tol &&
                      (rep->loss0 - rep->loss) < 0.5 * reducible;
-    free(grad);
+    free(o->grad);
+    o->grad = NULL;
     return st;
 }
 
@@ -142,7 +212,7 @@ fate_status fate_dln_train(double *params, fate_gd_report *report, const fate_dl
     oracle o = {.shape = shape, .S = S, .b = b, .yy = yy};
     if (dln_ws_alloc(&o.ws, shape) != FATE_OK) return FATE_ENOMEM;
     double lmax = config->lr > 0.0 ? 0.0 : fate_lambda_max(S, shape->d);
-    fate_status st = gd_loop(params, report, &o, eval_stats, lmax, config);
+    fate_status st = gd_loop(params, report, &o, lmax, config);
     dln_ws_free(&o.ws);
     return st;
 }
@@ -167,7 +237,7 @@ fate_status fate_dln_train_samples(double *params, fate_gd_report *report,
         lmax = fate_lambda_max(S, d);
         free(S);
     }
-    fate_status st = gd_loop(params, report, &o, eval_samples, lmax, config);
+    fate_status st = gd_loop(params, report, &o, lmax, config);
     free(o.beta);
     return st;
 }
