@@ -16,6 +16,7 @@
 #include "figures.h"
 #include "manifest.h"
 #include "options.h"
+#include "par.h"
 #include "spec_opts.h"
 #include "sweep_job.h"
 
@@ -277,12 +278,18 @@ int cmd_phase(int argc, char **argv)
     }
 
     manifest man;
-    manifest_begin(&man, o.out, "phase", args, &job.sweep, NULL);
+    if (par_root()) manifest_begin(&man, o.out, "phase", args, &job.sweep, NULL);
+    else json_decref(args);
     job_install_signals();
     summary_row *rows = NULL;
     size_t nrows = 0;
     file_list files = {0};
     int rc = sweep_job_run(&job, &rows, &nrows, &files);
+    if (!par_root()) { /* rank 0 writes the results */
+        file_list_free(&files);
+        free_opts(&o);
+        return rc == JOB_OK ? 0 : rc == JOB_INTERRUPTED ? 130 : FATE_EXIT_RUNTIME;
+    }
     if (rc == JOB_INTERRUPTED) {
         manifest_end(&man, "interrupted", NULL);
         fprintf(stderr, "fate phase: interrupted; finished cells are saved in %s/cells. "

@@ -14,6 +14,7 @@
 #include "figures.h"
 #include "manifest.h"
 #include "options.h"
+#include "par.h"
 #include "report.h"
 #include "sweep_job.h"
 
@@ -254,7 +255,7 @@ static int phase_experiment(ctx *c, const char *sub, double sigma, size_t n_src,
     summary_row *rows = NULL;
     size_t n = 0;
     int rc = run_sweep(c, sub, &w, &rows, &n);
-    if (rc != JOB_OK) return rc;
+    if (rc != JOB_OK || !par_root()) return rc;
     char dir[4096], pt[512], rel[256], cap[512];
     snprintf(dir, sizeof dir, "%s/%s", c->o->out, sub);
     sweep_view v = {&w.base, w.gammas, w.thetas, w.lambdas, w.n_gammas, w.n_thetas, 1, rows, n, ""};
@@ -357,7 +358,7 @@ static int ridge_experiment(ctx *c)
     summary_row *rows = NULL;
     size_t n = 0;
     int rc = run_sweep(c, "ridge", &w, &rows, &n);
-    if (rc != JOB_OK) return rc;
+    if (rc != JOB_OK || !par_root()) return rc;
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/ridge", c->o->out);
     sweep_view v = {&w.base, w.gammas, w.thetas, w.lambdas, 1, 1, 6, rows, n, ""};
@@ -423,7 +424,7 @@ static int decay_experiment(ctx *c, const summary_row *lt_rows, size_t n_lt)
         }
         free(rows);
     }
-    if (rc != JOB_OK) { free(risk); free(sd); free(best); free(best_k); return rc; }
+    if (rc != JOB_OK || !par_root()) { free(risk); free(sd); free(best); free(best_k); return rc; }
     for (size_t j = 0; j < G; j++) {
         best[j] = INFINITY;
         for (size_t k = 0; k < 5; k++)
@@ -598,7 +599,8 @@ int cmd_reproduce(int argc, char **argv)
                                                    "instances", (int)c.K, "quick", o.quick,
                                                    "seed", (json_int_t)o.seed));
     manifest man;
-    manifest_begin(&man, o.out, "reproduce", args, NULL, extra);
+    if (par_root()) manifest_begin(&man, o.out, "reproduce", args, NULL, extra);
+    else { json_decref(args); json_decref(extra); }
     job_install_signals();
     c.rep = report_new(o.quick ? "fate reproduce (quick size)" : "fate reproduce");
     report_p(c.rep, "Every linear experiment of Tahir, Ganguli and Rotskoff, \"Features are fate: a theory of "
@@ -629,6 +631,13 @@ int cmd_reproduce(int argc, char **argv)
                                   "Finite source, γ_s = 1.5 (σ = σ_s = 0.2)");
     }
     free(s02);
+    if (!par_root()) {
+        report_free(c.rep);
+        file_list_free(&c.files);
+        free(c.gammas);
+        free(c.thetas);
+        return rc == JOB_OK ? 0 : rc == JOB_INTERRUPTED ? 130 : FATE_EXIT_RUNTIME;
+    }
     if (rc == JOB_INTERRUPTED) {
         manifest_end(&man, "interrupted", &c.files);
         fprintf(stderr, "fate reproduce: interrupted; finished cells are saved under %s. Resume with: "

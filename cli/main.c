@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "fate.h"
 #include "options.h"
+#include "par.h"
 
 static const char *usage =
     "fate - features are fate: transfer learning in deep linear networks, simulated\n"
@@ -25,7 +26,17 @@ static const char *usage =
     "  fate <command> --help   options of one command\n"
     "  fate --version          version\n";
 
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    par_init(&argc, &argv);
+    int rc = dispatch(argc, argv);
+    par_finalize();
+    return rc;
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(usage, stderr);
@@ -37,7 +48,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(c, "--version") || !strcmp(c, "-V")) {
-        printf("fate %s\n", fate_version());
+        printf("fate %s\n%s\n", fate_version(), par_description());
         return 0;
     }
     if (!strcmp(c, "run")) return cmd_run(argc - 1, argv + 1);

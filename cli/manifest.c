@@ -8,6 +8,7 @@
 
 #include "fate_git.h"
 #include "manifest.h"
+#include "par.h"
 #include "sweep_io.h"
 #include "sweep_job.h"
 
@@ -39,6 +40,7 @@ static json_t *machine(int threads)
     }
     json_object_set_new(o, "cores", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
     json_object_set_new(o, "threads", json_integer(threads > 0 ? threads : omp_get_max_threads()));
+    json_object_set_new(o, "mpi_ranks", json_integer(par_size()));
     return o;
 }
 

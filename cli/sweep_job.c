@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "par.h"
 #include "sweep_job.h"
 
 static volatile sig_atomic_t stop_requested = 0;
@@ -133,6 +134,9 @@ typedef struct hook_ctx {
 static int hk_skip(void *p, size_t j, size_t t)
 {
     hook_ctx *h = p;
+    /* under MPI each rank takes every size-th theta row (a row shares its
+     * pretrained networks across gamma, so rows are the unit of work) */
+    if (par_size() > 1 && (int)(t % (size_t)par_size()) != par_rank()) return 1;
     char path[4096];
     cell_path(path, sizeof path, h->job->dir, j, t);
     run_row *rows;
@@ -208,45 +212,48 @@ int sweep_job_run(const sweep_job *job, summary_row **rows_out, size_t *n_rows, 
         fprintf(stderr, "fate: cannot create output folder %s: %s\n", path, strerror(errno));
         return JOB_FAILED;
     }
-    /* same parameters as the saved cells? then resume, else start over */
-    char *params = sweep_params_json(w);
-    snprintf(path, sizeof path, "%s/sweep.json", dir);
-    char *old = slurp(path);
-    if (!old || strcmp(old, params) != 0) {
-        clear_cells(dir);
-        if (write_atomic(path, params, strlen(params)) != 0) {
-            fprintf(stderr, "fate: cannot write %s: %s\n", path, strerror(errno));
-            free(params);
-            free(old);
-            return JOB_FAILED;
+    /* same parameters as the saved cells? then resume, else start over
+     * (decided by rank 0 alone, before any rank looks at the cells) */
+    int bad = 0;
+    if (par_root()) {
+        char *params = sweep_params_json(w);
+        snprintf(path, sizeof path, "%s/sweep.json", dir);
+        char *old = slurp(path);
+        if (!old || strcmp(old, params) != 0) {
+            clear_cells(dir);
+            if (write_atomic(path, params, strlen(params)) != 0) {
+                fprintf(stderr, "fate: cannot write %s: %s\n", path, strerror(errno));
+                bad = 1;
+            }
         }
+        free(old);
+        free(params);
     }
-    free(old);
-    free(params);
+    if (par_any(bad)) return JOB_FAILED;
 
-    hook_ctx h = {.job = job, .cells_total = w->n_gammas * w->n_thetas, .t0 = wall_now(),
-                  .tty = isatty(2)};
+    size_t my_rows = 0;
+    for (size_t t = 0; t < w->n_thetas; t++) my_rows += (int)(t % (size_t)par_size()) == par_rank();
+    hook_ctx h = {.job = job, .cells_total = w->n_gammas * my_rows, .t0 = wall_now(),
+                  .tty = isatty(2) && par_root()};
     fate_sweep_hooks hooks = {&h, hk_skip, hk_cell, hk_stop, hk_progress};
     fate_sweep_error err;
     memset(&err, 0, sizeof err);
     fate_status st = fate_sweep_run(w, &hooks, &err);
-    if (h.write_failed) return JOB_FAILED;
-    if (st == FATE_EINTERRUPTED) {
-        if (h.tty && !job->quiet) fputc('\n', stderr);
-        return JOB_INTERRUPTED;
-    }
+    int failed = h.write_failed || (st != FATE_OK && st != FATE_EINTERRUPTED);
+    if (st == FATE_EINTERRUPTED && h.tty && !job->quiet) fputc('\n', stderr);
     if (st == FATE_EDIVERGED) {
         fprintf(stderr, "%sfate: %s diverged (NaN/inf or growing loss) at step %zu (instance %llu, "
                 "gamma = %g, theta = %.4f): use a smaller --lr (now %s)\n", h.tty ? "\n" : "",
                 method_name(err.method), err.step, (unsigned long long)err.instance,
                 w->gammas[err.gamma_index], w->thetas[err.theta_index],
                 w->base.lr > 0 ? "set by --lr" : "automatic");
-        return JOB_FAILED;
-    }
-    if (st != FATE_OK) {
+    } else if (failed && !h.write_failed) {
         fprintf(stderr, "fate: sweep failed: %s\n", fate_strerror(st));
-        return JOB_FAILED;
     }
+    /* every rank agrees on the outcome before rank 0 reads the cells */
+    if (par_any(failed)) return JOB_FAILED;
+    if (par_any(st == FATE_EINTERRUPTED)) return JOB_INTERRUPTED;
+    if (!par_root()) return JOB_OK;
 
     /* read every cell back: one code path whether cells were computed now or
      * in an earlier, interrupted run */

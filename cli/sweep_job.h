@@ -24,7 +24,9 @@ int job_interrupted(void);
 
 /* Runs the sweep (skipping cells already saved with the same parameters),
  * then writes dir/runs.csv and dir/summary.csv. On JOB_OK *rows (malloc'd)
- * holds the summary. Errors are printed (one line). */
+ * holds the summary. Errors are printed (one line). Under MPI every rank
+ * computes its share of theta rows; only rank 0 assembles the files and gets
+ * rows (other ranks get JOB_OK with *n_rows = 0). */
 int sweep_job_run(const sweep_job *job, summary_row **rows, size_t *n_rows, file_list *written);
 
 /* Canonical JSON text of a sweep's parameters (malloc'd). */

@@ -3,7 +3,8 @@
 # Idempotent and non-interactive; needs root (or sudo) only when something is missing.
 set -eu
 PKGS="build-essential cmake pkg-config libopenblas-dev liblapacke-dev librandom123-dev \
-libcriterion-dev libjansson-dev libplplot-dev plplot-driver-cairo python3-numpy"
+libcriterion-dev libjansson-dev libplplot-dev plplot-driver-cairo python3-numpy \
+libopenmpi-dev openmpi-bin"
 missing=""
 for p in $PKGS; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
