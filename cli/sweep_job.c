@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fate_npy.h"
 #include "par.h"
 #include "sweep_job.h"
 
@@ -269,6 +270,12 @@ int sweep_job_run(const sweep_job *job, summary_row **rows_out, size_t *n_rows, 
         return JOB_FAILED;
     }
     fprintf(rf, "%s\n", RUNS_HEADER);
+    /* per-instance risk and T as arrays (G, T, M, K), M = scratch, lt per
+     * lambda, ft; NaN where a method was not run */
+    const size_t K = w->instances, M = per;
+    double *arisk = malloc(G * T * M * K * sizeof *arisk), *aT = malloc(G * T * M * K * sizeof *aT);
+    if (!arisk || !aT) { free(arisk); free(aT); fclose(rf); free(runs); free(sum); return JOB_FAILED; }
+    for (size_t i = 0; i < G * T * M * K; i++) arisk[i] = aT[i] = NAN;
     for (size_t j = 0; j < G; j++)
         for (size_t t = 0; t < T; t++) {
             run_row *rows;
@@ -280,9 +287,25 @@ int sweep_job_run(const sweep_job *job, summary_row **rows_out, size_t *n_rows, 
                 fclose(rf);
                 free(runs);
                 free(sum);
+                free(arisk);
+                free(aT);
                 return JOB_FAILED;
             }
-            for (long r = 0; r < n; r++) fprint_run_row(rf, &rows[r]);
+            for (long r = 0; r < n; r++) {
+                fprint_run_row(rf, &rows[r]);
+                size_t m = 0;
+                if (!strcmp(rows[r].method, "lt")) {
+                    for (size_t l = 0; l < w->n_lambdas; l++)
+                        if (rows[r].lambda == w->lambdas[l]) m = 1 + l;
+                } else if (!strcmp(rows[r].method, "ft")) {
+                    m = M - 1;
+                }
+                if (rows[r].instance < K) {
+                    size_t at = ((j * T + t) * M + m) * K + rows[r].instance;
+                    arisk[at] = rows[r].risk;
+                    aT[at] = rows[r].T;
+                }
+            }
             ns += summarise_cell(sum + ns, rows, (size_t)n, j, t, &w->base, w->lambdas, w->n_lambdas);
             free(rows);
         }
@@ -302,6 +325,45 @@ int sweep_job_run(const sweep_job *job, summary_row **rows_out, size_t *n_rows, 
     if (rc == JOB_OK && write_atomic(path, stxt, slen) != 0) rc = JOB_FAILED;
     else if (rc == JOB_OK) file_list_add(written, path);
     if (rc != JOB_OK) fprintf(stderr, "fate: cannot write %s: %s\n", path, strerror(errno));
+    /* NumPy arrays beside the CSVs (docs: README, "Output arrays") */
+    if (rc == JOB_OK) {
+        enum { F = 11 };
+        double *sa = malloc(G * T * M * F * sizeof *sa);
+        if (!sa) rc = JOB_FAILED;
+        for (size_t i = 0; sa && i < G * T * M * F; i++) sa[i] = NAN;
+        for (size_t i = 0; sa && i < ns; i++) {
+            const summary_row *r = &sum[i];
+            size_t m = 0;
+            if (!strcmp(r->method, "lt")) {
+                for (size_t l = 0; l < w->n_lambdas; l++)
+                    if (r->lambda == w->lambdas[l]) m = 1 + l;
+            } else if (!strcmp(r->method, "ft")) {
+                m = M - 1;
+            }
+            const double v[F] = {r->mean_risk, r->std_risk, r->sem_risk, r->mean_T, r->std_T, r->sem_T,
+                                 r->theory_risk, r->theory_T, r->theory_T_paper, r->converged_frac,
+                                 r->mean_steps};
+            memcpy(sa + ((r->gamma_index * T + r->theta_index) * M + m) * F, v, sizeof v);
+        }
+        const size_t s4[4] = {G, T, M, F}, r4[4] = {G, T, M, K};
+        const size_t sg[1] = {G}, st[1] = {T}, sl[1] = {w->n_lambdas};
+        struct { const char *name; const double *data; const size_t *shape; size_t nd; } arrs[] = {
+            {"summary.npy", sa, s4, 4}, {"risk.npy", arisk, r4, 4}, {"T.npy", aT, r4, 4},
+            {"gammas.npy", w->gammas, sg, 1}, {"thetas.npy", w->thetas, st, 1},
+            {"lambdas.npy", w->lambdas, sl, 1}};
+        for (size_t i = 0; sa && i < sizeof arrs / sizeof arrs[0]; i++) {
+            snprintf(path, sizeof path, "%s/%s", dir, arrs[i].name);
+            if (fate_npy_write(path, arrs[i].data, arrs[i].shape, arrs[i].nd) != FATE_OK) {
+                fprintf(stderr, "fate: cannot write %s\n", path);
+                rc = JOB_FAILED;
+                break;
+            }
+            file_list_add(written, path);
+        }
+        free(sa);
+    }
+    free(arisk);
+    free(aT);
     free(runs);
     free(stxt);
     if (rc != JOB_OK) {

@@ -33,6 +33,12 @@ check "summary.csv header is stable" [ "$(head -1 A/summary.csv)" = \
 check "runs.csv has one row per (cell, method, instance, lambda)" [ "$(($(wc -l < A/runs.csv) - 1))" -eq 320 ]
 check "summary.csv has one row per (cell, method, lambda)" [ "$(($(wc -l < A/summary.csv) - 1))" -eq 64 ]
 
+# ---- NumPy arrays beside the CSVs
+check "summary.npy is a .npy file" [ "$(head -c 6 A/summary.npy | tail -c 5)" = "NUMPY" ]
+check "summary.npy has shape (gamma, theta, method, field)" grep -aq "'shape': (4, 4, 4, 11)" A/summary.npy
+check "risk.npy has shape (gamma, theta, method, instance)" grep -aq "'shape': (4, 4, 4, 5)" A/risk.npy
+check "gammas.npy has shape (4,)" grep -aq "'shape': (4,)" A/gammas.npy
+
 # ---- summary statistics equal those recomputed from runs.csv
 awk -F, '
   NR == FNR { if (FNR > 1) { k = $1 "," $2 "," $4 "," $5; n[k]++; s[k] += $7; q[k] += $7 * $7; t[k] += $8; tt[k] += $8 * $8 } next }
