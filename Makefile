@@ -5,7 +5,9 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo check check-asan bench clean
+.PHONY: all deps build demo check check-asan bench install clean
+PREFIX ?= /usr/local
+export DESTDIR
 
 all: build
 
@@ -30,6 +32,13 @@ check-asan: deps
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) -L unit
+
+# Installs libfate.so (versioned soname), headers, fate.pc, the CLI, its man
+# page and the Python package under PREFIX (DESTDIR honoured).
+install: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS)
+	cmake --install $(BUILD)
 
 bench: build
 	./$(BUILD)/bench_step

@@ -25,6 +25,12 @@
 extern "C" {
 #endif
 
+/* Symbols of the public API are exported from the shared library; everything
+ * else in libfate is hidden (built with -fvisibility=hidden). */
+#ifndef FATE_API
+#define FATE_API __attribute__((visibility("default")))
+#endif
+
 #define FATE_VERSION_MAJOR 0
 #define FATE_VERSION_MINOR 1
 #define FATE_VERSION_PATCH 0
@@ -32,7 +38,7 @@ extern "C" {
 
 /* The version string of the library actually linked (may differ from the
  * header's FATE_VERSION if the two were installed separately). */
-const char *fate_version(void);
+FATE_API const char *fate_version(void);
 
 /* ------------------------------------------------------------------------ */
 /* Status codes                                                              */
@@ -49,7 +55,7 @@ typedef enum fate_status {
 } fate_status;
 
 /* A static, human-readable description of a status code. */
-const char *fate_strerror(fate_status status);
+FATE_API const char *fate_strerror(fate_status status);
 
 /* ------------------------------------------------------------------------ */
 /* Counter-based random numbers (src/rng.c)                                  */
@@ -76,14 +82,14 @@ typedef enum fate_stream {
  * four 64-bit words; their top 53 bits give uniforms u in (0,1), and the
  * Box-Muller transform z = sqrt(-2 ln u1) (cos 2 pi u2, sin 2 pi u2) turns each
  * pair into two independent N(0,1). */
-double fate_normal_at(uint64_t seed, uint64_t instance, uint64_t stream, uint64_t i);
+FATE_API double fate_normal_at(uint64_t seed, uint64_t instance, uint64_t stream, uint64_t i);
 
 /* out[j] = element (offset + j) of that sequence, j < count. */
-void fate_normal_fill(double *out, size_t count, uint64_t seed, uint64_t instance,
+FATE_API void fate_normal_fill(double *out, size_t count, uint64_t seed, uint64_t instance,
                       uint64_t stream, uint64_t offset);
 
 /* Uniform in (0,1): element i of the uniform sequence of (seed, instance, stream). */
-double fate_uniform_at(uint64_t seed, uint64_t instance, uint64_t stream, uint64_t i);
+FATE_API double fate_uniform_at(uint64_t seed, uint64_t instance, uint64_t stream, uint64_t i);
 
 /* ------------------------------------------------------------------------ */
 /* Tasks (src/task.c): THEORY.md section 1                                   */
@@ -96,27 +102,27 @@ double fate_uniform_at(uint64_t seed, uint64_t instance, uint64_t stream, uint64
  * sin(theta) nu. This is THEORY.md's joint law, drawn so that the target task
  * (and its data) is the same at every theta of a sweep.
  * beta_s, beta_t: (d). */
-fate_status fate_teachers(double *beta_s, double *beta_t, size_t d, double theta,
+FATE_API fate_status fate_teachers(double *beta_s, double *beta_t, size_t d, double theta,
                           uint64_t seed, uint64_t instance);
 
 /* A data set y = X beta + sigma eps with X ~ N(0, I_d) row-wise.
  * X: (n, d) row-major; y: (n). x_stream/noise_stream choose the streams; row i
  * of X depends only on (seed, instance, x_stream, i), so a data set of n rows
  * is a prefix of one of n' > n rows. */
-fate_status fate_dataset(double *X, double *y, const double *beta, size_t n, size_t d,
+FATE_API fate_status fate_dataset(double *X, double *y, const double *beta, size_t n, size_t d,
                          double sigma, uint64_t seed, uint64_t instance,
                          uint64_t x_stream, uint64_t noise_stream);
 
 /* Sufficient statistics of squared loss: S = X^T X / n (d, d), b = X^T y / n (d),
  * *yy = y.y / n. The empirical loss is (1/n)|X beta - y|^2
  * = beta^T S beta - 2 b.beta + yy, so gradient descent needs nothing else. */
-fate_status fate_suffstats(double *S, double *b, double *yy, const double *X,
+FATE_API fate_status fate_suffstats(double *S, double *b, double *yy, const double *X,
                            const double *y, size_t n, size_t d);
 
 /* Minimum of beta^T S beta - 2 b.beta + yy over beta: 0 when n <= d (X has full
  * row rank almost surely, so the data can be interpolated), otherwise
  * yy - b^T S^{-1} b by Cholesky. */
-fate_status fate_min_loss(double *loss_min, const double *S, const double *b, double yy,
+FATE_API fate_status fate_min_loss(double *loss_min, const double *S, const double *b, double yy,
                           size_t n, size_t d);
 
 /* ------------------------------------------------------------------------ */
@@ -132,37 +138,37 @@ typedef struct fate_dln_shape {
     size_t depth; /* number of weight layers L (>= 2) */
 } fate_dln_shape;
 
-size_t fate_dln_nparams(const fate_dln_shape *shape);
+FATE_API size_t fate_dln_nparams(const fate_dln_shape *shape);
 /* Offset of layer l (1 <= l <= L) inside the parameter array. */
-size_t fate_dln_offset(const fate_dln_shape *shape, size_t l);
+FATE_API size_t fate_dln_offset(const fate_dln_shape *shape, size_t l);
 
 /* Small initialisation: W_1 ~ alpha N(0,1)/sqrt(d), W_l ~ alpha N(0,1)/sqrt(k)
  * for 1 < l < L, w_L ~ alpha N(0,1). params: (nparams). */
-fate_status fate_dln_init(double *params, const fate_dln_shape *shape, double alpha,
+FATE_API fate_status fate_dln_init(double *params, const fate_dln_shape *shape, double alpha,
                           uint64_t seed, uint64_t instance, uint64_t stream);
 
 /* The end-to-end vector beta_hat = W_1 ... W_{L-1} w_L. beta: (d). */
-fate_status fate_dln_product(double *beta, const double *params, const fate_dln_shape *shape);
+FATE_API fate_status fate_dln_product(double *beta, const double *params, const fate_dln_shape *shape);
 
 /* The feature map P = W_1 ... W_{L-1}. P: (d, k). */
-fate_status fate_dln_features(double *P, const double *params, const fate_dln_shape *shape);
+FATE_API fate_status fate_dln_features(double *P, const double *params, const fate_dln_shape *shape);
 
 /* Layer balance: max over l < L of ||W_l^T W_l - W_{l+1} W_{l+1}^T||_F (with
  * W_L = w_L as a k x 1 matrix). Conserved by gradient flow; 0 for balanced nets. */
-fate_status fate_dln_balance(double *balance, const double *params, const fate_dln_shape *shape);
+FATE_API fate_status fate_dln_balance(double *balance, const double *params, const fate_dln_shape *shape);
 
 /* Gradient of the loss beta^T S beta - 2 b.beta + yy with respect to every
  * layer (THEORY.md section 2): with g = S beta - b, dL/dW_l =
  * 2 (W_1..W_{l-1})^T g (W_{l+1}..w_L)^T. S == NULL means S = I (population
  * loss |beta - b|^2 up to a constant). grad: (nparams); *loss gets the loss. */
-fate_status fate_dln_grad(double *grad, double *loss, const double *params,
+FATE_API fate_status fate_dln_grad(double *grad, double *loss, const double *params,
                           const fate_dln_shape *shape, const double *S, const double *b,
                           double yy);
 
 /* Reference gradient through per-sample forward and backward passes over the
  * raw data (no sufficient statistics): loss (1/n) sum_i (f(x_i) - y_i)^2.
  * X: (n, d), y: (n), grad: (nparams). O(n L k d) per call; for tests. */
-fate_status fate_dln_grad_samples(double *grad, double *loss, const double *params,
+FATE_API fate_status fate_dln_grad_samples(double *grad, double *loss, const double *params,
                                   const fate_dln_shape *shape, const double *X,
                                   const double *y, size_t n);
 
@@ -191,19 +197,19 @@ typedef struct fate_gd_report {
 } fate_gd_report;
 
 /* Largest eigenvalue of S (power iteration; 1 when S == NULL). */
-double fate_lambda_max(const double *S, size_t d);
+FATE_API double fate_lambda_max(const double *S, size_t d);
 
 /* Full-batch gradient descent on beta^T S beta - 2 b.beta + yy (S == NULL:
  * identity) from params, updated in place. Returns FATE_EDIVERGED (with
  * report->diverged_step set) if the loss becomes NaN/inf or exceeds
  * 1e3 x max(loss0, 1). */
-fate_status fate_dln_train(double *params, fate_gd_report *report,
+FATE_API fate_status fate_dln_train(double *params, fate_gd_report *report,
                            const fate_dln_shape *shape, const double *S,
                            const double *b, double yy, const fate_gd_config *config);
 
 /* The same descent computed from raw samples with per-sample passes (the
  * naive reference path; identical trajectory up to rounding). */
-fate_status fate_dln_train_samples(double *params, fate_gd_report *report,
+FATE_API fate_status fate_dln_train_samples(double *params, fate_gd_report *report,
                                    const fate_dln_shape *shape, const double *X,
                                    const double *y, size_t n, const fate_gd_config *config);
 
@@ -217,7 +223,7 @@ fate_status fate_dln_train_samples(double *params, fate_gd_report *report,
  * treated as absent, so lambda = 0 is well defined for the (numerically)
  * rank-one features left by pretraining. params' last layer is overwritten;
  * *rank gets the number of feature directions kept. */
-fate_status fate_linear_transfer(double *params, size_t *rank, const fate_dln_shape *shape,
+FATE_API fate_status fate_linear_transfer(double *params, size_t *rank, const fate_dln_shape *shape,
                                  const double *S, const double *b, double lambda,
                                  double rcond);
 
@@ -277,34 +283,33 @@ typedef struct fate_instance_result {
 /* Defaults: d = 100, depth 2, width d, n = 50, theta = pi/4, sigma = 0.2,
  * infinite source, lambda = 0, rcond = 1e-2, init_scale automatic, lr
  * automatic, 10000 epochs, tol 1e-6, seed 1, all three methods. */
-void fate_spec_default(fate_spec *spec);
+FATE_API void fate_spec_default(fate_spec *spec);
 
 /* NULL if spec is valid, else a static message naming the bad field and its
  * valid range (for example "theta must be in [0, pi]"). */
-const char *fate_spec_check(const fate_spec *spec);
+FATE_API const char *fate_spec_check(const fate_spec *spec);
 
 /* The init scale used when spec.init_scale <= 0: 1e-5 for depth 2 (the
  * paper's rich regime); for depth L >= 3 the time to leave the saddle grows
  * like alpha^-(L-2), so the default grows with depth: 1e-2 (L = 3), 5e-2
  * (L = 4), 8e-2 (L = 5), 0.1 (L >= 6). */
-double fate_default_init_scale(size_t depth);
+FATE_API double fate_default_init_scale(size_t depth);
 
 /* Run every requested method on instance `instance`: draw the task, pretrain
  * (population loss or finite source), then scratch, linear transfer and
  * fine-tuning on the same target set. On FATE_EDIVERGED, *failed_method (if
  * non-NULL) gets the FATE_METHOD_* bit (0 for pretraining) and *failed_step
  * the step. */
-fate_status fate_run_instance(fate_instance_result *out, const fate_spec *spec,
+FATE_API fate_status fate_run_instance(fate_instance_result *out, const fate_spec *spec,
                               uint64_t instance, unsigned *failed_method,
                               size_t *failed_step);
 
 /* Instances first .. first+count-1 in parallel on `threads` OpenMP threads
  * (0: the OpenMP default). out: (count). Bit-identical for every thread
  * count. Stops at the first error (lowest instance index reported).
- * Side effect: sets OpenBLAS to one thread (openblas_set_num_threads(1)) for
- * the process, so that BLAS inside the parallel loop does not oversubscribe
- * the cores; fate_sweep_run does the same. */
-fate_status fate_run(fate_instance_result *out, const fate_spec *spec, uint64_t first,
+ * OpenBLAS runs single-threaded inside (no oversubscription); its previous
+ * thread count is restored before returning. fate_sweep_run does the same. */
+FATE_API fate_status fate_run(fate_instance_result *out, const fate_spec *spec, uint64_t first,
                      size_t count, int threads, unsigned *failed_method,
                      size_t *failed_step, uint64_t *failed_instance);
 
@@ -320,7 +325,7 @@ typedef struct fate_spec_theory {
     double T_lt, T_ft, T_ft_paper;
 } fate_spec_theory;
 
-fate_status fate_spec_theory_eval(fate_spec_theory *out, const fate_spec *spec);
+FATE_API fate_status fate_spec_theory_eval(fate_spec_theory *out, const fate_spec *spec);
 
 /* ------------------------------------------------------------------------ */
 /* Sweeps over (gamma, theta) (src/sweep.c)                                  */
@@ -364,10 +369,12 @@ typedef struct fate_sweep_hooks {
     void *ctx;
     /* nonzero: the cell is already done (resume) and is not computed */
     int (*skip)(void *ctx, size_t gamma_index, size_t theta_index);
-    /* a cell finished; calls are serialised. Nonzero return stops the sweep. */
+    /* a cell finished; calls are serialised (made inside an OpenMP critical
+     * section, from any thread). Nonzero return stops the sweep. */
     int (*cell_done)(void *ctx, const fate_cell *cell);
-    /* polled between work items; nonzero stops the sweep after the items in
-     * flight (finished cells are all reported first) */
+    /* polled between work items, possibly from several threads at once (it
+     * must be thread-safe, e.g. read a flag); nonzero stops the sweep after the
+     * items in flight (finished cells are all reported first) */
     int (*should_stop)(void *ctx);
     /* work items done out of total (scratch runs, pretrainings and
      * (cell, instance) items); serialised */
@@ -383,12 +390,12 @@ typedef struct fate_sweep_error {
 } fate_sweep_error;
 
 /* NULL if valid, else a static message naming the bad field and its range. */
-const char *fate_sweep_check(const fate_sweep *sweep);
+FATE_API const char *fate_sweep_check(const fate_sweep *sweep);
 
 /* Runs every cell not skipped. Returns FATE_EINTERRUPTED if should_stop or
  * cell_done asked to stop, FATE_EDIVERGED (err filled) if a training
  * diverged. hooks may be NULL. */
-fate_status fate_sweep_run(const fate_sweep *sweep, const fate_sweep_hooks *hooks,
+FATE_API fate_status fate_sweep_run(const fate_sweep *sweep, const fate_sweep_hooks *hooks,
                            fate_sweep_error *err);
 
 /* ------------------------------------------------------------------------ */
@@ -400,43 +407,43 @@ fate_status fate_sweep_run(const fate_sweep *sweep, const fate_sweep_hooks *hook
 
 /* Scratch (min-norm interpolator / least squares), asymptotic:
  * (1-g) + g s^2/(1-g) for g < 1, s^2/(g-1) for g > 1. */
-double fate_theory_scratch(double gamma, double sigma);
+FATE_API double fate_theory_scratch(double gamma, double sigma);
 /* Exact mean at finite size: 1 - n/d + s^2 n/(d-n-1) (n < d-1),
  * s^2 d/(n-d-1) (n > d+1), +INFINITY in between. */
-double fate_theory_scratch_exact(size_t n, size_t d, double sigma);
+FATE_API double fate_theory_scratch_exact(size_t n, size_t d, double sigma);
 
 /* Linear transfer with lambda = 0 and infinite source, exact for n > 2:
  * sin^2 th + (sin^2 th + s^2)/(n-2). */
-double fate_theory_lt_exact(size_t n, double theta, double sigma);
+FATE_API double fate_theory_lt_exact(size_t n, double theta, double sigma);
 /* Linear transfer with ridge, asymptotic: 1 - (1+2 lam)/(1+lam)^2 cos^2 th. */
-double fate_theory_lt_ridge(double theta, double lambda);
+FATE_API double fate_theory_lt_ridge(double theta, double lambda);
 
 /* Finite source, beta_s_hat = X_s^+ y_s. Moments m = E<beta_t, beta_s_hat>
  * and q = E|beta_s_hat|^2, asymptotic (ratio) or exact (counts). For an
  * infinite source m = cos th, q = 1. */
-void fate_theory_source_moments(double *m, double *q, double theta, double gamma_src,
+FATE_API void fate_theory_source_moments(double *m, double *q, double theta, double gamma_src,
                                 double sigma_src);
-void fate_theory_source_moments_exact(double *m, double *q, double theta, size_t n_src,
+FATE_API void fate_theory_source_moments_exact(double *m, double *q, double theta, size_t n_src,
                                       size_t d, double sigma_src);
 /* Linear transfer from pretrained direction with moments (m, q), asymptotic in
  * n with ridge lambda: the scalar fit b = m/(q + lambda) gives
  * 1 - 2 m^2/(q + lambda) + m^2 q/(q + lambda)^2 (= 1 - m^2/q at lambda = 0;
  * = fate_theory_lt_ridge for m = cos th, q = 1). */
-double fate_theory_lt_moments(double m, double q, double lambda);
+FATE_API double fate_theory_lt_moments(double m, double q, double lambda);
 /* Linear transfer from a finite source, asymptotic, lambda = 0: 1 - m^2/q. */
-double fate_theory_lt_source(double theta, double gamma_src, double sigma_src);
+FATE_API double fate_theory_lt_source(double theta, double gamma_src, double sigma_src);
 /* Finite target size n > 2, lambda = 0, source moments (m, q) plugged in:
  * r + (r + s^2)/(n-2) with r = 1 - m^2/q. Exact for an infinite source
  * (m = cos th, q = 1, giving fate_theory_lt_exact). */
-double fate_theory_lt_exact_moments(size_t n, double m, double q, double sigma);
+FATE_API double fate_theory_lt_exact_moments(size_t n, double m, double q, double sigma);
 
 /* Fine-tuning transferability, the paper's result (c = 1):
  * (1-g)(2 cos th - 1) for g <= 1, 0 for g > 1. */
-double fate_theory_T_ft(double gamma, double theta);
+FATE_API double fate_theory_T_ft(double gamma, double theta);
 /* Finite source (paper): (1-g)(2m - q) for g < 1, 0 otherwise, which equals
  * (g-1) g_s [1 - 2 cos th + s_s^2/(1-g_s)] for g_s < 1 and
  * (g-1)[1 - 2 cos th + s_s^2/(g_s-1)] for g_s > 1. */
-double fate_theory_T_ft_source(double gamma, double theta, double gamma_src,
+FATE_API double fate_theory_T_ft_source(double gamma, double theta, double gamma_src,
                                double sigma_src);
 
 /* Gradient-flow coefficient c (ours): the conserved balance of a depth-L
@@ -444,13 +451,13 @@ double fate_theory_T_ft_source(double gamma, double theta, double gamma_src,
  * a = |(I-P) u|^2 for the unit pretrained direction u (-> 1 - gamma),
  * q = |beta_s_hat|^2 and b = |beta_sc|^2. For L = 2 and q = 1 this is
  * THEORY.md's c^4 - a c^2 - b = 0. Returns the positive root. */
-double fate_theory_ft_c(double a, double b, double q, size_t depth);
+FATE_API double fate_theory_ft_c(double a, double b, double q, size_t depth);
 /* T_ft with that c: (1-g)(2 c m - c^2 q), g = n/d, where b is the mean squared
  * norm of the scratch solution (gamma + gamma s^2/(1-gamma) asymptotically). */
-double fate_theory_T_ft_gf(double gamma, double theta, double sigma, size_t depth);
+FATE_API double fate_theory_T_ft_gf(double gamma, double theta, double sigma, size_t depth);
 /* The same at finite size (a = 1 - n/d, b = n/d + s^2 n/(d-n-1)), with source
  * moments m, q (pass cos th, 1 for an infinite source). */
-double fate_theory_T_ft_gf_exact(size_t n, size_t d, double sigma, double m, double q,
+FATE_API double fate_theory_T_ft_gf_exact(size_t n, size_t d, double sigma, double m, double q,
                                  size_t depth);
 
 /* Phase boundary of linear transfer (lambda = 0, infinite source): for
@@ -458,12 +465,12 @@ double fate_theory_T_ft_gf_exact(size_t n, size_t d, double sigma, double m, dou
  * g^2 - (1 + cos^2 th - s^2) g + cos^2 th = 0 (NaN, NaN when there are no
  * real roots in (0, 1)); for gamma > 1 T_lt < 0 iff gamma > *g_over =
  * 1 + s^2/sin^2 th (+INFINITY at th = 0). Returns the number of real roots. */
-int fate_theory_lt_boundary(double *g_lo, double *g_hi, double *g_over, double theta,
+FATE_API int fate_theory_lt_boundary(double *g_lo, double *g_hi, double *g_over, double theta,
                             double sigma);
 
 /* KL(p_s || p_t) of the label-shift family with linear teachers of unit norm:
  * |beta_s - beta_t|^2/(2 s^2) = (1 - cos th)/s^2. */
-double fate_theory_kl_linear(double theta, double sigma);
+FATE_API double fate_theory_kl_linear(double theta, double sigma);
 
 /* All the values of one theory point, as `fate theory` prints them. */
 typedef struct fate_theory_point {
@@ -478,7 +485,7 @@ typedef struct fate_theory_point {
     double kl;
 } fate_theory_point;
 
-fate_status fate_theory_eval(fate_theory_point *p);
+FATE_API fate_status fate_theory_eval(fate_theory_point *p);
 
 #ifdef __cplusplus
 }

@@ -12,7 +12,7 @@ extern "C" {
 
 /* data: prod(shape) doubles, row-major; ndim in 1..8. Written atomically
  * (temporary file + rename). FATE_EIO if the file cannot be written. */
-fate_status fate_npy_write(const char *path, const double *data, const size_t *shape, size_t ndim);
+FATE_API fate_status fate_npy_write(const char *path, const double *data, const size_t *shape, size_t ndim);
 
 #ifdef __cplusplus
 }

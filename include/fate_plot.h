@@ -23,7 +23,7 @@ typedef enum fate_plot_format {
 } fate_plot_format;
 
 /* File extension of a format ("png", "svg", "pdf"). */
-const char *fate_plot_extension(fate_plot_format fmt);
+FATE_API const char *fate_plot_extension(fate_plot_format fmt);
 
 /* A phase map: a value per (gamma, theta) cell drawn with a diverging
  * red-white-blue colour map centred on zero (blue > 0: transfer helps,
@@ -50,7 +50,7 @@ typedef struct fate_phase_map {
                                  |value| */
 } fate_phase_map;
 
-fate_status fate_plot_phase_map(const char *path, fate_plot_format fmt, const fate_phase_map *m);
+FATE_API fate_status fate_plot_phase_map(const char *path, fate_plot_format fmt, const fate_phase_map *m);
 
 enum {
     FATE_SERIES_POINTS = 0, /* markers with vertical error bars (simulation) */
@@ -78,7 +78,7 @@ typedef struct fate_line_plot {
     int logx;                 /* logarithmic x axis (x > 0) */
 } fate_line_plot;
 
-fate_status fate_plot_lines(const char *path, fate_plot_format fmt, const fate_line_plot *p);
+FATE_API fate_status fate_plot_lines(const char *path, fate_plot_format fmt, const fate_line_plot *p);
 
 #ifdef __cplusplus
 }

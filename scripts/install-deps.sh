@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential cmake pkg-config libopenblas-dev liblapacke-dev librandom123-dev \
 libcriterion-dev libjansson-dev libplplot-dev plplot-driver-cairo python3-numpy \
-libopenmpi-dev openmpi-bin"
+libopenmpi-dev openmpi-bin help2man python3-pytest"
 missing=""
 for p in $PKGS; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

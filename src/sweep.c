@@ -135,6 +135,7 @@ fate_status fate_sweep_run(const fate_sweep *w, const fate_sweep_hooks *h, fate_
     sh.total = (do_sc ? cols * K : 0) + (do_pre ? rows * K : 0) + ((do_pre) ? cells * K : 0);
     if (!do_pre) sh.total = cols * K;
 
+    const int blas_threads = openblas_get_num_threads();
     openblas_set_num_threads(1);
     const int nt = w->threads > 0 ? w->threads : omp_get_max_threads();
 
@@ -227,6 +228,7 @@ fate_status fate_sweep_run(const fate_sweep *w, const fate_sweep_hooks *h, fate_
         for (size_t i = 0; i < K; i++) pretrained_free(&pre[i]);
     }
 
+    openblas_set_num_threads(blas_threads);
     fate_status st = sh.status;
     if (st == FATE_OK && sh.stop) st = FATE_EINTERRUPTED;
     if (err) *err = sh.err;

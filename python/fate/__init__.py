@@ -1,0 +1,41 @@
+"""fate: transfer learning in deep linear networks, simulated exactly and
+compared with its closed-form theory (Tahir, Ganguli and Rotskoff, ICML 2025).
+
+A pure-Python binding of the C library libfate through ctypes; NumPy is the
+only dependency (Debian python3-numpy).
+
+    import fate
+    r = fate.run(d=100, gamma=0.5, theta=fate.pi / 8, instances=8)   # like `fate run`
+    r["lt"]["risk"], r["theory"]["lt"]
+    p = fate.phase(gammas, thetas, d=60, instances=4)                # like `fate phase`
+    p["mean_T"][:, :, 1]          # (gamma, theta) map of linear transfer's T
+    fate.theory.evaluate(gamma, theta, sigma=0.2)["T_lt"]            # like `fate theory`
+    data = fate.load("fate-phase")                                   # an output folder
+
+The library is found through FATE_LIBRARY (a path), else next to an installed
+prefix (PREFIX/lib/libfate.so.0 for the package in
+PREFIX/lib/python3/dist-packages/fate), else in the build tree
+(build/libfate.so beside python/), else in the loader's standard
+directories; see fate._lib.candidate_paths. The library is loaded on first
+use, so fate.load works without it.
+
+Errors of the library raise FateError (a RuntimeError) carrying
+fate_strerror's message; FATE_EINVAL raises FateValueError (also a
+ValueError) with fate_spec_check's message, divergence FateDiverged. Wrong
+types raise TypeError and bad shapes or values ValueError before any C call.
+"""
+
+from math import pi
+
+from . import theory
+from ._experiment import METHOD_FIELDS, METHODS, SweepInterrupted, make_spec, phase, run, spec_theory
+from ._io import grid_of, load, read_csv
+from ._lib import (FateDiverged, FateError, FateValueError, candidate_paths, find_library,
+                   library, library_path, version)
+
+__version__ = "0.1.0"
+
+__all__ = ["theory", "run", "phase", "load", "read_csv", "grid_of", "make_spec", "spec_theory",
+           "FateError", "FateValueError", "FateDiverged", "SweepInterrupted", "METHODS",
+           "METHOD_FIELDS", "library", "library_path", "find_library", "candidate_paths",
+           "version", "pi", "__version__"]

@@ -1,0 +1,559 @@
+"""fate.run (one experiment, K instances) and fate.phase (a (gamma, theta) sweep)."""
+
+import ctypes
+import math
+import os
+import signal
+import threading
+
+import numpy as np
+
+from . import _check
+from ._lib import (CELL_DONE_FN, FATE_EDIVERGED, FATE_EINTERRUPTED, FATE_EINVAL, FATE_OK,
+                   METHOD_BITS, METHOD_FT, METHOD_LT, METHOD_SCRATCH, METHOD_WHAT, PROGRESS_FN,
+                   SHOULD_STOP_FN, SKIP_FN, error_for, fate_instance_result, fate_method_result,
+                   fate_spec, fate_spec_theory, fate_sweep, fate_sweep_error, fate_sweep_hooks,
+                   keep_blas_threads, library, struct_dtype)
+
+__all__ = ["run", "phase", "make_spec", "spec_theory", "SweepInterrupted", "METHODS",
+           "METHOD_FIELDS"]
+
+#: The method axis of fate.phase's arrays.
+METHODS = ("scratch", "lt", "ft")
+#: Per-method fields of fate_method_result, in C order.
+METHOD_FIELDS = ("risk", "train_loss", "loss_min", "steps", "converged", "on_saddle",
+                 "balance", "lr")
+_METHOD_NAME = {0: "pretrain", METHOD_SCRATCH: "scratch", METHOD_LT: "lt", METHOD_FT: "ft"}
+
+_INSTANCE_DTYPE = None
+_METHOD_DTYPE = None
+
+
+def _dtypes():
+    global _INSTANCE_DTYPE, _METHOD_DTYPE
+    if _INSTANCE_DTYPE is None:
+        _METHOD_DTYPE = struct_dtype(fate_method_result)
+        _INSTANCE_DTYPE = struct_dtype(fate_instance_result)
+    return _INSTANCE_DTYPE, _METHOD_DTYPE
+
+
+def _methods_bits(methods):
+    if isinstance(methods, str):
+        methods = [m for m in methods.split(",") if m]
+    try:
+        names = list(methods)
+    except TypeError:
+        raise TypeError("methods must be a sequence of 'scratch', 'lt', 'ft'") from None
+    bits = 0
+    for m in names:
+        if not isinstance(m, str):
+            raise TypeError("methods must be a sequence of 'scratch', 'lt', 'ft', got %r" % (m,))
+        if m not in METHOD_BITS:
+            raise ValueError("unknown method %r (methods are 'scratch', 'lt', 'ft')" % m)
+        bits |= METHOD_BITS[m]
+    if not bits:
+        raise ValueError("methods must name at least one of 'scratch', 'lt', 'ft'")
+    return bits
+
+
+def _raise_spec(spec):
+    msg = library().fate_spec_check(ctypes.byref(spec))
+    if msg:
+        raise error_for(FATE_EINVAL, msg.decode())
+
+
+def make_spec(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=0,
+              lam=0.0, gamma_src=None, n_src=None, sigma_src=0.0, lr=0.0, epochs=10000,
+              tol=1e-6, init_scale=0.0, rcond=1e-2, weight_decay=0.0, seed=1,
+              methods=METHODS):
+    """A checked fate_spec (ctypes struct) from keyword arguments.
+
+    The options mean what `fate run`'s do. n = round(gamma d) (C rounding,
+    halves away from zero) unless n is given; gamma defaults to 0.5. gamma_src
+    or n_src give a finite source (default: infinite). width 0 means d; lr 0
+    and init_scale 0 mean automatic. Wrong types raise TypeError, values out
+    of range ValueError (FateValueError with fate_spec_check's message for
+    the ranges the library checks).
+    """
+    lib = library()
+    s = fate_spec()
+    lib.fate_spec_default(ctypes.byref(s))
+    s.d = _check.count(d, "d", 1)
+    if gamma is not None and n is not None:
+        raise ValueError("give either gamma or n, not both")
+    if n is None:
+        g = _check.real(0.5 if gamma is None else gamma, "gamma", lo=0.0, lo_open=True)
+        nn = _check.c_round(g * s.d)
+        if nn < 1:
+            raise ValueError("gamma must give n = round(gamma d) >= 1: gamma >= %.3g for d = %d, "
+                             "got %g" % (0.5 / s.d, s.d, g))
+        s.n = nn
+    else:
+        s.n = _check.count(n, "n", 1)
+    s.theta = _check.real(theta, "theta")
+    s.sigma = _check.real(sigma, "sigma")
+    s.depth = _check.count(depth, "depth", 2)
+    s.width = _check.count(width, "width", 0)
+    if s.width == 0:
+        s.width = s.d
+    s.lambda_ = _check.real(lam, "lam")
+    if gamma_src is not None and n_src is not None:
+        raise ValueError("give either gamma_src or n_src, not both")
+    if gamma_src is not None:
+        gs = _check.real(gamma_src, "gamma_src", lo=0.0, lo_open=True, allow_inf=True)
+        if math.isinf(gs):
+            s.n_src = 0
+        else:
+            ns = _check.c_round(gs * s.d)
+            if ns < 1:
+                raise ValueError("gamma_src must give n_src = round(gamma_src d) >= 1, got %g" % gs)
+            s.n_src = ns
+    elif n_src is not None:
+        s.n_src = _check.count(n_src, "n_src", 0)
+    s.sigma_src = _check.real(sigma_src, "sigma_src")
+    s.lr = _check.real(lr, "lr", lo=0.0)
+    s.max_epochs = _check.count(epochs, "epochs", 1)
+    s.tol = _check.real(tol, "tol")
+    s.init_scale = _check.real(init_scale, "init_scale", lo=0.0)
+    s.rcond = _check.real(rcond, "rcond")
+    s.weight_decay = _check.real(weight_decay, "weight_decay")
+    s.seed = _check.count(seed, "seed", 0)
+    s.methods = _methods_bits(methods)
+    _raise_spec(s)
+    return s
+
+
+def spec_dict(s):
+    """A fate_spec as a plain dict (lambda under "lambda", methods as names)."""
+    out = {}
+    for name, _ in fate_spec._fields_:
+        out["lambda" if name == "lambda_" else name] = getattr(s, name)
+    out["methods"] = tuple(m for m in METHODS if s.methods & METHOD_BITS[m])
+    out["gamma"] = s.n / s.d
+    out["gamma_src"] = s.n_src / s.d if s.n_src else math.inf
+    out["init_scale_used"] = (s.init_scale if s.init_scale > 0
+                              else library().fate_default_init_scale(s.depth))
+    return out
+
+
+def spec_theory(spec):
+    """fate_spec_theory_eval of a fate_spec, as a dict of floats."""
+    th = fate_spec_theory()
+    st = library().fate_spec_theory_eval(ctypes.byref(th), ctypes.byref(spec))
+    if st != FATE_OK:
+        _raise_spec(spec)
+        raise error_for(st)
+    return {name: getattr(th, name) for name, _ in fate_spec_theory._fields_}
+
+
+def _threads(threads):
+    return _check.count(threads, "threads", 0, 2**31 - 1)
+
+
+def _method_block(rec, K):
+    """dict of per-instance arrays from a structured array of fate_method_result."""
+    return {
+        "risk": rec["risk"].copy(),
+        "train_loss": rec["train_loss"].copy(),
+        "loss_min": rec["loss_min"].copy(),
+        "steps": rec["steps"].astype(np.int64),
+        "converged": rec["converged"] != 0,
+        "on_saddle": rec["on_saddle"] != 0,
+        "balance": rec["balance"].copy(),
+        "lr": rec["lr"].copy(),
+    }
+
+
+def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=0,
+        instances=8, seed=1, lam=0.0, methods=METHODS, gamma_src=None, n_src=None,
+        sigma_src=0.0, lr=0.0, epochs=10000, tol=1e-6, init_scale=0.0, rcond=1e-2,
+        weight_decay=0.0, threads=0, first=0):
+    """One transfer experiment on K = `instances` instances (fate_run), like
+    `fate run`. The same arguments give the same numbers as the CLI's
+    ``fate run --format csv`` (instance i uses the random key (seed, first+i);
+    results do not depend on `threads`, 0 meaning all cores).
+
+    Returns a dict:
+      "spec":      the experiment's parameters (dict; "gamma" = n/d);
+      "theory":    fate_spec_theory_eval: scratch, lt, ft (gradient-flow c),
+                   ft_paper (c = 1), ft_c, T_lt, T_ft, T_ft_paper (floats);
+      "instance":  (K,) instance indices first..first+K-1;
+      one entry per method run, "pretrain" (when lt or ft ran: its risk is
+      |beta_hat - beta_s|^2), "scratch", "lt", "ft", each a dict of (K,)
+      arrays: risk, train_loss, loss_min, steps (int64), converged,
+      on_saddle (bool), balance, lr, and "T" = risk(scratch) - risk for
+      lt and ft when scratch ran (0 for scratch);
+      "ft_c": (K,) measured fine-tuning coefficient c (NaN when n >= d);
+      "feature_rank" (K,) int64, "feature_sv1", "feature_sv2": (K,) the
+      pretrained feature map's rank kept by linear transfer and its top two
+      singular values (when lt ran).
+    Raises FateDiverged (a FateError) when a training diverges.
+    """
+    spec = make_spec(d=d, gamma=gamma, n=n, theta=theta, sigma=sigma, depth=depth, width=width,
+                     lam=lam, gamma_src=gamma_src, n_src=n_src, sigma_src=sigma_src, lr=lr,
+                     epochs=epochs, tol=tol, init_scale=init_scale, rcond=rcond,
+                     weight_decay=weight_decay, seed=seed, methods=methods)
+    K = _check.count(instances, "instances", 1)
+    first = _check.count(first, "first", 0)
+    nthreads = _threads(threads)
+    idt, _ = _dtypes()
+    res = np.zeros(K, dtype=idt)
+    fm, fs, fi = ctypes.c_uint(), ctypes.c_size_t(), ctypes.c_uint64()
+    lib = library()
+    with keep_blas_threads():
+        st = lib.fate_run(res.ctypes.data_as(ctypes.POINTER(fate_instance_result)),
+                          ctypes.byref(spec), first, K, nthreads, ctypes.byref(fm),
+                          ctypes.byref(fs), ctypes.byref(fi))
+    if st == FATE_EDIVERGED:
+        m = _METHOD_NAME.get(fm.value, str(fm.value))
+        raise error_for(st, "%s diverged (NaN/inf or growing loss) at step %d of instance %d: "
+                        "use a smaller lr%s" % (METHOD_WHAT.get(fm.value, m), fs.value, fi.value,
+                                               " (now set by lr)" if spec.lr > 0 else ""),
+                        method=m, step=fs.value, instance=fi.value)
+    if st != FATE_OK:
+        if st == FATE_EINVAL:
+            _raise_spec(spec)
+        raise error_for(st)
+    out = {"spec": spec_dict(spec), "theory": spec_theory(spec),
+           "instance": np.arange(first, first + K, dtype=np.int64)}
+    out["spec"]["instances"] = K
+    m = spec.methods
+    if m & (METHOD_LT | METHOD_FT):
+        out["pretrain"] = _method_block(res["pretrain"], K)
+    for name in METHODS:
+        if m & METHOD_BITS[name]:
+            blk = _method_block(res[name], K)
+            if m & METHOD_SCRATCH:
+                blk["T"] = res["scratch"]["risk"] - res[name]["risk"]
+            out[name] = blk
+    if m & METHOD_FT:
+        out["ft_c"] = res["ft_c"].copy()
+    if m & METHOD_LT:
+        out["feature_rank"] = res["feature_rank"].astype(np.int64)
+        out["feature_sv1"] = res["feature_sv1"].copy()
+        out["feature_sv2"] = res["feature_sv2"].copy()
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Sweeps
+# ---------------------------------------------------------------------------
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) stopped fate.phase after the cells in flight.
+
+    ``result`` holds the partial result: its "done" mask tells which cells
+    finished; the other cells are NaN."""
+
+    def __init__(self, result):
+        super().__init__("fate.phase interrupted: %d of %d cells done"
+                         % (int(result["done"].sum()), result["done"].size))
+        self.result = result
+
+
+class _SigintWatch:
+    """While a sweep runs in the C library, turn SIGINT into a stop request.
+
+    The C library cannot raise KeyboardInterrupt. In the main thread we install
+    a Python handler that only sets a flag, and a wakeup fd: CPython's C-level
+    handler writes a byte to it whichever thread receives the signal, so the
+    should_stop hook (called from OpenMP threads) sees it at once even when
+    the main thread is busy inside C.
+    """
+
+    def __init__(self):
+        self.active = False
+        self.hit = threading.Event()
+
+    def __enter__(self):
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        try:
+            old = signal.getsignal(signal.SIGINT)
+        except (ValueError, OSError):  # pragma: no cover
+            return self
+        if old in (signal.SIG_IGN, None):
+            return self
+        self.old_handler = old
+        self.r, self.w = os.pipe()
+        os.set_blocking(self.r, False)
+        os.set_blocking(self.w, False)
+        try:
+            signal.signal(signal.SIGINT, lambda signum, frame: self.hit.set())
+            self.old_fd = signal.set_wakeup_fd(self.w, warn_on_full_buffer=False)
+        except (ValueError, OSError):  # pragma: no cover
+            signal.signal(signal.SIGINT, old)
+            os.close(self.r)
+            os.close(self.w)
+            return self
+        self.active = True
+        return self
+
+    def poll(self):
+        if not self.active:
+            return False
+        if self.hit.is_set():
+            return True
+        try:
+            data = os.read(self.r, 512)
+        except (BlockingIOError, OSError):
+            return False
+        if data and signal.SIGINT in data:
+            self.hit.set()
+        return self.hit.is_set()
+
+    def __exit__(self, *exc):
+        if self.active:
+            self.poll()
+            signal.set_wakeup_fd(self.old_fd)
+            signal.signal(signal.SIGINT, self.old_handler)
+            os.close(self.r)
+            os.close(self.w)
+            self.active = False
+        return False
+
+
+def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2, width=0,
+          methods=METHODS, gamma_src=None, n_src=None, sigma_src=0.0, lr=0.0, epochs=10000,
+          tol=1e-6, init_scale=0.0, rcond=1e-2, weight_decay=0.0, seed=1, threads=0,
+          should_stop=None, progress=None, skip=None):
+    """A sweep over (gamma, theta) cells, K = `instances` each (fate_sweep_run),
+    the engine of `fate phase`. The same arguments give the same numbers as
+    ``fate phase`` (instance i of every cell uses the key (seed, i); n =
+    round(gamma d)). Unlike `fate phase`, scratch is not forced: leave it in
+    `methods` to get T.
+
+    gammas (G,), thetas (T,) and lambdas (NL,) are 1-D sequences (any order;
+    gammas > 0 with round(gamma d) >= 1, thetas in [0, pi], lambdas >= 0).
+
+    Returns a dict. Coordinates: "gamma" (G,), "theta" (T,), "lambda" (NL,),
+    "n" (G,) int64, "method" = ("scratch", "lt", "ft"), "instance" (K,).
+    Arrays, axis order (gamma, theta, method, instance), method axis as in
+    "method" with lt at lambdas[0]; a method that was not run is NaN (its
+    steps -1, its flags False):
+      "risk", "T" (= risk(scratch) - risk, per instance), "train_loss",
+      "loss_min", "balance", "lr": (G, T, 3, K) float64;
+      "steps": (G, T, 3, K) int64; "converged", "on_saddle": (G, T, 3, K) bool;
+      "mean_risk", "sem_risk", "mean_T", "sem_T": (G, T, 3) over instances
+      (sem: standard deviation / sqrt(K), ddof 1; NaN for K = 1);
+      "theory_risk", "theory_T": (G, T, 3) the theory at each cell's finite
+      size (fate_spec_theory_eval, as in summary.csv: ft with the
+      gradient-flow c), "theory_T_paper": (G, T) fine-tuning with c = 1;
+      "ft_c": (G, T, K) measured fine-tuning coefficient;
+      "lt": every ridge value, axis order (gamma, theta, lambda, instance):
+            "risk", "T", "train_loss", "loss_min", "balance" (G, T, NL, K),
+            "converged", "on_saddle" (G, T, NL, K) bool, "mean_risk",
+            "sem_risk", "mean_T", "sem_T", "theory_risk", "theory_T" (G, T, NL);
+      "pretrain": pretraining is per (theta, instance): "risk" (against
+            beta_s), "train_loss", "balance" (T, K), "steps" (T, K) int64;
+      "done": (G, T) bool, the cells that finished (all True unless stopped);
+      "complete": bool; "spec": the base parameters (dict).
+
+    Hooks (optional, called from the library's OpenMP threads; keep them
+    short): should_stop() -> bool stops the sweep after the cells in flight
+    (the partial result is returned with complete False); progress(done,
+    total) reports work items; skip(gamma_index, theta_index) -> bool leaves
+    a cell out (NaN, done False). An exception raised in a hook stops the
+    sweep and is re-raised. Ctrl-C (SIGINT, when called from the main thread)
+    stops the sweep likewise and raises SweepInterrupted (a
+    KeyboardInterrupt) carrying the partial result.
+    """
+    g = _check.vector(gammas, "gammas", lo=0.0, lo_open=True)
+    t = _check.vector(thetas, "thetas", lo=0.0, hi=math.pi)
+    lam = _check.vector(lambdas, "lambdas", lo=0.0)
+    for name, fn in (("should_stop", should_stop), ("progress", progress), ("skip", skip)):
+        if fn is not None and not callable(fn):
+            raise TypeError("%s must be callable" % name)
+    base = make_spec(d=d, n=1, theta=0.0, sigma=sigma, depth=depth, width=width, lam=0.0,
+                     gamma_src=gamma_src, n_src=n_src, sigma_src=sigma_src, lr=lr, epochs=epochs,
+                     tol=tol, init_scale=init_scale, rcond=rcond, weight_decay=weight_decay,
+                     seed=seed, methods=methods)
+    K = _check.count(instances, "instances", 1)
+    nthreads = _threads(threads)
+    ns = np.array([_check.c_round(x * base.d) for x in g.tolist()], dtype=np.int64)
+    if np.any(ns < 1):
+        raise ValueError("every gamma must give n = round(gamma d) >= 1: gamma >= %.3g for d = %d"
+                         % (0.5 / base.d, base.d))
+    G, T, NL = g.size, t.size, lam.size
+    M = base.methods
+    sweep = fate_sweep()
+    sweep.base = base
+    P = ctypes.POINTER(ctypes.c_double)
+    sweep.gammas, sweep.n_gammas = g.ctypes.data_as(P), G
+    sweep.thetas, sweep.n_thetas = t.ctypes.data_as(P), T
+    sweep.lambdas, sweep.n_lambdas = lam.ctypes.data_as(P), NL
+    sweep.instances = K
+    sweep.threads = nthreads
+    lib = library()
+    msg = lib.fate_sweep_check(ctypes.byref(sweep))
+    if msg:
+        raise error_for(FATE_EINVAL, msg.decode())
+
+    _, mdt = _dtypes()
+    nan = np.nan
+    res = {
+        "risk": np.full((G, T, 3, K), nan), "train_loss": np.full((G, T, 3, K), nan),
+        "loss_min": np.full((G, T, 3, K), nan), "balance": np.full((G, T, 3, K), nan),
+        "lr": np.full((G, T, 3, K), nan), "steps": np.full((G, T, 3, K), -1, dtype=np.int64),
+        "converged": np.zeros((G, T, 3, K), dtype=bool),
+        "on_saddle": np.zeros((G, T, 3, K), dtype=bool),
+        "ft_c": np.full((G, T, K), nan),
+    }
+    lt = {k: np.full((G, T, NL, K), nan) for k in ("risk", "train_loss", "loss_min", "balance")}
+    lt["steps"] = np.full((G, T, NL, K), -1, dtype=np.int64)
+    lt["converged"] = np.zeros((G, T, NL, K), dtype=bool)
+    lt["on_saddle"] = np.zeros((G, T, NL, K), dtype=bool)
+    pre = {k: np.full((T, K), nan) for k in ("risk", "train_loss", "balance")}
+    pre["steps"] = np.full((T, K), -1, dtype=np.int64)
+    done = np.zeros((G, T), dtype=bool)
+    errors = []
+    watch = _SigintWatch()
+
+    def records(ptr, count):
+        addr = ctypes.cast(ptr, ctypes.c_void_p).value
+        buf = (ctypes.c_char * (count * mdt.itemsize)).from_address(addr)
+        return np.frombuffer(buf, dtype=mdt, count=count)
+
+    def put(dst, j, tt, mi, rec):
+        for f in ("risk", "train_loss", "loss_min", "balance", "lr"):
+            dst[f][j, tt, mi] = rec[f]
+        dst["steps"][j, tt, mi] = rec["steps"]
+        dst["converged"][j, tt, mi] = rec["converged"] != 0
+        dst["on_saddle"][j, tt, mi] = rec["on_saddle"] != 0
+
+    def on_cell(ctx, cp):
+        try:
+            c = cp.contents
+            j, tt = c.gamma_index, c.theta_index
+            if c.scratch:
+                put(res, j, tt, 0, records(c.scratch, K))
+            if c.lt:
+                r = records(c.lt, K * NL).reshape(K, NL)
+                put(res, j, tt, 1, r[:, 0])
+                for f in ("risk", "train_loss", "loss_min", "balance"):
+                    lt[f][j, tt] = r[f].T
+                lt["steps"][j, tt] = r["steps"].T
+                lt["converged"][j, tt] = r["converged"].T != 0
+                lt["on_saddle"][j, tt] = r["on_saddle"].T != 0
+            if c.ft:
+                put(res, j, tt, 2, records(c.ft, K))
+                res["ft_c"][j, tt] = np.ctypeslib.as_array(c.ft_c, shape=(K,))
+            if c.pretrain and np.isnan(pre["risk"][tt, 0]):
+                r = records(c.pretrain, K)
+                for f in ("risk", "train_loss", "balance"):
+                    pre[f][tt] = r[f]
+                pre["steps"][tt] = r["steps"]
+            done[j, tt] = True
+            return 0
+        except BaseException as e:  # stop the sweep, re-raise afterwards
+            errors.append(e)
+            return 1
+
+    def on_stop(ctx):
+        try:
+            if errors or watch.poll():
+                return 1
+            return 1 if (should_stop is not None and should_stop()) else 0
+        except BaseException as e:
+            errors.append(e)
+            return 1
+
+    def on_progress(ctx, n_done, total):
+        try:
+            progress(int(n_done), int(total))
+        except BaseException as e:
+            errors.append(e)
+
+    def on_skip(ctx, j, tt):
+        try:
+            return 1 if skip(int(j), int(tt)) else 0
+        except BaseException as e:
+            errors.append(e)
+            return 0
+
+    hooks = fate_sweep_hooks()
+    # keep the CFUNCTYPE objects alive for the duration of the call
+    cb = (CELL_DONE_FN(on_cell), SHOULD_STOP_FN(on_stop),
+          PROGRESS_FN(on_progress) if progress is not None else PROGRESS_FN(),
+          SKIP_FN(on_skip) if skip is not None else SKIP_FN())
+    hooks.cell_done, hooks.should_stop, hooks.progress, hooks.skip = cb
+    err = fate_sweep_error()
+    with watch, keep_blas_threads():
+        st = lib.fate_sweep_run(ctypes.byref(sweep), ctypes.byref(hooks), ctypes.byref(err))
+    interrupted_by_signal = watch.hit.is_set()
+
+    # derived arrays
+    if M & METHOD_SCRATCH:
+        res["T"] = res["risk"][:, :, :1, :] - res["risk"]
+        lt["T"] = res["risk"][:, :, 0:1, :] - lt["risk"]
+    else:
+        res["T"] = np.full((G, T, 3, K), nan)
+        lt["T"] = np.full((G, T, NL, K), nan)
+
+    def mean_sem(x):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            m = x.mean(axis=-1)
+            s = x.std(axis=-1, ddof=1) / math.sqrt(K) if K > 1 else np.full(m.shape, nan)
+        return m, s
+
+    for dst, src in ((res, res), (lt, lt)):
+        dst["mean_risk"], dst["sem_risk"] = mean_sem(src["risk"])
+        dst["mean_T"], dst["sem_T"] = mean_sem(src["T"])
+    # theory at each cell's finite size, as summary.csv
+    th_risk = np.full((G, T, 3), nan)
+    th_T = np.full((G, T, 3), nan)
+    th_T_paper = np.full((G, T), nan)
+    lt_th_risk = np.full((G, T, NL), nan)
+    lt_th_T = np.full((G, T, NL), nan)
+    sp = fate_spec.from_buffer_copy(base)
+    th = fate_spec_theory()
+    for j in range(G):
+        for tt in range(T):
+            sp.n, sp.theta = int(ns[j]), float(t[tt])
+            for l in range(NL):
+                sp.lambda_ = float(lam[l])
+                if lib.fate_spec_theory_eval(ctypes.byref(th), ctypes.byref(sp)) != FATE_OK:
+                    continue
+                lt_th_risk[j, tt, l], lt_th_T[j, tt, l] = th.lt, th.T_lt
+                if l == 0:
+                    th_risk[j, tt] = (th.scratch, th.lt, th.ft)
+                    th_T[j, tt] = (0.0, th.T_lt, th.T_ft)
+                    th_T_paper[j, tt] = th.T_ft_paper
+    for mi, name in enumerate(METHODS):
+        if not M & METHOD_BITS[name]:
+            th_risk[:, :, mi] = nan
+            th_T[:, :, mi] = nan
+    if not M & METHOD_FT:
+        th_T_paper[:] = nan
+    if not M & METHOD_LT:
+        lt_th_risk[:] = nan
+        lt_th_T[:] = nan
+    res.update(theory_risk=th_risk, theory_T=th_T, theory_T_paper=th_T_paper)
+    lt.update(theory_risk=lt_th_risk, theory_T=lt_th_T)
+    res["lt"] = lt
+    res["pretrain"] = pre
+    sd = spec_dict(base)
+    for k in ("n", "theta", "lambda", "gamma"):
+        sd.pop(k, None)
+    sd["instances"] = K
+    res.update(gamma=g.copy(), theta=t.copy(), **{"lambda": lam.copy()}, n=ns, method=METHODS,
+               instance=np.arange(K, dtype=np.int64), done=done,
+               complete=bool(st == FATE_OK and done.all()), spec=sd)
+
+    if errors:
+        raise errors[0]
+    if st == FATE_EDIVERGED:
+        m = _METHOD_NAME.get(err.method, str(err.method))
+        raise error_for(st, "%s diverged (NaN/inf or growing loss) at step %d (instance %d, "
+                        "gamma = %g, theta = %.4f): use a smaller lr" % (
+                            METHOD_WHAT.get(err.method, m), err.step, err.instance,
+                            g[err.gamma_index], t[err.theta_index]),
+                        method=m, step=err.step, instance=err.instance,
+                        gamma_index=err.gamma_index, theta_index=err.theta_index)
+    if st == FATE_EINTERRUPTED or interrupted_by_signal:
+        if interrupted_by_signal:
+            raise SweepInterrupted(res)
+        return res
+    if st != FATE_OK:
+        raise error_for(st)
+    return res

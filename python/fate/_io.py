@@ -1,0 +1,269 @@
+"""fate.load: read the output folders of `fate phase` and `fate reproduce`
+(and any folder of fate CSV/NPY files) into NumPy arrays. Pure Python: the
+shared library is not needed to load results."""
+
+import csv
+import json
+import math
+import os
+import re
+
+import numpy as np
+
+__all__ = ["load", "read_csv", "grid_of"]
+
+_INT = re.compile(r"^[+-]?\d+$")
+METHODS = ("scratch", "lt", "ft")
+
+
+def _column(values):
+    """A column of CSV strings as int64, float64 (empty -> NaN) or str."""
+    if values and all(_INT.match(v) for v in values):
+        try:
+            return np.array([int(v) for v in values], dtype=np.int64)
+        except OverflowError:
+            pass
+    try:
+        return np.array([float(v) if v != "" else math.nan for v in values], dtype=np.float64)
+    except ValueError:
+        return np.array(values, dtype=str)
+
+
+def read_csv(path):
+    """A CSV file with a header row as a dict of NumPy columns (in file order).
+
+    Integer columns become int64, numeric ones float64 (an empty field, "nan"
+    and "inf" as in fate's outputs become NaN / inf), others str."""
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    if not rows:
+        return {}
+    header = rows[0]
+    body = [r for r in rows[1:] if r]
+    for i, r in enumerate(body):
+        if len(r) != len(header):
+            raise ValueError("%s: line %d has %d fields, the header %d" % (path, i + 2, len(r),
+                                                                         len(header)))
+    return {name: _column([r[k] for r in body]) for k, name in enumerate(header)}
+
+
+def _read_json(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
+
+
+def _index(values, coords):
+    """Index of each value in coords (exact match; fate prints 17 digits)."""
+    pos = {v: i for i, v in enumerate(coords.tolist())}
+    idx = np.array([pos.get(v, -1) for v in values.tolist()], dtype=np.int64)
+    if np.any(idx < 0):
+        # tolerate values written with fewer digits
+        for k in np.flatnonzero(idx < 0):
+            d = np.abs(coords - values[k])
+            j = int(np.argmin(d))
+            if d[j] <= 1e-9 * max(1.0, abs(coords[j])):
+                idx[k] = j
+    return idx
+
+
+def grid_of(summary, runs=None, params=None):
+    """Arrays shaped like fate.phase's result from summary.csv (and runs.csv)
+    columns.
+
+    Coordinates come from params (sweep.json: gammas, thetas, lambdas) when
+    given, else from the distinct values in the files. Returns a dict:
+    "gamma" (G,), "theta" (T,), "lambda" (NL,), "n" (G,), "method";
+    from summary.csv, axis order (gamma, theta, method) with lt at the first
+    lambda: mean_risk, std_risk, sem_risk, mean_T, std_T, sem_T, theory_risk,
+    theory_T, converged_frac, mean_steps (G, T, 3), theory_T_paper (G, T);
+    "lt": the same per lambda (G, T, NL); from runs.csv, when given and its
+    instances are complete: risk, T, train_loss, loss_min, balance (G, T, 3,
+    K), steps (int64, -1 where absent), converged, on_saddle (bool),
+    ft_c (G, T, K), "instance" (K,), and lt's per lambda (G, T, NL, K).
+    Absent entries are NaN.
+    """
+    src = summary if summary else runs
+    if not src:
+        return None
+    if params and all(k in params for k in ("gammas", "thetas", "lambdas")):
+        g = np.asarray(params["gammas"], dtype=np.float64)
+        t = np.asarray(params["thetas"], dtype=np.float64)
+        lam = np.asarray(params["lambdas"], dtype=np.float64)
+    else:
+        g = np.unique(src["gamma"])
+        t = np.unique(src["theta"])
+        lt_l = src["lambda"][src["method"] == "lt"] if "method" in src else np.array([])
+        lam = np.unique(lt_l[~np.isnan(lt_l)]) if lt_l.size else np.array([0.0])
+        if lam.size == 0:
+            lam = np.array([0.0])
+    G, T, NL = g.size, t.size, lam.size
+    out = {"gamma": g, "theta": t, "lambda": lam, "method": METHODS,
+           "n": np.full(G, -1, dtype=np.int64)}
+    if params and "d" in params:
+        out["n"] = np.array([int(math.floor(x * params["d"] + 0.5)) for x in g], dtype=np.int64)
+
+    def locate(tab):
+        j = _index(tab["gamma"], g)
+        tt = _index(tab["theta"], t)
+        meth = tab["method"]
+        mi = np.full(meth.shape, -1, dtype=np.int64)
+        for k, m in enumerate(METHODS):
+            mi[meth == m] = k
+        li = np.zeros(meth.shape, dtype=np.int64)
+        is_lt = meth == "lt"
+        if np.any(is_lt):
+            li[is_lt] = _index(tab["lambda"][is_lt], lam)
+        ok = (j >= 0) & (tt >= 0) & (mi >= 0) & (li >= 0)
+        if "n" in tab:
+            out["n"][j[ok]] = tab["n"][ok]
+        return j, tt, mi, li, ok
+
+    if summary:
+        j, tt, mi, li, ok = locate(summary)
+        first = ok & ((mi != 1) | (li == 0))
+        lt_rows = ok & (mi == 1)
+        lt = {}
+        for col in ("mean_risk", "std_risk", "sem_risk", "mean_T", "std_T", "sem_T",
+                    "theory_risk", "theory_T", "converged_frac", "mean_steps"):
+            if col not in summary:
+                continue
+            a = np.full((G, T, 3), np.nan)
+            a[j[first], tt[first], mi[first]] = summary[col][first]
+            out[col] = a
+            b = np.full((G, T, NL), np.nan)
+            b[j[lt_rows], tt[lt_rows], li[lt_rows]] = summary[col][lt_rows]
+            lt[col] = b
+        if "theory_T_paper" in summary:
+            a = np.full((G, T), np.nan)
+            f = ok & (mi == 2)
+            a[j[f], tt[f]] = summary["theory_T_paper"][f]
+            out["theory_T_paper"] = a
+        out["lt"] = lt
+    if runs and "instance" in runs and runs["instance"].size:
+        j, tt, mi, li, ok = locate(runs)
+        inst = runs["instance"]
+        K = int(inst.max()) + 1
+        out["instance"] = np.arange(K, dtype=np.int64)
+        first = ok & ((mi != 1) | (li == 0))
+        lt_rows = ok & (mi == 1)
+        lt = out.setdefault("lt", {})
+        for col in ("risk", "T", "train_loss", "loss_min", "balance", "steps", "converged",
+                    "on_saddle"):
+            if col not in runs:
+                continue
+            if col in ("converged", "on_saddle"):
+                a, b, v = (np.zeros((G, T, 3, K), dtype=bool), np.zeros((G, T, NL, K), dtype=bool),
+                           runs[col] != 0)
+            elif col == "steps":
+                a, b, v = (np.full((G, T, 3, K), -1, dtype=np.int64),
+                           np.full((G, T, NL, K), -1, dtype=np.int64), runs[col])
+            else:
+                a, b, v = np.full((G, T, 3, K), np.nan), np.full((G, T, NL, K), np.nan), runs[col]
+            a[j[first], tt[first], mi[first], inst[first]] = v[first]
+            b[j[lt_rows], tt[lt_rows], li[lt_rows], inst[lt_rows]] = v[lt_rows]
+            out[col] = a
+            lt[col] = b
+        if "ft_c" in runs:
+            a = np.full((G, T, K), np.nan)
+            f = ok & (mi == 2)
+            a[j[f], tt[f], inst[f]] = runs["ft_c"][f]
+            out["ft_c"] = a
+    return out
+
+
+def _dataframe(cols):
+    try:
+        import pandas as pd
+    except ImportError:
+        return None
+    return pd.DataFrame(cols)
+
+
+def _is_sweep_folder(path):
+    return any(os.path.isfile(os.path.join(path, f)) for f in ("runs.csv", "summary.csv"))
+
+
+def _load_folder(path, pandas):
+    out = {"path": path}
+    names = sorted(os.listdir(path))
+    for name in names:
+        full = os.path.join(path, name)
+        if not os.path.isfile(full):
+            continue
+        stem, ext = os.path.splitext(name)
+        if ext == ".csv":
+            out[stem] = read_csv(full)
+            if pandas:
+                df = _dataframe(out[stem])
+                if df is not None:
+                    out[stem + "_df"] = df
+        elif ext == ".npy":
+            out.setdefault("arrays", {})[stem] = np.load(full, allow_pickle=False)
+    out["manifest"] = _read_json(os.path.join(path, "manifest.json"))
+    params = _read_json(os.path.join(path, "sweep.json"))
+    if params is None and out["manifest"]:
+        params = out["manifest"].get("params")
+    out["params"] = params
+    if "arrays" not in out:
+        out["arrays"] = {}
+    if "summary" in out or "runs" in out:
+        out["grid"] = grid_of(out.get("summary"), out.get("runs"), params)
+    return out
+
+
+def load(path, pandas=True):
+    """Load an output folder of `fate phase` or `fate reproduce` (or one file).
+
+    A folder holding runs.csv or summary.csv (`fate phase --out DIR`, or one
+    experiment of `fate reproduce`) gives a dict with:
+      "path"; "manifest" (manifest.json, parsed; None if absent);
+      "params" (sweep.json: the sweep's parameters, gammas/thetas/lambdas...);
+      one entry per CSV file, by file stem: "runs", "summary", ... each a
+      dict of NumPy columns (see read_csv);
+      "arrays": every .npy file in the folder, by stem (np.load);
+      "grid": the results as arrays shaped like fate.phase's (see grid_of);
+      "runs_df", "summary_df", ...: pandas DataFrames, when pandas is
+      importable and pandas=True.
+    A folder without them (`fate reproduce --out DIR`) gives {"path",
+    "manifest", "folders", "arrays"} plus one entry per sub-folder holding
+    results, keyed by its path relative to DIR with "/" separators (e.g.
+    "sigma0", "ridge", "decay/wd_0.001"), each loaded as above; "folders"
+    lists those keys. A .csv, .npy or .json file loads as read_csv, np.load
+    or json.load would.
+    """
+    path = os.fspath(path)
+    if os.path.isfile(path):
+        ext = os.path.splitext(path)[1]
+        if ext == ".csv":
+            return read_csv(path)
+        if ext == ".npy":
+            return np.load(path, allow_pickle=False)
+        if ext == ".json":
+            return _read_json(path)
+        raise ValueError("fate.load: cannot read %s (expected a folder, .csv, .npy or .json)" % path)
+    if not os.path.isdir(path):
+        raise FileNotFoundError("fate.load: no such folder: %s" % path)
+    if _is_sweep_folder(path):
+        return _load_folder(path, pandas)
+    out = {"path": path, "manifest": _read_json(os.path.join(path, "manifest.json")),
+           "folders": [], "arrays": {}}
+    for name in sorted(os.listdir(path)):
+        full = os.path.join(path, name)
+        if os.path.isfile(full) and name.endswith(".npy"):
+            out["arrays"][name[:-4]] = np.load(full, allow_pickle=False)
+    for root, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if d != "cells")
+        if root == path:
+            continue
+        if _is_sweep_folder(root):
+            key = os.path.relpath(root, path).replace(os.sep, "/")
+            out[key] = _load_folder(root, pandas)
+            out["folders"].append(key)
+            dirs[:] = []
+    if not out["folders"] and not out["arrays"] and out["manifest"] is None:
+        raise ValueError("fate.load: %s holds no fate results (no runs.csv, summary.csv, "
+                         ".npy or manifest.json)" % path)
+    return out

@@ -1,0 +1,245 @@
+"""The closed forms of fate (src/theory.c, THEORY.md section 3) over NumPy arrays.
+
+Every function broadcasts its arguments like a NumPy ufunc and returns an
+array of the broadcast shape (a NumPy scalar when every argument is a
+scalar). Each element is computed by the C function named in the docstring,
+so the values are exactly the library's (and `fate theory`'s).
+
+Ratios (gamma = n/d, gamma_src) and noises are real; counts (n, d, n_src,
+depth) must be integers (TypeError for a float array, ValueError if
+negative). Values that diverge are +inf; arguments outside a formula's domain
+give NaN, as in C. ``evaluate`` instead raises FateValueError for an invalid
+point, as `fate theory` does.
+"""
+
+import ctypes
+
+import numpy as np
+
+from . import _check
+from ._lib import FATE_OK, error_for, fate_theory_point, library
+
+__all__ = ["risk_scratch", "risk_scratch_exact", "risk_lt_exact", "risk_lt_ridge",
+           "source_moments", "source_moments_exact", "risk_lt_moments", "risk_lt_source",
+           "risk_lt_exact_moments", "T_ft", "T_ft_source", "ft_c", "T_ft_gf", "T_ft_gf_exact",
+           "lt_boundary", "kl_linear", "evaluate", "THEORY_FIELDS"]
+
+_R, _N = "real", "count"
+
+
+def _prepare(args):
+    """Check and broadcast (value, name, kind) triples; returns flat arrays and shape."""
+    arrs = []
+    for value, name, kind in args:
+        if kind == _R:
+            arrs.append(_check.real_array(value, name))
+        else:
+            arrs.append(_check.count_array(value, name))
+    b = np.broadcast_arrays(*arrs)
+    shape = b[0].shape if b else ()
+    flat = [np.ascontiguousarray(x).ravel() for x in b]
+    return flat, shape
+
+
+def _finish(out, shape):
+    out = out.reshape(shape)
+    return out[()] if out.ndim == 0 else out
+
+
+def _map(fname, args):
+    f = getattr(library(), fname)
+    flat, shape = _prepare(args)
+    size = int(np.prod(shape, dtype=np.int64))
+    out = np.empty(size, dtype=np.float64)
+    # Python ints/floats for ctypes (numpy scalars are not accepted by c_size_t)
+    cols = [x.tolist() for x in flat]
+    for i in range(size):
+        out[i] = f(*[c[i] for c in cols])
+    return _finish(out, shape)
+
+
+def risk_scratch(gamma, sigma=0.0):
+    """Asymptotic scratch risk (fate_theory_scratch):
+    (1-g) + g s^2/(1-g) for g < 1, s^2/(g-1) for g > 1."""
+    return _map("fate_theory_scratch", [(gamma, "gamma", _R), (sigma, "sigma", _R)])
+
+
+def risk_scratch_exact(n, d, sigma=0.0):
+    """Exact finite-size scratch risk (fate_theory_scratch_exact):
+    1 - n/d + s^2 n/(d-n-1) (n < d-1), s^2 d/(n-d-1) (n > d+1), inf between."""
+    return _map("fate_theory_scratch_exact", [(n, "n", _N), (d, "d", _N), (sigma, "sigma", _R)])
+
+
+def risk_lt_exact(n, theta, sigma=0.0):
+    """Exact linear-transfer risk, lambda = 0, infinite source
+    (fate_theory_lt_exact): sin^2 th + (sin^2 th + s^2)/(n-2), n > 2."""
+    return _map("fate_theory_lt_exact", [(n, "n", _N), (theta, "theta", _R), (sigma, "sigma", _R)])
+
+
+def risk_lt_ridge(theta, lam):
+    """Asymptotic linear-transfer risk with ridge lam (fate_theory_lt_ridge):
+    1 - (1+2 lam)/(1+lam)^2 cos^2 th."""
+    return _map("fate_theory_lt_ridge", [(theta, "theta", _R), (lam, "lam", _R)])
+
+
+def _map2(fname, args):
+    """Functions with two double* outputs first: returns (out1, out2)."""
+    f = getattr(library(), fname)
+    flat, shape = _prepare(args)
+    size = int(np.prod(shape, dtype=np.int64))
+    o1 = np.empty(size, dtype=np.float64)
+    o2 = np.empty(size, dtype=np.float64)
+    a, b = ctypes.c_double(), ctypes.c_double()
+    cols = [x.tolist() for x in flat]
+    for i in range(size):
+        f(ctypes.byref(a), ctypes.byref(b), *[c[i] for c in cols])
+        o1[i], o2[i] = a.value, b.value
+    return _finish(o1, shape), _finish(o2, shape)
+
+
+def source_moments(theta, gamma_src, sigma_src=0.0):
+    """Asymptotic moments (m, q) = (E<beta_t, beta_s_hat>, E|beta_s_hat|^2) of a
+    finite source (fate_theory_source_moments). Returns (m, q)."""
+    return _map2("fate_theory_source_moments", [(theta, "theta", _R),
+                                                (gamma_src, "gamma_src", _R),
+                                                (sigma_src, "sigma_src", _R)])
+
+
+def source_moments_exact(theta, n_src, d, sigma_src=0.0):
+    """Exact moments (m, q) of a finite source of n_src samples
+    (fate_theory_source_moments_exact). Returns (m, q)."""
+    return _map2("fate_theory_source_moments_exact", [(theta, "theta", _R), (n_src, "n_src", _N),
+                                                      (d, "d", _N), (sigma_src, "sigma_src", _R)])
+
+
+def risk_lt_moments(m, q, lam=0.0):
+    """Asymptotic linear-transfer risk from moments (m, q) with ridge lam
+    (fate_theory_lt_moments)."""
+    return _map("fate_theory_lt_moments", [(m, "m", _R), (q, "q", _R), (lam, "lam", _R)])
+
+
+def risk_lt_source(theta, gamma_src, sigma_src=0.0):
+    """Asymptotic linear-transfer risk from a finite source, lambda = 0
+    (fate_theory_lt_source): 1 - m^2/q."""
+    return _map("fate_theory_lt_source", [(theta, "theta", _R), (gamma_src, "gamma_src", _R),
+                                          (sigma_src, "sigma_src", _R)])
+
+
+def risk_lt_exact_moments(n, m, q, sigma=0.0):
+    """Finite-n linear-transfer risk with source moments (m, q), lambda = 0
+    (fate_theory_lt_exact_moments)."""
+    return _map("fate_theory_lt_exact_moments", [(n, "n", _N), (m, "m", _R), (q, "q", _R),
+                                                 (sigma, "sigma", _R)])
+
+
+def T_ft(gamma, theta):
+    """Fine-tuning transferability of the paper, c = 1 (fate_theory_T_ft):
+    (1-g)(2 cos th - 1) for g <= 1, 0 for g > 1."""
+    return _map("fate_theory_T_ft", [(gamma, "gamma", _R), (theta, "theta", _R)])
+
+
+def T_ft_source(gamma, theta, gamma_src, sigma_src=0.0):
+    """Fine-tuning transferability from a finite source, c = 1
+    (fate_theory_T_ft_source)."""
+    return _map("fate_theory_T_ft_source", [(gamma, "gamma", _R), (theta, "theta", _R),
+                                            (gamma_src, "gamma_src", _R),
+                                            (sigma_src, "sigma_src", _R)])
+
+
+def ft_c(a, b, q=1.0, depth=2):
+    """Gradient-flow fine-tuning coefficient c (fate_theory_ft_c): the positive
+    root of q c^(2L/(L-1)) - a q c^2 - b = 0."""
+    return _map("fate_theory_ft_c", [(a, "a", _R), (b, "b", _R), (q, "q", _R),
+                                     (depth, "depth", _N)])
+
+
+def T_ft_gf(gamma, theta, sigma=0.0, depth=2):
+    """Fine-tuning transferability with the gradient-flow c
+    (fate_theory_T_ft_gf)."""
+    return _map("fate_theory_T_ft_gf", [(gamma, "gamma", _R), (theta, "theta", _R),
+                                        (sigma, "sigma", _R), (depth, "depth", _N)])
+
+
+def T_ft_gf_exact(n, d, sigma, m, q=1.0, depth=2):
+    """Finite-size fine-tuning transferability with the gradient-flow c and
+    source moments (m, q) (fate_theory_T_ft_gf_exact); m = cos(theta), q = 1
+    for an infinite source."""
+    return _map("fate_theory_T_ft_gf_exact", [(n, "n", _N), (d, "d", _N), (sigma, "sigma", _R),
+                                              (m, "m", _R), (q, "q", _R), (depth, "depth", _N)])
+
+
+def lt_boundary(theta, sigma=0.0):
+    """Phase boundary of linear transfer, lambda = 0, infinite source
+    (fate_theory_lt_boundary).
+
+    Returns a dict of arrays: ``n_roots`` (int), ``g_lo``, ``g_hi`` (T_lt < 0
+    for g_lo < gamma < g_hi below gamma = 1; NaN when there are no real roots)
+    and ``g_over`` (T_lt < 0 for gamma > g_over)."""
+    f = library().fate_theory_lt_boundary
+    flat, shape = _prepare([(theta, "theta", _R), (sigma, "sigma", _R)])
+    size = int(np.prod(shape, dtype=np.int64))
+    nr = np.empty(size, dtype=np.int64)
+    lo, hi, over = (np.empty(size) for _ in range(3))
+    a, b, c = ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    th, sg = flat[0].tolist(), flat[1].tolist()
+    for i in range(size):
+        nr[i] = f(ctypes.byref(a), ctypes.byref(b), ctypes.byref(c), th[i], sg[i])
+        lo[i], hi[i], over[i] = a.value, b.value, c.value
+    return {"n_roots": _finish(nr, shape), "g_lo": _finish(lo, shape),
+            "g_hi": _finish(hi, shape), "g_over": _finish(over, shape)}
+
+
+def kl_linear(theta, sigma):
+    """KL(p_s || p_t) of the linear label-shift family (fate_theory_kl_linear):
+    (1 - cos th)/s^2."""
+    return _map("fate_theory_kl_linear", [(theta, "theta", _R), (sigma, "sigma", _R)])
+
+
+#: The output fields of ``evaluate`` (fate_theory_point's, in order).
+THEORY_FIELDS = ("gamma", "theta", "sigma", "lambda", "gamma_src", "sigma_src", "d", "depth",
+                 "R_sc", "R_lt", "R_ft", "T_lt", "T_ft", "T_ft_gf", "R_ft_gf", "c_gf",
+                 "R_sc_exact", "R_lt_exact", "T_lt_exact", "T_ft_exact", "T_ft_gf_exact", "kl")
+
+
+def evaluate(gamma, theta, sigma=0.0, lam=0.0, gamma_src=None, sigma_src=0.0, d=0, depth=2):
+    """Every value of fate_theory_eval (what `fate theory` prints) on the
+    broadcast of the arguments.
+
+    gamma_src None (or <= 0, or inf) means an infinite source. d = 0 gives the
+    asymptotic values only (the *_exact fields are NaN); d > 0 adds the exact
+    finite-size values at n = round(gamma d). depth is the depth of the
+    gradient-flow coefficient c_gf.
+
+    Returns a dict with one array per field of fate_theory_point (see
+    THEORY_FIELDS; the ridge is under "lambda"), each of the broadcast shape;
+    "d" and "depth" are integer arrays, the rest float64. Raises
+    FateValueError naming the first invalid point.
+    """
+    if gamma_src is None:
+        gamma_src = 0.0
+    flat, shape = _prepare([(gamma, "gamma", _R), (theta, "theta", _R), (sigma, "sigma", _R),
+                            (lam, "lam", _R), (gamma_src, "gamma_src", _R),
+                            (sigma_src, "sigma_src", _R), (d, "d", _N), (depth, "depth", _N)])
+    size = int(np.prod(shape, dtype=np.int64))
+    out = {k: np.empty(size, dtype=np.int64 if k in ("d", "depth") else np.float64)
+           for k in THEORY_FIELDS}
+    f = library().fate_theory_eval
+    p = fate_theory_point()
+    cols = [x.tolist() for x in flat]
+    names = ("gamma", "theta", "sigma", "lambda_", "gamma_src", "sigma_src", "d", "depth")
+    outs = THEORY_FIELDS[8:]
+    for i in range(size):
+        ctypes.memset(ctypes.byref(p), 0, ctypes.sizeof(p))
+        for k, name in enumerate(names):
+            setattr(p, name, cols[k][i])
+        st = f(ctypes.byref(p))
+        if st != FATE_OK:
+            raise error_for(st, "invalid theory point gamma=%g theta=%g sigma=%g lambda=%g "
+                            "gamma_src=%g sigma_src=%g depth=%d" % (
+                                p.gamma, p.theta, p.sigma, p.lambda_, p.gamma_src, p.sigma_src,
+                                p.depth))
+        for k, name in enumerate(names):
+            out[THEORY_FIELDS[k]][i] = getattr(p, name)
+        for name in outs:
+            out[name][i] = getattr(p, name)
+    return {k: _finish(v, shape) for k, v in out.items()}

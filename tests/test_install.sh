@@ -1,0 +1,40 @@
+#!/bin/sh
+# test_install.sh - install into a temporary prefix and use the installed copy
+# the way a user would: the CLI and its man page, a C program built with
+# pkg-config against <fate.h> and libfate.so, and the Python package.
+# Usage: sh tests/test_install.sh BUILD_DIR SOURCE_DIR PYTHON_DIR PYTHON
+BUILD=${1:?}; SRC=${2:?}; PYDIR=${3:?}; PY=${4:?}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+pass=0
+fail=0
+check() { d=$1; shift; if "$@"; then pass=$((pass + 1)); echo "ok - $d"; else fail=$((fail + 1)); echo "not ok - $d"; fi; }
+P="$TMP/prefix"
+cmake --install "$BUILD" --prefix "$P" > "$TMP/install.log" 2>&1
+check "cmake --install into a temporary prefix" [ $? -eq 0 ]
+LIB=$(dirname "$(find "$P" -name 'libfate.so.0' | head -1)")
+check "versioned shared library installed" [ -n "$LIB" ] && [ -e "$LIB/libfate.so.0" ] && [ -e "$LIB/libfate.so" ]
+check "soname is libfate.so.0" sh -c "objdump -p '$LIB/libfate.so' | grep -q 'SONAME *libfate.so.0'"
+check "headers installed" [ -f "$P/include/fate.h" ]
+check "man page installed" sh -c "ls '$P'/share/man/man1/fate.1 > /dev/null"
+check "installed CLI runs" sh -c "'$P/bin/fate' --version | grep -q '^fate '"
+export PKG_CONFIG_PATH="$LIB/pkgconfig"
+check "pkg-config --cflags --libs fate" sh -c "pkg-config --cflags --libs fate | grep -q -- '-lfate'"
+cc -std=c17 -Wall -Wextra -Werror "$SRC/examples/run_one.c" $(pkg-config --cflags --libs fate) \
+   -Wl,-rpath,"$LIB" -o "$TMP/run_one" 2> "$TMP/cc.log"
+check "example compiles against the installed copy" [ $? -eq 0 ]
+"$TMP/run_one" > "$TMP/run_one.out" 2>&1
+check "example runs" [ $? -eq 0 ]
+check "example prints risks beside theory" grep -q "fine-tuning .*theory" "$TMP/run_one.out"
+check "example uses the installed library" sh -c "ldd '$TMP/run_one' | grep -q '$LIB/libfate.so.0'"
+PYTHONPATH="$P/$PYDIR" FATE_LIBRARY= "$PY" -c "
+import fate, sys
+p = fate.library_path()
+assert p.startswith(sys.argv[1]), p
+r = fate.theory.risk_scratch(0.5, 0.0)
+assert abs(float(r) - 0.5) < 1e-12, r
+" "$P" > "$TMP/py.log" 2>&1
+check "installed Python package finds the installed library" [ $? -eq 0 ]
+[ $fail -eq 0 ] || cat "$TMP/py.log" "$TMP/cc.log" "$TMP/install.log"
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
