@@ -23,11 +23,12 @@
  *    |a - b|^2 = |a|^2 + |b|^2 - 2 a.b on blocks of rows (cblas_dgemm), with the
  *    rows first centred on the pooled mean (which removes the cancellation
  *    of a large common offset) and negative results clamped to 0.
- *  - Parallel functions (marked [OpenMP]) use omp_get_max_threads() threads,
- *    each output element or partial sum being computed by one thread in a
- *    fixed order and partial sums combined in a fixed order: results are
- *    bit-identical for any thread count. Side effect, as for fate_run: they set
- *    OpenBLAS to one thread (openblas_set_num_threads(1)) for the process.
+ *  - Parallel functions (marked [OpenMP]) use up to omp_get_max_threads()
+ *    threads (one for small jobs), each output element or partial sum being
+ *    computed by one thread in a fixed order and partial sums combined in a
+ *    fixed order: results are bit-identical for any thread count. As in
+ *    fate_run, OpenBLAS runs single-threaded inside (no oversubscription)
+ *    and its previous thread count is restored before returning.
  *  - Randomness (random directions) is fate's counter-based generator, keyed
  *    by (seed, instance) on stream FATE_STREAM_DIRECTIONS.
  */
@@ -62,7 +63,7 @@ extern "C" {
  *                   + log det C2 - log det C1], in nats, not symmetric: swap
  * the arguments for KL(Q || P). tr(C2^-1 C1) = |L2^-1 L1|_F^2 and the log
  * determinants come from the Cholesky factors C = L L^T. C1, C2: PD. */
-fate_status fate_gauss_kl(double *kl, const double *m1, const double *C1, const double *m2,
+FATE_API fate_status fate_gauss_kl(double *kl, const double *m1, const double *C1, const double *m2,
                           const double *C2, size_t D);
 
 /* Squared Hellinger distance h2 = 1 - BC in [0, 1] (the convention without a
@@ -71,7 +72,7 @@ fate_status fate_gauss_kl(double *kl, const double *m1, const double *C1, const 
  * C = (C1 + C2)/2, dm = m1 - m2; BC is the Bhattacharyya coefficient
  * int sqrt(p q). h2 is computed as -expm1(-bhattacharyya). Symmetric.
  * Either output may be NULL. C1, C2: PD. */
-fate_status fate_gauss_hellinger(double *h2, double *bhattacharyya, const double *m1,
+FATE_API fate_status fate_gauss_hellinger(double *h2, double *bhattacharyya, const double *m1,
                                  const double *C1, const double *m2, const double *C2,
                                  size_t D);
 
@@ -80,7 +81,7 @@ fate_status fate_gauss_hellinger(double *h2, double *bhattacharyya, const double
  * the eigendecomposition of C1 and the last trace the sum of the square roots
  * of the eigenvalues of C1^1/2 C2 C1^1/2. Symmetric. C1, C2: PSD (singular
  * allowed, e.g. noiseless labels). Absolute rounding ~1e-15 (tr C1 + tr C2). */
-fate_status fate_gauss_w2sq(double *w2sq, const double *m1, const double *C1,
+FATE_API fate_status fate_gauss_w2sq(double *w2sq, const double *m1, const double *C1,
                             const double *m2, const double *C2, size_t D);
 
 /* SQUARED maximum mean discrepancy with the Gaussian kernel
@@ -91,7 +92,7 @@ fate_status fate_gauss_w2sq(double *w2sq, const double *m1, const double *C1,
  * X - Y ~ N(m1 - m2, C1 + C2); determinants through Cholesky, in logs (no
  * underflow before the final exp). h > 0 and finite (there is no median
  * heuristic for laws); C1, C2: PSD. Symmetric. */
-fate_status fate_gauss_mmd2(double *mmd2, const double *m1, const double *C1,
+FATE_API fate_status fate_gauss_mmd2(double *mmd2, const double *m1, const double *C1,
                             const double *m2, const double *C2, size_t D, double h);
 
 /* The joint law of (x, y) of a linear teacher, x ~ N(0, I_d),
@@ -99,13 +100,13 @@ fate_status fate_gauss_mmd2(double *mmd2, const double *m1, const double *C1,
  * covariance C = [[I_d, beta], [beta^T, |beta|^2 + sigma^2]], (d+1, d+1)
  * row-major, with the label last. PD when sigma > 0, PSD when sigma = 0.
  * Requires d >= 1, finite beta, sigma >= 0 finite. O(d^2). */
-fate_status fate_linear_joint_cov(double *C, const double *beta, size_t d, double sigma);
+FATE_API fate_status fate_linear_joint_cov(double *C, const double *beta, size_t d, double sigma);
 
 /* n rows z_i = (x_i, y_i) of that law, Z (n, d+1) row-major: exactly
  * fate_dataset(X, y, beta, n, d, sigma, seed, instance, x_stream,
  * noise_stream) with y_i appended to row i of X (so the same task data as
  * the rest of fate, and prefixes are nested). O(n d); allocates n doubles. */
-fate_status fate_linear_joint_sample(double *Z, const double *beta, size_t n, size_t d,
+FATE_API fate_status fate_linear_joint_sample(double *Z, const double *beta, size_t n, size_t d,
                                      double sigma, uint64_t seed, uint64_t instance,
                                      uint64_t x_stream, uint64_t noise_stream);
 
@@ -119,7 +120,7 @@ fate_status fate_linear_joint_sample(double *Z, const double *beta, size_t n, si
  * blocked GEMM (see the conventions) with negatives clamped to 0. When B == A
  * and nb == na, D2 is exactly symmetric with a zero diagonal.
  * na, nb >= 1. O(na nb D) time. [OpenMP] */
-fate_status fate_pairwise_sqdist(double *D2, const double *A, size_t na, const double *B,
+FATE_API fate_status fate_pairwise_sqdist(double *D2, const double *A, size_t na, const double *B,
                                  size_t nb, size_t D);
 
 /* The median heuristic bandwidth h = the median of the Euclidean distances
@@ -130,7 +131,7 @@ fate_status fate_pairwise_sqdist(double *D2, const double *A, size_t na, const d
  * the mean of the two middle distances. Returns FATE_EINVAL if h == 0 (more
  * than half of those pairs coincide). O(min(N, 2048)^2 (D + 1)) time and
  * min(N, 2048)^2 / 2 doubles of memory. [OpenMP] */
-fate_status fate_median_heuristic(double *h, const double *X, size_t n, const double *Y,
+FATE_API fate_status fate_median_heuristic(double *h, const double *X, size_t n, const double *Y,
                                   size_t m, size_t D);
 
 /* Kernels of the MMD estimators (bandwidth h > 0):
@@ -159,7 +160,7 @@ typedef enum fate_kernel {
  * (fate_median_heuristic); NaN or inf -> FATE_EINVAL; ignored by ENERGY.
  * *h_used (may be NULL) gets the bandwidth used (0 for ENERGY).
  * O((n + m)^2 D) time, O(threads 256 (D + 256)) extra memory. [OpenMP] */
-fate_status fate_mmd2(double *mmd2, double *h_used, const double *X, size_t n, const double *Y,
+FATE_API fate_status fate_mmd2(double *mmd2, double *h_used, const double *X, size_t n, const double *Y,
                       size_t m, size_t D, fate_kernel kernel, double h, int unbiased);
 
 /* Linear-time SQUARED MMD (Gretton et al. 2012, section 6): with
@@ -170,7 +171,7 @@ fate_status fate_mmd2(double *mmd2, double *h_used, const double *X, size_t n, c
  * MMD^2. *se (may be NULL) gets its standard error sd(h)/sqrt(p). Bandwidth
  * and *h_used as for fate_mmd2 (the median heuristic, when asked for, costs
  * more than the estimate). O(p D) time. */
-fate_status fate_mmd2_linear(double *mmd2, double *se, double *h_used, const double *X,
+FATE_API fate_status fate_mmd2_linear(double *mmd2, double *se, double *h_used, const double *X,
                              size_t n, const double *Y, size_t m, size_t D, fate_kernel kernel,
                              double h);
 
@@ -180,7 +181,7 @@ fate_status fate_mmd2_linear(double *mmd2, double *se, double *h_used, const dou
  * negative; unbiased == 0: the V-statistic, the energy distance between the
  * empirical measures, >= 0. Equal to fate_mmd2 with FATE_KERNEL_ENERGY.
  * O((n + m)^2 D) time. [OpenMP] */
-fate_status fate_energy_distance(double *energy, const double *X, size_t n, const double *Y,
+FATE_API fate_status fate_energy_distance(double *energy, const double *X, size_t n, const double *Y,
                                  size_t m, size_t D, int unbiased);
 
 /* Minimum-cost perfect matching of an n x n cost matrix (row-major, finite
@@ -188,14 +189,14 @@ fate_status fate_energy_distance(double *energy, const double *X, size_t n, cons
  * cost[i, assign[i]] (summed in row order; total may be NULL). Shortest
  * augmenting paths with potentials (Kuhn-Munkres / Jonker-Volgenant), O(n^3)
  * time, O(n) extra memory. n >= 1. */
-fate_status fate_assignment(size_t *assign, double *total, const double *cost, size_t n);
+FATE_API fate_status fate_assignment(size_t *assign, double *total, const double *cost, size_t n);
 
 /* Wasserstein-p distance (NOT raised to p) between the empirical measures of
  * two 1-D samples x (n), y (m), any n, m >= 1, p >= 1 finite: exact by the
  * quantile coupling, W_p^p = int_0^1 |F^-1(t) - G^-1(t)|^p dt, computed on the
  * merged breakpoints k/n, l/m with exact integer weights.
  * O((n + m) log(n + m)) time, n + m doubles of memory. */
-fate_status fate_wasserstein_1d(double *w, const double *x, size_t n, const double *y,
+FATE_API fate_status fate_wasserstein_1d(double *w, const double *x, size_t n, const double *y,
                                 size_t m, double p);
 
 /* Exact Wasserstein-p distance (NOT raised to p, Euclidean ground distance)
@@ -204,13 +205,13 @@ fate_status fate_wasserstein_1d(double *w, const double *x, size_t n, const doub
  * |x_i - y_s(i)|^p)^(1/p), solved by fate_assignment. p >= 1 finite. D == 1
  * is allowed (fate_wasserstein_1d is faster). O(n^2 D + n^3) time, n^2
  * doubles of memory: meant for n up to a few thousand. */
-fate_status fate_wasserstein_exact(double *w, const double *X, const double *Y, size_t n,
+FATE_API fate_status fate_wasserstein_exact(double *w, const double *X, const double *Y, size_t n,
                                    size_t D, double p);
 
 /* L directions uniform on the unit sphere of R^D, dirs (L, D): row l is
  * elements [l D, (l+1) D) of the normal sequence (seed, instance,
  * FATE_STREAM_DIRECTIONS), normalised. L >= 1, D >= 1. O(L D). */
-fate_status fate_random_directions(double *dirs, size_t L, size_t D, uint64_t seed,
+FATE_API fate_status fate_random_directions(double *dirs, size_t L, size_t D, uint64_t seed,
                                    uint64_t instance);
 
 /* Sliced Wasserstein-p distance (NOT raised to p):
@@ -220,13 +221,13 @@ fate_status fate_random_directions(double *dirs, size_t L, size_t D, uint64_t se
  * normalised before use (a zero row -> FATE_EINVAL). per_dir (L, may be NULL)
  * gets each W_p^p(w_l.X, w_l.Y), e.g. for a standard error over directions.
  * O(L (n + m) (D + log(n + m))) time. [OpenMP over directions] */
-fate_status fate_sliced_wasserstein_dirs(double *sw, double *per_dir, const double *X, size_t n,
+FATE_API fate_status fate_sliced_wasserstein_dirs(double *sw, double *per_dir, const double *X, size_t n,
                                          const double *Y, size_t m, size_t D, double p,
                                          const double *dirs, size_t L);
 
 /* The same with L random directions (fate_random_directions(seed, instance)).
  * SW_p <= W_p for p = 1, 2 (1-D projections are 1-Lipschitz). */
-fate_status fate_sliced_wasserstein(double *sw, double *per_dir, const double *X, size_t n,
+FATE_API fate_status fate_sliced_wasserstein(double *sw, double *per_dir, const double *X, size_t n,
                                     const double *Y, size_t m, size_t D, double p, size_t L,
                                     uint64_t seed, uint64_t instance);
 
@@ -239,7 +240,7 @@ fate_status fate_sliced_wasserstein(double *sw, double *per_dir, const double *X
  * the standard error from the spread over i (ignores their dependence).
  * 1 <= k < min(n, m). Coinciding points (rho_k(i) == 0 or nu_k(i) == 0) make
  * the estimator undefined: FATE_EINVAL. O(n (n + m) D) time. [OpenMP] */
-fate_status fate_knn_kl(double *kl, double *se, const double *X, size_t n, const double *Y,
+FATE_API fate_status fate_knn_kl(double *kl, double *se, const double *X, size_t n, const double *Y,
                         size_t m, size_t D, size_t k);
 
 /* Total variation TV = sup_A |P(A) - Q(A)| in [0, 1] (= 1/2 int |p - q|) and
@@ -260,14 +261,14 @@ fate_status fate_knn_kl(double *kl, double *se, const double *X, size_t n, const
  * Each is an unbiased estimate of a LOWER bound (the held-out value of the
  * classifier), tight as n, k -> infinity, k/n -> 0: tv has mean 0 on
  * identical laws (it can be slightly negative); js has mean about -1/(2k) on
- * identical laws and log 2 - log(1 + 1/(2k+1)) on disjoint supports (the
- * smoothing 1/2). Symmetric in (X, Y) for data without distance ties.
+ * identical laws and log 2 - log(1 + 1/(2k+1)) on disjoint supports with
+ * n = m (the smoothing 1/2). Symmetric in (X, Y) for data without distance ties.
  * tv_se, js_se: standard errors from the spread of f (resp. of the log terms)
  * over the test points, ignoring the classifier's own randomness. Every
  * output may be NULL. 1 <= k and 2 k <= min(n, m) (each training fold has at
  * least k rows of each sample). Suggested k ~ sqrt(n + m).
  * O((n + m)^2 D / 2) time. [OpenMP] */
-fate_status fate_knn_tv_js(double *tv, double *js, double *tv_se, double *js_se, const double *X,
+FATE_API fate_status fate_knn_tv_js(double *tv, double *js, double *tv_se, double *js_se, const double *X,
                            size_t n, const double *Y, size_t m, size_t D, size_t k);
 
 /* LOWER bound of the bounded-Lipschitz (Dudley) distance between the two
@@ -287,7 +288,7 @@ fate_status fate_knn_tv_js(double *tv, double *js, double *tv_se, double *js_se,
  * biased upwards by the sampling noise (~ n^-1/2) and downwards by the
  * family. dirs: (L, D), L >= 0 (dirs may be NULL when L == 0), rows nonzero.
  * O((L + 2) (n + m) (D + log(n + m) + 25)) time. [OpenMP over g] */
-fate_status fate_bl_lower_dirs(double *bl, const double *X, size_t n, const double *Y, size_t m,
+FATE_API fate_status fate_bl_lower_dirs(double *bl, const double *X, size_t n, const double *Y, size_t m,
                                size_t D, const double *dirs, size_t L);
 
 /* The same with L random directions (fate_random_directions(seed, instance))
@@ -295,7 +296,7 @@ fate_status fate_bl_lower_dirs(double *bl, const double *X, size_t n, const doub
  * difference confined to a few coordinates in large D: callers who know
  * informative directions (e.g. the label axis, the teachers) should pass
  * them to fate_bl_lower_dirs. */
-fate_status fate_bl_lower(double *bl, const double *X, size_t n, const double *Y, size_t m,
+FATE_API fate_status fate_bl_lower(double *bl, const double *X, size_t n, const double *Y, size_t m,
                           size_t D, size_t L, uint64_t seed, uint64_t instance);
 
 #ifdef __cplusplus
