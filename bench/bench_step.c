@@ -1,11 +1,16 @@
 /* bench_step.c - cost of one full-batch GD step of a deep linear network
- * through the sufficient statistics.
+ * through the sufficient statistics, against the machine's memory bandwidth.
  *
  * Measures wall time (CLOCK_MONOTONIC) of `steps` GD steps at several d and
  * depths, single thread, and prints steps/s, ns per d^2 (flat if the cost is
- * O(L d^2)) and the implied memory traffic: each step reads S (d^2) and,
- * per layer, W_l three times (forward, backward, update read+write). Not a
- * test: timings are reported, never asserted.
+ * O(L d^2)) and the memory traffic the step needs: the forward pass reads
+ * every layer once, dsymv reads the upper triangle of S (d^2/2 doubles), and
+ * the fused backward-and-update pass reads and writes every layer once, so
+ * 8 (3 (d k + (L-2) k^2 + k) + d^2/2) bytes. It then measures the bandwidth
+ * of a triad a = b + s c (2 reads + 1 write per element) for working sets
+ * that live in L2, L3 and DRAM, so the step's achieved traffic can be set
+ * beside the bandwidth of the cache level its working set (S and the
+ * layers) lives in. Not a test: timings are reported, never asserted.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,10 +46,30 @@ static void bench_one(size_t d, size_t depth, size_t steps)
     fate_dln_train(w, &rep, &sh, S, b, yy, &cfg);
     double dt = now() - t0;
     double per = dt / (double)(rep.steps + 1);
-    double bytes = 8.0 * ((double)d * d + 4.0 * (double)np);
-    printf("%6zu %6zu %8zu %12.0f %12.3f %10.2f\n", d, depth, rep.steps, 1.0 / per,
-           per * 1e9 / ((double)d * d), bytes / per / 1e9);
+    double bytes = 8.0 * (3.0 * (double)np + 0.5 * (double)d * (double)d);
+    double ws = 8.0 * ((double)np + (double)d * (double)d) / 1048576.0;
+    printf("%6zu %6zu %8zu %12.0f %12.3f %10.2f %12.1f\n", d, depth, rep.steps, 1.0 / per,
+           per * 1e9 / ((double)d * d), bytes / per / 1e9, ws);
     free(X); free(y); free(bs); free(bt); free(S); free(b); free(w);
+}
+
+/* Triad bandwidth for a working set of `mb` MiB (three arrays), GB/s. */
+static double triad(double mb)
+{
+    size_t n = (size_t)(mb * 1048576.0 / 24.0);
+    double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), *c = malloc(n * sizeof *c);
+    for (size_t i = 0; i < n; i++) { a[i] = 0; b[i] = 1; c[i] = 2; }
+    size_t reps = (size_t)(2e9 / (24.0 * (double)n)) + 1;
+    double t0 = now();
+    for (size_t r = 0; r < reps; r++) {
+        const double s = 1e-9 * (double)r;
+        for (size_t i = 0; i < n; i++) a[i] = b[i] + s * c[i];
+        __asm__ volatile("" : : "r"(a) : "memory"); /* keep every repetition */
+    }
+    double dt = now() - t0;
+    double gbs = 24.0 * (double)n * (double)reps / dt / 1e9;
+    free(a); free(b); free(c);
+    return gbs;
 }
 
 int main(int argc, char **argv)
@@ -52,10 +77,14 @@ int main(int argc, char **argv)
     size_t steps = argc > 1 ? (size_t)atol(argv[1]) : 2000;
     openblas_set_num_threads(1);
     printf("fate bench_step: full-batch GD steps through sufficient statistics, 1 thread\n");
-    printf("%6s %6s %8s %12s %12s %10s\n", "d", "depth", "steps", "steps/s", "ns/d^2", "GB/s");
+    printf("%6s %6s %8s %12s %12s %10s %12s\n", "d", "depth", "steps", "steps/s", "ns/d^2", "GB/s",
+           "set (MiB)");
     size_t ds[] = {250, 500, 1000, 2000};
     for (size_t i = 0; i < 4; i++) bench_one(ds[i], 2, ds[i] >= 1000 ? steps / 4 : steps);
     bench_one(200, 3, steps);
     bench_one(500, 3, steps / 2);
+    printf("\nmemory bandwidth, triad a = b + s c, 1 thread:\n%12s %10s\n", "set (MiB)", "GB/s");
+    const double sets[] = {0.5, 4, 16, 64, 512};
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) printf("%12.1f %10.2f\n", sets[i], triad(sets[i]));
     return 0;
 }
