@@ -10,6 +10,7 @@ only dependency (Debian python3-numpy).
     p = fate.phase(gammas, thetas, d=60, instances=4)                # like `fate phase`
     p["mean_T"][:, :, 1]          # (gamma, theta) map of linear transfer's T
     fate.theory.evaluate(gamma, theta, sigma=0.2)["T_lt"]            # like `fate theory`
+    fate.distance.mmd2(X, Y)      # distances between samples (NumPy arrays)
     data = fate.load("fate-phase")                                   # an output folder
 
 The library is found through FATE_LIBRARY (a path), else next to an installed
@@ -27,7 +28,7 @@ types raise TypeError and bad shapes or values ValueError before any C call.
 
 from math import pi
 
-from . import theory
+from . import distance, theory
 from ._experiment import METHOD_FIELDS, METHODS, SweepInterrupted, make_spec, phase, run, spec_theory
 from ._io import grid_of, load, read_csv
 from ._lib import (FateDiverged, FateError, FateValueError, candidate_paths, find_library,
@@ -35,7 +36,7 @@ from ._lib import (FateDiverged, FateError, FateValueError, candidate_paths, fin
 
 __version__ = "0.1.0"
 
-__all__ = ["theory", "run", "phase", "load", "read_csv", "grid_of", "make_spec", "spec_theory",
+__all__ = ["theory", "distance", "run", "phase", "load", "read_csv", "grid_of", "make_spec", "spec_theory",
            "FateError", "FateValueError", "FateDiverged", "SweepInterrupted", "METHODS",
            "METHOD_FIELDS", "library", "library_path", "find_library", "candidate_paths",
            "version", "pi", "__version__"]
