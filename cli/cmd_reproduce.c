@@ -33,9 +33,11 @@ static const char *help =
     "                       transfer against the best decay per gamma\n"
     "  source0.5/, source1.5/  finite source gamma_src = 0.5 and 1.5, sigma = sigma_src = 0.2\n"
     "\n"
-    "  --quick            reduced size: d = 100, 10 x 10 cells, 6 instances (minutes on\n"
-    "                     2 cores). Default: the paper's size, d = 500, gamma = 0.1..2.0\n"
-    "                     (20), theta = (0.05..1.0) pi/2 (20), 20 instances, depth 2\n"
+    "  --quick            reduced size: d = 100, gamma = 0.2..2.0 (10), theta =\n"
+    "                     pi/16..pi/2 (8), 6 instances (under a minute on 2 cores).\n"
+    "                     Default: the paper's size, d = 500, gamma = 0.1..2.0 (20),\n"
+    "                     theta = (0.05..1.0) pi/2 (20), 20 instances, depth 2 (hours\n"
+    "                     on 2 cores; spread it with mpirun, see the README)\n"
     "  --instances K      override the number of instances\n"
     "  --d D              override the dimension\n"
     "  --seed S           random seed (default 1)\n"
@@ -45,7 +47,7 @@ static const char *help =
     "                     --out, --threads, --quiet, --plot may be given with it);\n"
     "                     rerunning the same command also continues it\n"
     "  --threads T        OpenMP threads >= 1 (default: all cores)\n"
-    "  --plot LIST        figure formats: png, svg, pdf (default png)\n"
+    "  --plot LIST        figure formats: png, svg, pdf, or none (default png)\n"
     "  --quiet            no progress on stderr\n"
     "\n"
     "Learning rate, epochs and early stopping follow fate's defaults (automatic rate,\n"
@@ -581,7 +583,7 @@ int cmd_reproduce(int argc, char **argv)
     c.d = o.d ? o.d : (o.quick ? 100 : 500);
     c.K = o.instances ? o.instances : (o.quick ? 6 : 20);
     const char *gl = o.quick ? "0.2:2.0:10" : "0.1:2.0:20";
-    const char *tl = o.quick ? "pi/20:pi/2:10" : "pi/40:pi/2:20";
+    const char *tl = o.quick ? "pi/16:pi/2:8" : "pi/40:pi/2:20";
     if (opt_list(C, "--gamma", gl, 0, 0, 1e6, 1, "> 0", &c.gammas, &c.ng) ||
         opt_list(C, "--theta", tl, 1, 0, M_PI, 0, "", &c.thetas, &c.nt)) {
         json_decref(args);

@@ -21,7 +21,7 @@ static const char *usage =
     "  phase    the transferability phase diagram over (gamma, theta): sweep, CSVs,\n"
     "           figures with the theory boundary (the default job: `fate phase`)\n"
     "  reproduce  every linear experiment of the paper: all figures, CSVs and a\n"
-    "           report of simulation against theory (--quick: a few minutes)\n"
+    "           report of simulation against theory (--quick: under a minute)\n"
     "\n"
     "  fate <command> --help   options of one command\n"
     "  fate --version          version\n";

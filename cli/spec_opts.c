@@ -1,5 +1,5 @@
-/* spec_opts.c - options shared by `fate run`, `fate phase` and
- * `fate reproduce` (see spec_opts.h). */
+/* spec_opts.c - options shared by `fate run` and `fate phase` (see
+ * spec_opts.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

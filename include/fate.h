@@ -182,7 +182,9 @@ typedef struct fate_gd_config {
     size_t max_epochs;  /* full-batch steps at most */
     double tol;         /* stop when loss <= loss_min + tol */
     double loss_min;    /* minimum achievable loss (fate_min_loss) */
-    double weight_decay;/* adds weight_decay |params|^2 to the loss (0: none) */
+    double weight_decay;/* adds weight_decay |params|^2 to the loss (0: none); then
+                           GD stops at |grad|^2 <= tol once the objective has
+                           fallen below 0.9 of its initial value */
 } fate_gd_config;
 
 typedef struct fate_gd_report {

@@ -4,7 +4,8 @@
  * Protocol (as the paper's code): plain GD, early stopping as soon as the
  * training loss is within `tol` of the minimum achievable loss, at most
  * `max_epochs` steps. With weight decay the minimum is not known in closed
- * form; there GD stops at stationarity, |grad|^2 <= tol.
+ * form; there GD stops at stationarity, |grad|^2 <= tol, once the objective
+ * has left the small-init saddle (fallen below 0.9 of its initial value).
  *
  * Learning rate: near a solution with |beta| ~ 1 the loss curvature in any
  * layer direction is at most 2 lambda_max(S) |beta|^(2(L-1)/L), and L layers
@@ -179,7 +180,10 @@ static fate_status gd_loop(double *params, fate_gd_report *rep, oracle *o, doubl
             st = FATE_EDIVERGED;
             break;
         }
-        if (wd > 0.0 ? gn2 <= cfg->tol : loss <= cfg->loss_min + cfg->tol) {
+        /* With weight decay the minimum is not known: stop at stationarity,
+         * but not at the small-init saddle, where the gradient vanishes too
+         * (the loss must first have fallen by 10%). */
+        if (wd > 0.0 ? (gn2 <= cfg->tol && loss < 0.9 * rep->loss0) : loss <= cfg->loss_min + cfg->tol) {
             rep->converged = 1;
             break;
         }

@@ -1,0 +1,516 @@
+/* mlp.c - two-layer networks f(x) = s_m sum_i c_i act(w_i . x) (THEORY.md
+ * section 5): activations, initialisation, forward and backward passes over a
+ * batch with BLAS (and a naive per-sample reference beside them), gradient
+ * descent with a mean-field learning rate, ridge refit of the readout, ReLU
+ * teachers and their data, and the test risk.
+ *
+ * Batch gradient of the loss (1/n)|f - y|^2 with H = X W^T (n, m),
+ * P = act(H), D = act'(H), r = f - y (n):
+ *     dc = (2 s_m / n) P^T r,     dW = (2 s_m / n) (diag(r) D diag(c))^T X,
+ * two dgemm of 2 n m d flops each, so one step costs about 4 n m d flops.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cblas.h>
+#include <lapacke.h>
+
+#include "fate_mlp.h"
+#include "mlp_internal.h"
+
+static const double INV_SQRT_PI2 = 1.1283791670955126; /* 2/sqrt(pi) */
+
+int mlp_shape_ok(const fate_mlp_shape *s)
+{
+    return s && s->d >= 1 && s->m >= 1 && (unsigned)s->act <= FATE_ACT_LINEAR &&
+           (s->scaling == FATE_MLP_MEAN_FIELD || s->scaling == FATE_MLP_STANDARD);
+}
+
+double fate_mlp_output_scale(const fate_mlp_shape *s)
+{
+    if (!mlp_shape_ok(s)) return NAN;
+    return s->scaling == FATE_MLP_MEAN_FIELD ? 1.0 / (double)s->m : 1.0 / sqrt((double)s->m);
+}
+
+/* act and act' of one value (the naive path). */
+static void act1(double *phi, double *dphi, fate_act act, double h)
+{
+    switch (act) {
+    case FATE_ACT_RELU: *phi = h > 0.0 ? h : 0.0; *dphi = h > 0.0 ? 1.0 : 0.0; break;
+    case FATE_ACT_TANH: { double t = tanh(h); *phi = t; *dphi = 1.0 - t * t; } break;
+    case FATE_ACT_ERF: *phi = erf(h); *dphi = INV_SQRT_PI2 * exp(-h * h); break;
+    default: *phi = h; *dphi = 1.0; break;
+    }
+}
+
+fate_status fate_mlp_act(double *phi, double *dphi, fate_act act, const double *h, size_t count)
+{
+    if ((!phi && !dphi) || (!h && count) || (unsigned)act > FATE_ACT_LINEAR) return FATE_EINVAL;
+    for (size_t i = 0; i < count; i++) {
+        double p, dp;
+        act1(&p, &dp, act, h[i]);
+        if (dphi) dphi[i] = dp; /* before phi: phi may alias h, dphi may not */
+        if (phi) phi[i] = p;
+    }
+    return FATE_OK;
+}
+
+fate_status fate_mlp_init(double *W, double *c, const fate_mlp_shape *s, double w_scale,
+                          double c_scale, uint64_t seed, uint64_t instance, uint64_t stream)
+{
+    if (!W || !c || !mlp_shape_ok(s) || !(w_scale >= 0) || !isfinite(w_scale) ||
+        !(c_scale >= 0) || !isfinite(c_scale))
+        return FATE_EINVAL;
+    size_t m = s->m, d = s->d;
+    fate_normal_fill(W, m * d, seed, instance, stream, 0);
+    fate_normal_fill(c, m, seed, instance, stream, m * d);
+    double ws = w_scale / sqrt((double)d);
+    for (size_t i = 0; i < m * d; i++) W[i] *= ws;
+    for (size_t i = 0; i < m; i++) c[i] *= c_scale;
+    return FATE_OK;
+}
+
+/* ---- workspace ---- */
+
+fate_status mlp_ws_alloc(mlp_ws *w, const fate_mlp_shape *s, size_t n)
+{
+    memset(w, 0, sizeof *w);
+    size_t nm = n * s->m;
+    w->H = malloc((nm ? nm : 1) * sizeof(double));
+    w->D = malloc((nm ? nm : 1) * sizeof(double));
+    w->r = malloc((n ? n : 1) * sizeof(double));
+    w->cap = n;
+    if (!w->H || !w->D || !w->r) {
+        mlp_ws_free(w);
+        return FATE_ENOMEM;
+    }
+    return FATE_OK;
+}
+
+void mlp_ws_free(mlp_ws *w)
+{
+    free(w->H);
+    free(w->D);
+    free(w->r);
+    memset(w, 0, sizeof *w);
+}
+
+/* P = act(X W^T) in ws->H (n, m), D = act'(X W^T) in ws->D when need_d. */
+void mlp_features_ws(mlp_ws *w, const double *W, const fate_mlp_shape *s, const double *X,
+                     size_t n, int need_d)
+{
+    size_t m = s->m, d = s->d;
+    /* H = X W^T: (n, d) x (d, m) -> (n, m) */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)m, (int)d, 1.0, X, (int)d, W,
+                (int)d, 0.0, w->H, (int)m);
+    size_t nm = n * m;
+    double *H = w->H, *D = w->D;
+    switch (s->act) {
+    case FATE_ACT_RELU:
+        if (need_d)
+            for (size_t i = 0; i < nm; i++) { D[i] = H[i] > 0.0 ? 1.0 : 0.0; H[i] = H[i] > 0.0 ? H[i] : 0.0; }
+        else
+            for (size_t i = 0; i < nm; i++) H[i] = H[i] > 0.0 ? H[i] : 0.0;
+        break;
+    case FATE_ACT_LINEAR:
+        if (need_d)
+            for (size_t i = 0; i < nm; i++) D[i] = 1.0;
+        break;
+    default:
+        fate_mlp_act(H, need_d ? D : NULL, s->act, H, nm);
+        break;
+    }
+}
+
+double mlp_grad_ws(double *dW, double *dc, const double *W, const double *c,
+                   const fate_mlp_shape *s, const double *X, const double *y, size_t n,
+                   mlp_ws *w)
+{
+    size_t m = s->m, d = s->d;
+    double sm = fate_mlp_output_scale(s);
+    mlp_features_ws(w, W, s, X, n, dW != NULL);
+    /* f = s_m P c: (n, m) x (m) -> (n); r = f - y */
+    memcpy(w->r, y, n * sizeof(double));
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)m, sm, w->H, (int)m, c, 1, -1.0, w->r, 1);
+    double loss = cblas_ddot((int)n, w->r, 1, w->r, 1) / (double)n;
+    double g = 2.0 * sm / (double)n;
+    /* dc = g P^T r: (m, n) x (n) -> (m) */
+    if (dc)
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)m, g, w->H, (int)m, w->r, 1, 0.0, dc, 1);
+    if (dW) {
+        /* G = (r c^T) .* D in place: (n, m) */
+        for (size_t k = 0; k < n; k++) {
+            double *Dk = w->D + k * m, rk = w->r[k];
+            for (size_t i = 0; i < m; i++) Dk[i] *= rk * c[i];
+        }
+        /* dW = g G^T X: (m, n) x (n, d) -> (m, d) */
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)d, (int)n, g, w->D,
+                    (int)m, X, (int)d, 0.0, dW, (int)d);
+    }
+    return loss;
+}
+
+fate_status fate_mlp_forward(double *f, const double *W, const double *c,
+                             const fate_mlp_shape *s, const double *X, size_t n)
+{
+    if (!f || !W || !c || !X || !mlp_shape_ok(s)) return FATE_EINVAL;
+    if (n == 0) return FATE_OK;
+    mlp_ws w;
+    if (mlp_ws_alloc(&w, s, n) != FATE_OK) return FATE_ENOMEM;
+    mlp_features_ws(&w, W, s, X, n, 0);
+    /* f = s_m P c: (n, m) x (m) -> (n) */
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)s->m, fate_mlp_output_scale(s), w.H,
+                (int)s->m, c, 1, 0.0, f, 1);
+    mlp_ws_free(&w);
+    return FATE_OK;
+}
+
+fate_status fate_mlp_grad(double *dW, double *dc, double *loss, const double *W,
+                          const double *c, const fate_mlp_shape *s, const double *X,
+                          const double *y, size_t n)
+{
+    if (!W || !c || !X || !y || n == 0 || !mlp_shape_ok(s)) return FATE_EINVAL;
+    mlp_ws w;
+    if (mlp_ws_alloc(&w, s, n) != FATE_OK) return FATE_ENOMEM;
+    double l = mlp_grad_ws(dW, dc, W, c, s, X, y, n, &w);
+    mlp_ws_free(&w);
+    if (loss) *loss = l;
+    return FATE_OK;
+}
+
+fate_status fate_mlp_grad_naive(double *dW, double *dc, double *loss, const double *W,
+                                const double *c, const fate_mlp_shape *s, const double *X,
+                                const double *y, size_t n)
+{
+    if (!dW || !dc || !W || !c || !X || !y || n == 0 || !mlp_shape_ok(s)) return FATE_EINVAL;
+    size_t m = s->m, d = s->d;
+    double sm = fate_mlp_output_scale(s);
+    double *phi = malloc(m * sizeof *phi), *dphi = malloc(m * sizeof *dphi);
+    if (!phi || !dphi) { free(phi); free(dphi); return FATE_ENOMEM; }
+    memset(dW, 0, m * d * sizeof *dW);
+    memset(dc, 0, m * sizeof *dc);
+    double L = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        const double *x = X + k * d;
+        double f = 0.0;
+        for (size_t i = 0; i < m; i++) {
+            double h = 0.0;
+            for (size_t j = 0; j < d; j++) h += W[i * d + j] * x[j];
+            act1(&phi[i], &dphi[i], s->act, h);
+            f += c[i] * phi[i];
+        }
+        double r = sm * f - y[k];
+        L += r * r;
+        /* d (r^2/n) = (2 r / n) s_m (phi_i dc_i + c_i phi'_i x . dw_i) */
+        double g = 2.0 * r * sm / (double)n;
+        for (size_t i = 0; i < m; i++) {
+            dc[i] += g * phi[i];
+            double gi = g * c[i] * dphi[i];
+            for (size_t j = 0; j < d; j++) dW[i * d + j] += gi * x[j];
+        }
+    }
+    free(phi);
+    free(dphi);
+    if (loss) *loss = L / (double)n;
+    return FATE_OK;
+}
+
+/* ---- gradient descent ---- */
+
+void fate_mlp_gd_default(fate_mlp_gd_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->lr = 0.05;
+    c->max_steps = 20000;
+    c->batch = 0;
+    c->tol = 1e-8;
+    c->rel_tol = 1e-4;
+    c->window = 100;
+}
+
+typedef struct keyed { double key; size_t idx; } keyed;
+
+static int keyed_cmp(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    if (x->key < y->key) return -1;
+    if (x->key > y->key) return 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Loss-history check (see fate_mlp_gd_config). hist is a ring of window+1. */
+static int converged_check(const double *hist, size_t t, size_t window, double loss,
+                           const fate_mlp_gd_config *cfg)
+{
+    if (loss <= cfg->tol) return 1;
+    if (t < window) return 0;
+    double old = hist[(t - window) % (window + 1)];
+    return old - loss <= cfg->rel_tol * old;
+}
+
+fate_status fate_mlp_train(double *W, double *c, fate_mlp_gd_report *rep,
+                           const fate_mlp_shape *s, const double *X, const double *y, size_t n,
+                           const fate_mlp_gd_config *cfg)
+{
+    if (!W || !c || !rep || !X || !y || n == 0 || !cfg || !mlp_shape_ok(s) || !(cfg->lr > 0) ||
+        !isfinite(cfg->lr) || cfg->max_steps == 0 || !(cfg->tol >= 0) || !(cfg->rel_tol >= 0))
+        return FATE_EINVAL;
+    size_t m = s->m, d = s->d;
+    size_t window = cfg->window ? cfg->window : 100;
+    int mini = cfg->batch > 0 && cfg->batch < n;
+    size_t B = mini ? cfg->batch : n;
+    double lr_eff = s->scaling == FATE_MLP_MEAN_FIELD ? cfg->lr * (double)m : cfg->lr;
+    memset(rep, 0, sizeof *rep);
+    rep->lr_eff = lr_eff;
+
+    fate_status st = FATE_ENOMEM;
+    mlp_ws w, wfull;
+    memset(&wfull, 0, sizeof wfull);
+    double *dW = cfg->freeze_W ? NULL : malloc(m * d * sizeof *dW);
+    double *dc = malloc(m * sizeof *dc);
+    double *hist = malloc((window + 1) * sizeof *hist);
+    double *Xb = mini ? malloc(B * d * sizeof *Xb) : NULL;
+    double *yb = mini ? malloc(B * sizeof *yb) : NULL;
+    keyed *ord = mini ? malloc(n * sizeof *ord) : NULL;
+    if (mlp_ws_alloc(&w, s, B) != FATE_OK) { memset(&w, 0, sizeof w); goto done; }
+    if (mini && mlp_ws_alloc(&wfull, s, n) != FATE_OK) goto done;
+    if ((!cfg->freeze_W && !dW) || !dc || !hist || (mini && (!Xb || !yb || !ord))) goto done;
+
+    double loss0 = NAN, loss = NAN;
+    size_t t = 0; /* checks made (steps in full batch, epochs in mini-batch) */
+    size_t steps = 0;
+    st = FATE_OK;
+    if (!mini) {
+        for (;;) {
+            loss = mlp_grad_ws(dW, dc, W, c, s, X, y, n, &w);
+            if (steps == 0) loss0 = loss;
+            if (!isfinite(loss) || loss > 1e3 * fmax(loss0, 1.0)) {
+                rep->diverged_step = steps;
+                st = FATE_EDIVERGED;
+                break;
+            }
+            hist[t % (window + 1)] = loss;
+            if (converged_check(hist, t, window, loss, cfg)) { rep->converged = 1; break; }
+            if (steps >= cfg->max_steps) break;
+            if (dW) cblas_daxpy((int)(m * d), -lr_eff, dW, 1, W, 1);
+            cblas_daxpy((int)m, -lr_eff, dc, 1, c, 1);
+            steps++;
+            t++;
+        }
+    } else {
+        for (size_t epoch = 0;; epoch++) {
+            loss = mlp_grad_ws(NULL, NULL, W, c, s, X, y, n, &wfull);
+            if (epoch == 0) loss0 = loss;
+            if (!isfinite(loss) || loss > 1e3 * fmax(loss0, 1.0)) {
+                rep->diverged_step = steps;
+                st = FATE_EDIVERGED;
+                break;
+            }
+            hist[t % (window + 1)] = loss;
+            if (converged_check(hist, t, window, loss, cfg)) { rep->converged = 1; break; }
+            if (steps >= cfg->max_steps) break;
+            for (size_t k = 0; k < n; k++) {
+                ord[k].key = fate_uniform_at(cfg->seed, cfg->instance, FATE_MLP_STREAM_BATCH,
+                                             epoch * n + k);
+                ord[k].idx = k;
+            }
+            qsort(ord, n, sizeof *ord, keyed_cmp);
+            for (size_t b0 = 0; b0 < n && steps < cfg->max_steps; b0 += B) {
+                size_t nb = n - b0 < B ? n - b0 : B;
+                for (size_t k = 0; k < nb; k++) {
+                    memcpy(Xb + k * d, X + ord[b0 + k].idx * d, d * sizeof(double));
+                    yb[k] = y[ord[b0 + k].idx];
+                }
+                double lb = mlp_grad_ws(dW, dc, W, c, s, Xb, yb, nb, &w);
+                if (!isfinite(lb)) {
+                    rep->diverged_step = steps;
+                    st = FATE_EDIVERGED;
+                    break;
+                }
+                if (dW) cblas_daxpy((int)(m * d), -lr_eff, dW, 1, W, 1);
+                cblas_daxpy((int)m, -lr_eff, dc, 1, c, 1);
+                steps++;
+            }
+            if (st != FATE_OK) break;
+            t++;
+        }
+    }
+    rep->loss0 = loss0;
+    rep->loss = loss;
+    rep->steps = steps;
+done:
+    mlp_ws_free(&w);
+    mlp_ws_free(&wfull);
+    free(dW);
+    free(dc);
+    free(hist);
+    free(Xb);
+    free(yb);
+    free(ord);
+    return st;
+}
+
+/* ---- linear transfer: ridge refit of the readout ---- */
+
+fate_status fate_mlp_refit_readout(double *c, size_t *rank, const double *W,
+                                   const fate_mlp_shape *s, const double *X, const double *y,
+                                   size_t n, double lambda, double rcond)
+{
+    if (!c || !W || !X || !y || n == 0 || !mlp_shape_ok(s) || !(lambda >= 0) ||
+        !isfinite(lambda) || !(rcond >= 0) || !(rcond < 1))
+        return FATE_EINVAL;
+    size_t m = s->m;
+    double sm = fate_mlp_output_scale(s);
+    fate_status st = FATE_ENOMEM;
+    mlp_ws w;
+    double *G = malloc(m * m * sizeof *G), *b = malloc(m * sizeof *b);
+    double *ev = malloc(m * sizeof *ev), *tmp = malloc(m * sizeof *tmp);
+    if (mlp_ws_alloc(&w, s, n) != FATE_OK) { memset(&w, 0, sizeof w); goto done; }
+    if (!G || !b || !ev || !tmp) goto done;
+    mlp_features_ws(&w, W, s, X, n, 0); /* P = act(X W^T) (n, m); A = s_m P */
+    /* G = A^T A / n = (s_m^2 / n) P^T P (m, m), upper triangle */
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)m, (int)n, sm * sm / (double)n, w.H,
+                (int)m, 0.0, G, (int)m);
+    /* b = A^T y / n = (s_m / n) P^T y (m) */
+    cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)m, sm / (double)n, w.H, (int)m, y, 1, 0.0,
+                b, 1);
+    if (lambda > 0) {
+        for (size_t i = 0; i < m; i++) G[i * m + i] += lambda;
+        if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)m, G, (lapack_int)m) != 0 ||
+            LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', (lapack_int)m, 1, G, (lapack_int)m, b, 1) != 0) {
+            st = FATE_ENUMERIC;
+            goto done;
+        }
+        memcpy(c, b, m * sizeof *c);
+        if (rank) *rank = m;
+    } else {
+        /* G = Q diag(ev) Q^T (ev ascending, Q in G); c = Q_k diag(1/ev_k) Q_k^T b */
+        if (LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)m, G, (lapack_int)m, ev) != 0) {
+            st = FATE_ENUMERIC;
+            goto done;
+        }
+        double top = ev[m - 1];
+        /* tmp = Q^T b (m) */
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)m, (int)m, 1.0, G, (int)m, b, 1, 0.0, tmp, 1);
+        size_t r = 0;
+        for (size_t j = 0; j < m; j++) {
+            if (top > 0 && ev[j] > rcond * top) { tmp[j] /= ev[j]; r++; }
+            else tmp[j] = 0.0;
+        }
+        /* c = Q tmp */
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)m, (int)m, 1.0, G, (int)m, tmp, 1, 0.0, c, 1);
+        if (rank) *rank = r;
+    }
+    st = FATE_OK;
+done:
+    mlp_ws_free(&w);
+    free(G);
+    free(b);
+    free(ev);
+    free(tmp);
+    return st;
+}
+
+/* ---- teachers and data ---- */
+
+fate_status fate_relu_teacher(double *V, size_t mstar, size_t d, uint64_t seed, uint64_t instance)
+{
+    if (!V || mstar == 0 || d == 0) return FATE_EINVAL;
+    fate_normal_fill(V, mstar * d, seed, instance, FATE_MLP_STREAM_TEACHER, 0);
+    for (size_t j = 0; j < mstar; j++) {
+        double nv = cblas_dnrm2((int)d, V + j * d, 1);
+        if (nv > 0) cblas_dscal((int)d, 1.0 / nv, V + j * d, 1);
+    }
+    return FATE_OK;
+}
+
+size_t fate_relu_removed(size_t mstar, double mu)
+{
+    if (!(mu >= 0)) mu = 0;
+    if (mu > 1) mu = 1;
+    size_t k = (size_t)llround(mu * (double)mstar);
+    return k > mstar ? mstar : k;
+}
+
+fate_status fate_relu_readout(double *a, size_t mstar, double mu, int source)
+{
+    if (!a || mstar == 0 || !(mu >= 0 && mu <= 1)) return FATE_EINVAL;
+    size_t k = source ? fate_relu_removed(mstar, mu) : 0;
+    for (size_t j = 0; j < mstar; j++) a[j] = j < k ? 0.0 : 1.0 / (double)mstar;
+    return FATE_OK;
+}
+
+fate_status fate_relu_single_index(double *beta_s, double *beta_t, size_t d, double theta,
+                                   uint64_t seed, uint64_t instance)
+{
+    return fate_teachers(beta_s, beta_t, d, theta, seed, instance);
+}
+
+fate_status fate_relu_teacher_eval(double *f, const double *V, const double *a, size_t mstar,
+                                   size_t d, const double *X, size_t n)
+{
+    if (!f || !V || !a || mstar == 0 || d == 0 || (!X && n)) return FATE_EINVAL;
+    if (n == 0) return FATE_OK;
+    double *H = malloc(n * mstar * sizeof *H);
+    if (!H) return FATE_ENOMEM;
+    /* H = relu(X V^T): (n, d) x (d, mstar) -> (n, mstar); f = H a */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)mstar, (int)d, 1.0, X, (int)d,
+                V, (int)d, 0.0, H, (int)mstar);
+    for (size_t i = 0; i < n * mstar; i++) H[i] = H[i] > 0 ? H[i] : 0.0;
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)mstar, 1.0, H, (int)mstar, a, 1, 0.0, f, 1);
+    free(H);
+    return FATE_OK;
+}
+
+fate_status fate_relu_dataset(double *X, double *y, const double *V, const double *a,
+                              size_t mstar, size_t n, size_t d, double sigma, uint64_t seed,
+                              uint64_t instance, uint64_t x_stream, uint64_t noise_stream)
+{
+    if (!X || !y || !V || !a || mstar == 0 || d == 0 || !(sigma >= 0) || !isfinite(sigma))
+        return FATE_EINVAL;
+    if (n == 0) return FATE_OK;
+    fate_normal_fill(X, n * d, seed, instance, x_stream, 0);
+    fate_status st = fate_relu_teacher_eval(y, V, a, mstar, d, X, n);
+    if (st != FATE_OK) return st;
+    if (sigma > 0)
+        for (size_t k = 0; k < n; k++)
+            y[k] += sigma * fate_normal_at(seed, instance, noise_stream, k);
+    return FATE_OK;
+}
+
+fate_status fate_mlp_test_risk(double *risk, double *se, const double *W, const double *c,
+                               const fate_mlp_shape *s, const double *V, const double *a,
+                               size_t mstar, size_t n_test, uint64_t seed, uint64_t instance)
+{
+    if (!risk || !W || !c || !V || !a || mstar == 0 || n_test < 2 || !mlp_shape_ok(s))
+        return FATE_EINVAL;
+    size_t d = s->d, blk = n_test < 4096 ? n_test : 4096;
+    double *X = malloc(blk * d * sizeof *X), *f = malloc(blk * sizeof *f),
+           *ft = malloc(blk * sizeof *ft);
+    fate_status st = FATE_ENOMEM;
+    if (!X || !f || !ft) goto done;
+    /* Welford accumulation of e = (f - f_t)^2 in a fixed order */
+    double mean = 0.0, M2 = 0.0;
+    size_t cnt = 0;
+    for (size_t k0 = 0; k0 < n_test; k0 += blk) {
+        size_t nb = n_test - k0 < blk ? n_test - k0 : blk;
+        fate_normal_fill(X, nb * d, seed, instance, FATE_MLP_STREAM_X_TEST, k0 * d);
+        if ((st = fate_mlp_forward(f, W, c, s, X, nb)) != FATE_OK) goto done;
+        if ((st = fate_relu_teacher_eval(ft, V, a, mstar, d, X, nb)) != FATE_OK) goto done;
+        for (size_t k = 0; k < nb; k++) {
+            double e = (f[k] - ft[k]) * (f[k] - ft[k]);
+            cnt++;
+            double dl = e - mean;
+            mean += dl / (double)cnt;
+            M2 += dl * (e - mean);
+        }
+    }
+    *risk = mean;
+    if (se) *se = sqrt(M2 / (double)(cnt - 1) / (double)cnt);
+    st = FATE_OK;
+done:
+    free(X);
+    free(f);
+    free(ft);
+    return st;
+}
