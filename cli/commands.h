@@ -5,6 +5,7 @@ int cmd_run(int argc, char **argv);
 int cmd_theory(int argc, char **argv);
 int cmd_phase(int argc, char **argv);
 int cmd_reproduce(int argc, char **argv);
+int cmd_distance(int argc, char **argv);
 /* --plot LIST -> FATE_PLOT_* bits (0 for none); 0 or -1 after an error line */
 int parse_plot_formats(const char *cmd, const char *v, unsigned *out);
 #endif

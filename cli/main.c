@@ -22,6 +22,8 @@ static const char *usage =
     "           figures with the theory boundary (the default job: `fate phase`)\n"
     "  reproduce  every linear experiment of the paper: all figures, CSVs and a\n"
     "           report of simulation against theory (--quick: under a minute)\n"
+    "  distance distances between task distributions against transferability: they\n"
+    "           do not predict it, the feature overlap does (CSVs, figures, report)\n"
     "\n"
     "  fate <command> --help   options of one command\n"
     "  fate --version          version\n";
@@ -55,6 +57,7 @@ static int dispatch(int argc, char **argv)
     if (!strcmp(c, "theory")) return cmd_theory(argc - 1, argv + 1);
     if (!strcmp(c, "phase")) return cmd_phase(argc - 1, argv + 1);
     if (!strcmp(c, "reproduce")) return cmd_reproduce(argc - 1, argv + 1);
-    cli_error(NULL, "unknown command '%s' (commands: run, theory, phase, reproduce; see fate --help)", c);
+    if (!strcmp(c, "distance")) return cmd_distance(argc - 1, argv + 1);
+    cli_error(NULL, "unknown command '%s' (commands: run, theory, phase, reproduce, distance; see fate --help)", c);
     return FATE_EXIT_USAGE;
 }
