@@ -227,8 +227,10 @@ def load(path, pandas=True):
       "grid": the results as arrays shaped like fate.phase's (see grid_of);
       "runs_df", "summary_df", ...: pandas DataFrames, when pandas is
       importable and pandas=True.
-    A folder without them (`fate reproduce --out DIR`) gives {"path",
-    "manifest", "folders", "arrays"} plus one entry per sub-folder holding
+    A folder without them (`fate reproduce --out DIR`, `fate distance --out
+    DIR`) gives {"path", "manifest", "folders", "arrays"}, its own CSV files
+    by stem (e.g. "pairs", "correlation" of `fate distance`), plus one entry
+    per sub-folder holding
     results, keyed by its path relative to DIR with "/" separators (e.g.
     "sigma0", "ridge", "decay/wd_0.001"), each loaded as above; "folders"
     lists those keys. A .csv, .npy or .json file loads as read_csv, np.load
@@ -254,6 +256,13 @@ def load(path, pandas=True):
         full = os.path.join(path, name)
         if os.path.isfile(full) and name.endswith(".npy"):
             out["arrays"][name[:-4]] = np.load(full, allow_pickle=False)
+        elif os.path.isfile(full) and name.endswith(".csv"):
+            # e.g. `fate distance`: pairs.csv, correlation.csv
+            out[name[:-4]] = read_csv(full)
+            if pandas:
+                df = _dataframe(out[name[:-4]])
+                if df is not None:
+                    out[name[:-4] + "_df"] = df
     for root, dirs, files in os.walk(path):
         dirs[:] = sorted(d for d in dirs if d != "cells")
         if root == path:
@@ -263,7 +272,8 @@ def load(path, pandas=True):
             out[key] = _load_folder(root, pandas)
             out["folders"].append(key)
             dirs[:] = []
-    if not out["folders"] and not out["arrays"] and out["manifest"] is None:
+    if (not out["folders"] and not out["arrays"] and out["manifest"] is None
+            and not any(isinstance(v, dict) for k, v in out.items() if k not in ("manifest", "arrays"))):
         raise ValueError("fate.load: %s holds no fate results (no runs.csv, summary.csv, "
                          ".npy or manifest.json)" % path)
     return out

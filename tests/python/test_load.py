@@ -143,3 +143,17 @@ def test_example_phase_diagram(lib, tmp_path):
                         "--instances", "2"], env=env, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_load_distance_folder(tmp_path):
+    """fate.load reads a `fate distance` folder: its CSVs, pairs.npy and manifest."""
+    import subprocess
+    from conftest import cli_path
+    out = tmp_path / "dist"
+    subprocess.run([cli_path(), "distance", "--d", "20", "--instances", "2", "--samples", "60",
+                    "--plot", "none", "--quiet", "--out", str(out)], check=True, capture_output=True)
+    d = fate.load(str(out))
+    assert d["manifest"]["command"] == "distance"
+    n = len(d["pairs"]["family"])
+    assert d["arrays"]["pairs"].shape[0] == n
+    assert "spearman_T_lt" in d["correlation"]
