@@ -29,6 +29,8 @@ static const char *help =
     "theory's T = 0 boundary over them. With no options it runs the built-in default\n"
     "job (d = 100, 12 x 12 cells, 8 instances; about 20 s on 2 cores).\n"
     "\n"
+    "  --model M          linear (deep linear networks, this help) or relu2\n"
+    "                     (two-layer networks: see fate phase --model relu2 --help)\n"
     "grid (each a value, a comma list a,b,c or an inclusive range start:stop:count):\n"
     "  --gamma LIST       target samples per dimension (default 0.15:1.8:12)\n"
     "  --theta LIST       angles in [0, pi], pi-forms and degrees accepted\n"
@@ -118,7 +120,8 @@ static int parse_phase(int argc, char **argv, phase_opts *o, int first)
         }
         memcpy(name, a, nl);
         name[nl] = '\0';
-        static const char *own[] = {"--gamma", "--theta", "--lambda", "--out", "--plot", "--slices", NULL};
+        static const char *own[] = {"--gamma", "--theta", "--lambda", "--out", "--plot", "--slices", "--model",
+                                    NULL};
         int mine = 0;
         for (int k = 0; own[k]; k++) mine |= !strcmp(name, own[k]);
         if (!mine && !spec_option_known(name)) {
@@ -127,9 +130,14 @@ static int parse_phase(int argc, char **argv, phase_opts *o, int first)
         }
         if (!(v = opt_value(C, argc, argv, &i, name))) return -1;
         if (!strcmp(name, "--threads")) o->have_threads = 1;
-        else if (strcmp(name, "--plot") && strcmp(name, "--out")) o->n_result_opts++;
+        else if (strcmp(name, "--plot") && strcmp(name, "--out") && strcmp(name, "--model")) o->n_result_opts++;
         if (!mine) {
             if (spec_option(C, name, v, &o->so) < 0) return -1;
+        } else if (!strcmp(name, "--model")) {
+            if (strcmp(v, "linear") != 0) {
+                cli_error(C, "--model must be linear or relu2, got '%s'", v);
+                return -1;
+            }
         } else if (!strcmp(name, "--gamma")) {
             free(o->gammas);
             if (opt_list(C, name, v, 0, 0.0, 1e6, 1, "> 0", &o->gammas, &o->ng)) return -1;
@@ -210,9 +218,38 @@ static json_t *result_args(int argc, char **argv)
     return a;
 }
 
+/* The model a command line asks for: --model relu2 given, or --resume of a
+ * folder whose saved options say so. */
+static int wants_relu(int argc, char **argv)
+{
+    const char *out = "fate-phase";
+    int resume = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--model") && i + 1 < argc) return !strcmp(argv[i + 1], "relu2");
+        if (!strcmp(argv[i], "--model=relu2")) return 1;
+        if (!strcmp(argv[i], "--resume")) resume = 1;
+        if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[i + 1];
+        else if (!strncmp(argv[i], "--out=", 6)) out = argv[i] + 6;
+    }
+    if (!resume) return 0;
+    char mpath[4096];
+    snprintf(mpath, sizeof mpath, "%s/manifest.json", out);
+    json_t *man = json_load_file(mpath, 0, NULL);
+    json_t *saved = man ? json_object_get(man, "args") : NULL;
+    int relu = 0;
+    for (size_t i = 0; json_is_array(saved) && i < json_array_size(saved); i++) {
+        const char *a = json_string_value(json_array_get(saved, i));
+        const char *b = json_string_value(json_array_get(saved, i + 1));
+        if (a && ((!strcmp(a, "--model") && b && !strcmp(b, "relu2")) || !strcmp(a, "--model=relu2"))) relu = 1;
+    }
+    json_decref(man);
+    return relu;
+}
+
 int cmd_phase(int argc, char **argv)
 {
     const char *C = "phase";
+    if (wants_relu(argc, argv)) return cmd_phase_relu(argc, argv);
     phase_opts o;
     phase_defaults(&o);
     int pr = parse_phase(argc, argv, &o, 1);

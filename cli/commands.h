@@ -4,6 +4,8 @@
 int cmd_run(int argc, char **argv);
 int cmd_theory(int argc, char **argv);
 int cmd_phase(int argc, char **argv);
+/* `fate phase --model relu2` (cli/cmd_phase_relu.c) */
+int cmd_phase_relu(int argc, char **argv);
 int cmd_reproduce(int argc, char **argv);
 int cmd_distance(int argc, char **argv);
 /* --plot LIST -> FATE_PLOT_* bits (0 for none); 0 or -1 after an error line */

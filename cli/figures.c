@@ -128,6 +128,16 @@ static int draw_lines(const char *path, fate_plot_format fmt, const void *arg)
     return fate_plot_lines(path, fmt, (const fate_line_plot *)arg) == FATE_OK ? 0 : -1;
 }
 
+int fig_emit_map(const char *dir, const char *stem, unsigned fmts, file_list *out, const fate_phase_map *m)
+{
+    return emit(dir, stem, fmts, out, draw_map, m);
+}
+
+int fig_emit_lines(const char *dir, const char *stem, unsigned fmts, file_list *out, const fate_line_plot *p)
+{
+    return emit(dir, stem, fmts, out, draw_lines, p);
+}
+
 /* Noise and source as a short title suffix. */
 static void setting(char *buf, size_t size, const sweep_view *v)
 {

@@ -4,6 +4,7 @@
 #define FATE_CLI_FIGURES_H
 #include <stddef.h>
 #include "fate.h"
+#include "fate_plot.h"
 #include "sweep_io.h"
 
 /* A finished sweep: its grid, its spec and its summary rows. */
@@ -35,6 +36,13 @@ int fig_scratch(const sweep_view *v, const char *dir, const char *stem, unsigned
                 file_list *out);
 int fig_ridge(const sweep_view *v, const char *dir, const char *stem, double gamma,
               double theta, unsigned fmts, file_list *out);
+
+/* Draw a prepared map or line plot in every format of fmts (0, or -1 after
+ * printing one line). */
+int fig_emit_map(const char *dir, const char *stem, unsigned fmts, file_list *out,
+                 const fate_phase_map *m);
+int fig_emit_lines(const char *dir, const char *stem, unsigned fmts, file_list *out,
+                   const fate_line_plot *p);
 
 /* The mean T (or risk) of (method, lambda) per cell: out (n_gammas, n_thetas),
  * NaN where missing. */

@@ -72,7 +72,7 @@ void cell_path(char *buf, size_t size, const char *dir, size_t j, size_t t)
 }
 
 /* %.17g, with nan/inf spelled the way CSV readers (NumPy, pandas) parse. */
-static void put_num(FILE *f, double v)
+void put_num(FILE *f, double v)
 {
     if (isnan(v)) fputs("nan", f);
     else if (isinf(v)) fputs(v > 0 ? "inf" : "-inf", f);
@@ -171,7 +171,7 @@ char *cell_csv(const fate_cell *c, unsigned methods, const double *lambdas)
     return buf;
 }
 
-static int parse_d(const char *s, double *out)
+int parse_d(const char *s, double *out)
 {
     char *end;
     errno = 0;
@@ -179,7 +179,7 @@ static int parse_d(const char *s, double *out)
     return (end == s || *end != '\0') ? -1 : 0;
 }
 
-static int parse_z(const char *s, size_t *out)
+int parse_z(const char *s, size_t *out)
 {
     char *end;
     errno = 0;
@@ -325,4 +325,18 @@ void iso_time(char *buf, size_t size, double epoch)
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void progress_line(const char *label, size_t cells_done, size_t cells_total, size_t done, size_t total,
+                   double t0, double *last_print)
+{
+    double now = wall_now();
+    if (done < total && now - *last_print < 0.25) return;
+    *last_print = now;
+    double el = now - t0, rate = el > 0 ? (double)done / el : 0;
+    double eta = rate > 0 ? (double)(total - done) / rate : 0;
+    fprintf(stderr, "\r%s: cells %zu/%zu, work items %zu/%zu (%.0f%%), %.2f items/s, ETA %dm%02ds   ", label,
+            cells_done, cells_total, done, total, total ? 100.0 * (double)done / (double)total : 100.0, rate,
+            (int)(eta / 60), (int)fmod(eta, 60));
+    if (done == total) fputc('\n', stderr);
 }

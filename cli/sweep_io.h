@@ -60,6 +60,17 @@ size_t summarise_cell(summary_row *out, const run_row *rows, size_t nrows, size_
 void fprint_run_row(FILE *f, const run_row *r);
 void fprint_summary_row(FILE *f, const summary_row *s);
 
+/* CSV numbers: %.17g with nan/inf spelled as NumPy and pandas read them; the
+ * parsers take a whole field (0, or -1 if it is not a number). */
+void put_num(FILE *f, double v);
+int parse_d(const char *s, double *out);
+int parse_z(const char *s, size_t *out);
+
+/* Progress line on stderr ("\r<label>: cells a/b, work items c/d ...") at
+ * most every 0.25 s and at the end; *last_print holds the last time. */
+void progress_line(const char *label, size_t cells_done, size_t cells_total, size_t done, size_t total,
+                   double t0, double *last_print);
+
 /* ISO 8601 UTC time. */
 void iso_time(char *buf, size_t size, double epoch_seconds);
 double wall_now(void);

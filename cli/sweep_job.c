@@ -182,17 +182,8 @@ static int hk_stop(void *p)
 static void hk_progress(void *p, size_t done, size_t total)
 {
     hook_ctx *h = p;
-    if (!h->tty || h->job->quiet) return;
-    double now = wall_now();
-    if (done < total && now - h->last_print < 0.25) return;
-    h->last_print = now;
-    double el = now - h->t0, rate = el > 0 ? (double)done / el : 0;
-    double eta = rate > 0 ? (double)(total - done) / rate : 0;
-    fprintf(stderr, "\r%s: cells %zu/%zu, work items %zu/%zu (%.0f%%), %.1f items/s, ETA %dm%02ds   ",
-            h->job->label, h->cells_done, h->cells_total, done, total,
-            total ? 100.0 * (double)done / (double)total : 100.0, rate, (int)(eta / 60),
-            (int)fmod(eta, 60));
-    if (done == total) fputc('\n', stderr);
+    if (h->tty && !h->job->quiet)
+        progress_line(h->job->label, h->cells_done, h->cells_total, done, total, h->t0, &h->last_print);
 }
 
 static const char *method_name(unsigned m)

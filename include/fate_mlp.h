@@ -32,7 +32,9 @@ enum {
     FATE_MLP_STREAM_X_TEST = FATE_STREAM_USER + 105,   /* fresh test inputs */
     FATE_MLP_STREAM_INIT_PRETRAIN = FATE_STREAM_USER + 106,
     FATE_MLP_STREAM_INIT_SCRATCH = FATE_STREAM_USER + 107,
-    FATE_MLP_STREAM_BATCH = FATE_STREAM_USER + 108     /* mini-batch order */
+    FATE_MLP_STREAM_BATCH = FATE_STREAM_USER + 108,    /* mini-batch order */
+    FATE_MLP_STREAM_X_ONLINE = FATE_STREAM_USER + 109, /* online source inputs */
+    FATE_MLP_STREAM_NOISE_ONLINE = FATE_STREAM_USER + 110
 };
 
 /* ------------------------------------------------------------------------ */
@@ -221,6 +223,11 @@ typedef struct fate_relu_spec {
     size_t n_test;           /* fresh test inputs (>= 2) */
     uint64_t seed;
     unsigned methods;        /* FATE_METHOD_* bits of fate.h */
+    int online_src;          /* nonzero: pretraining takes a fresh batch of
+                                n_src source samples at every step (online GD
+                                on the population) instead of one fixed set */
+    double pperp_rcond;      /* cut-off of the student's |P_perp f_t|^2
+                                (fate_relu_pperp_student), in [0, 1) */
 } fate_relu_spec;
 
 typedef struct fate_relu_method_result {
@@ -237,16 +244,31 @@ typedef struct fate_relu_result {
     size_t lt_rank;          /* readout directions kept by linear transfer */
     double target_norm2;     /* |f_t|^2 = a^T G_tt a */
     double pperp_student;    /* |P_perp f_t|^2 in the pretrained student's
-                                features (NaN unless act is relu) */
+                                features, fate_relu_pperp_student (NaN unless
+                                act is relu) */
     double pperp_source;     /* ... in the source teacher's neurons */
 } fate_relu_result;
 
 /* Defaults: d 100, mstar 100, m 1000, relu, mean field, mu 0.5, theta pi/4,
- * n 100, n_src 4000, sigma 0, sigma_src 0, lambda 0, rcond 1e-6, w_init 1,
- * c_init 1e-3, fate_mlp_gd_default, n_test 10000, seed 1, all methods. */
+ * n 100, n_src 4000 (fixed set), sigma 0, sigma_src 0, lambda 0, rcond 1e-6,
+ * w_init 1, c_init 1e-3, fate_mlp_gd_default, n_test 10000, seed 1, all
+ * methods, pperp_rcond 1e-3. */
 FATE_API void fate_relu_spec_default(fate_relu_spec *spec);
 /* NULL if valid, else a static message naming the bad field. */
 FATE_API const char *fate_relu_spec_check(const fate_relu_spec *spec);
+
+/* Pretraining alone, as fate_relu_run_instance does it for (spec, instance):
+ * W (m, d) and c (m) receive the pretrained network, *r its report (risk vs
+ * the source teacher), *pperp_student (may be NULL) the target's part outside
+ * its features (NaN unless act is relu). Online pretraining (online_src):
+ * step t trains on rows [t n_src, (t+1) n_src) of the endless source stream
+ * FATE_MLP_STREAM_X_ONLINE (noise FATE_MLP_STREAM_NOISE_ONLINE); it stops
+ * when a batch loss is <= gd.tol, or when the mean batch loss of the last
+ * window steps fell by <= gd.rel_tol of the window before (checked every
+ * window steps), or after gd.max_steps. */
+FATE_API fate_status fate_relu_pretrain(double *W, double *c, fate_relu_method_result *r,
+                                        double *pperp_student, const fate_relu_spec *spec,
+                                        uint64_t instance, size_t *failed_step);
 
 /* One instance: teachers, source set (n_src rows of FATE_MLP_STREAM_X_SOURCE),
  * target set (n rows of FATE_MLP_STREAM_X_TARGET); pretraining (from
@@ -259,6 +281,59 @@ FATE_API fate_status fate_relu_run_instance(fate_relu_result *out, double *W_pre
                                             double *c_pre, const fate_relu_spec *spec,
                                             uint64_t instance, unsigned *failed_method,
                                             size_t *failed_step);
+
+/* ------------------------------------------------------------------------ */
+/* Sweeps over (overlap, n) (src/mlp_sweep.c)                                */
+/* ------------------------------------------------------------------------ */
+/* The overlap axis is mu (fraction of teacher neurons removed from the
+ * source) or, for single-index teachers, the angle theta. The target teacher
+ * and the target sets do not depend on the overlap, so scratch runs once per
+ * (n, instance) and pretraining once per (overlap, instance); linear transfer
+ * and fine-tuning run per (overlap, n, instance). Every stage is a pure
+ * function of its indices: results do not depend on threads or order. */
+
+typedef struct fate_relu_sweep {
+    fate_relu_spec base;      /* all but mu/theta and n, which the grid sets */
+    const double *overlaps;   /* (n_overlaps): mu in [0, 1], or theta in [0, pi] */
+    size_t n_overlaps;
+    const size_t *ns;         /* (n_ns) target sample sizes >= 1 */
+    size_t n_ns;
+    size_t instances;         /* K >= 1 */
+    int threads;              /* OpenMP threads; 0: default */
+} fate_relu_sweep;
+
+/* A finished cell; arrays (instances) owned by the sweep, valid during the
+ * call only; NULL for a method not run. */
+typedef struct fate_relu_cell {
+    size_t overlap_index, n_index;
+    double overlap;
+    size_t n, instances;
+    const fate_relu_method_result *pretrain, *scratch, *lt, *ft;
+    const size_t *lt_rank;
+    const double *pperp_student, *pperp_source, *target_norm2;
+} fate_relu_cell;
+
+typedef struct fate_relu_sweep_hooks {
+    void *ctx;
+    /* nonzero: cell (overlap_index, n_index) is already done (resume) */
+    int (*skip)(void *ctx, size_t overlap_index, size_t n_index);
+    /* serialised; nonzero return stops the sweep */
+    int (*cell_done)(void *ctx, const fate_relu_cell *cell);
+    /* polled between work items from several threads (must be thread-safe) */
+    int (*should_stop)(void *ctx);
+    /* work items done out of total; serialised */
+    void (*progress)(void *ctx, size_t done, size_t total);
+} fate_relu_sweep_hooks;
+
+/* NULL if valid, else a static message naming the bad field. */
+FATE_API const char *fate_relu_sweep_check(const fate_relu_sweep *sweep);
+
+/* Runs every cell not skipped. FATE_EINTERRUPTED when stopped by a hook;
+ * FATE_EDIVERGED with err (fate_sweep_error of fate.h: gamma_index is the n
+ * index, theta_index the overlap index) when a training diverged. */
+FATE_API fate_status fate_relu_sweep_run(const fate_relu_sweep *sweep,
+                                         const fate_relu_sweep_hooks *hooks,
+                                         fate_sweep_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Theory (src/mlp_theory.c): THEORY.md section 5                            */
@@ -289,6 +364,20 @@ FATE_API fate_status fate_relu_gram(double *G, const double *A, size_t na, const
 FATE_API fate_status fate_relu_pperp(double *pperp, size_t *rank, const double *F, size_t nf,
                                      const double *V, const double *a, size_t mstar,
                                      size_t d, double rcond);
+
+/* |P_perp f_t|^2 in the feature space of a trained student (W (m, d), c (m)):
+ * fate_relu_pperp with the features c_i relu(w_i.x), i.e. rows |c_i| w_i, and
+ * cut-off rcond. Why weighted by the readout: after rich pretraining nearly
+ * all of the network's function is carried by neurons condensed on the
+ * source teacher's directions, but neurons the readout ignores (near-dead or
+ * stragglers at their initial directions) still add directions to the raw
+ * span; weighting by |c_i| and cutting eigenvalues below rcond * the largest
+ * keeps the features the pretrained function is made of. With rcond -> 0 it
+ * tends to the raw span of the neurons (fate_relu_pperp on W). */
+FATE_API fate_status fate_relu_pperp_student(double *pperp, size_t *rank, const double *W,
+                                             const double *c, size_t m, const double *V,
+                                             const double *a, size_t mstar, size_t d,
+                                             double rcond);
 
 /* Least-squares fit of log R = log A - p log n over k >= 2 points (n, R > 0).
  * *A, *p the fit; *A_se, *p_se (may be NULL) standard errors from the

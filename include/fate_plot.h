@@ -48,6 +48,15 @@ typedef struct fate_phase_map {
     const char *contour_label;     /* legend text for the line, e.g. "theory T = 0" */
     double vmax;              /* colour range [-vmax, vmax]; <= 0: the largest finite
                                  |value| */
+    /* Other axes (zero/NULL: the (theta, gamma) map above). The field names
+     * stay thetas (x) and gammas (y) whatever the axes mean. */
+    const char *xlabel;       /* NULL: "feature angle θ (rad)" */
+    const char *ylabel;       /* NULL: "target samples per dimension γ = n/d" */
+    int x_plain;              /* nonzero: decimal x ticks, not multiples of π */
+    int ylog;                 /* nonzero: logarithmic y axis (all y values > 0,
+                                 cell edges at geometric midpoints) */
+    int sequential;           /* nonzero: values >= 0 on white-to-blue over
+                                 [0, vmax] (e.g. a Gram matrix), not diverging */
 } fate_phase_map;
 
 FATE_API fate_status fate_plot_phase_map(const char *path, fate_plot_format fmt, const fate_phase_map *m);
@@ -76,6 +85,8 @@ typedef struct fate_line_plot {
                                  divergent theory values (e.g. at gamma = 1) */
     int zero_line;            /* draw the line y = 0 */
     int logx;                 /* logarithmic x axis (x > 0) */
+    int logy;                 /* logarithmic y axis: y <= 0 skipped, ymin/ymax
+                                 (if set) > 0, error bars log10(1 + err/y) */
 } fate_line_plot;
 
 FATE_API fate_status fate_plot_lines(const char *path, fate_plot_format fmt, const fate_line_plot *p);

@@ -5,7 +5,7 @@
  * pretrained network), each scored by its test risk on fresh inputs.
  *
  * Choices (the paper gives none): the source is a fixed set of n_src samples
- * (not online); every training is gradient descent with spec->gd (same
+ * or, with online_src, a fresh batch of n_src samples at every step; every training is gradient descent with spec->gd (same
  * learning rate, step budget and stopping rule for all methods); the
  * initialisation is w_i ~ w_init N(0, I/d), c_i ~ c_init N(0, 1), with a small
  * c_init so that the network starts near f = 0 and pretraining is in the
@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cblas.h>
 
 #include "fate_mlp.h"
 #include "mlp_internal.h"
@@ -38,6 +39,8 @@ void fate_relu_spec_default(fate_relu_spec *s)
     s->n_test = 10000;
     s->seed = 1;
     s->methods = FATE_METHOD_SCRATCH | FATE_METHOD_LT | FATE_METHOD_FT;
+    s->online_src = 0;
+    s->pperp_rcond = 1e-3;
 }
 
 const char *fate_relu_spec_check(const fate_relu_spec *s)
@@ -63,6 +66,7 @@ const char *fate_relu_spec_check(const fate_relu_spec *s)
     if (s->gd.max_steps < 1) return "gd.max_steps must be >= 1";
     if (!(s->gd.tol >= 0) || !(s->gd.rel_tol >= 0)) return "gd.tol and gd.rel_tol must be >= 0";
     if (s->n_test < 2) return "n_test must be >= 2";
+    if (!(s->pperp_rcond >= 0 && s->pperp_rcond < 1)) return "pperp_rcond must be in [0, 1)";
     return NULL;
 }
 
@@ -74,118 +78,284 @@ static void from_report(fate_relu_method_result *r, const fate_mlp_gd_report *g)
     r->lr_eff = g->lr_eff;
 }
 
+void relu_teachers_free(relu_teachers *T)
+{
+    free(T->Vs); free(T->Vt); free(T->as); free(T->at);
+    memset(T, 0, sizeof *T);
+}
+
+fate_status relu_teachers_make(relu_teachers *T, const fate_relu_spec *s, uint64_t inst)
+{
+    memset(T, 0, sizeof *T);
+    const size_t d = s->d, ms = s->single_index ? 1 : s->mstar;
+    T->ms = ms;
+    T->Vs = malloc(ms * d * sizeof *T->Vs), T->Vt = malloc(ms * d * sizeof *T->Vt);
+    T->as = malloc(ms * sizeof *T->as), T->at = malloc(ms * sizeof *T->at);
+    fate_status st = FATE_ENOMEM;
+    if (!T->Vs || !T->Vt || !T->as || !T->at) goto fail;
+    if (s->single_index) {
+        if ((st = fate_teachers(T->Vs, T->Vt, d, s->theta, s->seed, inst)) != FATE_OK) goto fail;
+        T->as[0] = T->at[0] = 1.0;
+    } else {
+        if ((st = fate_relu_teacher(T->Vt, ms, d, s->seed, inst)) != FATE_OK) goto fail;
+        memcpy(T->Vs, T->Vt, ms * d * sizeof *T->Vs);
+        fate_relu_readout(T->at, ms, s->mu, 0);
+        fate_relu_readout(T->as, ms, s->mu, 1);
+        T->removed = fate_relu_removed(ms, s->mu);
+    }
+    if ((st = fate_relu_pperp(&T->target_norm2, NULL, NULL, 0, T->Vt, T->at, ms, d, s->rcond)) != FATE_OK)
+        goto fail;
+    /* features of the source teacher: its neurons with a nonzero readout */
+    if ((st = fate_relu_pperp(&T->pperp_source, NULL, T->Vs + T->removed * d, ms - T->removed, T->Vt,
+                              T->at, ms, d, s->rcond)) != FATE_OK)
+        goto fail;
+    return FATE_OK;
+fail:
+    relu_teachers_free(T);
+    return st;
+}
+
+static fate_mlp_gd_config gd_of(const fate_relu_spec *s, uint64_t inst)
+{
+    fate_mlp_gd_config gd = s->gd;
+    gd.seed = s->seed;
+    gd.instance = inst;
+    return gd;
+}
+
+/* Online GD on the source: a fresh full batch of n_src rows per step, the
+ * rows [t n_src, (t+1) n_src) of the online streams, so every step sees new
+ * samples and the run is a pure function of (seed, instance). Same update and
+ * stopping rule as fate_mlp_train, on the per-batch losses. */
+static fate_status train_online(double *W, double *c, fate_mlp_gd_report *rep, const fate_mlp_shape *sh,
+                                const fate_relu_spec *s, const relu_teachers *T, uint64_t inst)
+{
+    const size_t m = sh->m, d = sh->d, B = s->n_src;
+    const fate_mlp_gd_config cfg = gd_of(s, inst);
+    const size_t window = cfg.window ? cfg.window : 100;
+    /* batch losses are noisy: the rel_tol rule compares the means of the last
+     * two windows of steps */
+    const double lr_eff = sh->scaling == FATE_MLP_MEAN_FIELD ? cfg.lr * (double)m : cfg.lr;
+    memset(rep, 0, sizeof *rep);
+    rep->lr_eff = lr_eff;
+    mlp_ws w;
+    double *dW = malloc(m * d * sizeof *dW), *dc = malloc(m * sizeof *dc);
+    double *hist = malloc(2 * window * sizeof *hist);
+    double *X = malloc(B * d * sizeof *X), *y = malloc(B * sizeof *y);
+    fate_status st = FATE_ENOMEM;
+    if (mlp_ws_alloc(&w, sh, B) != FATE_OK) { memset(&w, 0, sizeof w); goto done; }
+    if (!dW || !dc || !hist || !X || !y) goto done;
+    st = FATE_OK;
+    double loss0 = NAN;
+    for (size_t t = 0;; t++) {
+        fate_normal_fill(X, B * d, s->seed, inst, FATE_MLP_STREAM_X_ONLINE, (uint64_t)(t * B * d));
+        if ((st = fate_relu_teacher_eval(y, T->Vs, T->as, T->ms, d, X, B)) != FATE_OK) break;
+        if (s->sigma_src > 0)
+            for (size_t k = 0; k < B; k++)
+                y[k] += s->sigma_src * fate_normal_at(s->seed, inst, FATE_MLP_STREAM_NOISE_ONLINE, t * B + k);
+        double loss = mlp_grad_ws(dW, dc, W, c, sh, X, y, B, &w);
+        if (t == 0) loss0 = loss;
+        rep->loss = loss;
+        rep->steps = t;
+        if (!isfinite(loss) || loss > 1e3 * fmax(loss0, 1.0)) {
+            rep->diverged_step = t;
+            st = FATE_EDIVERGED;
+            break;
+        }
+        hist[t % (2 * window)] = loss;
+        int stalled = 0;
+        if (t + 1 >= 2 * window && (t + 1) % window == 0) {
+            double prev = 0.0, cur = 0.0;
+            for (size_t q = 0; q < window; q++) {
+                cur += hist[(t - q) % (2 * window)];
+                prev += hist[(t - window - q) % (2 * window)];
+            }
+            stalled = prev - cur <= cfg.rel_tol * prev;
+        }
+        if (loss <= cfg.tol || stalled) {
+            rep->converged = 1;
+            break;
+        }
+        if (t >= cfg.max_steps) break;
+        cblas_daxpy((int)(m * d), -lr_eff, dW, 1, W, 1);
+        cblas_daxpy((int)m, -lr_eff, dc, 1, c, 1);
+    }
+    rep->loss0 = loss0;
+done:
+    mlp_ws_free(&w);
+    free(dW); free(dc); free(hist); free(X); free(y);
+    return st;
+}
+
+fate_status relu_pretrain_ws(double *Wp, double *cp, fate_relu_method_result *r, double *pperp_student,
+                             size_t *fail_step, const fate_relu_spec *s, const relu_teachers *T,
+                             uint64_t inst)
+{
+    const size_t d = s->d, m = s->m;
+    const fate_mlp_shape sh = {d, m, s->act, s->scaling};
+    fate_mlp_gd_report rep;
+    memset(r, 0, sizeof *r);
+    fate_mlp_init(Wp, cp, &sh, s->w_init, s->c_init, s->seed, inst, FATE_MLP_STREAM_INIT_PRETRAIN);
+    fate_status st;
+    if (s->online_src) {
+        st = train_online(Wp, cp, &rep, &sh, s, T, inst);
+    } else {
+        double *Xs = malloc(s->n_src * d * sizeof *Xs), *ys = malloc(s->n_src * sizeof *ys);
+        st = Xs && ys ? fate_relu_dataset(Xs, ys, T->Vs, T->as, T->ms, s->n_src, d, s->sigma_src, s->seed,
+                                          inst, FATE_MLP_STREAM_X_SOURCE, FATE_MLP_STREAM_NOISE_SOURCE)
+                      : FATE_ENOMEM;
+        if (st == FATE_OK) {
+            const fate_mlp_gd_config gd = gd_of(s, inst);
+            st = fate_mlp_train(Wp, cp, &rep, &sh, Xs, ys, s->n_src, &gd);
+        }
+        free(Xs);
+        free(ys);
+    }
+    if (st == FATE_EDIVERGED && fail_step) *fail_step = rep.diverged_step;
+    if (st != FATE_OK) return st;
+    from_report(r, &rep);
+    if ((st = fate_mlp_test_risk(&r->risk, &r->risk_se, Wp, cp, &sh, T->Vs, T->as, T->ms, s->n_test, s->seed,
+                                 inst)) != FATE_OK)
+        return st;
+    if (pperp_student) {
+        *pperp_student = NAN;
+        if (s->act == FATE_ACT_RELU)
+            st = fate_relu_pperp_student(pperp_student, NULL, Wp, cp, m, T->Vt, T->at, T->ms, d,
+                                         s->pperp_rcond);
+    }
+    return st;
+}
+
+fate_status relu_target(double *X, double *y, const fate_relu_spec *s, const relu_teachers *T, uint64_t inst)
+{
+    return fate_relu_dataset(X, y, T->Vt, T->at, T->ms, s->n, s->d, s->sigma, s->seed, inst,
+                             FATE_MLP_STREAM_X_TARGET, FATE_MLP_STREAM_NOISE_TARGET);
+}
+
+/* Trains (W, c) on the target set from where they are (scratch: a fresh init;
+ * fine-tuning: the pretrained network) and scores the result. */
+static fate_status train_target(fate_relu_method_result *r, size_t *fail_step, double *W, double *c,
+                                const fate_relu_spec *s, const relu_teachers *T, const double *X,
+                                const double *y, uint64_t inst)
+{
+    const fate_mlp_shape sh = {s->d, s->m, s->act, s->scaling};
+    const fate_mlp_gd_config gd = gd_of(s, inst);
+    fate_mlp_gd_report rep;
+    memset(r, 0, sizeof *r);
+    fate_status st = fate_mlp_train(W, c, &rep, &sh, X, y, s->n, &gd);
+    if (st == FATE_EDIVERGED && fail_step) *fail_step = rep.diverged_step;
+    if (st != FATE_OK) return st;
+    from_report(r, &rep);
+    return fate_mlp_test_risk(&r->risk, &r->risk_se, W, c, &sh, T->Vt, T->at, T->ms, s->n_test, s->seed, inst);
+}
+
+fate_status relu_scratch(fate_relu_method_result *r, size_t *fail_step, const fate_relu_spec *s,
+                         const relu_teachers *T, const double *X, const double *y, uint64_t inst)
+{
+    const fate_mlp_shape sh = {s->d, s->m, s->act, s->scaling};
+    double *W = malloc(s->m * s->d * sizeof *W), *c = malloc(s->m * sizeof *c);
+    fate_status st = FATE_ENOMEM;
+    if (W && c) {
+        fate_mlp_init(W, c, &sh, s->w_init, s->c_init, s->seed, inst, FATE_MLP_STREAM_INIT_SCRATCH);
+        st = train_target(r, fail_step, W, c, s, T, X, y, inst);
+    }
+    free(W);
+    free(c);
+    return st;
+}
+
+fate_status relu_lt(fate_relu_method_result *r, size_t *rank, const fate_relu_spec *s, const relu_teachers *T,
+                    const double *Wp, const double *cp, const double *X, const double *y, uint64_t inst)
+{
+    const fate_mlp_shape sh = {s->d, s->m, s->act, s->scaling};
+    double *c = malloc(s->m * sizeof *c);
+    if (!c) return FATE_ENOMEM;
+    memset(r, 0, sizeof *r);
+    memcpy(c, cp, s->m * sizeof *c);
+    fate_status st = fate_mlp_refit_readout(c, rank, Wp, &sh, X, y, s->n, s->lambda, s->rcond);
+    if (st == FATE_OK) st = fate_mlp_grad(NULL, NULL, &r->train_loss, Wp, c, &sh, X, y, s->n);
+    if (st == FATE_OK) {
+        r->converged = 1;
+        st = fate_mlp_test_risk(&r->risk, &r->risk_se, Wp, c, &sh, T->Vt, T->at, T->ms, s->n_test, s->seed, inst);
+    }
+    free(c);
+    return st;
+}
+
+fate_status relu_ft(fate_relu_method_result *r, size_t *fail_step, const fate_relu_spec *s, const relu_teachers *T,
+                    const double *Wp, const double *cp, const double *X, const double *y, uint64_t inst)
+{
+    double *W = malloc(s->m * s->d * sizeof *W), *c = malloc(s->m * sizeof *c);
+    fate_status st = FATE_ENOMEM;
+    if (W && c) {
+        memcpy(W, Wp, s->m * s->d * sizeof *W);
+        memcpy(c, cp, s->m * sizeof *c);
+        st = train_target(r, fail_step, W, c, s, T, X, y, inst);
+    }
+    free(W);
+    free(c);
+    return st;
+}
+
+fate_status fate_relu_pretrain(double *W, double *c, fate_relu_method_result *r, double *pperp_student,
+                               const fate_relu_spec *s, uint64_t inst, size_t *failed_step)
+{
+    if (!W || !c || !r || fate_relu_spec_check(s)) return FATE_EINVAL;
+    relu_teachers T;
+    fate_status st = relu_teachers_make(&T, s, inst);
+    if (st != FATE_OK) return st;
+    st = relu_pretrain_ws(W, c, r, pperp_student, failed_step, s, &T, inst);
+    relu_teachers_free(&T);
+    return st;
+}
+
 fate_status fate_relu_run_instance(fate_relu_result *out, double *W_pre, double *c_pre,
                                    const fate_relu_spec *s, uint64_t inst,
                                    unsigned *failed_method, size_t *failed_step)
 {
     if (!out || fate_relu_spec_check(s)) return FATE_EINVAL;
-    size_t d = s->d, m = s->m, ms = s->single_index ? 1 : s->mstar;
-    fate_mlp_shape sh = {d, m, s->act, s->scaling};
-    fate_mlp_gd_config gd = s->gd;
-    gd.seed = s->seed;
-    gd.instance = inst;
-    int need_pre = (s->methods & (FATE_METHOD_LT | FATE_METHOD_FT)) != 0;
+    const size_t d = s->d, m = s->m;
+    const int need_pre = (s->methods & (FATE_METHOD_LT | FATE_METHOD_FT)) != 0;
     fate_relu_result res;
     memset(&res, 0, sizeof res);
-    res.pperp_student = res.pperp_source = NAN;
-    fate_mlp_gd_report rep;
+    res.pperp_student = NAN;
     unsigned fm = 0;
     size_t fstep = 0;
-
-    fate_status st = FATE_ENOMEM;
-    double *Vs = malloc(ms * d * sizeof *Vs), *Vt = malloc(ms * d * sizeof *Vt);
-    double *as = malloc(ms * sizeof *as), *at = malloc(ms * sizeof *at);
-    double *Xs = need_pre ? malloc(s->n_src * d * sizeof *Xs) : NULL;
-    double *ys = need_pre ? malloc(s->n_src * sizeof *ys) : NULL;
+    relu_teachers T;
+    fate_status st = relu_teachers_make(&T, s, inst);
+    if (st != FATE_OK) return st;
+    res.target_norm2 = T.target_norm2;
+    res.pperp_source = T.pperp_source;
+    st = FATE_ENOMEM;
     double *X = malloc(s->n * d * sizeof *X), *y = malloc(s->n * sizeof *y);
     double *Wp = malloc(m * d * sizeof *Wp), *cp = malloc(m * sizeof *cp);
-    double *W = malloc(m * d * sizeof *W), *c = malloc(m * sizeof *c);
-    if (!Vs || !Vt || !as || !at || (need_pre && (!Xs || !ys)) || !X || !y || !Wp || !cp || !W || !c)
+    if (!X || !y || !Wp || !cp) goto done;
+    if ((st = relu_target(X, y, s, &T, inst)) != FATE_OK) goto done;
+    if (need_pre && (st = relu_pretrain_ws(Wp, cp, &res.pretrain, &res.pperp_student, &fstep, s, &T, inst)) != FATE_OK)
         goto done;
-
-    /* teachers */
-    if (s->single_index) {
-        if ((st = fate_teachers(Vs, Vt, d, s->theta, s->seed, inst)) != FATE_OK) goto done;
-        as[0] = at[0] = 1.0;
-    } else {
-        if ((st = fate_relu_teacher(Vt, ms, d, s->seed, inst)) != FATE_OK) goto done;
-        memcpy(Vs, Vt, ms * d * sizeof *Vs);
-        fate_relu_readout(at, ms, s->mu, 0);
-        fate_relu_readout(as, ms, s->mu, 1);
+    if (s->methods & FATE_METHOD_SCRATCH) {
+        fm = FATE_METHOD_SCRATCH;
+        if ((st = relu_scratch(&res.scratch, &fstep, s, &T, X, y, inst)) != FATE_OK) goto done;
     }
-    if ((st = fate_relu_pperp(&res.target_norm2, NULL, NULL, 0, Vt, at, ms, d, s->rcond)) != FATE_OK)
-        goto done;
-    /* features of the source teacher: its neurons with a nonzero readout */
-    {
-        size_t k = s->single_index ? 0 : fate_relu_removed(ms, s->mu);
-        if ((st = fate_relu_pperp(&res.pperp_source, NULL, Vs + k * d, ms - k, Vt, at, ms, d,
-                                  s->rcond)) != FATE_OK)
-            goto done;
+    if (s->methods & FATE_METHOD_LT) {
+        fm = FATE_METHOD_LT;
+        if ((st = relu_lt(&res.lt, &res.lt_rank, s, &T, Wp, cp, X, y, inst)) != FATE_OK) goto done;
     }
-    /* target set */
-    if ((st = fate_relu_dataset(X, y, Vt, at, ms, s->n, d, s->sigma, s->seed, inst,
-                                FATE_MLP_STREAM_X_TARGET, FATE_MLP_STREAM_NOISE_TARGET)) != FATE_OK)
-        goto done;
-
+    if (s->methods & FATE_METHOD_FT) {
+        fm = FATE_METHOD_FT;
+        if ((st = relu_ft(&res.ft, &fstep, s, &T, Wp, cp, X, y, inst)) != FATE_OK) goto done;
+    }
     if (need_pre) {
-        if ((st = fate_relu_dataset(Xs, ys, Vs, as, ms, s->n_src, d, s->sigma_src, s->seed, inst,
-                                    FATE_MLP_STREAM_X_SOURCE, FATE_MLP_STREAM_NOISE_SOURCE)) != FATE_OK)
-            goto done;
-        fate_mlp_init(Wp, cp, &sh, s->w_init, s->c_init, s->seed, inst, FATE_MLP_STREAM_INIT_PRETRAIN);
-        st = fate_mlp_train(Wp, cp, &rep, &sh, Xs, ys, s->n_src, &gd);
-        if (st == FATE_EDIVERGED) { fm = 0; fstep = rep.diverged_step; }
-        if (st != FATE_OK) goto done;
-        from_report(&res.pretrain, &rep);
-        if ((st = fate_mlp_test_risk(&res.pretrain.risk, &res.pretrain.risk_se, Wp, cp, &sh, Vs, as,
-                                     ms, s->n_test, s->seed, inst)) != FATE_OK)
-            goto done;
-        if (s->act == FATE_ACT_RELU &&
-            (st = fate_relu_pperp(&res.pperp_student, NULL, Wp, m, Vt, at, ms, d, s->rcond)) != FATE_OK)
-            goto done;
         if (W_pre) memcpy(W_pre, Wp, m * d * sizeof *Wp);
         if (c_pre) memcpy(c_pre, cp, m * sizeof *cp);
     }
-    if (s->methods & FATE_METHOD_SCRATCH) {
-        fate_mlp_init(W, c, &sh, s->w_init, s->c_init, s->seed, inst, FATE_MLP_STREAM_INIT_SCRATCH);
-        st = fate_mlp_train(W, c, &rep, &sh, X, y, s->n, &gd);
-        if (st == FATE_EDIVERGED) { fm = FATE_METHOD_SCRATCH; fstep = rep.diverged_step; }
-        if (st != FATE_OK) goto done;
-        from_report(&res.scratch, &rep);
-        if ((st = fate_mlp_test_risk(&res.scratch.risk, &res.scratch.risk_se, W, c, &sh, Vt, at, ms,
-                                     s->n_test, s->seed, inst)) != FATE_OK)
-            goto done;
-    }
-    if (s->methods & FATE_METHOD_LT) {
-        memcpy(c, cp, m * sizeof *c);
-        if ((st = fate_mlp_refit_readout(c, &res.lt_rank, Wp, &sh, X, y, s->n, s->lambda,
-                                         s->rcond)) != FATE_OK)
-            goto done;
-        if ((st = fate_mlp_grad(NULL, NULL, &res.lt.train_loss, Wp, c, &sh, X, y, s->n)) != FATE_OK)
-            goto done;
-        res.lt.converged = 1;
-        if ((st = fate_mlp_test_risk(&res.lt.risk, &res.lt.risk_se, Wp, c, &sh, Vt, at, ms,
-                                     s->n_test, s->seed, inst)) != FATE_OK)
-            goto done;
-    }
-    if (s->methods & FATE_METHOD_FT) {
-        memcpy(W, Wp, m * d * sizeof *W);
-        memcpy(c, cp, m * sizeof *c);
-        st = fate_mlp_train(W, c, &rep, &sh, X, y, s->n, &gd);
-        if (st == FATE_EDIVERGED) { fm = FATE_METHOD_FT; fstep = rep.diverged_step; }
-        if (st != FATE_OK) goto done;
-        from_report(&res.ft, &rep);
-        if ((st = fate_mlp_test_risk(&res.ft.risk, &res.ft.risk_se, W, c, &sh, Vt, at, ms,
-                                     s->n_test, s->seed, inst)) != FATE_OK)
-            goto done;
-    }
     *out = res;
-    st = FATE_OK;
 done:
     if (st == FATE_EDIVERGED) {
         if (failed_method) *failed_method = fm;
         if (failed_step) *failed_step = fstep;
     }
-    free(Vs); free(Vt); free(as); free(at); free(Xs); free(ys);
-    free(X); free(y); free(Wp); free(cp); free(W); free(c);
+    relu_teachers_free(&T);
+    free(X); free(y); free(Wp); free(cp);
     return st;
 }

@@ -89,6 +89,25 @@ done:
     return st;
 }
 
+/* Rows |c_i| w_i: relu is 1-homogeneous, so row i's feature is
+ * |c_i| relu(w_i.x), the neuron's contribution up to its sign (a sign does
+ * not change a span). */
+fate_status fate_relu_pperp_student(double *pperp, size_t *rank, const double *W, const double *c,
+                                    size_t m, const double *V, const double *a, size_t mstar,
+                                    size_t d, double rcond)
+{
+    if (!pperp || !W || !c || m == 0 || !V || !a || mstar == 0 || d == 0 || !(rcond >= 0) ||
+        !(rcond < 1))
+        return FATE_EINVAL;
+    double *F = malloc(m * d * sizeof *F);
+    if (!F) return FATE_ENOMEM;
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < d; j++) F[i * d + j] = fabs(c[i]) * W[i * d + j];
+    fate_status st = fate_relu_pperp(pperp, rank, F, m, V, a, mstar, d, rcond);
+    free(F);
+    return st;
+}
+
 fate_status fate_relu_powerlaw_fit(double *A, double *p, double *A_se, double *p_se,
                                    const double *n, const double *R, size_t k)
 {

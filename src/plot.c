@@ -1042,7 +1042,8 @@ static void contour_walk(contour *c, size_t start, double *px, double *py, const
 
 typedef struct pm_ctx {
     const fate_phase_map *m;
-    double *xe, *ye;     /* cell edges */
+    double *xe, *ye;     /* cell edges (world: log10 of y on a log axis) */
+    double *cy;          /* contour y in world coordinates (log axis only) */
     double vmax;
     int any_nan;
     char title[TEXT_CAP], zlabel[TEXT_CAP], clabel[TEXT_CAP];
@@ -1084,9 +1085,10 @@ static void draw_phase_map(const fig *f, void *arg)
     b.wy1 = ctx->ye[ng];
 
     tick xt[MAX_TICKS], yt[MAX_TICKS], zt[MAX_TICKS];
-    size_t nxt = make_ticks(xt, AX_PI, b.wx0, b.wx1, 6.0);
-    size_t nyt = make_ticks(yt, AX_LINEAR, b.wy0, b.wy1, 6.0);
-    size_t nzt = make_ticks(zt, AX_LINEAR, -ctx->vmax, ctx->vmax, 6.0);
+    size_t nxt = make_ticks(xt, m->x_plain ? AX_LINEAR : AX_PI, b.wx0, b.wx1, 6.0);
+    size_t nyt = make_ticks(yt, m->ylog ? AX_LOG : AX_LINEAR, b.wy0, b.wy1, 6.0);
+    const double zlo = m->sequential ? 0.0 : -ctx->vmax;
+    size_t nzt = make_ticks(zt, AX_LINEAR, zlo, ctx->vmax, 6.0);
     double ylab_em = max_label_em(yt, nyt), zlab_em = max_label_em(zt, nzt);
 
     /* Layout in reference pixels. Right of the box: gap, colour bar,
@@ -1120,6 +1122,7 @@ static void draw_phase_map(const fig *f, void *arg)
             double v = m->values[j * nt + i];
             if (isfinite(v)) {
                 double fr = 0.5 + 0.5 * v / ctx->vmax;
+                if (m->sequential && fr < 0.5) fr = 0.5;
                 plcol1(fr < 0.0 ? 0.0 : fr > 1.0 ? 1.0 : fr);
             } else {
                 plcol0(C_NAN);
@@ -1149,8 +1152,11 @@ static void draw_phase_map(const fig *f, void *arg)
     draw_frame(f, &b);
     draw_ticks(f, &b, 'b', xt, nxt);
     draw_ticks(f, &b, 'l', yt, nyt);
-    draw_xlabel(f, &b, "feature angle \xce\xb8 (rad)", ticks_sup(xt, nxt));
-    draw_ylabel(f, &b, ylab_em, "target samples per dimension \xce\xb3 = n/d", 0);
+    char axl[TEXT_CAP];
+    draw_xlabel(f, &b, clean_text(axl, m->xlabel) ? axl : "feature angle \xce\xb8 (rad)",
+                ticks_sup(xt, nxt));
+    draw_ylabel(f, &b, ylab_em,
+                clean_text(axl, m->ylabel) ? axl : "target samples per dimension \xce\xb3 = n/d", 0);
 
     /* colour bar: one strip per cmap1 colour over [-vmax, vmax] (not
      * plgradient: the 5.15 cairo driver leaks its gradient pattern) */
@@ -1161,16 +1167,17 @@ static void draw_phase_map(const fig *f, void *arg)
     cb.y1 = b.y1;
     cb.wx0 = 0.0;
     cb.wx1 = 1.0;
-    cb.wy0 = -ctx->vmax;
+    cb.wy0 = zlo;
     cb.wy1 = ctx->vmax;
     box_enter(&cb);
     set_width(f, 1.0);
     for (int k = 0; k < CB_STRIPS; k++) {
-        double ya = -ctx->vmax + 2.0 * ctx->vmax * k / CB_STRIPS;
-        double yb = -ctx->vmax + 2.0 * ctx->vmax * (k + 1) / CB_STRIPS;
+        double ya = zlo + (ctx->vmax - zlo) * k / CB_STRIPS;
+        double yb = zlo + (ctx->vmax - zlo) * (k + 1) / CB_STRIPS;
         PLFLT xs[4] = {0.0, 1.0, 1.0, 0.0};
         PLFLT ys[4] = {ya, ya, yb, yb};
-        plcol1((k + 0.5) / CB_STRIPS);
+        double fr = (k + 0.5) / CB_STRIPS;
+        plcol1(m->sequential ? 0.5 + 0.5 * fr : fr);
         plfill(4, xs, ys);
     }
     page_coords();
@@ -1268,6 +1275,12 @@ fate_status fate_plot_phase_map(const char *path, fate_plot_format fmt, const fa
     ctx->has_zlabel = clean_text(ctx->zlabel, m->zlabel);
     ctx->has_clabel = has_contour && clean_text(ctx->clabel, m->contour_label);
     double vmax = 0.0;
+    if (m->ylog) {
+        for (size_t j = 0; j < ng; j++)
+            if (!(m->gammas[j] > 0.0)) { free(ctx); return FATE_EINVAL; }
+        for (size_t j = 0; has_contour && j < cny; j++)
+            if (!(m->contour_gammas[j] > 0.0)) { free(ctx); return FATE_EINVAL; }
+    }
     for (size_t k = 0; k < nt * ng; k++) {
         if (isfinite(m->values[k])) vmax = fmax(vmax, fabs(m->values[k]));
         else ctx->any_nan = 1;
@@ -1279,7 +1292,16 @@ fate_status fate_plot_phase_map(const char *path, fate_plot_format fmt, const fa
     ctx->ye = malloc((ng + 1) * sizeof *ctx->ye);
     if (ctx->xe == NULL || ctx->ye == NULL) goto done;
     cell_edges(ctx->xe, m->thetas, nt);
-    cell_edges(ctx->ye, m->gammas, ng);
+    if (m->ylog) {
+        /* edges at geometric midpoints: cell_edges of log10 y */
+        double *ly = malloc(ng * sizeof *ly);
+        if (ly == NULL) goto done;
+        for (size_t j = 0; j < ng; j++) ly[j] = log10(m->gammas[j]);
+        cell_edges(ctx->ye, ly, ng);
+        free(ly);
+    } else {
+        cell_edges(ctx->ye, m->gammas, ng);
+    }
     if (!isfinite(ctx->xe[0]) || !isfinite(ctx->xe[nt]) || !isfinite(ctx->ye[0]) ||
         !isfinite(ctx->ye[ng])) {
         st = FATE_EINVAL;
@@ -1289,6 +1311,12 @@ fate_status fate_plot_phase_map(const char *path, fate_plot_format fmt, const fa
         contour *c = &ctx->c;
         c->xg = m->contour_thetas;
         c->yg = m->contour_gammas;
+        if (m->ylog) {
+            ctx->cy = malloc(cny * sizeof *ctx->cy);
+            if (ctx->cy == NULL) goto done;
+            for (size_t j = 0; j < cny; j++) ctx->cy[j] = log10(m->contour_gammas[j]);
+            c->yg = ctx->cy;
+        }
         c->v = m->contour_values;
         c->nx = cnx;
         c->ny = cny;
@@ -1315,6 +1343,7 @@ done:
     free(ctx->py);
     free(ctx->rb.x);
     free(ctx->rb.y);
+    free(ctx->cy);
     free(ctx);
     return st;
 }
@@ -1392,7 +1421,7 @@ static void draw_lines(const fig *f, void *arg)
 
     tick xt[MAX_TICKS], yt[MAX_TICKS];
     size_t nxt = make_ticks(xt, p->logx ? AX_LOG : AX_LINEAR, b->wx0, b->wx1, 7.0);
-    size_t nyt = make_ticks(yt, AX_LINEAR, b->wy0, b->wy1, 6.0);
+    size_t nyt = make_ticks(yt, p->logy ? AX_LOG : AX_LINEAR, b->wy0, b->wy1, 6.0);
     double ylab_em = max_label_em(yt, nyt);
     int has_xl = ctx->has_xlabel, has_yl = ctx->has_ylabel;
 
@@ -1412,7 +1441,7 @@ static void draw_lines(const fig *f, void *arg)
     rect r = clip_rect(b);
 
     box_enter(b);
-    if (p->zero_line && b->wy0 < 0.0 && b->wy1 > 0.0) {
+    if (p->zero_line && !p->logy && b->wy0 < 0.0 && b->wy1 > 0.0) {
         plcol0(C_ZERO);
         set_width(f, 2.0);
         set_dashes(f, 3.0, 7.0);
@@ -1624,7 +1653,7 @@ static fate_status auto_yrange(const fate_line_plot *p, double wx0, double wx1, 
     return FATE_OK;
 }
 
-fate_status fate_plot_lines(const char *path, fate_plot_format fmt, const fate_line_plot *p)
+static fate_status plot_lines_world(const char *path, fate_plot_format fmt, const fate_line_plot *p)
 {
     if (path == NULL || path[0] == '\0' || device_of(fmt) == NULL || p == NULL)
         return FATE_EINVAL;
@@ -1711,5 +1740,45 @@ done:
     free(ctx->rb.x);
     free(ctx->rb.y);
     free(ctx);
+    return st;
+}
+
+/* A logarithmic y axis: the series are drawn in world units log10 y (values
+ * <= 0 are skipped) with error bars of half-width log10(1 + err/y), the upper
+ * extent of y + err; ticks are decades. */
+fate_status fate_plot_lines(const char *path, fate_plot_format fmt, const fate_line_plot *p)
+{
+    if (p == NULL || !p->logy) return plot_lines_world(path, fmt, p);
+    if (p->series == NULL || p->n_series == 0 || p->n_series > 1000) return FATE_EINVAL;
+    if (p->ymin < p->ymax && !(p->ymin > 0.0)) return FATE_EINVAL;
+    fate_line_plot q = *p;
+    fate_series *ss = calloc(p->n_series, sizeof *ss);
+    double **buf = calloc(2 * p->n_series, sizeof *buf);
+    fate_status st = FATE_ENOMEM;
+    if (ss == NULL || buf == NULL) goto done;
+    for (size_t k = 0; k < p->n_series; k++) {
+        const fate_series *se = &p->series[k];
+        ss[k] = *se;
+        if (se->y == NULL || se->n == 0 || se->n > (size_t)INT32_MAX / 4) { st = FATE_EINVAL; goto done; }
+        double *ly = buf[2 * k] = malloc(se->n * sizeof *ly);
+        double *le = buf[2 * k + 1] = se->err ? malloc(se->n * sizeof *le) : NULL;
+        if (ly == NULL || (se->err && le == NULL)) goto done;
+        for (size_t i = 0; i < se->n; i++) {
+            ly[i] = se->y[i] > 0.0 ? log10(se->y[i]) : NAN;
+            if (le) le[i] = se->y[i] > 0.0 && se->err[i] >= 0.0 ? log10(1.0 + se->err[i] / se->y[i]) : NAN;
+        }
+        ss[k].y = ly;
+        ss[k].err = le;
+    }
+    q.series = ss;
+    if (p->ymin < p->ymax) {
+        q.ymin = log10(p->ymin);
+        q.ymax = log10(p->ymax);
+    }
+    st = plot_lines_world(path, fmt, &q);
+done:
+    for (size_t k = 0; buf && k < 2 * p->n_series; k++) free(buf[k]);
+    free(buf);
+    free(ss);
     return st;
 }

@@ -453,3 +453,145 @@ Test(mlp_transfer, helps_small_n_overlap_hurts_large_n_disjoint, .timeout = 120)
             }
         }
 }
+
+/* After rich pretraining (small init, trained to convergence) the student's
+ * neurons condense on the source teacher's: |P_perp f_t|^2 measured in the
+ * student's readout-weighted features equals the one in the source teacher's
+ * neurons (THEORY.md section 5). Measured: 2.176e-2 vs 2.184e-2 (mu = 0.25),
+ * 5.141e-2 vs 5.181e-2 (mu = 0.5). */
+Test(mlp_transfer, student_pperp_agrees_with_source_teacher, .timeout = 120)
+{
+    const double mus[3] = {0.0, 0.25, 0.5};
+    for (int k = 0; k < 3; k++) {
+        fate_relu_spec s;
+        fate_relu_spec_default(&s);
+        s.d = 10, s.mstar = 4, s.m = 50, s.n_src = 500, s.n = 10, s.n_test = 2000;
+        s.w_init = 1e-3, s.c_init = 1e-3;
+        s.gd.lr = 0.5, s.gd.max_steps = 40000;
+        s.mu = mus[k];
+        s.methods = FATE_METHOD_LT;
+        fate_relu_result r;
+        cr_assert_eq(fate_relu_run_instance(&r, NULL, NULL, &s, 0, NULL, NULL), FATE_OK);
+        cr_assert(r.pretrain.converged && r.pretrain.train_loss <= 1e-8, "pretraining converged");
+        if (k == 0) {
+            cr_assert_lt(r.pperp_source, 1e-12);
+            cr_assert_lt(r.pperp_student, 1e-3 * r.target_norm2, "mu = 0: %g", r.pperp_student);
+        } else {
+            cr_assert(close_to(r.pperp_student, r.pperp_source, 0, 0.03), "mu %g: student %g source %g",
+                      s.mu, r.pperp_student, r.pperp_source);
+            /* the raw span of all neurons (stragglers included) is larger */
+            double *W = dalloc(s.m * s.d), *c = dalloc(s.m), *V = dalloc(s.mstar * s.d), a[4], raw;
+            fate_relu_method_result pr;
+            cr_assert_eq(fate_relu_pretrain(W, c, &pr, NULL, &s, 0, NULL), FATE_OK);
+            cr_assert_eq(pr.risk, r.pretrain.risk, "fate_relu_pretrain is the same pretraining");
+            fate_relu_teacher(V, s.mstar, s.d, s.seed, 0);
+            fate_relu_readout(a, s.mstar, s.mu, 0);
+            cr_assert_eq(fate_relu_pperp(&raw, NULL, W, s.m, V, a, s.mstar, s.d, 1e-10), FATE_OK);
+            cr_assert_lt(raw, 0.9 * r.pperp_source);
+            free(W); free(c); free(V);
+        }
+    }
+}
+
+/* Online pretraining: a fresh batch every step, a pure function of
+ * (seed, instance), different from the fixed-set run, and it learns. */
+Test(mlp_transfer, online_pretraining)
+{
+    fate_relu_spec s;
+    fate_relu_spec_default(&s);
+    s.d = 8, s.mstar = 3, s.m = 40, s.n_src = 64, s.n_test = 2000;
+    s.w_init = 0.5, s.c_init = 1e-3;
+    s.gd.lr = 0.2, s.gd.max_steps = 600, s.gd.rel_tol = 0;
+    s.mu = 0.0;
+    s.online_src = 1;
+    double *W1 = dalloc(s.m * s.d), *c1 = dalloc(s.m), *W2 = dalloc(s.m * s.d), *c2 = dalloc(s.m);
+    fate_relu_method_result a, b, f;
+    cr_assert_eq(fate_relu_pretrain(W1, c1, &a, NULL, &s, 3, NULL), FATE_OK);
+    cr_assert_eq(fate_relu_pretrain(W2, c2, &b, NULL, &s, 3, NULL), FATE_OK);
+    cr_assert_eq(memcmp(W1, W2, s.m * s.d * sizeof *W1), 0, "deterministic");
+    cr_assert_gt(a.steps, 100, "steps %zu", a.steps);
+    double *Wi = dalloc(s.m * s.d), *ci = dalloc(s.m);
+    fate_mlp_shape sh = {s.d, s.m, s.act, s.scaling};
+    fate_mlp_init(Wi, ci, &sh, s.w_init, s.c_init, s.seed, 3, FATE_MLP_STREAM_INIT_PRETRAIN);
+    double *V = dalloc(s.mstar * s.d), av[3], r0;
+    fate_relu_teacher(V, s.mstar, s.d, s.seed, 3);
+    fate_relu_readout(av, s.mstar, 0.0, 1);
+    cr_assert_eq(fate_mlp_test_risk(&r0, NULL, Wi, ci, &sh, V, av, s.mstar, 2000, s.seed, 3), FATE_OK);
+    cr_assert_lt(a.risk, 0.2 * r0, "online pretraining learns: %g -> %g", r0, a.risk);
+    s.online_src = 0;
+    cr_assert_eq(fate_relu_pretrain(W2, c2, &f, NULL, &s, 3, NULL), FATE_OK);
+    cr_assert_neq(memcmp(W1, W2, s.m * s.d * sizeof *W1), 0, "online differs from the fixed set");
+    free(W1); free(c1); free(W2); free(c2); free(Wi); free(ci); free(V);
+}
+
+void openblas_set_num_threads(int num_threads);
+
+typedef struct cells_seen {
+    fate_relu_sweep w;
+    fate_relu_method_result sc[2][2][2], lt[2][2][2], ft[2][2][2];
+    double pp[2][2];
+    int count;
+} cells_seen;
+
+static int keep_cell(void *ctx, const fate_relu_cell *c)
+{
+    cells_seen *s = ctx;
+    for (size_t i = 0; i < c->instances; i++) {
+        s->sc[c->overlap_index][c->n_index][i] = c->scratch[i];
+        s->lt[c->overlap_index][c->n_index][i] = c->lt[i];
+        s->ft[c->overlap_index][c->n_index][i] = c->ft[i];
+        s->pp[c->overlap_index][i] = c->pperp_student[i];
+    }
+    s->count++;
+    return 0;
+}
+
+/* The sweep gives exactly fate_relu_run_instance's numbers per cell, for 1
+ * and 2 threads. */
+Test(mlp_sweep, equals_single_runs_for_any_thread_count, .timeout = 120)
+{
+    const double mus[2] = {0.0, 0.5};
+    const size_t ns[2] = {6, 12};
+    cells_seen seen[2];
+    for (int th = 0; th < 2; th++) {
+        cells_seen *S = &seen[th];
+        memset(S, 0, sizeof *S);
+        fate_relu_spec_default(&S->w.base);
+        fate_relu_spec *b = &S->w.base;
+        b->d = 5, b->mstar = 2, b->m = 12, b->n_src = 40, b->n_test = 500;
+        b->gd.lr = 0.2, b->gd.max_steps = 300;
+        S->w.overlaps = mus, S->w.n_overlaps = 2, S->w.ns = ns, S->w.n_ns = 2, S->w.instances = 2;
+        S->w.threads = th + 1;
+        cr_assert_null(fate_relu_sweep_check(&S->w));
+        fate_relu_sweep_hooks h = {S, NULL, keep_cell, NULL, NULL};
+        cr_assert_eq(fate_relu_sweep_run(&S->w, &h, NULL), FATE_OK);
+        cr_assert_eq(S->count, 4);
+    }
+    cr_assert_eq(memcmp(seen[0].sc, seen[1].sc, sizeof seen[0].sc), 0, "scratch: 1 vs 2 threads");
+    cr_assert_eq(memcmp(seen[0].lt, seen[1].lt, sizeof seen[0].lt), 0, "lt: 1 vs 2 threads");
+    cr_assert_eq(memcmp(seen[0].ft, seen[1].ft, sizeof seen[0].ft), 0, "ft: 1 vs 2 threads");
+    /* the sweep runs BLAS single-threaded; so must the reference here for
+     * bit-equal sums */
+    openblas_set_num_threads(1);
+    for (size_t t = 0; t < 2; t++)
+        for (size_t j = 0; j < 2; j++)
+            for (size_t i = 0; i < 2; i++) {
+                fate_relu_spec s = seen[0].w.base;
+                s.mu = mus[t];
+                s.n = ns[j];
+                fate_relu_result r;
+                cr_assert_eq(fate_relu_run_instance(&r, NULL, NULL, &s, i, NULL, NULL), FATE_OK);
+                cr_assert_eq(r.scratch.risk, seen[0].sc[t][j][i].risk);
+                cr_assert_eq(r.lt.risk, seen[0].lt[t][j][i].risk);
+                cr_assert_eq(r.ft.risk, seen[0].ft[t][j][i].risk);
+                cr_assert_eq(r.ft.steps, seen[0].ft[t][j][i].steps);
+                cr_assert(r.pperp_student == seen[0].pp[t][i] ||
+                          (isnan(r.pperp_student) && isnan(seen[0].pp[t][i])));
+            }
+    /* bad grids are refused */
+    fate_relu_sweep bad = seen[0].w;
+    const double mu_bad[1] = {1.5};
+    bad.overlaps = mu_bad, bad.n_overlaps = 1;
+    cr_assert_not_null(fate_relu_sweep_check(&bad));
+    cr_assert_eq(fate_relu_sweep_run(&bad, NULL, NULL), FATE_EINVAL);
+}

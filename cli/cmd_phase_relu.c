@@ -1,0 +1,420 @@
+/* cmd_phase_relu.c - `fate phase --model relu2`: the transferability phase
+ * diagram of two-layer networks over (mu or theta, n), with the boundary
+ * predicted from the feature-space overlap (THEORY.md section 5). */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "fate_mlp.h"
+#include "manifest.h"
+#include "options.h"
+#include "par.h"
+#include "relu_job.h"
+#include "sweep_job.h"
+
+static const char *help =
+    "usage: fate phase --model relu2 [options]\n"
+    "\n"
+    "Sweeps transferability T = R_scratch - R_method of two-layer networks\n"
+    "f(x) = (1/m) sum_i c_i act(w_i.x) over the fraction mu of teacher neurons\n"
+    "removed from the source (or the angle theta of single-index teachers) and the\n"
+    "number n of target samples, for linear transfer (lt: the readout refitted on\n"
+    "the pretrained first layer) and fine-tuning (ft), K instances per cell. It\n"
+    "fits the scratch risk R_sc = A n^-p, computes |P_perp f_t|^2 (the target's part\n"
+    "outside the pretrained features, from arc-cosine Gram matrices) and draws the\n"
+    "predicted boundary A n^-p = |P_perp f_t|^2 over the maps. With no other options\n"
+    "it runs a small default job (d = 10, m* = 4, m = 50, 5 x 6 cells, 4 instances;\n"
+    "about 2 minutes on 2 cores).\n"
+    "\n"
+    "grid (each a value, a comma list a,b,c or an inclusive range start:stop:count):\n"
+    "  --mu LIST          fractions in [0, 1] (default 0:1:5)\n"
+    "  --theta LIST       angles in [0, pi] of single-index teachers relu(beta.x)\n"
+    "                     (instead of --mu; selects --teacher single-index)\n"
+    "  --n LIST           target sample sizes, integers >= 1 (default 4,8,16,32,64,128)\n"
+    "model:\n"
+    "  --d D              input dimension (default 10)\n"
+    "  --mstar M          teacher neurons (default 4; the paper: 100)\n"
+    "  --width M          student neurons m (default 50; the paper: 1000)\n"
+    "  --act A            relu, tanh, erf or linear (default relu)\n"
+    "  --scaling S        mean-field (1/m, default) or standard (1/sqrt(m))\n"
+    "source:\n"
+    "  --n-src N          source samples (default 500)\n"
+    "  --online           pretrain on a fresh batch of n-src samples every step\n"
+    "  --sigma-src S      source label noise >= 0 (default 0)\n"
+    "target:\n"
+    "  --sigma S          target label noise >= 0 (default 0)\n"
+    "  --n-test N         fresh test inputs per risk, >= 2 (default 4000)\n"
+    "training (every training: pretraining, scratch, fine-tuning):\n"
+    "  --lr R             base learning rate > 0; the step is R m under mean-field\n"
+    "                     scaling (default 0.5)\n"
+    "  --steps S          maximum GD steps >= 1 (default 40000)\n"
+    "  --batch B          mini-batch size, 0 for full batch (default 0)\n"
+    "  --tol T            converged when the training loss <= T (default 1e-8)\n"
+    "  --rel-tol R        ... or when it fell by less than R x itself over 100\n"
+    "                     steps (default 1e-4)\n"
+    "  --init-scale W     first-layer init |w_i| ~ W (default 1e-3: small, the rich\n"
+    "                     regime in which pretraining learns the source's features)\n"
+    "  --readout-init C   readout init c_i ~ C N(0, 1) (default 1e-3)\n"
+    "  --lambda L         ridge of linear transfer >= 0 (default 0)\n"
+    "  --rcond C          pseudo-inverse cut-off of linear transfer, [0, 1) (default 1e-6)\n"
+    "  --pperp-rcond C    cut-off of the student's |P_perp f_t|^2, [0, 1) (default 1e-3)\n"
+    "run:\n"
+    "  --instances K      independent instances >= 1 (default 4)\n"
+    "  --seed S           random seed (default 1)\n"
+    "  --threads T        OpenMP threads >= 1 (default: all cores); results are\n"
+    "                     identical for every thread count\n"
+    "output:\n"
+    "  --out DIR          output folder (default fate-phase-relu2)\n"
+    "  --resume           continue the sweep saved in DIR with its saved parameters\n"
+    "  --plot LIST        png, svg, pdf, or none (default png)\n"
+    "  --fit-min-n N      fit the scratch power law on n >= N (default d: below\n"
+    "                     the input dimension the risk is not yet a power law)\n"
+    "  --gram-mu MU       overlap of the Gram-matrix figure (default: the middle of\n"
+    "                     the grid)\n"
+    "  --quiet            no progress on stderr\n"
+    "\n"
+    "Writes DIR/runs.csv (one row per cell, method, instance: pretrain, scratch,\n"
+    "lt, ft), summary.csv (per cell and method: mean, std, sem of risk and T, the\n"
+    "predicted risk and T), powerlaw.csv (A, p and their standard errors),\n"
+    "boundary.csv (per overlap: |P_perp f_t|^2 of the student and of the source\n"
+    "teacher, the predicted boundary n*), risk.npy, T.npy, cells/, manifest.json,\n"
+    "and figures phase_lt, phase_ft, pperp, scratch_fit, gram.\n"
+    "\n"
+    "example: fate phase --model relu2 --mu 0:1:5 --n 4,8,16,32,64,128 --instances 8\n";
+
+typedef struct relu_opts {
+    fate_relu_sweep w;
+    double *overlaps, *nsd;
+    size_t *ns;
+    size_t no, nn;
+    const char *out;
+    double gram_mu;
+    int have_gram_mu, have_mu, have_theta, have_fit_min_n;
+    size_t fit_min_n;
+    int resume, quiet, have_threads, have_quiet, have_plot, n_result_opts;
+    unsigned plot;
+} relu_opts;
+
+static void free_opts(relu_opts *o)
+{
+    free(o->overlaps);
+    free(o->nsd);
+    free(o->ns);
+    o->overlaps = o->nsd = NULL;
+    o->ns = NULL;
+}
+
+static void defaults(relu_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    fate_relu_spec *s = &o->w.base;
+    fate_relu_spec_default(s);
+    s->d = 10, s->mstar = 4, s->m = 50, s->n_src = 500, s->n_test = 4000;
+    s->w_init = 1e-3, s->c_init = 1e-3;
+    s->gd.lr = 0.5, s->gd.max_steps = 40000;
+    s->methods = FATE_METHOD_SCRATCH | FATE_METHOD_LT | FATE_METHOD_FT;
+    o->w.instances = 4;
+    o->out = "fate-phase-relu2";
+    o->plot = FATE_PLOT_PNG;
+}
+
+static int parse(int argc, char **argv, relu_opts *o)
+{
+    const char *C = "phase";
+    fate_relu_spec *s = &o->w.base;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(help, stdout); return 1; }
+        if (!strcmp(a, "--resume")) { o->resume = 1; continue; }
+        if (!strcmp(a, "--quiet")) { o->quiet = 1; o->have_quiet = 1; continue; }
+        if (!strcmp(a, "--online")) { s->online_src = 1; o->n_result_opts++; continue; }
+        char name[64];
+        const char *eq = strchr(a, '=');
+        size_t nl = eq ? (size_t)(eq - a) : strlen(a);
+        if (strncmp(a, "--", 2) != 0 || nl >= sizeof name) {
+            cli_error(C, "unknown option '%s' (see fate phase --model relu2 --help)", a);
+            return -1;
+        }
+        memcpy(name, a, nl);
+        name[nl] = '\0';
+        static const char *known[] = {
+            "--model", "--mu", "--theta", "--n", "--d", "--mstar", "--width", "--act", "--scaling", "--n-src",
+            "--sigma-src", "--sigma", "--n-test", "--lr", "--steps", "--batch", "--tol", "--rel-tol",
+            "--init-scale", "--readout-init", "--lambda", "--rcond", "--pperp-rcond", "--instances", "--seed",
+            "--threads", "--out", "--plot", "--gram-mu", "--fit-min-n", NULL};
+        int ok = 0;
+        for (int k = 0; known[k]; k++) ok |= !strcmp(name, known[k]);
+        if (!ok) {
+            cli_error(C, "unknown option '%s' for --model relu2 (see fate phase --model relu2 --help)", name);
+            return -1;
+        }
+        if (!(v = opt_value(C, argc, argv, &i, name))) return -1;
+        if (!strcmp(name, "--threads")) o->have_threads = 1;
+        else if (strcmp(name, "--plot") && strcmp(name, "--out") && strcmp(name, "--model")) o->n_result_opts++;
+        size_t z;
+        double x;
+        if (!strcmp(name, "--model")) {
+            if (strcmp(v, "relu2")) {
+                cli_error(C, "--model must be linear or relu2, got '%s'", v);
+                return -1;
+            }
+        } else if (!strcmp(name, "--mu") || !strcmp(name, "--theta")) {
+            int th = !strcmp(name, "--theta");
+            free(o->overlaps);
+            o->overlaps = NULL;
+            if (opt_list(C, name, v, th, 0.0, th ? M_PI : 1.0, 0, th ? "in [0, pi]" : "in [0, 1]", &o->overlaps,
+                         &o->no))
+                return -1;
+            o->have_mu |= !th;
+            o->have_theta |= th;
+            s->single_index = th;
+        } else if (!strcmp(name, "--n")) {
+            free(o->nsd);
+            o->nsd = NULL;
+            if (opt_list(C, name, v, 0, 1.0, 1e9, 0, "integers >= 1", &o->nsd, &o->nn)) return -1;
+            for (size_t j = 0; j < o->nn; j++)
+                if (o->nsd[j] != floor(o->nsd[j])) {
+                    cli_error(C, "--n must be a list of integers >= 1, got %g", o->nsd[j]);
+                    return -1;
+                }
+        } else if (!strcmp(name, "--d")) {
+            if (opt_size(C, name, v, 1, 100000, &s->d)) return -1;
+        } else if (!strcmp(name, "--mstar")) {
+            if (opt_size(C, name, v, 1, 100000, &s->mstar)) return -1;
+        } else if (!strcmp(name, "--width")) {
+            if (opt_size(C, name, v, 1, 10000000, &s->m)) return -1;
+        } else if (!strcmp(name, "--act")) {
+            static const char *acts[] = {"relu", "tanh", "erf", "linear"};
+            int k = -1;
+            for (int q = 0; q < 4; q++)
+                if (!strcmp(v, acts[q])) k = q;
+            if (k < 0) { cli_error(C, "--act must be relu, tanh, erf or linear, got '%s'", v); return -1; }
+            s->act = (fate_act)k;
+        } else if (!strcmp(name, "--scaling")) {
+            if (!strcmp(v, "mean-field")) s->scaling = FATE_MLP_MEAN_FIELD;
+            else if (!strcmp(v, "standard")) s->scaling = FATE_MLP_STANDARD;
+            else { cli_error(C, "--scaling must be mean-field or standard, got '%s'", v); return -1; }
+        } else if (!strcmp(name, "--n-src")) {
+            if (opt_size(C, name, v, 1, 1000000000, &s->n_src)) return -1;
+        } else if (!strcmp(name, "--sigma-src")) {
+            if (opt_double(C, name, v, 0, 1e6, 0, ">= 0", &s->sigma_src)) return -1;
+        } else if (!strcmp(name, "--sigma")) {
+            if (opt_double(C, name, v, 0, 1e6, 0, ">= 0", &s->sigma)) return -1;
+        } else if (!strcmp(name, "--n-test")) {
+            if (opt_size(C, name, v, 2, 1000000000, &s->n_test)) return -1;
+        } else if (!strcmp(name, "--lr")) {
+            if (opt_double(C, name, v, 0, 1e6, 1, "> 0", &s->gd.lr)) return -1;
+        } else if (!strcmp(name, "--steps")) {
+            if (opt_size(C, name, v, 1, 1000000000, &s->gd.max_steps)) return -1;
+        } else if (!strcmp(name, "--batch")) {
+            if (opt_size(C, name, v, 0, 1000000000, &s->gd.batch)) return -1;
+        } else if (!strcmp(name, "--tol")) {
+            if (opt_double(C, name, v, 0, 1e6, 0, ">= 0", &s->gd.tol)) return -1;
+        } else if (!strcmp(name, "--rel-tol")) {
+            if (opt_double(C, name, v, 0, 1, 0, "in [0, 1]", &s->gd.rel_tol)) return -1;
+        } else if (!strcmp(name, "--init-scale")) {
+            if (opt_double(C, name, v, 0, 1e6, 1, "> 0", &s->w_init)) return -1;
+        } else if (!strcmp(name, "--readout-init")) {
+            if (opt_double(C, name, v, 0, 1e6, 0, ">= 0", &s->c_init)) return -1;
+        } else if (!strcmp(name, "--lambda")) {
+            if (opt_double(C, name, v, 0, 1e12, 0, ">= 0", &s->lambda)) return -1;
+        } else if (!strcmp(name, "--rcond")) {
+            if (opt_double(C, name, v, 0, 1, 0, "in [0, 1)", &x) || x >= 1) {
+                if (x >= 1) cli_error(C, "--rcond must be in [0, 1), got '%s'", v);
+                return -1;
+            }
+            s->rcond = x;
+        } else if (!strcmp(name, "--pperp-rcond")) {
+            if (opt_double(C, name, v, 0, 1, 0, "in [0, 1)", &x) || x >= 1) {
+                if (x >= 1) cli_error(C, "--pperp-rcond must be in [0, 1), got '%s'", v);
+                return -1;
+            }
+            s->pperp_rcond = x;
+        } else if (!strcmp(name, "--instances")) {
+            if (opt_size(C, name, v, 1, 1000000, &o->w.instances)) return -1;
+        } else if (!strcmp(name, "--seed")) {
+            if (opt_u64(C, name, v, &s->seed)) return -1;
+        } else if (!strcmp(name, "--threads")) {
+            if (opt_size(C, name, v, 1, 4096, &z)) return -1;
+            o->w.threads = (int)z;
+        } else if (!strcmp(name, "--out")) {
+            if (!*v) { cli_error(C, "--out needs a folder name"); return -1; }
+            o->out = v;
+        } else if (!strcmp(name, "--plot")) {
+            if (parse_plot_formats(C, v, &o->plot)) return -1;
+            o->have_plot = 1;
+        } else if (!strcmp(name, "--fit-min-n")) {
+            if (opt_size(C, name, v, 1, 1000000000, &o->fit_min_n)) return -1;
+            o->have_fit_min_n = 1;
+        } else if (!strcmp(name, "--gram-mu")) {
+            if (opt_double(C, name, v, 0, 1, 0, "in [0, 1]", &o->gram_mu)) return -1;
+            o->have_gram_mu = 1;
+        }
+    }
+    return 0;
+}
+
+static int finish(relu_opts *o)
+{
+    const char *C = "phase";
+    if (o->have_mu && o->have_theta) {
+        cli_error(C, "--mu and --theta exclude each other (--theta selects single-index teachers)");
+        return -1;
+    }
+    if (!o->overlaps && opt_list(C, "--mu", "0:1:5", 0, 0, 1, 0, "", &o->overlaps, &o->no)) return -1;
+    if (!o->nsd && opt_list(C, "--n", "4,8,16,32,64,128", 0, 1, 1e9, 0, "", &o->nsd, &o->nn)) return -1;
+    for (size_t t = 1; t < o->no; t++)
+        if (!(o->overlaps[t] > o->overlaps[t - 1])) {
+            cli_error(C, "--%s values must be increasing and distinct", o->have_theta ? "theta" : "mu");
+            return -1;
+        }
+    o->ns = malloc(o->nn * sizeof *o->ns);
+    if (!o->ns) return -1;
+    for (size_t j = 0; j < o->nn; j++) {
+        if (j && !(o->nsd[j] > o->nsd[j - 1])) {
+            cli_error(C, "--n values must be increasing and distinct");
+            return -1;
+        }
+        o->ns[j] = (size_t)o->nsd[j];
+    }
+    fate_relu_sweep *w = &o->w;
+    w->base.methods |= FATE_METHOD_SCRATCH;
+    w->overlaps = o->overlaps, w->n_overlaps = o->no, w->ns = o->ns, w->n_ns = o->nn;
+    const char *msg = fate_relu_sweep_check(w);
+    if (msg) { cli_error(C, "%s", msg); return -1; }
+    if (!o->have_fit_min_n) o->fit_min_n = w->base.d;
+    if (!o->have_gram_mu) o->gram_mu = w->base.single_index ? 0.0 : o->overlaps[o->no / 2];
+    return 0;
+}
+
+static json_t *result_args(int argc, char **argv)
+{
+    json_t *a = json_array();
+    for (int i = 1; i < argc; i++) {
+        const char *x = argv[i];
+        if (!strcmp(x, "--resume") || !strcmp(x, "--quiet")) continue;
+        if (opt_is(x, "--threads") || opt_is(x, "--plot") || opt_is(x, "--out")) {
+            if (!strchr(x, '=')) i++;
+            continue;
+        }
+        json_array_append_new(a, json_string(x));
+    }
+    return a;
+}
+
+int cmd_phase_relu(int argc, char **argv)
+{
+    const char *C = "phase";
+    relu_opts o;
+    defaults(&o);
+    int pr = parse(argc, argv, &o);
+    if (pr != 0) { free_opts(&o); return pr > 0 ? 0 : FATE_EXIT_USAGE; }
+    json_t *args = NULL;
+    if (o.resume) {
+        if (o.n_result_opts > 0) {
+            cli_error(C, "--resume takes every parameter from %s/manifest.json; only --out, --threads, --quiet and --plot may be given with it", o.out);
+            free_opts(&o);
+            return FATE_EXIT_USAGE;
+        }
+        char mpath[4096];
+        snprintf(mpath, sizeof mpath, "%s/manifest.json", o.out);
+        json_error_t jerr;
+        json_t *man = json_load_file(mpath, 0, &jerr);
+        json_t *saved = man ? json_object_get(man, "args") : NULL;
+        if (!man || !json_is_array(saved)) {
+            cli_error(C, "--resume: %s is missing or unreadable (no sweep to resume in %s)", mpath, o.out);
+            json_decref(man);
+            free_opts(&o);
+            return FATE_EXIT_USAGE;
+        }
+        size_t na = json_array_size(saved);
+        char **av = calloc(na + 1, sizeof *av);
+        av[0] = "phase";
+        for (size_t i = 0; i < na; i++) av[i + 1] = (char *)json_string_value(json_array_get(saved, i));
+        relu_opts r;
+        defaults(&r);
+        if (parse((int)na + 1, av, &r) != 0) {
+            cli_error(C, "--resume: the options saved in %s do not parse", mpath);
+            free(av);
+            json_decref(man);
+            free_opts(&o);
+            free_opts(&r);
+            return FATE_EXIT_USAGE;
+        }
+        r.out = o.out;
+        if (o.have_threads) r.w.threads = o.w.threads;
+        if (o.have_quiet) r.quiet = o.quiet;
+        if (o.have_plot) r.plot = o.plot;
+        args = json_copy(saved);
+        free(av);
+        json_decref(man);
+        free_opts(&o);
+        o = r;
+    } else {
+        args = result_args(argc, argv);
+    }
+    if (finish(&o) != 0) { json_decref(args); free_opts(&o); return FATE_EXIT_USAGE; }
+    if (make_dirs(o.out) != 0) {
+        cli_error(C, "--out: cannot create folder '%s': %s", o.out, strerror(errno));
+        json_decref(args);
+        free_opts(&o);
+        return FATE_EXIT_USAGE;
+    }
+    relu_job job = {.dir = o.out, .sweep = o.w, .quiet = o.quiet, .label = "fate phase --model relu2",
+                    .fit_min_n = o.fit_min_n};
+    manifest man;
+    char *pj = relu_params_json(&o.w);
+    json_t *extra = json_object();
+    json_object_set_new(extra, "sweep", pj ? json_loads(pj, 0, NULL) : json_null());
+    free(pj);
+    if (par_root()) manifest_begin(&man, o.out, "phase", args, NULL, extra);
+    else { json_decref(args); json_decref(extra); }
+    job_install_signals();
+    relu_result res;
+    file_list files = {0};
+    int rc = relu_job_run(&job, &res, &files);
+    if (!par_root()) {
+        file_list_free(&files);
+        free_opts(&o);
+        return rc == JOB_OK ? 0 : rc == JOB_INTERRUPTED ? 130 : FATE_EXIT_RUNTIME;
+    }
+    if (rc != JOB_OK) {
+        manifest_end(&man, rc == JOB_INTERRUPTED ? "interrupted" : "failed", NULL);
+        if (rc == JOB_INTERRUPTED)
+            fprintf(stderr, "fate phase: interrupted; finished cells are saved in %s/cells. "
+                    "Resume with: fate phase --resume --out %s\n", o.out, o.out);
+        file_list_free(&files);
+        free_opts(&o);
+        return rc == JOB_INTERRUPTED ? 130 : FATE_EXIT_RUNTIME;
+    }
+    /* say where training stopped on the step budget */
+    size_t unconv = 0;
+    for (size_t i = 0; i < res.NO * res.NN * RM_COUNT; i++)
+        if (res.stat[i].count && i % RM_COUNT != RM_LT)
+            unconv += (size_t)lround((1.0 - res.stat[i].converged_frac) * (double)res.stat[i].count);
+    if (unconv)
+        fprintf(stderr, "fate phase: warning: %zu trainings stopped at --steps %zu before converging "
+                "(loss <= %g or relative decrease < %g per 100 steps); raise --steps or --lr for more\n",
+                unconv, o.w.base.gd.max_steps, o.w.base.gd.tol, o.w.base.gd.rel_tol);
+    int frc = o.plot ? relu_figures(&job, &res, o.gram_mu, o.plot, &files) : 0;
+    manifest_end(&man, frc ? "complete (some figures failed)" : "complete", &files);
+    printf("fate phase: relu2, %zu x %zu cells (%s x n), %zu instances each, in %s\n", o.no, o.nn,
+           o.w.base.single_index ? "theta" : "mu", o.w.instances, o.out);
+    printf("  scratch fit R_sc = A n^-p on %zu points n >= %zu: A = %.4g +- %.2g, p = %.4f +- %.4f\n",
+           res.fit_points, res.fit_n_min, res.A, res.A_se, res.p, res.p_se);
+    printf("  %-8s %-14s %-14s %-12s\n", o.w.base.single_index ? "theta" : "mu", "|Pperp f|^2 st",
+           "|Pperp f|^2 src", "boundary n*");
+    for (size_t t = 0; t < res.NO; t++)
+        printf("  %-8.4g %-14.4g %-14.4g %-12.4g\n", res.overlaps[t], res.pp_student[t], res.pp_source[t],
+               res.n_star[t]);
+    for (size_t i = 0; i < files.n; i++) printf("  %s\n", files.paths[i]);
+    printf("  %s/manifest.json\n", o.out);
+    relu_result_free(&res);
+    file_list_free(&files);
+    free_opts(&o);
+    return frc ? FATE_EXIT_RUNTIME : 0;
+}

@@ -1,0 +1,230 @@
+/* relu_figures.c - the figures of a two-layer-network sweep: transferability
+ * maps over (overlap, n) with the predicted boundary A n^-p = |P_perp f_t|^2
+ * drawn over them, |P_perp f_t|^2 against the overlap (student and source
+ * teacher, with the linear-transfer risk it predicts), the scratch power law,
+ * and the feature correlations of a pretrained student with the teacher. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fate_plot.h"
+#include "relu_job.h"
+
+static const char *ax_label(const fate_relu_sweep *w)
+{
+    return w->base.single_index ? "feature angle \xce\xb8 of the single-index teachers (rad)"
+                                : "fraction \xce\xbc of teacher neurons removed from the source";
+}
+
+static void setting(char *buf, size_t size, const fate_relu_sweep *w)
+{
+    const fate_relu_spec *s = &w->base;
+    snprintf(buf, size, "d = %zu, m* = %zu, m = %zu, n_src = %zu%s, %zu instances", s->d,
+             s->single_index ? (size_t)1 : s->mstar, s->m, s->n_src, s->online_src ? " per step" : "",
+             w->instances);
+}
+
+static int fig_map(const relu_job *job, const relu_result *r, int method, unsigned fmts, file_list *out)
+{
+    const fate_relu_sweep *w = &job->sweep;
+    const size_t NO = r->NO, NN = r->NN;
+    double *vals = malloc(NN * NO * sizeof *vals), *ys = malloc(NN * sizeof *ys);
+    enum { CN = 160 };
+    double *cy = malloc(CN * sizeof *cy), *cv = malloc(CN * NO * sizeof *cv);
+    int rc = -1;
+    if (!vals || !ys || !cy || !cv || NN == 0) goto done;
+    for (size_t j = 0; j < NN; j++) {
+        ys[j] = (double)r->ns[j];
+        for (size_t t = 0; t < NO; t++) vals[j * NO + t] = r->stat[(t * NN + j) * RM_COUNT + method].mean_T;
+    }
+    /* predicted T_lt = A n^-p - |P_perp f_t|^2 on a fine log grid of n; its
+     * zero level is the boundary */
+    int have_c = NO >= 2 && isfinite(r->A) && isfinite(r->p) && r->A > 0;
+    const double n0 = (double)r->ns[0], n1 = (double)r->ns[NN > 1 ? 1 : 0];
+    const double nz = (double)r->ns[NN - 1], ny = (double)r->ns[NN > 1 ? NN - 2 : 0];
+    double lo = log10(n0) - (NN > 1 ? 0.5 * log10(n1 / n0) : 0.3);
+    double hi = log10(nz) + (NN > 1 ? 0.5 * log10(nz / ny) : 0.3);
+    for (size_t k = 0; k < CN; k++) {
+        cy[k] = pow(10.0, lo + (hi - lo) * (double)k / (CN - 1));
+        for (size_t t = 0; t < NO; t++) {
+            cv[k * NO + t] = r->A * pow(cy[k], -r->p) - r->pp_student[t];
+            if (!isfinite(cv[k * NO + t])) have_c = 0;
+        }
+    }
+    char title[256], set[160];
+    setting(set, sizeof set, w);
+    snprintf(title, sizeof title, "%s, two-layer ReLU: simulated T (%s)",
+             method == RM_LT ? "Linear transfer" : "Fine-tuning", set);
+    fate_phase_map m = {
+        .title = title,
+        .zlabel = method == RM_LT ? "T = R_sc \xe2\x88\x92 R_lt" : "T = R_sc \xe2\x88\x92 R_ft",
+        .thetas = w->overlaps, .n_thetas = NO, .gammas = ys, .n_gammas = NN, .values = vals,
+        .contour_thetas = have_c ? w->overlaps : NULL, .n_contour_thetas = have_c ? NO : 0,
+        .contour_gammas = have_c ? cy : NULL, .n_contour_gammas = have_c ? CN : 0,
+        .contour_values = have_c ? cv : NULL,
+        .contour_label = "predicted boundary A n^\xe2\x88\x92p = |P\xe2\x8a\xa5 f\xe2\x82\x9c|\xc2\xb2",
+        .xlabel = ax_label(w), .ylabel = "target samples n", .x_plain = !w->base.single_index,
+        .ylog = 1};
+    rc = fig_emit_map(job->dir, method == RM_LT ? "phase_lt" : "phase_ft", fmts, out, &m);
+done:
+    free(vals); free(ys); free(cy); free(cv);
+    return rc;
+}
+
+static int fig_pperp(const relu_job *job, const relu_result *r, unsigned fmts, file_list *out)
+{
+    const fate_relu_sweep *w = &job->sweep;
+    const size_t NO = r->NO, NN = r->NN;
+    double *lt = malloc(NO * sizeof *lt), *lte = malloc(NO * sizeof *lte);
+    if (!lt || !lte) { free(lt); free(lte); return -1; }
+    for (size_t t = 0; t < NO; t++) {
+        const relu_stat *s = &r->stat[(t * NN + NN - 1) * RM_COUNT + RM_LT];
+        lt[t] = s->count ? s->mean_risk : NAN;
+        lte[t] = s->count ? s->std_risk : NAN;
+    }
+    char title[256], set[160], ltl[96];
+    setting(set, sizeof set, w);
+    snprintf(title, sizeof title, "Target outside the pretrained features (%s)", set);
+    snprintf(ltl, sizeof ltl, "linear-transfer risk R_lt at n = %zu", r->ns[NN - 1]);
+    fate_series s[3] = {
+        {"|P\xe2\x8a\xa5 f\xe2\x82\x9c|\xc2\xb2, source teacher's neurons", w->overlaps, r->pp_source, r->pp_source_sd,
+         NO, FATE_SERIES_LINE, 0},
+        {"|P\xe2\x8a\xa5 f\xe2\x82\x9c|\xc2\xb2, pretrained student's features", w->overlaps, r->pp_student,
+         r->pp_student_sd, NO, FATE_SERIES_POINTS, 1},
+        {ltl, w->overlaps, lt, lte, NO, FATE_SERIES_POINTS, 2}};
+    fate_line_plot p = {title, ax_label(w), "squared L\xc2\xb2 norm (target units\xc2\xb2)", s, 3, 0, 0, 0, 0,
+                        0, 0, 0};
+    int rc = fig_emit_lines(job->dir, "pperp", fmts, out, &p);
+    free(lt);
+    free(lte);
+    return rc;
+}
+
+static int fig_scratch_fit(const relu_job *job, const relu_result *r, unsigned fmts, file_list *out)
+{
+    const size_t NN = r->NN;
+    double *n = malloc(NN * sizeof *n), *R = malloc(NN * sizeof *R), *e = malloc(NN * sizeof *e);
+    enum { FN = 100 };
+    double fx[FN], fy[FN];
+    int rc = -1;
+    if (!n || !R || !e) goto done;
+    for (size_t j = 0; j < NN; j++) {
+        const relu_stat *s = &r->stat[j * RM_COUNT + RM_SC];
+        n[j] = (double)r->ns[j];
+        R[j] = s->count ? s->mean_risk : NAN;
+        e[j] = s->count ? s->sem_risk : NAN;
+    }
+    const double f0 = r->fit_n_min > 0 ? (double)r->fit_n_min : n[0];
+    for (size_t k = 0; k < FN; k++) {
+        fx[k] = f0 * pow(n[NN - 1] / f0, (double)k / (FN - 1));
+        fy[k] = r->A * pow(fx[k], -r->p);
+    }
+    char title[256], set[160], fl[128];
+    setting(set, sizeof set, &job->sweep);
+    snprintf(title, sizeof title, "Scratch risk and its power law (%s)", set);
+    snprintf(fl, sizeof fl, "fit A n^\xe2\x88\x92p (n \xe2\x89\xa5 %zu): A = %.3g \xc2\xb1 %.2g, p = %.3f \xc2\xb1 %.3f",
+             r->fit_n_min, r->A, r->A_se, r->p, r->p_se);
+    fate_series s[2] = {{"scratch R_sc (mean \xc2\xb1 s.e.)", n, R, e, NN, FATE_SERIES_POINTS, 0},
+                        {fl, fx, fy, NULL, FN, FATE_SERIES_LINE, 1}};
+    fate_line_plot p = {title, "target samples n", "test risk R_sc", s, isfinite(r->A) ? 2 : 1, 0, 0, 0, 0,
+                        0, 1, 1};
+    rc = fig_emit_lines(job->dir, "scratch_fit", fmts, out, &p);
+done:
+    free(n); free(R); free(e);
+    return rc;
+}
+
+typedef struct ranked { double key; size_t i; } ranked;
+static int by_key(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    return x->key < y->key ? -1 : x->key > y->key ? 1 : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Feature correlations rho_ij = k(u_ij) / k(1) (u the cosine of student
+ * neuron i and teacher neuron j, k the arc-cosine kernel) for the student
+ * neurons that carry the pretrained function. */
+static int fig_gram(const relu_job *job, double overlap, unsigned fmts, file_list *out)
+{
+    fate_relu_spec s = job->sweep.base;
+    if (s.single_index || s.mstar < 2 || s.act != FATE_ACT_RELU) return 0;
+    s.mu = overlap;
+    const size_t d = s.d, m = s.m, ms = s.mstar;
+    const size_t S = m < 60 ? m : 60;
+    double *W = malloc(m * d * sizeof *W), *c = malloc(m * sizeof *c), *V = malloc(ms * d * sizeof *V);
+    double *G = malloc(S * ms * sizeof *G), *xs = malloc(ms * sizeof *xs), *ys = malloc(S * sizeof *ys);
+    ranked *rk = malloc(m * sizeof *rk);
+    int rc = -1;
+    fate_relu_method_result pr;
+    if (!W || !c || !V || !G || !xs || !ys || !rk) goto done;
+    if (fate_relu_pretrain(W, c, &pr, NULL, &s, 0, NULL) != FATE_OK ||
+        fate_relu_teacher(V, ms, d, s.seed, 0) != FATE_OK) {
+        fprintf(stderr, "fate: could not pretrain the network of the Gram figure\n");
+        goto done;
+    }
+    /* the S neurons of largest contribution |c_i| |w_i| */
+    for (size_t i = 0; i < m; i++) {
+        double nw = 0;
+        for (size_t k = 0; k < d; k++) nw += W[i * d + k] * W[i * d + k];
+        rk[i] = (ranked){-fabs(c[i]) * sqrt(nw), i};
+    }
+    qsort(rk, m, sizeof *rk, by_key);
+    /* ... grouped by their most correlated teacher neuron */
+    ranked *sel = malloc(S * sizeof *sel);
+    if (!sel) goto done;
+    for (size_t q = 0; q < S; q++) {
+        size_t i = rk[q].i, best = 0;
+        double bu = -2;
+        double nw = 0;
+        for (size_t k = 0; k < d; k++) nw += W[i * d + k] * W[i * d + k];
+        nw = sqrt(nw);
+        for (size_t j = 0; j < ms; j++) {
+            double u = 0;
+            for (size_t k = 0; k < d; k++) u += W[i * d + k] * V[j * d + k];
+            u = nw > 0 ? u / nw : 0;
+            if (u > bu) { bu = u; best = j; }
+        }
+        sel[q] = (ranked){(double)best + 0.5 * (1.0 - bu), i};
+    }
+    qsort(sel, S, sizeof *sel, by_key);
+    for (size_t q = 0; q < S; q++) {
+        size_t i = sel[q].i;
+        if (fate_relu_gram(G + q * ms, W + i * d, 1, V, ms, d) != FATE_OK) { free(sel); goto done; }
+        double nw = 0;
+        for (size_t k = 0; k < d; k++) nw += W[i * d + k] * W[i * d + k];
+        /* gram = |w| |v| k(u) with |v| = 1; normalise by |w| k(1) = |w| / 2 */
+        for (size_t j = 0; j < ms; j++) G[q * ms + j] = nw > 0 ? G[q * ms + j] / (0.5 * sqrt(nw)) : 0;
+        ys[q] = (double)(q + 1);
+    }
+    free(sel);
+    for (size_t j = 0; j < ms; j++) xs[j] = (double)(j + 1);
+    char title[256], xl[160];
+    size_t k = fate_relu_removed(ms, overlap);
+    snprintf(title, sizeof title,
+             "Pretrained features vs teacher features (\xce\xbc = %.3g, instance 0, pretraining risk %.2g)",
+             overlap, pr.risk);
+    snprintf(xl, sizeof xl, "teacher neuron j (1..%zu removed from the source, %zu..%zu kept)", k, k + 1, ms);
+    if (k == 0) snprintf(xl, sizeof xl, "teacher neuron j (all %zu in the source)", ms);
+    fate_phase_map mp = {.title = title, .zlabel = "feature correlation k(u)/k(1)", .thetas = xs,
+                         .n_thetas = ms, .gammas = ys, .n_gammas = S, .values = G, .vmax = 1.0,
+                         .xlabel = xl,
+                         .ylabel = "student neuron (largest |c_i|\xc2\xb7|w_i| first, by nearest teacher)",
+                         .x_plain = 1, .sequential = 1};
+    rc = fig_emit_map(job->dir, "gram", fmts, out, &mp);
+done:
+    free(W); free(c); free(V); free(G); free(xs); free(ys); free(rk);
+    return rc;
+}
+
+int relu_figures(const relu_job *job, const relu_result *r, double gram_overlap, unsigned fmts, file_list *out)
+{
+    int rc = 0;
+    unsigned meth = job->sweep.base.methods;
+    if (meth & FATE_METHOD_LT) rc |= fig_map(job, r, RM_LT, fmts, out);
+    if (meth & FATE_METHOD_FT) rc |= fig_map(job, r, RM_FT, fmts, out);
+    if (meth & (FATE_METHOD_LT | FATE_METHOD_FT)) rc |= fig_pperp(job, r, fmts, out);
+    if (r->NN >= 2) rc |= fig_scratch_fit(job, r, fmts, out);
+    if (meth & (FATE_METHOD_LT | FATE_METHOD_FT)) rc |= fig_gram(job, gram_overlap, fmts, out);
+    return rc ? -1 : 0;
+}

@@ -1,0 +1,112 @@
+#!/bin/sh
+# test_phase_relu.sh - end-to-end tests of `fate phase --model relu2`:
+# files and headers, summary = statistics of runs.csv, scratch shared across
+# the overlap, 1 vs 2 threads identical, SIGINT + --resume gives files
+# identical to an uninterrupted run, figures valid and not blank, and bad
+# input exits 2 with one line naming the option.
+# Usage: sh tests/test_phase_relu.sh path/to/fate
+FATE=${1:?usage: test_phase_relu.sh path/to/fate}
+case "$FATE" in /*) ;; *) FATE="$(pwd)/$FATE" ;; esac
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+cd "$TMP" || exit 1
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "not ok - $1"; [ -n "${2:-}" ] && echo "#   $2"; }
+check() { d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
+
+SMALL="--model relu2 --d 6 --mstar 3 --width 30 --n-src 200 --n 4,8,16,64 --mu 0:1:4 --instances 3 --steps 6000 --lr 0.3 --n-test 2000 --quiet"
+
+"$FATE" phase $SMALL --out A --threads 2 --plot png,svg > A.out 2> A.err
+check "relu2 sweep exits 0" [ $? -eq 0 ]
+for f in runs.csv summary.csv powerlaw.csv boundary.csv risk.npy T.npy mus.npy ns.npy manifest.json \
+         phase_lt.png phase_ft.png pperp.png scratch_fit.png gram.png phase_lt.svg; do
+  check "writes $f" [ -s "A/$f" ]
+done
+check "prints the fit and the boundary table" grep -q "scratch fit R_sc = A n^-p" A.out
+check "runs.csv header is stable" [ "$(head -1 A/runs.csv)" = \
+  "mu,n,method,instance,risk,risk_se,T,train_loss,steps,converged,lr_eff,lt_rank,pperp_student,pperp_source,target_norm2" ]
+check "summary.csv header is stable" [ "$(head -1 A/summary.csv)" = \
+  "mu,n,method,instances,mean_risk,std_risk,sem_risk,mean_T,std_T,sem_T,converged_frac,mean_steps,pperp_student,pperp_source,predicted_risk,predicted_T" ]
+# 16 cells x 3 instances x (pretrain, scratch, lt, ft)
+check "runs.csv has one row per (cell, method, instance)" [ "$(($(wc -l < A/runs.csv) - 1))" -eq 192 ]
+check "summary.csv has one row per (cell, method)" [ "$(($(wc -l < A/summary.csv) - 1))" -eq 64 ]
+check "boundary.csv has one row per mu" [ "$(($(wc -l < A/boundary.csv) - 1))" -eq 4 ]
+check "risk.npy has shape (mu, n, method, instance)" grep -aq "'shape': (4, 4, 4, 3)" A/risk.npy
+
+awk -F, '
+  NR == FNR { if (FNR > 1) { k = $1 "," $2 "," $3; n[k]++; s[k] += $5; q[k] += $5 * $5; t[k] += $7 } next }
+  FNR > 1 {
+    k = $1 "," $2 "," $3; m = s[k] / n[k]
+    sd = sqrt((q[k] - n[k] * m * m) / (n[k] - 1))
+    if (n[k] != $4) bad++
+    if ((m - $5)^2 > (1e-12 * (1 + m))^2) { print "mean_risk " k; bad++ }
+    if ($3 != "pretrain" && ((t[k] / n[k]) - $8)^2 > 1e-24 * (1 + $8 * $8)) { print "mean_T " k; bad++ }
+    if ((sd - $6)^2 > (1e-7 * (1 + sd))^2) { print "std_risk " k; bad++ }
+    rows++
+  }
+  END { exit !(rows == 64 && bad == 0) }' A/runs.csv A/summary.csv > awk.out 2>&1
+check "summary.csv = statistics of runs.csv" [ $? -eq 0 ]
+awk -F, 'FNR > 1 && $3 == "scratch" { k = $2 "," $4; if (k in r && r[k] != $5) bad++; r[k] = $5 } END { exit bad > 0 }' A/runs.csv
+check "scratch does not depend on mu (shared target sets)" [ $? -eq 0 ]
+awk -F, 'NR == FNR { if (FNR > 1 && $3 == "scratch") sc[$2 "," $4] = $5; next }
+  FNR > 1 && ($3 == "lt" || $3 == "ft") { T = sc[$2 "," $4] - $5; if ((T - $7)^2 > 1e-20) bad++ }
+  END { exit bad > 0 }' A/runs.csv A/runs.csv
+check "T = R_scratch - R_method per instance" [ $? -eq 0 ]
+check "powerlaw.csv holds a finite fit" awk -F, 'NR == 2 { exit !($1 > 0 && $3 > 0) }' A/powerlaw.csv
+check "mu = 0: the source teacher spans the target" awk -F, 'NR == 2 { exit !($4 < 1e-12) }' A/boundary.csv
+
+# ---- 1 vs 2 threads
+"$FATE" phase $SMALL --out B --threads 1 --plot none > /dev/null 2>&1
+check "1 and 2 threads write identical runs.csv" cmp -s A/runs.csv B/runs.csv
+
+# ---- SIGINT and --resume
+"$FATE" phase $SMALL --out C --threads 1 --plot none > C.out 2> C.err &
+pid=$!
+i=0
+while [ "$(ls C/cells 2>/dev/null | grep -c '^cell_.*csv$')" -lt 2 ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+kill -INT $pid 2>/dev/null
+wait $pid
+rc=$?
+check "SIGINT exits 130" [ $rc -eq 130 ]
+check "SIGINT says how to resume" grep -q -- "--resume --out C" C.err
+"$FATE" phase --resume --out C --threads 2 --plot none > C2.out 2> C2.err
+check "--resume (model read from the folder) exits 0" [ $? -eq 0 ]
+check "resumed runs.csv identical to uninterrupted" cmp -s A/runs.csv C/runs.csv
+check "resumed summary.csv identical" cmp -s A/summary.csv C/summary.csv
+
+# ---- figures are PNGs with content
+for f in phase_lt phase_ft pperp scratch_fit gram; do
+  check "$f.png is a PNG" [ "$(head -c 4 A/$f.png | tail -c 3)" = "PNG" ]
+  check "$f.png is not blank" [ "$(wc -c < A/$f.png)" -gt 20000 ]
+done
+
+# ---- single-index teachers over theta
+"$FATE" phase --model relu2 --d 5 --width 12 --n-src 60 --n 4,16 --theta 0,pi/2 --instances 2 --steps 500 \
+  --n-test 500 --quiet --plot none --out S > S.out 2> S.err
+check "--theta sweeps single-index teachers" [ $? -eq 0 ] && [ "$(head -c 6 S/runs.csv)" = "theta," ]
+
+# ---- bad input: exit 2, one line naming the option
+badcase() {
+  desc=$1; want=$2; shift 2
+  "$FATE" phase --model relu2 "$@" --out X > x.out 2> x.err
+  rc=$?
+  if [ $rc -eq 2 ] && [ "$(wc -l < x.err)" -eq 1 ] && grep -q -- "$want" x.err && [ ! -s x.out ]; then ok "$desc"
+  else bad "$desc" "rc=$rc err=$(cat x.err)"; fi
+}
+badcase "--mu out of range" "--mu" --mu 0,1.5
+badcase "--n not an integer" "--n" --n 4,8.5
+badcase "--n zero" "--n" --n 0,4
+badcase "--act unknown" "--act" --act sigmoid
+badcase "--scaling unknown" "--scaling" --scaling huge
+badcase "--mu with --theta" "exclude" --mu 0,1 --theta 0,1
+badcase "--lr not a number" "--lr" --lr fast
+badcase "--pperp-rcond 1" "--pperp-rcond" --pperp-rcond 1
+badcase "unknown option" "--gamma" --gamma 0.5
+"$FATE" phase --model tanh > x.out 2> x.err
+check "--model unknown exits 2" [ $? -eq 2 ] && grep -q -- "--model" x.err
+check "no folder for bad input" [ ! -e X ]
+
+echo "# $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
