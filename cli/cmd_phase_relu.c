@@ -111,12 +111,7 @@ static void free_opts(relu_opts *o)
 static void defaults(relu_opts *o)
 {
     memset(o, 0, sizeof *o);
-    fate_relu_spec *s = &o->w.base;
-    fate_relu_spec_default(s);
-    s->d = 10, s->mstar = 4, s->m = 50, s->n_src = 500, s->n_test = 4000;
-    s->w_init = 1e-3, s->c_init = 1e-3;
-    s->gd.lr = 0.5, s->gd.max_steps = 40000;
-    s->methods = FATE_METHOD_SCRATCH | FATE_METHOD_LT | FATE_METHOD_FT;
+    relu_default_spec(&o->w.base);
     o->w.instances = 4;
     o->out = "fate-phase-relu2";
     o->plot = FATE_PLOT_PNG;

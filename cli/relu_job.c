@@ -153,6 +153,15 @@ static size_t methods_run(const fate_relu_sweep *w)
            ((m & FATE_METHOD_FT) != 0);
 }
 
+void relu_default_spec(fate_relu_spec *s)
+{
+    fate_relu_spec_default(s);
+    s->d = 10, s->mstar = 4, s->m = 50, s->n_src = 500, s->n_test = 4000;
+    s->w_init = 1e-3, s->c_init = 1e-3;
+    s->gd.lr = 0.5, s->gd.max_steps = 40000;
+    s->methods = FATE_METHOD_SCRATCH | FATE_METHOD_LT | FATE_METHOD_FT;
+}
+
 char *relu_params_json(const fate_relu_sweep *w)
 {
     const fate_relu_spec *s = &w->base;

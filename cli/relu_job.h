@@ -48,6 +48,11 @@ void relu_result_free(relu_result *r);
  * .npy arrays; fills *res on JOB_OK (rank 0). Errors print one line. */
 int relu_job_run(const relu_job *job, relu_result *res, file_list *written);
 
+/* The spec of the default relu2 job: d 10, m* 4, m 50, n_src 500, small init
+ * (w and c 1e-3, the rich regime), lr 0.5, 40000 steps, n_test 4000, all
+ * methods (cli/relu_job.c). */
+void relu_default_spec(fate_relu_spec *s);
+
 /* Canonical JSON text of a sweep's parameters (malloc'd). */
 char *relu_params_json(const fate_relu_sweep *w);
 
