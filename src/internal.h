@@ -64,4 +64,25 @@ fate_status proto_lt(fate_method_result *r, const pretrained_t *p, const target_
 fate_status proto_ft(fate_method_result *r, double *c, const pretrained_t *p, const target_t *t,
                      const fate_spec *s, size_t *fail_step);
 
+
+/* Shared state of a sweep's OpenMP work items (src/sweep_common.c). */
+typedef struct sweep_shared {
+    void *ctx;                               /* hooks' context */
+    int (*should_stop)(void *ctx);           /* may be NULL */
+    void (*progress)(void *ctx, size_t done, size_t total); /* may be NULL */
+    size_t done, total;
+    int stop;                                /* set by hooks or on error */
+    fate_status status;                      /* the first error */
+    fate_sweep_error err;
+} sweep_shared;
+/* Polls the stop flag and the should_stop hook (any thread). */
+int sweep_poll_stop(sweep_shared *sh);
+/* Counts a finished item and reports progress (serialised). */
+void sweep_item_done(sweep_shared *sh);
+/* Records the first failure and stops the sweep. */
+void sweep_fail(sweep_shared *sh, fate_status st, unsigned method, size_t step, uint64_t inst, size_t j,
+                size_t t);
+/* Stops the sweep (e.g. when cell_done asked to). */
+void sweep_stop(sweep_shared *sh);
+
 #endif

@@ -51,50 +51,6 @@ static fate_relu_spec cell_spec(const fate_relu_sweep *w, size_t t, size_t j)
     return s;
 }
 
-typedef struct shared {
-    const fate_relu_sweep_hooks *h;
-    size_t done, total;
-    int stop;
-    fate_status status;
-    fate_sweep_error err;
-} shared;
-
-static int poll_stop(shared *sh)
-{
-    int stop;
-#pragma omp atomic read
-    stop = sh->stop;
-    if (!stop && sh->h && sh->h->should_stop && sh->h->should_stop(sh->h->ctx)) {
-#pragma omp atomic write
-        sh->stop = 1;
-        stop = 1;
-    }
-    return stop;
-}
-
-static void item_done(shared *sh)
-{
-#pragma omp critical(fate_relu_sweep_progress)
-    {
-        sh->done++;
-        if (sh->h && sh->h->progress) sh->h->progress(sh->h->ctx, sh->done, sh->total);
-    }
-}
-
-static void fail(shared *sh, fate_status st, unsigned method, size_t step, uint64_t inst, size_t j,
-                 size_t t)
-{
-#pragma omp critical(fate_relu_sweep_fail)
-    {
-        if (sh->status == FATE_OK) {
-            sh->status = st;
-            sh->err = (fate_sweep_error){method, step, inst, j, t};
-        }
-    }
-#pragma omp atomic write
-    sh->stop = 1;
-}
-
 /* Per-instance results of one overlap row. */
 typedef struct row_state {
     double *W, *c;                 /* (K, m, d), (K, m) pretrained networks */
@@ -183,7 +139,8 @@ fate_status fate_relu_sweep_run(const fate_relu_sweep *w, const fate_relu_sweep_
     for (size_t j = 0; j < NN; j++) cols += need_n[j];
     for (size_t t = 0; t < NO; t++) rows += need_o[t];
 
-    shared sh = {.h = h, .status = FATE_OK};
+    sweep_shared sh = {.ctx = h ? h->ctx : NULL, .should_stop = h ? h->should_stop : NULL,
+                       .progress = h ? h->progress : NULL, .status = FATE_OK};
     sh.total = (do_sc ? cols * K : 0) + (do_pre ? rows * K + cells * K : 0);
 
     const int blas_threads = openblas_get_num_threads();
@@ -196,7 +153,7 @@ fate_status fate_relu_sweep_run(const fate_relu_sweep *w, const fate_relu_sweep_
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
         for (long it = 0; it < items; it++) {
             size_t j = (size_t)it / K, i = (size_t)it % K;
-            if (!need_n[j] || poll_stop(&sh)) continue;
+            if (!need_n[j] || sweep_poll_stop(&sh)) continue;
             fate_relu_spec s = cell_spec(w, 0, j);
             relu_teachers T;
             size_t step = 0;
@@ -207,8 +164,8 @@ fate_status fate_relu_sweep_run(const fate_relu_sweep *w, const fate_relu_sweep_
             free(X);
             free(y);
             relu_teachers_free(&T);
-            if (st != FATE_OK) fail(&sh, st, FATE_METHOD_SCRATCH, step, i, j, 0);
-            else item_done(&sh);
+            if (st != FATE_OK) sweep_fail(&sh, st, FATE_METHOD_SCRATCH, step, i, j, 0);
+            else sweep_item_done(&sh);
         }
     }
 
@@ -230,7 +187,7 @@ fate_status fate_relu_sweep_run(const fate_relu_sweep *w, const fate_relu_sweep_
 #pragma omp for schedule(dynamic, 1)
             for (long il = 0; il < (long)K; il++) {
                 size_t i = (size_t)il;
-                if (poll_stop(&sh)) continue;
+                if (sweep_poll_stop(&sh)) continue;
                 fate_relu_spec s = cell_spec(w, t, 0);
                 relu_teachers T;
                 size_t step = 0;
@@ -242,24 +199,24 @@ fate_status fate_relu_sweep_run(const fate_relu_sweep *w, const fate_relu_sweep_
                                           &step, &s, &T, i);
                 }
                 relu_teachers_free(&T);
-                if (st != FATE_OK) fail(&sh, st, 0, step, i, 0, t);
-                else item_done(&sh);
+                if (st != FATE_OK) sweep_fail(&sh, st, 0, step, i, 0, t);
+                else sweep_item_done(&sh);
             }
             /* implicit barrier: every pretrained network of the row exists */
 #pragma omp for schedule(dynamic, 1)
             for (long it = 0; it < (long)(NN * K); it++) {
                 size_t j = (size_t)it / K, i = (size_t)it % K;
-                if (!todo[t * NN + j] || poll_stop(&sh)) continue;
+                if (!todo[t * NN + j] || sweep_poll_stop(&sh)) continue;
                 fate_relu_spec s = cell_spec(w, t, j);
                 unsigned stage = FATE_METHOD_LT;
                 size_t step = 0;
                 fate_status st = cell_item(&lt[j * K + i], &rank[j * K + i], &ft[j * K + i], &stage, &step,
                                            &s, row.W + i * m * d, row.c + i * m, i);
                 if (st != FATE_OK) {
-                    fail(&sh, st, stage, step, i, j, t);
+                    sweep_fail(&sh, st, stage, step, i, j, t);
                     continue;
                 }
-                item_done(&sh);
+                sweep_item_done(&sh);
                 size_t finished;
 #pragma omp atomic capture
                 finished = --left[j];
@@ -271,8 +228,7 @@ fate_status fate_relu_sweep_run(const fate_relu_sweep *w, const fate_relu_sweep_
                                             do_ft ? ft + j * K : NULL, do_lt ? rank + j * K : NULL,
                                             row.pp_student, row.pp_source, row.norm2};
                         if (h && h->cell_done && h->cell_done(h->ctx, &c)) {
-#pragma omp atomic write
-                            sh.stop = 1;
+                            sweep_stop(&sh);
                         }
                     }
                 }

@@ -53,51 +53,6 @@ static fate_spec cell_spec(const fate_sweep *w, size_t j, size_t t)
     return s;
 }
 
-typedef struct shared {
-    const fate_sweep *w;
-    const fate_sweep_hooks *h;
-    size_t done, total;
-    int stop;                 /* set by hooks or on error */
-    fate_status status;
-    fate_sweep_error err;
-} shared;
-
-static int poll_stop(shared *sh)
-{
-    int stop;
-#pragma omp atomic read
-    stop = sh->stop;
-    if (!stop && sh->h && sh->h->should_stop && sh->h->should_stop(sh->h->ctx)) {
-#pragma omp atomic write
-        sh->stop = 1;
-        stop = 1;
-    }
-    return stop;
-}
-
-static void item_done(shared *sh)
-{
-#pragma omp critical(fate_sweep_progress)
-    {
-        sh->done++;
-        if (sh->h && sh->h->progress) sh->h->progress(sh->h->ctx, sh->done, sh->total);
-    }
-}
-
-static void fail(shared *sh, fate_status st, unsigned method, size_t step, uint64_t inst, size_t j,
-                 size_t t)
-{
-#pragma omp critical(fate_sweep_fail)
-    {
-        if (sh->status == FATE_OK) {
-            sh->status = st;
-            sh->err = (fate_sweep_error){method, step, inst, j, t};
-        }
-    }
-#pragma omp atomic write
-    sh->stop = 1;
-}
-
 fate_status fate_sweep_run(const fate_sweep *w, const fate_sweep_hooks *h, fate_sweep_error *err)
 {
     if (fate_sweep_check(w)) return FATE_EINVAL;
@@ -131,7 +86,8 @@ fate_status fate_sweep_run(const fate_sweep *w, const fate_sweep_hooks *h, fate_
     for (size_t j = 0; j < G; j++) cols += need_g[j];
     for (size_t t = 0; t < T; t++) rows += need_t[t];
 
-    shared sh = {.w = w, .h = h, .status = FATE_OK};
+    sweep_shared sh = {.ctx = h ? h->ctx : NULL, .should_stop = h ? h->should_stop : NULL,
+                       .progress = h ? h->progress : NULL, .status = FATE_OK};
     sh.total = (do_sc ? cols * K : 0) + (do_pre ? rows * K : 0) + ((do_pre) ? cells * K : 0);
     if (!do_pre) sh.total = cols * K;
 
@@ -145,15 +101,15 @@ fate_status fate_sweep_run(const fate_sweep *w, const fate_sweep_hooks *h, fate_
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
         for (long it = 0; it < items; it++) {
             size_t j = (size_t)it / K, i = (size_t)it % K;
-            if (!need_g[j] || poll_stop(&sh)) continue;
+            if (!need_g[j] || sweep_poll_stop(&sh)) continue;
             fate_spec s = cell_spec(w, j, 0);
             target_t tg;
             size_t step = 0;
             fate_status st = proto_target(&tg, &s, i);
             if (st == FATE_OK) st = proto_scratch(&sc[j * K + i], &tg, &s, s.weight_decay, i, &step);
             target_free(&tg);
-            if (st != FATE_OK) fail(&sh, st, FATE_METHOD_SCRATCH, step, i, j, 0);
-            else item_done(&sh);
+            if (st != FATE_OK) sweep_fail(&sh, st, FATE_METHOD_SCRATCH, step, i, j, 0);
+            else sweep_item_done(&sh);
         }
     }
 
@@ -176,21 +132,21 @@ fate_status fate_sweep_run(const fate_sweep *w, const fate_sweep_hooks *h, fate_
         {
 #pragma omp for schedule(dynamic, 1)
             for (long i = 0; i < (long)K; i++) {
-                if (poll_stop(&sh)) continue;
+                if (sweep_poll_stop(&sh)) continue;
                 fate_spec s = cell_spec(w, 0, t);
                 size_t step = 0;
                 fate_status st = proto_pretrain(&pre[i], &s, s.theta, (uint64_t)i, do_lt, &step);
-                if (st != FATE_OK) fail(&sh, st, 0, step, (uint64_t)i, 0, t);
+                if (st != FATE_OK) sweep_fail(&sh, st, 0, step, (uint64_t)i, 0, t);
                 else {
                     pre_res[i] = pre[i].res;
-                    item_done(&sh);
+                    sweep_item_done(&sh);
                 }
             }
             /* implicit barrier: every pretrained network of the row exists */
 #pragma omp for schedule(dynamic, 1)
             for (long it = 0; it < (long)(G * K); it++) {
                 size_t j = (size_t)it / K, i = (size_t)it % K;
-                if (!todo[j * T + t] || poll_stop(&sh)) continue;
+                if (!todo[j * T + t] || sweep_poll_stop(&sh)) continue;
                 fate_spec s = cell_spec(w, j, t);
                 target_t tg;
                 size_t step = 0;
@@ -204,10 +160,10 @@ fate_status fate_sweep_run(const fate_sweep *w, const fate_sweep_hooks *h, fate_
                 }
                 target_free(&tg);
                 if (st != FATE_OK) {
-                    fail(&sh, st, stage, step, (uint64_t)i, j, t);
+                    sweep_fail(&sh, st, stage, step, (uint64_t)i, j, t);
                     continue;
                 }
-                item_done(&sh);
+                sweep_item_done(&sh);
                 size_t finished;
 #pragma omp atomic capture
                 finished = --left[j];
@@ -218,8 +174,7 @@ fate_status fate_sweep_run(const fate_sweep *w, const fate_sweep_hooks *h, fate_
                                        do_sc ? sc + j * K : NULL, do_lt ? lt + j * K * NL : NULL,
                                        do_ft ? ft + j * K : NULL, do_ft ? ftc + j * K : NULL};
                         if (h && h->cell_done && h->cell_done(h->ctx, &c)) {
-#pragma omp atomic write
-                            sh.stop = 1;
+                            sweep_stop(&sh);
                         }
                     }
                 }

@@ -1,0 +1,46 @@
+/* sweep_common.c - what the two sweep engines (sweep.c for deep linear
+ * networks, mlp_sweep.c for two-layer networks) share: the stop flag polled
+ * between work items, the serialised progress count and the first error. */
+#include "internal.h"
+
+int sweep_poll_stop(sweep_shared *sh)
+{
+    int stop;
+#pragma omp atomic read
+    stop = sh->stop;
+    if (!stop && sh->should_stop && sh->should_stop(sh->ctx)) {
+#pragma omp atomic write
+        sh->stop = 1;
+        stop = 1;
+    }
+    return stop;
+}
+
+void sweep_item_done(sweep_shared *sh)
+{
+#pragma omp critical(fate_sweep_progress)
+    {
+        sh->done++;
+        if (sh->progress) sh->progress(sh->ctx, sh->done, sh->total);
+    }
+}
+
+void sweep_fail(sweep_shared *sh, fate_status st, unsigned method, size_t step, uint64_t inst, size_t j,
+                size_t t)
+{
+#pragma omp critical(fate_sweep_fail)
+    {
+        if (sh->status == FATE_OK) {
+            sh->status = st;
+            sh->err = (fate_sweep_error){method, step, inst, j, t};
+        }
+    }
+#pragma omp atomic write
+    sh->stop = 1;
+}
+
+void sweep_stop(sweep_shared *sh)
+{
+#pragma omp atomic write
+    sh->stop = 1;
+}
