@@ -286,21 +286,6 @@ static int finish(relu_opts *o)
     return 0;
 }
 
-static json_t *result_args(int argc, char **argv)
-{
-    json_t *a = json_array();
-    for (int i = 1; i < argc; i++) {
-        const char *x = argv[i];
-        if (!strcmp(x, "--resume") || !strcmp(x, "--quiet")) continue;
-        if (opt_is(x, "--threads") || opt_is(x, "--plot") || opt_is(x, "--out")) {
-            if (!strchr(x, '=')) i++;
-            continue;
-        }
-        json_array_append_new(a, json_string(x));
-    }
-    return a;
-}
-
 int cmd_phase_relu(int argc, char **argv)
 {
     const char *C = "phase";
@@ -315,27 +300,16 @@ int cmd_phase_relu(int argc, char **argv)
             free_opts(&o);
             return FATE_EXIT_USAGE;
         }
-        char mpath[4096];
-        snprintf(mpath, sizeof mpath, "%s/manifest.json", o.out);
-        json_error_t jerr;
-        json_t *man = json_load_file(mpath, 0, &jerr);
-        json_t *saved = man ? json_object_get(man, "args") : NULL;
-        if (!man || !json_is_array(saved)) {
-            cli_error(C, "--resume: %s is missing or unreadable (no sweep to resume in %s)", mpath, o.out);
-            json_decref(man);
+        saved_args sa;
+        if (saved_args_load(&sa, "phase", o.out, "sweep") != 0) {
             free_opts(&o);
             return FATE_EXIT_USAGE;
         }
-        size_t na = json_array_size(saved);
-        char **av = calloc(na + 1, sizeof *av);
-        av[0] = "phase";
-        for (size_t i = 0; i < na; i++) av[i + 1] = (char *)json_string_value(json_array_get(saved, i));
         relu_opts r;
         defaults(&r);
-        if (parse((int)na + 1, av, &r) != 0) {
-            cli_error(C, "--resume: the options saved in %s do not parse", mpath);
-            free(av);
-            json_decref(man);
+        if (parse(sa.ac, sa.av, &r) != 0) {
+            cli_error(C, "--resume: the options saved in %s do not parse", sa.path);
+            saved_args_free(&sa);
             free_opts(&o);
             free_opts(&r);
             return FATE_EXIT_USAGE;
@@ -344,13 +318,12 @@ int cmd_phase_relu(int argc, char **argv)
         if (o.have_threads) r.w.threads = o.w.threads;
         if (o.have_quiet) r.quiet = o.quiet;
         if (o.have_plot) r.plot = o.plot;
-        args = json_copy(saved);
-        free(av);
-        json_decref(man);
+        args = json_copy(sa.arr);
+        saved_args_free(&sa);
         free_opts(&o);
         o = r;
     } else {
-        args = result_args(argc, argv);
+        args = manifest_result_args(argc, argv);
     }
     if (finish(&o) != 0) { json_decref(args); free_opts(&o); return FATE_EXIT_USAGE; }
     if (make_dirs(o.out) != 0) {

@@ -635,27 +635,16 @@ int cmd_reproduce(int argc, char **argv)
             json_decref(args);
             return FATE_EXIT_USAGE;
         }
-        char mpath[4096];
-        snprintf(mpath, sizeof mpath, "%s/manifest.json", o.out);
-        json_error_t jerr;
-        json_t *man = json_load_file(mpath, 0, &jerr);
-        json_t *saved = man ? json_object_get(man, "args") : NULL;
-        if (!man || !json_is_array(saved)) {
-            cli_error(C, "--resume: %s is missing or unreadable (no run to resume in %s)", mpath, o.out);
-            json_decref(man);
+        saved_args sa;
+        if (saved_args_load(&sa, "reproduce", o.out, "run") != 0) {
             json_decref(args);
             return FATE_EXIT_USAGE;
         }
-        size_t na = json_array_size(saved);
-        char **av = calloc(na + 1, sizeof *av);
-        av[0] = "reproduce";
-        for (size_t i = 0; i < na; i++) av[i + 1] = (char *)json_string_value(json_array_get(saved, i));
         repro_opts r;
         repro_defaults(&r);
-        if (parse_repro((int)na + 1, av, &r) != 0) {
-            cli_error(C, "--resume: the options saved in %s do not parse", mpath);
-            free(av);
-            json_decref(man);
+        if (parse_repro(sa.ac, sa.av, &r) != 0) {
+            cli_error(C, "--resume: the options saved in %s do not parse", sa.path);
+            saved_args_free(&sa);
             json_decref(args);
             return FATE_EXIT_USAGE;
         }
@@ -664,20 +653,12 @@ int cmd_reproduce(int argc, char **argv)
         if (o.have_quiet) r.quiet = o.quiet;
         if (o.have_plot) r.plot = o.plot;
         json_decref(args);
-        args = json_copy(saved);
-        free(av);
-        json_decref(man);
+        args = json_copy(sa.arr);
+        saved_args_free(&sa);
         o = r;
     } else {
-        for (int i = 1; i < argc; i++) {
-            const char *x = argv[i];
-            if (!strcmp(x, "--quiet")) continue;
-            if (opt_is(x, "--threads") || opt_is(x, "--plot") || opt_is(x, "--out")) {
-                if (!strchr(x, '=')) i++;
-                continue;
-            }
-            json_array_append_new(args, json_string(x));
-        }
+        json_decref(args);
+        args = manifest_result_args(argc, argv);
     }
     ctx c;
     memset(&c, 0, sizeof c);

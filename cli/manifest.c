@@ -8,6 +8,7 @@
 
 #include "fate_git.h"
 #include "manifest.h"
+#include "options.h"
 #include "par.h"
 #include "sweep_io.h"
 #include "sweep_job.h"
@@ -106,4 +107,53 @@ void manifest_end(manifest *m, const char *status, const file_list *files)
     save(m);
     json_decref(m->root);
     m->root = NULL;
+}
+
+json_t *manifest_result_args(int argc, char **argv)
+{
+    json_t *a = json_array();
+    for (int i = 1; i < argc; i++) {
+        const char *x = argv[i];
+        if (!strcmp(x, "--resume") || !strcmp(x, "--quiet")) continue;
+        if (opt_is(x, "--threads") || opt_is(x, "--plot") || opt_is(x, "--out")) {
+            if (!strchr(x, '=')) i++; /* skip its value */
+            continue;
+        }
+        json_array_append_new(a, json_string(x));
+    }
+    return a;
+}
+
+int saved_args_load(saved_args *s, const char *cmd, const char *dir, const char *what)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->path, sizeof s->path, "%s/manifest.json", dir);
+    json_error_t jerr;
+    json_t *man = json_load_file(s->path, 0, &jerr);
+    json_t *saved = man ? json_object_get(man, "args") : NULL;
+    if (!man || !json_is_array(saved)) {
+        cli_error(cmd, "--resume: %s is missing or unreadable (no %s to resume in %s)", s->path, what, dir);
+        json_decref(man);
+        return -1;
+    }
+    s->arr = json_incref(saved);
+    json_decref(man);
+    size_t na = json_array_size(s->arr);
+    s->av = calloc(na + 1, sizeof *s->av);
+    if (!s->av) { saved_args_free(s); return -1; }
+    s->av[0] = (char *)cmd;
+    for (size_t i = 0; i < na; i++) {
+        const char *w = json_string_value(json_array_get(s->arr, i));
+        s->av[i + 1] = (char *)(w ? w : "");
+    }
+    s->ac = (int)na + 1;
+    return 0;
+}
+
+void saved_args_free(saved_args *s)
+{
+    free(s->av);
+    json_decref(s->arr);
+    s->av = NULL;
+    s->arr = NULL;
 }

@@ -7,16 +7,7 @@
 # T its simulation) at a_s = a_t = 1, results independent of the thread count,
 # valid figures, and bad input exiting 2 with one line.
 # Usage: sh tests/test_distance_cli.sh path/to/fate
-FATE=${1:?usage: test_distance_cli.sh path/to/fate}
-case "$FATE" in /*) ;; *) FATE="$(pwd)/$FATE" ;; esac
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-cd "$TMP" || exit 1
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "not ok - $1"; [ -n "${2:-}" ] && echo "#   $2"; }
-check() { d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
+. "$(cd "$(dirname "$0")" && pwd)/tap.sh"
 
 # d = 40, n = 20, 4 instances per pair, 60 samples per law: a few seconds
 SMALL="--d 40 --instances 4 --samples 60 --seed 3 --quiet"

@@ -4,16 +4,7 @@
 # SIGINT and SIGKILL gives files identical to an uninterrupted run, the sign
 # of simulated T agrees with theory, figures are valid and not blank, and bad
 # input exits 2. Usage: sh tests/test_phase.sh path/to/fate
-FATE=${1:?usage: test_phase.sh path/to/fate}
-case "$FATE" in /*) ;; *) FATE="$(pwd)/$FATE" ;; esac
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-cd "$TMP" || exit 1
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "not ok - $1"; [ -n "${2:-}" ] && echo "#   $2"; }
-check() { d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
+. "$(cd "$(dirname "$0")" && pwd)/tap.sh"
 
 SMALL="--d 40 --gamma 0.25:1.75:4 --theta pi/8:pi/2:4 --lambda 0,0.2 --instances 5 --seed 3 --quiet"
 

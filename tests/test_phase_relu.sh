@@ -5,16 +5,7 @@
 # identical to an uninterrupted run, figures valid and not blank, and bad
 # input exits 2 with one line naming the option.
 # Usage: sh tests/test_phase_relu.sh path/to/fate
-FATE=${1:?usage: test_phase_relu.sh path/to/fate}
-case "$FATE" in /*) ;; *) FATE="$(pwd)/$FATE" ;; esac
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-cd "$TMP" || exit 1
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "not ok - $1"; [ -n "${2:-}" ] && echo "#   $2"; }
-check() { d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
+. "$(cd "$(dirname "$0")" && pwd)/tap.sh"
 
 SMALL="--model relu2 --d 6 --mstar 3 --width 30 --n-src 200 --n 4,8,16,64 --mu 0:1:4 --instances 3 --steps 6000 --lr 0.3 --n-test 2000 --quiet"
 
