@@ -2,15 +2,8 @@
 # test_mpi.sh - `fate phase` and `fate reproduce` spread over 2 MPI ranks on
 # this machine give files identical to one process, and --resume works across
 # rank counts. Usage: sh tests/test_mpi.sh path/to/fate path/to/mpirun
-FATE=${1:?usage: test_mpi.sh fate mpirun}
 MPIRUN=${2:?usage: test_mpi.sh fate mpirun}
-case "$FATE" in /*) ;; *) FATE="$(pwd)/$FATE" ;; esac
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-cd "$TMP" || exit 1
-pass=0
-fail=0
-check() { d=$1; shift; if "$@"; then pass=$((pass + 1)); echo "ok - $d"; else fail=$((fail + 1)); echo "not ok - $d"; fi; }
+. "$(cd "$(dirname "$0")" && pwd)/tap.sh"
 ROOT=""
 [ "$(id -u)" -eq 0 ] && ROOT="--allow-run-as-root"
 MPI="$MPIRUN $ROOT --oversubscribe -np 2"
