@@ -42,6 +42,7 @@ install: deps
 
 bench: build
 	./$(BUILD)/bench_step
+	OPENBLAS_NUM_THREADS=1 ./$(BUILD)/bench_mlp
 
 clean:
 	rm -rf $(BUILD) build-asan
