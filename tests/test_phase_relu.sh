@@ -78,6 +78,12 @@ done
   --n-test 500 --quiet --plot none --out S > S.out 2> S.err
 check "--theta sweeps single-index teachers" [ $? -eq 0 ] && [ "$(head -c 6 S/runs.csv)" = "theta," ]
 
+# ---- divergence stops with a message saying what to change
+"$FATE" phase --model relu2 --lr 1000 --d 5 --width 10 --n 4,8 --mu 0,1 --instances 1 --quiet --out D > D.out 2> D.err
+rc=$?
+check "divergence exits 1" [ $rc -eq 1 ]
+check "divergence names the method, step and --lr" grep -q "diverged.*at step.*smaller --lr" D.err
+
 # ---- bad input: exit 2, one line naming the option
 badcase() {
   desc=$1; want=$2; shift 2
