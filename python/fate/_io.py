@@ -209,13 +209,58 @@ def _load_folder(path, pandas):
     out["params"] = params
     if "arrays" not in out:
         out["arrays"] = {}
-    if "summary" in out or "runs" in out:
+    if params and params.get("model") == "relu2":
+        out["grid"] = _relu_grid(out, params)
+    elif "summary" in out or "runs" in out:
         out["grid"] = grid_of(out.get("summary"), out.get("runs"), params)
     return out
 
 
+RELU_METHODS = ["pretrain", "scratch", "lt", "ft"]
+
+
+def _relu_grid(out, params):
+    """The arrays of a `fate phase --model relu2` folder: the overlap axis
+    ("mu" or "theta"), "n", per-run "risk" and "T" shaped (overlap, n, 4, K)
+    with methods in RELU_METHODS order, the per-cell means "mean_risk" and
+    "mean_T" (overlap, n, 4), |P_perp f_t|^2 per overlap ("pperp_student",
+    "pperp_source") and the predicted boundary "n_star", and the scratch
+    power law "A", "p" (with "A_se", "p_se")."""
+    axis = "theta" if params.get("teacher") == "single-index" else "mu"
+    arrays = out.get("arrays", {})
+    g = {"model": "relu2", "axis": axis, axis: np.asarray(params.get(axis, []), dtype=float),
+         "n": np.asarray(params.get("ns", []), dtype=np.int64), "method": list(RELU_METHODS)}
+    NO, NN = len(g[axis]), len(g["n"])
+    for k in ("risk", "T"):
+        if k in arrays:
+            g[k] = arrays[k]
+    summ = out.get("summary")
+    if summ is not None:
+        for col in ("mean_risk", "mean_T", "sem_risk", "sem_T"):
+            a = np.full((NO, NN, 4), np.nan)
+            oi = np.searchsorted(g[axis], summ[axis])
+            ni = np.searchsorted(g["n"], summ["n"])
+            mi = np.array([RELU_METHODS.index(m) for m in summ["method"]], dtype=np.int64)
+            a[oi, ni, mi] = summ[col]
+            g[col] = a
+    b = out.get("boundary")
+    if b is not None:
+        g["pperp_student"] = b["pperp_student"]
+        g["pperp_source"] = b["pperp_source"]
+        g["n_star"] = b["n_star_student"]
+    pl = out.get("powerlaw")
+    if pl is not None:
+        for k in ("A", "A_se", "p", "p_se"):
+            g[k] = float(pl[k][0])
+    return g
+
+
 def load(path, pandas=True):
     """Load an output folder of `fate phase` or `fate reproduce` (or one file).
+
+    A `fate phase --model relu2` folder (or `relu` of `fate reproduce`) has
+    its "grid" from _relu_grid: the overlap axis, n, risk/T per run, means,
+    |P_perp f_t|^2, the predicted boundary and the scratch power law.
 
     A folder holding runs.csv or summary.csv (`fate phase --out DIR`, or one
     experiment of `fate reproduce`) gives a dict with:

@@ -157,3 +157,20 @@ def test_load_distance_folder(tmp_path):
     n = len(d["pairs"]["family"])
     assert d["arrays"]["pairs"].shape[0] == n
     assert "spearman_T_lt" in d["correlation"]
+
+
+def test_relu2_folder(cli, tmp_path):
+    out = tmp_path / "relu"
+    run_cli(cli, "phase", "--model", "relu2", "--d", 5, "--mstar", 2, "--width", 12, "--n-src", 60,
+            "--n", "4,8,16", "--mu", "0,0.5,1", "--instances", 2, "--steps", 800, "--n-test", 500,
+            "--plot", "none", "--quiet", "--out", out)
+    data = fate.load(out)
+    g = data["grid"]
+    assert g["model"] == "relu2" and g["axis"] == "mu"
+    assert g["mu"].tolist() == [0, 0.5, 1] and g["n"].tolist() == [4, 8, 16]
+    assert g["risk"].shape == (3, 3, 4, 2) and g["mean_T"].shape == (3, 3, 4)
+    # the per-cell means are the means over instances of the per-run values
+    assert np.allclose(np.nanmean(g["risk"], axis=3), g["mean_risk"], rtol=1e-12, equal_nan=True)
+    assert g["pperp_source"][0] < 1e-12 and g["pperp_source"][2] > 0
+    assert np.isfinite(g["A"]) and np.isfinite(g["p"])
+    assert list(data["runs"])[:3] == ["mu", "n", "method"]
