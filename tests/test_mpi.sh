@@ -34,5 +34,12 @@ $MPI "$FATE" reproduce --quick --only ridge --instances 3 --out r2 --quiet --plo
 check "reproduce on 2 ranks: identical summary" cmp -s r1/ridge/summary.csv r2/ridge/summary.csv
 check "reproduce on 2 ranks: report written" [ -s r2/report.md ]
 
+# two-layer networks: overlap rows spread over ranks
+RELU="--model relu2 --d 5 --mstar 2 --width 12 --n-src 60 --n 4,8 --mu 0,0.5,1 --instances 2 --steps 800 --n-test 500 --plot none --quiet"
+"$FATE" phase $RELU --out q1 > /dev/null 2>&1
+$MPI "$FATE" phase $RELU --out q2 > /dev/null 2>&1
+check "relu2 on 2 ranks: runs.csv identical to 1 process" cmp -s q1/runs.csv q2/runs.csv
+check "relu2 on 2 ranks: boundary.csv identical" cmp -s q1/boundary.csv q2/boundary.csv
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
