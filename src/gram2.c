@@ -1,22 +1,25 @@
 /* gram2.c - full-batch GD of a depth-2 linear network carried in Gram form.
  *
  * With beta = W_1 w_2 (d), G = W_1 W_1^T (d, d) and s = |w_2|^2, one GD step
- * W_1' = W_1 - c g w_2^T, w_2' = w_2 - c W_1^T g (c = 2 lr, g = S beta - b,
- * both at the old point; train.c's convention) gives, by expanding the
- * products W_1' w_2', W_1' W_1'^T and |w_2'|^2,
- *   beta' = beta - c (G g + s g) + c^2 (beta.g) g
- *   G'    = G - c (beta g^T + g beta^T) + c^2 s g g^T
- *   s'    = s - 2 c beta.g + c^2 g.G.g
- * a closed recursion: the loss, the gradient direction and the learning-rate
- * rule depend on the weights only through beta, so the trajectory of beta is
- * the W-form trajectory exactly (up to rounding), whatever the width k. One
- * step reads and writes the upper triangle of G once (d^2/2 elements) instead
- * of reading W_1 (d, k) twice and writing it once.
+ * with weight decay wd (c = 2 lr, g = S beta - b, rho = 1 - c wd; train.c's
+ * convention, both gradients at the old point)
+ *   W_1' = rho W_1 - c g w_2^T,   w_2' = rho w_2 - c W_1^T g
+ * gives, by expanding the products W_1' w_2', W_1' W_1'^T and |w_2'|^2,
+ *   beta' = rho^2 beta - rho c (G g + s g) + c^2 (beta.g) g
+ *   G'    = rho^2 G - rho c (beta g^T + g beta^T) + c^2 s g g^T
+ *   s'    = rho^2 s - 2 rho c beta.g + c^2 g.G.g
+ * a closed recursion: the loss, the gradient direction, the decay term
+ * |W_1|^2 + |w_2|^2 = tr G + s and the gradient norm (gram2_decay) depend on
+ * the weights only through (beta, G, s), so the trajectory of beta is the
+ * W-form trajectory exactly (up to rounding), whatever the width k. Without
+ * decay rho = 1 exactly. One step reads and writes the upper triangle of G
+ * once (d^2/2 elements) instead of reading W_1 (d, k) twice and writing it
+ * once.
  *
  * The layer balance |W_1^T W_1 - w_2 w_2^T|_F (fate_dln_balance) is carried
- * by its own exact recursion: B = W_1^T W_1 - w_2 w_2^T moves by
- * c^2 E, E = |g|^2 w_2 w_2^T - a a^T with a = W_1^T g, so
- *   |B'|^2 = |B|^2 + 2 c^2 <B, E> + c^4 |E|^2,
+ * by its own exact recursion: B = W_1^T W_1 - w_2 w_2^T becomes
+ * rho^2 B + c^2 E, E = |g|^2 w_2 w_2^T - a a^T with a = W_1^T g, so
+ *   |B'|^2 = rho^4 |B|^2 + 2 rho^2 c^2 <B, E> + c^4 |E|^2,
  *   <B, E> = |g|^2 (|beta|^2 - s^2) - (|G g|^2 - (beta.g)^2),
  *   |E|^2  = |g|^4 s^2 - 2 |g|^2 (beta.g)^2 + (g.G.g)^2,
  * all from (beta, G, s). Forming |B|^2 from traces (|G|_F^2 - 2|beta|^2 +
@@ -90,9 +93,10 @@ fate_status gram2_copy(gram2_t *dst, const gram2_t *src)
 }
 
 /* One pass over the upper triangle of G that both multiplies and updates:
- *   u = G g  (with the old G),   G_ij += a_i g_j + e_i beta_j,
- * with a_i = c^2 s g_i - c beta_i and e_i = -c g_i, which is
- * -c (beta g^T + g beta^T) + c^2 s g g^T on every (i, j).
+ *   u = G g  (with the old G),   G_ij <- rho2 G_ij + a_i g_j + e_i beta_j,
+ * with a_i = c^2 s g_i - rho c beta_i and e_i = -rho c g_i, which is
+ * rho^2 G - rho c (beta g^T + g beta^T) + c^2 s g g^T on every (i, j)
+ * (rho2 = rho^2).
  * Row i contributes a dot product to u_i and an axpy to u_j (j > i); the
  * order of every sum is fixed, so the result does not depend on threads.
  * Reference: gram2_pass_naive (dsymv + dsyr2 + dsyr).
@@ -104,15 +108,15 @@ fate_status gram2_copy(gram2_t *dst, const gram2_t *src)
 __attribute__((target_clones("avx2", "default")))
 #endif
 void gram2_pass(double *restrict u, double *restrict G, const double *restrict g,
-                const double *restrict beta, double c, double s, size_t d)
+                const double *restrict beta, double c, double rho, double s, size_t d)
 {
-    const double c2s = c * c * s;
+    const double c2s = c * c * s, rc = rho * c, rho2 = rho * rho;
     for (size_t j = 0; j < d; j++) u[j] = 0.0;
     for (size_t i = 0; i < d; i++) {
         double *restrict row = G + i * d;
-        const double gi = g[i], ai = c2s * gi - c * beta[i], ei = -c * gi;
+        const double gi = g[i], ai = c2s * gi - rc * beta[i], ei = -rc * gi;
         double acc0 = row[i] * gi, acc1 = 0.0, acc2 = 0.0, acc3 = 0.0;
-        row[i] += ai * gi + ei * beta[i];
+        row[i] = rho2 * row[i] + ai * gi + ei * beta[i];
         size_t j = i + 1;
         /* four partial sums so the dot product pipelines without reordering
          * (no fast-math): the combination order below is fixed */
@@ -126,38 +130,41 @@ void gram2_pass(double *restrict u, double *restrict G, const double *restrict g
             u[j + 1] += x1 * gi;
             u[j + 2] += x2 * gi;
             u[j + 3] += x3 * gi;
-            row[j] = x0 + ai * g[j] + ei * beta[j];
-            row[j + 1] = x1 + ai * g[j + 1] + ei * beta[j + 1];
-            row[j + 2] = x2 + ai * g[j + 2] + ei * beta[j + 2];
-            row[j + 3] = x3 + ai * g[j + 3] + ei * beta[j + 3];
+            row[j] = rho2 * x0 + ai * g[j] + ei * beta[j];
+            row[j + 1] = rho2 * x1 + ai * g[j + 1] + ei * beta[j + 1];
+            row[j + 2] = rho2 * x2 + ai * g[j + 2] + ei * beta[j + 2];
+            row[j + 3] = rho2 * x3 + ai * g[j + 3] + ei * beta[j + 3];
         }
         for (; j < d; j++) {
             const double x = row[j];
             acc0 += x * g[j];
             u[j] += x * gi;
-            row[j] = x + ai * g[j] + ei * beta[j];
+            row[j] = rho2 * x + ai * g[j] + ei * beta[j];
         }
         u[i] += (acc0 + acc1) + (acc2 + acc3);
     }
 }
 
-/* The same with BLAS: u = G g (dsymv), then the rank-2 and rank-1 updates
- * (dsyr2, dsyr). Three passes over G; kept as the reference for tests. */
+/* The same with BLAS: u = G g (dsymv), the scaling by rho^2 and the rank-2
+ * and rank-1 updates (dsyr2, dsyr). Several passes over G; kept as the
+ * reference for tests. */
 void gram2_pass_naive(double *u, double *G, const double *g, const double *beta, double c,
-                      double s, size_t d)
+                      double rho, double s, size_t d)
 {
     cblas_dsymv(CblasRowMajor, CblasUpper, (int)d, 1.0, G, (int)d, g, 1, 0.0, u, 1);
-    cblas_dsyr2(CblasRowMajor, CblasUpper, (int)d, -c, beta, 1, g, 1, G, (int)d);
+    if (rho != 1.0)
+        for (size_t i = 0; i < d; i++) cblas_dscal((int)(d - i), rho * rho, G + i * d + i, 1);
+    cblas_dsyr2(CblasRowMajor, CblasUpper, (int)d, -rho * c, beta, 1, g, 1, G, (int)d);
     cblas_dsyr(CblasRowMajor, CblasUpper, (int)d, c * c * s, g, 1, G, (int)d);
 }
 
-void gram2_step(gram2_t *m, const double *g, double c, int naive)
+void gram2_step(gram2_t *m, const double *g, double c, double rho, int naive)
 {
     const size_t d = m->d;
     double *beta = m->beta, *u = m->u;
     const double s = m->s;
-    if (naive) gram2_pass_naive(u, m->G, g, beta, c, s, d);
-    else gram2_pass(u, m->G, g, beta, c, s, d);
+    if (naive) gram2_pass_naive(u, m->G, g, beta, c, rho, s, d);
+    else gram2_pass(u, m->G, g, beta, c, rho, s, d);
     double bg = 0.0, gg = 0.0, gu = 0.0, uu = 0.0, bb = 0.0;
     for (size_t i = 0; i < d; i++) {
         bg += beta[i] * g[i];
@@ -166,12 +173,33 @@ void gram2_step(gram2_t *m, const double *g, double c, int naive)
         uu += u[i] * u[i];
         bb += beta[i] * beta[i];
     }
-    const double c2 = c * c;
-    for (size_t i = 0; i < d; i++) beta[i] += -c * (u[i] + s * g[i]) + c2 * bg * g[i];
-    m->s = s - 2.0 * c * bg + c2 * gu;
+    const double c2 = c * c, rho2 = rho * rho, rc = rho * c;
+    for (size_t i = 0; i < d; i++) beta[i] = rho2 * beta[i] - rc * (u[i] + s * g[i]) + c2 * bg * g[i];
+    m->s = rho2 * s - 2.0 * rc * bg + c2 * gu;
     const double BE = gg * (bb - s * s) - (uu - bg * bg);
     const double EE = gg * gg * s * s - 2.0 * gg * bg * bg + gu * gu;
-    m->bal2 += 2.0 * c2 * BE + c2 * c2 * EE;
+    m->bal2 = rho2 * rho2 * m->bal2 + 2.0 * rho2 * c2 * BE + c2 * c2 * EE;
+}
+
+/* The decay term and the stopping statistic of a decayed run, at the point
+ * before the step: |W_1|^2 + |w_2|^2 = tr G + s, and the squared norm of the
+ * full gradient (2 g w_2^T + 2 wd W_1, 2 W_1^T g + 2 wd w_2),
+ *   4 (|g|^2 s + 2 wd beta.g + wd^2 tr G) + 4 (g.G.g + 2 wd beta.g + wd^2 s).
+ * g.G.g needs a read of G before the update pass. */
+double gram2_decay(gram2_t *m, double *pn2, const double *g, double wd)
+{
+    const size_t d = m->d;
+    cblas_dsymv(CblasRowMajor, CblasUpper, (int)d, 1.0, m->G, (int)d, g, 1, 0.0, m->u, 1);
+    double tr = 0.0, bg = 0.0, gg = 0.0, gu = 0.0;
+    for (size_t i = 0; i < d; i++) {
+        tr += m->G[i * d + i];
+        bg += m->beta[i] * g[i];
+        gg += g[i] * g[i];
+        gu += g[i] * m->u[i];
+    }
+    *pn2 = tr + m->s;
+    return 4.0 * (gg * m->s + 2.0 * wd * bg + wd * wd * tr) +
+           4.0 * (gu + 2.0 * wd * bg + wd * wd * m->s);
 }
 
 double gram2_balance(const gram2_t *m)
@@ -182,7 +210,7 @@ double gram2_balance(const gram2_t *m)
 /* A W-form step moves 3 d k elements (two reads and a write of W_1), a
  * Gram step d^2 (the upper triangle read and written); both read half of S.
  * The Gram form wins once the width is above d / 3. */
-int gram2_applies(const fate_dln_shape *sh, double weight_decay)
+int gram2_applies(const fate_dln_shape *sh)
 {
-    return sh->depth == 2 && !(weight_decay > 0.0) && 3 * sh->width >= sh->d;
+    return sh->depth == 2 && 3 * sh->width >= sh->d;
 }

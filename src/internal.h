@@ -31,20 +31,22 @@ typedef struct gram2_t {
 fate_status gram2_from_params(gram2_t *m, const double *params, const fate_dln_shape *shape);
 fate_status gram2_copy(gram2_t *dst, const gram2_t *src);
 void gram2_free(gram2_t *m);
-void gram2_pass(double *u, double *G, const double *g, const double *beta, double c, double s,
-                size_t d);
+void gram2_pass(double *u, double *G, const double *g, const double *beta, double c, double rho,
+                double s, size_t d);
 void gram2_pass_naive(double *u, double *G, const double *g, const double *beta, double c,
-                      double s, size_t d);
-/* One GD step with c = 2 lr at gradient factor g = S beta - b (naive: the
- * BLAS reference pass). */
-void gram2_step(gram2_t *m, const double *g, double c, int naive);
+                      double rho, double s, size_t d);
+/* One GD step with c = 2 lr and decay factor rho = 1 - 2 lr wd at gradient
+ * factor g = S beta - b (naive: the BLAS reference pass). */
+void gram2_step(gram2_t *m, const double *g, double c, double rho, int naive);
+/* With weight decay: *pn2 = |params|^2; returns |full gradient|^2. */
+double gram2_decay(gram2_t *m, double *pn2, const double *g, double wd);
 double gram2_balance(const gram2_t *m);
-/* fate_dln_train on the Gram form (depth 2, no weight decay); the same loop,
- * learning-rate rule and stopping rule. naive selects gram2_pass_naive. */
+/* fate_dln_train on the Gram form (depth 2); the same loop, learning-rate
+ * rule and stopping rules. naive selects gram2_pass_naive. */
 fate_status dln_train_gram2(gram2_t *m, fate_gd_report *report, const double *S, const double *b,
                             double yy, const fate_gd_config *config, int naive);
 /* Whether the protocols train this network in Gram form. */
-int gram2_applies(const fate_dln_shape *shape, double weight_decay);
+int gram2_applies(const fate_dln_shape *shape);
 
 /* The kept feature directions of a pretrained network for linear transfer
  * (see transfer.c): F = U_r Sigma_r (d, r) and V_r^T (r, k). */

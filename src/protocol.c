@@ -111,7 +111,7 @@ fate_status proto_pretrain(pretrained_t *p, const fate_spec *s, double theta, ui
     fate_dln_balance(&p->res.balance, p->params, &sh);
     if (need_basis) st = lt_basis(&p->basis, p->params, &sh, s->rcond);
     /* fine-tuning starts from these weights; form their Gram matrix once */
-    if (st == FATE_OK && gram2_applies(&sh, 0.0)) st = gram2_from_params(&p->gram, p->params, &sh);
+    if (st == FATE_OK && gram2_applies(&sh)) st = gram2_from_params(&p->gram, p->params, &sh);
 done:
     free(bt); free(X); free(y); free(S); free(b);
     if (st != FATE_OK) pretrained_free(p);
@@ -169,7 +169,7 @@ fate_status proto_scratch(fate_method_result *r, const target_t *t, const fate_s
     fate_gd_report rep;
     gram2_t m = {0};
     fate_status st;
-    if (gram2_applies(&sh, weight_decay)) { /* the same GD, in Gram form (gram2.c) */
+    if (gram2_applies(&sh)) { /* the same GD, in Gram form (gram2.c) */
         st = gram2_from_params(&m, w, &sh);
         if (st == FATE_OK) st = dln_train_gram2(&m, &rep, t->S, t->b, t->yy, &cfg, 0);
         if (st == FATE_OK) {

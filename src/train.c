@@ -159,8 +159,9 @@ static fate_status gd_loop(double *params, fate_gd_report *rep, oracle *o, doubl
     const size_t np = fate_dln_nparams(s);
     const double wd = cfg->weight_decay;
     o->fused = o->X == NULL && !(wd > 0.0);
-    o->grad = o->fused ? NULL : malloc(np * sizeof *o->grad);
-    if (!o->fused && !o->grad) return FATE_ENOMEM;
+    const int need_grad = !o->gram && !o->fused;
+    o->grad = need_grad ? malloc(np * sizeof *o->grad) : NULL;
+    if (need_grad && !o->grad) return FATE_ENOMEM;
     const int auto_lr = !(cfg->lr > 0.0);
     const double lr0 = auto_lr ? 0.4 / ((double)s->depth * lambda_max) : cfg->lr;
     const double expo = 2.0 * (double)(s->depth - 1) / (double)s->depth;
@@ -176,10 +177,14 @@ static fate_status gd_loop(double *params, fate_gd_report *rep, oracle *o, doubl
         double gn2 = 0.0;
         if (wd > 0.0) {
             double pn2 = 0.0;
-            for (size_t i = 0; i < np; i++) {
-                pn2 += params[i] * params[i];
-                o->grad[i] += 2.0 * wd * params[i];
-                gn2 += o->grad[i] * o->grad[i];
+            if (o->gram) {
+                gn2 = gram2_decay(o->gram, &pn2, o->ws.g, wd);
+            } else {
+                for (size_t i = 0; i < np; i++) {
+                    pn2 += params[i] * params[i];
+                    o->grad[i] += 2.0 * wd * params[i];
+                    gn2 += o->grad[i] * o->grad[i];
+                }
             }
             loss += wd * pn2; /* the objective actually descended */
         }
@@ -200,7 +205,8 @@ static fate_status gd_loop(double *params, fate_gd_report *rep, oracle *o, doubl
         }
         if (step == cfg->max_epochs) break;
         double lr = auto_lr ? lr0 / fmax(1.0, pow(bnorm, expo)) : lr0;
-        if (o->gram) gram2_step(o->gram, o->ws.g, 2.0 * lr, o->naive);
+        /* decay: params <- (1 - 2 lr wd) params - lr grad (exactly 1 without) */
+        if (o->gram) gram2_step(o->gram, o->ws.g, 2.0 * lr, 1.0 - 2.0 * lr * wd, o->naive);
         else if (o->fused) step_fused(o, params, lr);
         else cblas_daxpy((int)np, -lr, o->grad, 1, params, 1);
     }
@@ -236,8 +242,7 @@ fate_status fate_dln_train(double *params, fate_gd_report *report, const fate_dl
 fate_status dln_train_gram2(gram2_t *m, fate_gd_report *report, const double *S, const double *b,
                             double yy, const fate_gd_config *config, int naive)
 {
-    if (!m || !m->G || !report || !b || !config_ok(config) || config->weight_decay > 0.0)
-        return FATE_EINVAL;
+    if (!m || !m->G || !report || !b || !config_ok(config)) return FATE_EINVAL;
     /* width 1: the workspace's forward/backward vectors are unused here */
     const fate_dln_shape shape = {m->d, 1, 2};
     oracle o = {.shape = &shape, .S = S, .b = b, .yy = yy, .gram = m, .naive = naive};
