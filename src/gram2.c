@@ -101,8 +101,9 @@ fate_status gram2_copy(gram2_t *dst, const gram2_t *src)
  * order of every sum is fixed, so the result does not depend on threads.
  * Reference: gram2_pass_naive (dsymv + dsyr2 + dsyr).
  * On x86-64 an AVX2 clone is chosen at load time where the CPU has it: the
- * loop is element-wise apart from the four fixed partial sums, and ISO C17
- * mode keeps floating-point contraction off, so both clones round the same.
+ * loop is element-wise apart from the four fixed partial sums, and neither
+ * clone fuses multiply-adds (the avx2 target has no FMA; ISO C17 mode keeps
+ * contraction off), so both round the same.
  * u: (d), G: (d, d) upper triangle, g: (d), beta: (d). */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 __attribute__((target_clones("avx2", "default")))
