@@ -3,14 +3,20 @@
  *
  * Measures wall time (CLOCK_MONOTONIC) of `steps` GD steps at several d and
  * depths, single thread, and prints steps/s, ns per d^2 (flat if the cost is
- * O(L d^2)) and the memory traffic the step needs: the forward pass reads
- * every layer once, dsymv reads the upper triangle of S (d^2/2 doubles), and
- * the fused backward-and-update pass reads and writes every layer once, so
- * 8 (3 (d k + (L-2) k^2 + k) + d^2/2) bytes. It then measures the bandwidth
- * of a triad a = b + s c (2 reads + 1 write per element) for working sets
- * that live in L2, L3 and DRAM, so the step's achieved traffic can be set
- * beside the bandwidth of the cache level its working set (S and the
- * layers) lives in. Not a test: timings are reported, never asserted.
+ * O(L d^2)) and the memory traffic the step needs, for both engines:
+ *  - W form (fate_dln_train): the forward pass reads every layer once, dsymv
+ *    reads the upper triangle of S (d^2/2 doubles), and the fused
+ *    backward-and-update pass reads and writes every layer once, so
+ *    8 (3 (d k + (L-2) k^2 + k) + d^2/2) bytes;
+ *  - Gram form (depth 2, src/gram2.c): dsymv reads half of S and the fused
+ *    pass reads and writes the upper triangle of G = W_1 W_1^T, so
+ *    8 (d^2/2 + 2 d (d+1)/2) bytes (O(d) vectors not counted in either).
+ * "set" is the memory a step touches (layers or upper triangle of G, plus
+ * the upper triangle of S). It then measures the bandwidth of a triad
+ * a = b + s c (2 reads + 1 write per element) for working sets that live in
+ * L2, L3 and DRAM, so the step's achieved traffic can be set beside the
+ * bandwidth of the cache level its working set lives in. Not a test:
+ * timings are reported, never asserted.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +25,7 @@
 #include <cblas.h>
 
 #include "fate.h"
+#include "internal.h"
 
 static double now(void)
 {
@@ -46,10 +53,29 @@ static void bench_one(size_t d, size_t depth, size_t steps)
     fate_dln_train(w, &rep, &sh, S, b, yy, &cfg);
     double dt = now() - t0;
     double per = dt / (double)(rep.steps + 1);
-    double bytes = 8.0 * (3.0 * (double)np + 0.5 * (double)d * (double)d);
-    double ws = 8.0 * ((double)np + (double)d * (double)d) / 1048576.0;
-    printf("%6zu %6zu %8zu %12.0f %12.3f %10.2f %12.1f\n", d, depth, rep.steps, 1.0 / per,
-           per * 1e9 / ((double)d * d), bytes / per / 1e9, ws);
+    double dd = (double)d * (double)d;
+    double bytes = 8.0 * (3.0 * (double)np + 0.5 * dd);
+    double ws = 8.0 * ((double)np + 0.5 * dd) / 1048576.0;
+    printf("%6zu %6zu %6s %8zu %12.0f %12.3f %10.2f %12.1f\n", d, depth, "W", rep.steps, 1.0 / per,
+           per * 1e9 / dd, bytes / per / 1e9, ws);
+    if (depth == 2) {
+        /* the same run in Gram form, from the same init */
+        fate_dln_init(w, &sh, 1e-5, 1, 0, 8);
+        gram2_t m;
+        double t1 = now();
+        gram2_from_params(&m, w, &sh);
+        double tinit = now() - t1;
+        t0 = now();
+        dln_train_gram2(&m, &rep, S, b, yy, &cfg, 0);
+        dt = now() - t0;
+        double pg = dt / (double)(rep.steps + 1);
+        double gbytes = 8.0 * (0.5 * dd + (double)d * ((double)d + 1.0));
+        double gws = 8.0 * (0.5 * dd + 0.5 * (double)d * ((double)d + 1.0)) / 1048576.0;
+        printf("%6zu %6zu %6s %8zu %12.0f %12.3f %10.2f %12.1f   (x%.2f; W W^T once: %.1f steps)\n",
+               d, depth, "Gram", rep.steps, 1.0 / pg, pg * 1e9 / dd, gbytes / pg / 1e9, gws,
+               per / pg, tinit / pg);
+        gram2_free(&m);
+    }
     free(X); free(y); free(bs); free(bt); free(S); free(b); free(w);
 }
 
@@ -77,7 +103,7 @@ int main(int argc, char **argv)
     size_t steps = argc > 1 ? (size_t)atol(argv[1]) : 2000;
     openblas_set_num_threads(1);
     printf("fate bench_step: full-batch GD steps through sufficient statistics, 1 thread\n");
-    printf("%6s %6s %8s %12s %12s %10s %12s\n", "d", "depth", "steps", "steps/s", "ns/d^2", "GB/s",
+    printf("%6s %6s %6s %8s %12s %12s %10s %12s\n", "d", "depth", "engine", "steps", "steps/s", "ns/d^2", "GB/s",
            "set (MiB)");
     size_t ds[] = {250, 500, 1000, 2000};
     for (size_t i = 0; i < 4; i++) bench_one(ds[i], 2, ds[i] >= 1000 ? steps / 4 : steps);

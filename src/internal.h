@@ -18,6 +18,36 @@ void dln_grad_ws(double *grad, double *loss, const double *params, const fate_dl
                  const double *S, const double *b, double yy, dln_ws *ws);
 int dln_shape_ok(const fate_dln_shape *shape);
 
+/* A depth-2 network in Gram form (gram2.c): the state GD needs, without W. */
+typedef struct gram2_t {
+    size_t d;
+    double *G;    /* (d, d) W_1 W_1^T, upper triangle (i <= j) only */
+    double *beta; /* (d) W_1 w_2 */
+    double s;     /* |w_2|^2 */
+    double bal2;  /* fate_dln_balance squared, carried by its recursion */
+    double *u;    /* (d) scratch: G g */
+} gram2_t;
+
+fate_status gram2_from_params(gram2_t *m, const double *params, const fate_dln_shape *shape);
+fate_status gram2_copy(gram2_t *dst, const gram2_t *src);
+void gram2_free(gram2_t *m);
+void gram2_pass(double *u, double *G, const double *g, const double *beta, double c, double rho,
+                double s, size_t d);
+void gram2_pass_naive(double *u, double *G, const double *g, const double *beta, double c,
+                      double rho, double s, size_t d);
+/* One GD step with c = 2 lr and decay factor rho = 1 - 2 lr wd at gradient
+ * factor g = S beta - b (naive: the BLAS reference pass). */
+void gram2_step(gram2_t *m, const double *g, double c, double rho, int naive);
+/* With weight decay: *pn2 = |params|^2; returns |full gradient|^2. */
+double gram2_decay(gram2_t *m, double *pn2, const double *g, double wd);
+double gram2_balance(const gram2_t *m);
+/* fate_dln_train on the Gram form (depth 2); the same loop, learning-rate
+ * rule and stopping rules. naive selects gram2_pass_naive. */
+fate_status dln_train_gram2(gram2_t *m, fate_gd_report *report, const double *S, const double *b,
+                            double yy, const fate_gd_config *config, int naive);
+/* Whether the protocols train this network in Gram form. */
+int gram2_applies(const fate_dln_shape *shape);
+
 /* The kept feature directions of a pretrained network for linear transfer
  * (see transfer.c): F = U_r Sigma_r (d, r) and V_r^T (r, k). */
 typedef struct lt_basis_t {
@@ -41,6 +71,7 @@ typedef struct pretrained_t {
     double *beta;          /* (d) end-to-end vector */
     double *beta_s;        /* (d) source teacher */
     lt_basis_t basis;      /* when requested */
+    gram2_t gram;          /* Gram form for fine-tuning, when gram2_applies */
     fate_method_result res;
 } pretrained_t;
 

@@ -59,6 +59,7 @@ void pretrained_free(pretrained_t *p)
     free(p->beta);
     free(p->beta_s);
     lt_basis_free(&p->basis);
+    gram2_free(&p->gram);
     memset(p, 0, sizeof *p);
 }
 
@@ -109,6 +110,8 @@ fate_status proto_pretrain(pretrained_t *p, const fate_spec *s, double theta, ui
     p->res.risk = sqdist(p->beta, p->beta_s, d);
     fate_dln_balance(&p->res.balance, p->params, &sh);
     if (need_basis) st = lt_basis(&p->basis, p->params, &sh, s->rcond);
+    /* fine-tuning starts from these weights; form their Gram matrix once */
+    if (st == FATE_OK && gram2_applies(&sh)) st = gram2_from_params(&p->gram, p->params, &sh);
 done:
     free(bt); free(X); free(y); free(S); free(b);
     if (st != FATE_OK) pretrained_free(p);
@@ -164,16 +167,30 @@ fate_status proto_scratch(fate_method_result *r, const target_t *t, const fate_s
                           .loss_min = t->loss_min, .weight_decay = weight_decay};
     fate_dln_init(w, &sh, spec_alpha(s), s->seed, inst, FATE_STREAM_INIT_SCRATCH);
     fate_gd_report rep;
-    fate_status st = fate_dln_train(w, &rep, &sh, t->S, t->b, t->yy, &cfg);
+    gram2_t m = {0};
+    fate_status st;
+    if (gram2_applies(&sh)) { /* the same GD, in Gram form (gram2.c) */
+        st = gram2_from_params(&m, w, &sh);
+        if (st == FATE_OK) st = dln_train_gram2(&m, &rep, t->S, t->b, t->yy, &cfg, 0);
+        if (st == FATE_OK) {
+            memcpy(beta, m.beta, t->d * sizeof *beta);
+            r->balance = gram2_balance(&m);
+        }
+    } else {
+        st = fate_dln_train(w, &rep, &sh, t->S, t->b, t->yy, &cfg);
+        if (st == FATE_OK) {
+            fate_dln_product(beta, w, &sh);
+            fate_dln_balance(&r->balance, w, &sh);
+        }
+    }
     if (st == FATE_OK) {
         from_report(r, &rep, t->loss_min);
-        fate_dln_product(beta, w, &sh);
         r->risk = sqdist(beta, t->beta_t, t->d);
         r->train_loss = emp_loss(beta, t->S, t->b, t->yy, t->d); /* without the decay term */
-        fate_dln_balance(&r->balance, w, &sh);
-    } else if (fail_step) {
+    } else if (fail_step && st == FATE_EDIVERGED) {
         *fail_step = rep.diverged_step;
     }
+    gram2_free(&m);
     free(w);
     free(beta);
     return st;
@@ -228,23 +245,34 @@ fate_status proto_ft(fate_method_result *r, double *c, const pretrained_t *p, co
     const size_t np = fate_dln_nparams(&sh), d = t->d;
     double *w = malloc(np * sizeof *w), *beta = malloc(d * sizeof *beta);
     double *np1 = malloc(d * sizeof *np1), *np2 = malloc(d * sizeof *np2);
+    gram2_t m = {0};
     fate_status st = FATE_ENOMEM;
     if (!w || !beta || !np1 || !np2) goto done;
     memset(r, 0, sizeof *r);
     *c = NAN;
-    memcpy(w, p->params, np * sizeof *w);
     fate_gd_config cfg = {.lr = s->lr, .max_epochs = s->max_epochs, .tol = s->tol,
                           .loss_min = t->loss_min};
     fate_gd_report rep;
-    st = fate_dln_train(w, &rep, &sh, t->S, t->b, t->yy, &cfg);
+    if (p->gram.G) { /* the same GD, in Gram form (gram2.c) */
+        if ((st = gram2_copy(&m, &p->gram)) != FATE_OK) goto done;
+        st = dln_train_gram2(&m, &rep, t->S, t->b, t->yy, &cfg, 0);
+    } else {
+        memcpy(w, p->params, np * sizeof *w);
+        st = fate_dln_train(w, &rep, &sh, t->S, t->b, t->yy, &cfg);
+    }
     if (st != FATE_OK) {
-        if (fail_step) *fail_step = rep.diverged_step;
+        if (fail_step && st == FATE_EDIVERGED) *fail_step = rep.diverged_step;
         goto done;
     }
     from_report(r, &rep, t->loss_min);
-    fate_dln_product(beta, w, &sh);
+    if (m.G) {
+        memcpy(beta, m.beta, d * sizeof *beta);
+        r->balance = gram2_balance(&m);
+    } else {
+        fate_dln_product(beta, w, &sh);
+        fate_dln_balance(&r->balance, w, &sh);
+    }
     r->risk = sqdist(beta, t->beta_t, d);
-    fate_dln_balance(&r->balance, w, &sh);
     if (t->n < d) {
         /* GD moves beta only inside the row space of X, so
          * (I-P) beta_ft = c (I-P) beta_pre: c = <(I-P) beta_ft, (I-P) beta_pre> / |(I-P) beta_pre|^2 */
@@ -256,5 +284,6 @@ fate_status proto_ft(fate_method_result *r, double *c, const pretrained_t *p, co
     }
 done:
     free(w); free(beta); free(np1); free(np2);
+    gram2_free(&m);
     return st;
 }

@@ -61,10 +61,32 @@ typedef struct oracle {
     double *beta;        /* (d) for the samples path */
     double *grad;        /* (nparams) when the full gradient is formed */
     int fused;           /* stats path without weight decay */
+    gram2_t *gram;       /* depth 2 in Gram form (params unused) */
+    int naive;           /* Gram form: the BLAS reference pass */
 } oracle;
 
-/* Forward pass only: q-chain, beta = W_1 q_2, g = S beta - b, and the loss
- * beta.(g - b) + yy. */
+/* g = S beta - b and the loss beta.(g - b) + yy; returns |beta|. */
+static double stats_loss(oracle *o, double *loss, const double *beta)
+{
+    size_t d = o->shape->d;
+    double *g = o->ws.g;
+    if (o->S) {
+        memcpy(g, o->b, d * sizeof(double));
+        cblas_dsymv(CblasRowMajor, CblasUpper, (int)d, 1.0, o->S, (int)d, beta, 1, -1.0, g, 1);
+    } else {
+        for (size_t i = 0; i < d; i++) g[i] = beta[i] - o->b[i];
+    }
+    double bg = 0.0, bb = 0.0, nb = 0.0;
+    for (size_t i = 0; i < d; i++) {
+        bg += beta[i] * g[i];
+        bb += beta[i] * o->b[i];
+        nb += beta[i] * beta[i];
+    }
+    *loss = bg - bb + o->yy;
+    return sqrt(nb);
+}
+
+/* Forward pass only: q-chain, beta = W_1 q_2, then stats_loss. */
 static double eval_fused(oracle *o, double *loss, const double *params)
 {
     const fate_dln_shape *s = o->shape;
@@ -77,20 +99,7 @@ static double eval_fused(oracle *o, double *loss, const double *params)
                     (int)k, w->q + (l - 1) * k, 1, 0.0, w->q + (l - 2) * k, 1);
     cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)k, 1.0, params, (int)k, w->q, 1, 0.0,
                 w->beta, 1);
-    if (o->S) {
-        memcpy(w->g, o->b, d * sizeof(double));
-        cblas_dsymv(CblasRowMajor, CblasUpper, (int)d, 1.0, o->S, (int)d, w->beta, 1, -1.0, w->g, 1);
-    } else {
-        for (size_t i = 0; i < d; i++) w->g[i] = w->beta[i] - o->b[i];
-    }
-    double bg = 0.0, bb = 0.0, nb = 0.0;
-    for (size_t i = 0; i < d; i++) {
-        bg += w->beta[i] * w->g[i];
-        bb += w->beta[i] * o->b[i];
-        nb += w->beta[i] * w->beta[i];
-    }
-    *loss = bg - bb + o->yy;
-    return sqrt(nb);
+    return stats_loss(o, loss, w->beta);
 }
 
 /* One pass over a layer W (r, k) that both back-propagates and updates:
@@ -150,8 +159,9 @@ static fate_status gd_loop(double *params, fate_gd_report *rep, oracle *o, doubl
     const size_t np = fate_dln_nparams(s);
     const double wd = cfg->weight_decay;
     o->fused = o->X == NULL && !(wd > 0.0);
-    o->grad = o->fused ? NULL : malloc(np * sizeof *o->grad);
-    if (!o->fused && !o->grad) return FATE_ENOMEM;
+    const int need_grad = !o->gram && !o->fused;
+    o->grad = need_grad ? malloc(np * sizeof *o->grad) : NULL;
+    if (need_grad && !o->grad) return FATE_ENOMEM;
     const int auto_lr = !(cfg->lr > 0.0);
     const double lr0 = auto_lr ? 0.4 / ((double)s->depth * lambda_max) : cfg->lr;
     const double expo = 2.0 * (double)(s->depth - 1) / (double)s->depth;
@@ -161,14 +171,20 @@ static fate_status gd_loop(double *params, fate_gd_report *rep, oracle *o, doubl
     fate_status st = FATE_OK;
     for (size_t step = 0;; step++) {
         double loss;
-        double bnorm = o->fused ? eval_fused(o, &loss, params) : eval_full(o, &loss, params);
+        double bnorm = o->gram    ? stats_loss(o, &loss, o->gram->beta)
+                       : o->fused ? eval_fused(o, &loss, params)
+                                  : eval_full(o, &loss, params);
         double gn2 = 0.0;
         if (wd > 0.0) {
             double pn2 = 0.0;
-            for (size_t i = 0; i < np; i++) {
-                pn2 += params[i] * params[i];
-                o->grad[i] += 2.0 * wd * params[i];
-                gn2 += o->grad[i] * o->grad[i];
+            if (o->gram) {
+                gn2 = gram2_decay(o->gram, &pn2, o->ws.g, wd);
+            } else {
+                for (size_t i = 0; i < np; i++) {
+                    pn2 += params[i] * params[i];
+                    o->grad[i] += 2.0 * wd * params[i];
+                    gn2 += o->grad[i] * o->grad[i];
+                }
             }
             loss += wd * pn2; /* the objective actually descended */
         }
@@ -189,7 +205,9 @@ static fate_status gd_loop(double *params, fate_gd_report *rep, oracle *o, doubl
         }
         if (step == cfg->max_epochs) break;
         double lr = auto_lr ? lr0 / fmax(1.0, pow(bnorm, expo)) : lr0;
-        if (o->fused) step_fused(o, params, lr);
+        /* decay: params <- (1 - 2 lr wd) params - lr grad (exactly 1 without) */
+        if (o->gram) gram2_step(o->gram, o->ws.g, 2.0 * lr, 1.0 - 2.0 * lr * wd, o->naive);
+        else if (o->fused) step_fused(o, params, lr);
         else cblas_daxpy((int)np, -lr, o->grad, 1, params, 1);
     }
     /* On the saddle: less than half of the reducible loss removed. */
@@ -217,6 +235,20 @@ fate_status fate_dln_train(double *params, fate_gd_report *report, const fate_dl
     if (dln_ws_alloc(&o.ws, shape) != FATE_OK) return FATE_ENOMEM;
     double lmax = config->lr > 0.0 ? 0.0 : fate_lambda_max(S, shape->d);
     fate_status st = gd_loop(params, report, &o, lmax, config);
+    dln_ws_free(&o.ws);
+    return st;
+}
+
+fate_status dln_train_gram2(gram2_t *m, fate_gd_report *report, const double *S, const double *b,
+                            double yy, const fate_gd_config *config, int naive)
+{
+    if (!m || !m->G || !report || !b || !config_ok(config)) return FATE_EINVAL;
+    /* width 1: the workspace's forward/backward vectors are unused here */
+    const fate_dln_shape shape = {m->d, 1, 2};
+    oracle o = {.shape = &shape, .S = S, .b = b, .yy = yy, .gram = m, .naive = naive};
+    if (dln_ws_alloc(&o.ws, &shape) != FATE_OK) return FATE_ENOMEM;
+    double lmax = config->lr > 0.0 ? 0.0 : fate_lambda_max(S, m->d);
+    fate_status st = gd_loop(NULL, report, &o, lmax, config);
     dln_ws_free(&o.ws);
     return st;
 }
