@@ -41,6 +41,11 @@ static int fig_map(const relu_job *job, const relu_result *r, int method, unsign
     /* predicted T_lt = A n^-p - |P_perp f_t|^2 on a fine log grid of n; its
      * zero level is the boundary */
     int have_c = NO >= 2 && isfinite(r->A) && isfinite(r->p) && r->A > 0;
+    /* the student's |P_perp f_t|^2 needs ReLU features; otherwise the
+     * source teacher's, which rich pretraining makes the same */
+    int src = 0;
+    for (size_t t = 0; t < NO; t++) src |= !isfinite(r->pp_student[t]);
+    const double *pp = src ? r->pp_source : r->pp_student;
     const double n0 = (double)r->ns[0], n1 = (double)r->ns[NN > 1 ? 1 : 0];
     const double nz = (double)r->ns[NN - 1], ny = (double)r->ns[NN > 1 ? NN - 2 : 0];
     double lo = log10(n0) - (NN > 1 ? 0.5 * log10(n1 / n0) : 0.3);
@@ -48,14 +53,15 @@ static int fig_map(const relu_job *job, const relu_result *r, int method, unsign
     for (size_t k = 0; k < CN; k++) {
         cy[k] = pow(10.0, lo + (hi - lo) * (double)k / (CN - 1));
         for (size_t t = 0; t < NO; t++) {
-            cv[k * NO + t] = r->A * pow(cy[k], -r->p) - r->pp_student[t];
+            cv[k * NO + t] = r->A * pow(cy[k], -r->p) - pp[t];
             if (!isfinite(cv[k * NO + t])) have_c = 0;
         }
     }
     char title[256], set[160];
     setting(set, sizeof set, w);
-    snprintf(title, sizeof title, "%s, two-layer ReLU: simulated T (%s)",
-             method == RM_LT ? "Linear transfer" : "Fine-tuning", set);
+    static const char *acts[] = {"ReLU", "tanh", "erf", "linear"};
+    snprintf(title, sizeof title, "%s, two-layer %s: simulated T (%s)",
+             method == RM_LT ? "Linear transfer" : "Fine-tuning", acts[w->base.act], set);
     fate_phase_map m = {
         .title = title,
         .zlabel = method == RM_LT ? "T = R_sc \xe2\x88\x92 R_lt" : "T = R_sc \xe2\x88\x92 R_ft",
@@ -63,7 +69,8 @@ static int fig_map(const relu_job *job, const relu_result *r, int method, unsign
         .contour_thetas = have_c ? w->overlaps : NULL, .n_contour_thetas = have_c ? NO : 0,
         .contour_gammas = have_c ? cy : NULL, .n_contour_gammas = have_c ? CN : 0,
         .contour_values = have_c ? cv : NULL,
-        .contour_label = "predicted boundary A n^\xe2\x88\x92p = |P\xe2\x8a\xa5 f\xe2\x82\x9c|\xc2\xb2",
+        .contour_label = src ? "predicted boundary A n^\xe2\x88\x92p = |P\xe2\x8a\xa5 f\xe2\x82\x9c|\xc2\xb2 (source teacher)"
+                             : "predicted boundary A n^\xe2\x88\x92p = |P\xe2\x8a\xa5 f\xe2\x82\x9c|\xc2\xb2",
         .xlabel = ax_label(w), .ylabel = "target samples n", .x_plain = !w->base.single_index,
         .ylog = 1};
     rc = fig_emit_map(job->dir, method == RM_LT ? "phase_lt" : "phase_ft", fmts, out, &m);
