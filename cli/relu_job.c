@@ -231,14 +231,10 @@ static int hk_cell(void *p, const fate_relu_cell *c)
     hook_ctx *h = p;
     char path[4096];
     cell_path(path, sizeof path, h->job->dir, c->n_index, c->overlap_index);
-    char *txt = cell_text(c, axis_name(&h->job->sweep));
-    if (!txt || write_atomic(path, txt, strlen(txt)) != 0) {
-        free(txt);
-        fprintf(stderr, "%sfate: cannot write %s: %s\n", h->tty ? "\n" : "", path, strerror(errno));
+    if (save_cell_text(path, cell_text(c, axis_name(&h->job->sweep)), h->tty) != 0) {
         h->write_failed = 1;
         return 1;
     }
-    free(txt);
     h->cells_done++;
     return 0;
 }

@@ -340,3 +340,12 @@ void progress_line(const char *label, size_t cells_done, size_t cells_total, siz
             (int)(eta / 60), (int)fmod(eta, 60));
     if (done == total) fputc('\n', stderr);
 }
+
+int save_cell_text(const char *path, char *text, int after_progress)
+{
+    int rc = text && write_atomic(path, text, strlen(text)) == 0 ? 0 : -1;
+    if (rc != 0)
+        fprintf(stderr, "%sfate: cannot write %s: %s\n", after_progress ? "\n" : "", path, strerror(errno));
+    free(text);
+    return rc;
+}

@@ -60,6 +60,11 @@ size_t summarise_cell(summary_row *out, const run_row *rows, size_t nrows, size_
 void fprint_run_row(FILE *f, const run_row *r);
 void fprint_summary_row(FILE *f, const summary_row *s);
 
+/* Saves a finished cell's text (malloc'd, freed here; NULL counts as a
+ * failure) atomically to path. 0, or -1 after printing one line (preceded by
+ * a newline when a progress line may be on the terminal). */
+int save_cell_text(const char *path, char *text, int after_progress);
+
 /* CSV numbers: %.17g with nan/inf spelled as NumPy and pandas read them; the
  * parsers take a whole field (0, or -1 if it is not a number). */
 void put_num(FILE *f, double v);
