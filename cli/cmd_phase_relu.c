@@ -48,7 +48,8 @@ static const char *help =
     "target:\n"
     "  --sigma S          target label noise >= 0 (default 0)\n"
     "  --n-test N         fresh test inputs per risk, >= 2 (default 4000)\n"
-    "training (every training: pretraining, scratch, fine-tuning):\n"
+    "training (every training: pretraining, scratch, fine-tuning; online pretraining\n"
+    "takes one full batch of --n-src fresh samples per step, whatever --batch):\n"
     "  --lr R             base learning rate > 0; the step is R m under mean-field\n"
     "                     scaling (default 0.5)\n"
     "  --steps S          maximum GD steps >= 1 (default 40000)\n"
@@ -360,13 +361,19 @@ int cmd_phase_relu(int argc, char **argv)
         return rc == JOB_INTERRUPTED ? 130 : FATE_EXIT_RUNTIME;
     }
     /* say where training stopped on the step budget */
+    /* each training once: pretraining is repeated in every cell of its row
+     * (count n index 0), scratch in every row (count overlap index 0) */
     size_t unconv = 0;
-    for (size_t i = 0; i < res.NO * res.NN * RM_COUNT; i++)
-        if (res.stat[i].count && i % RM_COUNT != RM_LT)
-            unconv += (size_t)lround((1.0 - res.stat[i].converged_frac) * (double)res.stat[i].count);
+    for (size_t t = 0; t < res.NO; t++)
+        for (size_t j = 0; j < res.NN; j++)
+            for (size_t m = 0; m < RM_COUNT; m++) {
+                const relu_stat *st = &res.stat[(t * res.NN + j) * RM_COUNT + m];
+                if (!st->count || m == RM_LT || (m == RM_PRE && j > 0) || (m == RM_SC && t > 0)) continue;
+                unconv += (size_t)lround((1.0 - st->converged_frac) * (double)st->count);
+            }
     if (unconv)
         fprintf(stderr, "fate phase: warning: %zu trainings stopped at --steps %zu before converging "
-                "(loss <= %g or relative decrease < %g per 100 steps); raise --steps or --lr for more\n",
+                "(loss <= %g or relative decrease < %g over 100 checks); raise --steps or --lr for more\n",
                 unconv, o.w.base.gd.max_steps, o.w.base.gd.tol, o.w.base.gd.rel_tol);
     int frc = o.plot ? relu_figures(&job, &res, o.gram_mu, o.plot, &files) : 0;
     manifest_end(&man, frc ? "complete (some figures failed)" : "complete", &files);

@@ -153,6 +153,37 @@ static size_t methods_run(const fate_relu_sweep *w)
            ((m & FATE_METHOD_FT) != 0);
 }
 
+/* The rows of cell (t, j) from its file, checked against the grid: the cell's
+ * overlap and n, and every (method run, instance < K) exactly once. -1 if the
+ * file is missing, malformed or holds other rows (then it is recomputed). */
+static long load_cell(const relu_job *job, size_t t, size_t j, relu_row **rows)
+{
+    const fate_relu_sweep *w = &job->sweep;
+    char path[4096];
+    cell_path(path, sizeof path, job->dir, j, t);
+    long n = read_rows(path, axis_name(w), rows);
+    if (n < 0) return -1;
+    const unsigned m = w->base.methods;
+    const int run[RM_COUNT] = {(m & (FATE_METHOD_LT | FATE_METHOD_FT)) != 0, (m & FATE_METHOD_SCRATCH) != 0,
+                               (m & FATE_METHOD_LT) != 0, (m & FATE_METHOD_FT) != 0};
+    const size_t K = w->instances;
+    unsigned char *seen = calloc(RM_COUNT * K, 1);
+    int ok = seen != NULL && n == (long)(K * methods_run(w));
+    for (long r = 0; ok && r < n; r++) {
+        const relu_row *q = &(*rows)[r];
+        ok = q->overlap == w->overlaps[t] && q->n == w->ns[j] && q->instance < K && run[q->method] &&
+             !seen[(size_t)q->method * K + q->instance];
+        if (ok) seen[(size_t)q->method * K + q->instance] = 1;
+    }
+    free(seen);
+    if (!ok) {
+        free(*rows);
+        *rows = NULL;
+        return -1;
+    }
+    return n;
+}
+
 void relu_default_spec(fate_relu_spec *s)
 {
     fate_relu_spec_default(s);
@@ -214,12 +245,10 @@ static int hk_skip(void *p, size_t t, size_t j)
 {
     hook_ctx *h = p;
     if (par_size() > 1 && (int)(t % (size_t)par_size()) != par_rank()) return 1;
-    char path[4096];
-    cell_path(path, sizeof path, h->job->dir, j, t);
     relu_row *rows;
-    long n = read_rows(path, axis_name(&h->job->sweep), &rows);
+    long n = load_cell(h->job, t, j, &rows);
     free(rows);
-    if (n == (long)(h->job->sweep.instances * methods_run(&h->job->sweep))) {
+    if (n >= 0) {
         h->cells_done++;
         return 1;
     }
@@ -235,6 +264,8 @@ static int hk_cell(void *p, const fate_relu_cell *c)
         h->write_failed = 1;
         return 1;
     }
+    /* read by hk_progress under another critical section */
+#pragma omp atomic update
     h->cells_done++;
     return 0;
 }
@@ -248,8 +279,11 @@ static int hk_stop(void *p)
 static void hk_progress(void *p, size_t done, size_t total)
 {
     hook_ctx *h = p;
+    size_t cells_done;
+#pragma omp atomic read
+    cells_done = h->cells_done;
     if (h->tty && !h->job->quiet)
-        progress_line(h->job->label, h->cells_done, h->cells_total, done, total, h->t0, &h->last_print);
+        progress_line(h->job->label, cells_done, h->cells_total, done, total, h->t0, &h->last_print);
 }
 
 void relu_result_free(relu_result *r)
@@ -313,7 +347,7 @@ static int assemble(const relu_job *job, relu_result *res, file_list *written)
         for (size_t j = 0; j < NN; j++) {
             relu_row *rows;
             cell_path(path, sizeof path, dir, j, t);
-            long n = read_rows(path, axis, &rows);
+            long n = load_cell(job, t, j, &rows);
             if (n <= 0) {
                 fprintf(stderr, "fate: %s is missing or malformed; rerun to recompute it\n", path);
                 free(rows);
@@ -513,6 +547,14 @@ int relu_job_run(const relu_job *job, relu_result *res, file_list *written)
                     cell_path(cp, sizeof cp, job->dir, j, t);
                     unlink(cp);
                 }
+            /* and the assembled files of the earlier parameters */
+            static const char *outs[] = {"runs.csv", "summary.csv", "powerlaw.csv", "boundary.csv", "risk.npy",
+                                         "T.npy", "mus.npy", "thetas.npy", "ns.npy", "summary.npy",
+                                         "gammas.npy", "lambdas.npy", NULL};
+            for (int k = 0; outs[k]; k++) {
+                snprintf(path, sizeof path, "%s/%s", job->dir, outs[k]);
+                unlink(path);
+            }
             snprintf(path, sizeof path, "%s/sweep.json", job->dir);
             if (!params || write_atomic(path, params, strlen(params)) != 0) {
                 fprintf(stderr, "fate: cannot write %s: %s\n", path, strerror(errno));
@@ -533,10 +575,18 @@ int relu_job_run(const relu_job *job, relu_result *res, file_list *written)
     int failed = h.write_failed || (st != FATE_OK && st != FATE_EINTERRUPTED);
     if (st == FATE_EINTERRUPTED && h.tty && !job->quiet) fputc('\n', stderr);
     if (st == FATE_EDIVERGED) {
-        fprintf(stderr, "%sfate: %s diverged (NaN/inf or growing loss) at step %zu (instance %llu, %s = %g, "
-                "n = %zu): use a smaller --lr (now %g)\n", h.tty ? "\n" : "", method_name(err.method), err.step,
-                (unsigned long long)err.instance, axis_name(w), w->overlaps[err.theta_index],
-                w->ns[err.gamma_index], w->base.gd.lr);
+        /* pretraining does not depend on n, scratch not on the overlap */
+        char where[128];
+        if (err.method == 0)
+            snprintf(where, sizeof where, "%s = %g", axis_name(w), w->overlaps[err.theta_index]);
+        else if (err.method == FATE_METHOD_SCRATCH)
+            snprintf(where, sizeof where, "n = %zu", w->ns[err.gamma_index]);
+        else
+            snprintf(where, sizeof where, "%s = %g, n = %zu", axis_name(w), w->overlaps[err.theta_index],
+                     w->ns[err.gamma_index]);
+        fprintf(stderr, "%sfate: %s diverged (NaN/inf or growing loss) at step %zu (instance %llu, %s): use a "
+                "smaller --lr (now %g)\n", h.tty ? "\n" : "", method_name(err.method), err.step,
+                (unsigned long long)err.instance, where, w->base.gd.lr);
     } else if (failed && !h.write_failed) {
         fprintf(stderr, "fate: sweep failed: %s\n", fate_strerror(st));
     }

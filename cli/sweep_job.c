@@ -209,6 +209,15 @@ int sweep_job_run(const sweep_job *job, summary_row **rows_out, size_t *n_rows, 
         char *old = slurp(path);
         if (!old || strcmp(old, params) != 0) {
             clear_cells(dir);
+            /* and the assembled files of earlier parameters (or of a relu2 sweep) */
+            static const char *outs[] = {"runs.csv", "summary.csv", "summary.npy", "risk.npy", "T.npy",
+                                         "gammas.npy", "thetas.npy", "lambdas.npy", "powerlaw.csv",
+                                         "boundary.csv", "mus.npy", "ns.npy", NULL};
+            for (int k = 0; outs[k]; k++) {
+                snprintf(path, sizeof path, "%s/%s", dir, outs[k]);
+                unlink(path);
+            }
+            snprintf(path, sizeof path, "%s/sweep.json", dir);
             if (write_atomic(path, params, strlen(params)) != 0) {
                 fprintf(stderr, "fate: cannot write %s: %s\n", path, strerror(errno));
                 bad = 1;

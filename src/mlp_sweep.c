@@ -28,6 +28,8 @@ const char *fate_relu_sweep_check(const fate_relu_sweep *w)
     if (!w->ns || w->n_ns == 0) return "ns must hold at least one value";
     if (w->instances < 1) return "instances must be >= 1";
     if (w->threads < 0) return "threads must be >= 0";
+    if (!(w->base.methods & (FATE_METHOD_SCRATCH | FATE_METHOD_LT | FATE_METHOD_FT)))
+        return "methods must hold at least one of scratch, lt, ft";
     const double top = w->base.single_index ? M_PI : 1.0;
     for (size_t t = 0; t < w->n_overlaps; t++)
         if (!(w->overlaps[t] >= 0.0 && w->overlaps[t] <= top))
@@ -175,8 +177,8 @@ fate_status fate_relu_sweep_run(const fate_relu_sweep *w, const fate_relu_sweep_
         if (!do_pre) {
             for (size_t j = 0; j < NN && !sh.stop; j++) {
                 if (!todo[t * NN + j]) continue;
-                fate_relu_cell c = {t, j, w->overlaps[t], w->ns[j], K, NULL, sc + j * K, NULL, NULL,
-                                    NULL, nan_k, nan_k, nan_k};
+                fate_relu_cell c = {t, j, w->overlaps[t], w->ns[j], K, NULL, do_sc ? sc + j * K : NULL, NULL,
+                                    NULL, NULL, nan_k, nan_k, nan_k};
                 if (h && h->cell_done && h->cell_done(h->ctx, &c)) sh.stop = 1;
             }
             continue;

@@ -594,4 +594,7 @@ Test(mlp_sweep, equals_single_runs_for_any_thread_count, .timeout = 120)
     bad.overlaps = mu_bad, bad.n_overlaps = 1;
     cr_assert_not_null(fate_relu_sweep_check(&bad));
     cr_assert_eq(fate_relu_sweep_run(&bad, NULL, NULL), FATE_EINVAL);
+    bad = seen[0].w;
+    bad.base.methods = 0;
+    cr_assert_not_null(fate_relu_sweep_check(&bad), "a sweep with no method is refused");
 }

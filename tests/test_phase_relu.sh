@@ -67,6 +67,14 @@ check "--resume (model read from the folder) exits 0" [ $? -eq 0 ]
 check "resumed runs.csv identical to uninterrupted" cmp -s A/runs.csv C/runs.csv
 check "resumed summary.csv identical" cmp -s A/summary.csv C/summary.csv
 
+# ---- a cell file with the right row count but wrong rows is recomputed
+cp -r C E
+f=$(ls E/cells | head -1)
+awk -F, 'BEGIN { OFS = "," } $3 == "lt" && !done { $3 = "ft"; done = 1 } { print }' "E/cells/$f" > e.tmp && mv e.tmp "E/cells/$f"
+"$FATE" phase --resume --out E --threads 2 --plot none > E.out 2> E.err
+check "resume with a tampered cell exits 0" [ $? -eq 0 ]
+check "the tampered cell was recomputed" cmp -s A/runs.csv E/runs.csv
+
 # ---- figures are PNGs with content
 for f in phase_lt phase_ft pperp scratch_fit gram; do
   check "$f.png is a PNG" [ "$(head -c 4 A/$f.png | tail -c 3)" = "PNG" ]
