@@ -236,8 +236,7 @@ char *relu_params_json(const fate_relu_sweep *w)
 
 typedef struct hook_ctx {
     const relu_job *job;
-    size_t cells_total, cells_done;
-    double t0, last_print;
+    job_progress pg;
     int tty, write_failed;
 } hook_ctx;
 
@@ -249,7 +248,7 @@ static int hk_skip(void *p, size_t t, size_t j)
     long n = load_cell(h->job, t, j, &rows);
     free(rows);
     if (n >= 0) {
-        h->cells_done++;
+        job_progress_cell(&h->pg);
         return 1;
     }
     return 0;
@@ -264,9 +263,7 @@ static int hk_cell(void *p, const fate_relu_cell *c)
         h->write_failed = 1;
         return 1;
     }
-    /* read by hk_progress under another critical section */
-#pragma omp atomic update
-    h->cells_done++;
+    job_progress_cell(&h->pg);
     return 0;
 }
 
@@ -278,12 +275,7 @@ static int hk_stop(void *p)
 
 static void hk_progress(void *p, size_t done, size_t total)
 {
-    hook_ctx *h = p;
-    size_t cells_done;
-#pragma omp atomic read
-    cells_done = h->cells_done;
-    if (h->tty && !h->job->quiet)
-        progress_line(h->job->label, cells_done, h->cells_total, done, total, h->t0, &h->last_print);
+    job_progress_items(&((hook_ctx *)p)->pg, done, total);
 }
 
 void relu_result_free(relu_result *r)
@@ -567,7 +559,9 @@ int relu_job_run(const relu_job *job, relu_result *res, file_list *written)
     if (par_any(bad)) return JOB_FAILED;
     size_t my_rows = 0;
     for (size_t t = 0; t < w->n_overlaps; t++) my_rows += (int)(t % (size_t)par_size()) == par_rank();
-    hook_ctx h = {.job = job, .cells_total = w->n_ns * my_rows, .t0 = wall_now(), .tty = isatty(2) && par_root()};
+    hook_ctx h = {.job = job, .tty = isatty(2) && par_root()};
+    h.pg = (job_progress){.label = job->label, .cells_total = w->n_ns * my_rows, .t0 = wall_now(),
+                          .show = h.tty && !job->quiet};
     fate_relu_sweep_hooks hooks = {&h, hk_skip, hk_cell, hk_stop, hk_progress};
     fate_sweep_error err;
     memset(&err, 0, sizeof err);

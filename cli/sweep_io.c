@@ -327,16 +327,25 @@ void iso_time(char *buf, size_t size, double epoch)
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-void progress_line(const char *label, size_t cells_done, size_t cells_total, size_t done, size_t total,
-                   double t0, double *last_print)
+void job_progress_cell(job_progress *p)
 {
+#pragma omp atomic update
+    p->cells_done++;
+}
+
+void job_progress_items(job_progress *p, size_t done, size_t total)
+{
+    if (!p->show) return;
+    size_t cells;
+#pragma omp atomic read
+    cells = p->cells_done;
     double now = wall_now();
-    if (done < total && now - *last_print < 0.25) return;
-    *last_print = now;
-    double el = now - t0, rate = el > 0 ? (double)done / el : 0;
+    if (done < total && now - p->last_print < 0.25) return;
+    p->last_print = now;
+    double el = now - p->t0, rate = el > 0 ? (double)done / el : 0;
     double eta = rate > 0 ? (double)(total - done) / rate : 0;
-    fprintf(stderr, "\r%s: cells %zu/%zu, work items %zu/%zu (%.0f%%), %.2f items/s, ETA %dm%02ds   ", label,
-            cells_done, cells_total, done, total, total ? 100.0 * (double)done / (double)total : 100.0, rate,
+    fprintf(stderr, "\r%s: cells %zu/%zu, work items %zu/%zu (%.0f%%), %.2f items/s, ETA %dm%02ds   ", p->label,
+            cells, p->cells_total, done, total, total ? 100.0 * (double)done / (double)total : 100.0, rate,
             (int)(eta / 60), (int)fmod(eta, 60));
     if (done == total) fputc('\n', stderr);
 }

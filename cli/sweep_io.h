@@ -71,10 +71,18 @@ void put_num(FILE *f, double v);
 int parse_d(const char *s, double *out);
 int parse_z(const char *s, size_t *out);
 
-/* Progress line on stderr ("\r<label>: cells a/b, work items c/d ...") at
- * most every 0.25 s and at the end; *last_print holds the last time. */
-void progress_line(const char *label, size_t cells_done, size_t cells_total, size_t done, size_t total,
-                   double t0, double *last_print);
+/* Progress of a sweep job on stderr ("\r<label>: cells a/b, work items c/d
+ * ..."), at most every 0.25 s and at the end, when show is set. Cells are
+ * counted by the cell hooks and read by the progress hook, which the sweep
+ * calls under different critical sections: the count is atomic. */
+typedef struct job_progress {
+    const char *label;
+    size_t cells_total, cells_done;
+    double t0, last_print;
+    int show;
+} job_progress;
+void job_progress_cell(job_progress *p);
+void job_progress_items(job_progress *p, size_t done, size_t total);
 
 /* ISO 8601 UTC time. */
 void iso_time(char *buf, size_t size, double epoch_seconds);

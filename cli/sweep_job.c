@@ -125,9 +125,7 @@ static void clear_cells(const char *dir)
 
 typedef struct hook_ctx {
     const sweep_job *job;
-    size_t cells_total, cells_done;
-    double t0, last_print;
-    size_t items_at_start;
+    job_progress pg;
     int tty;
     int write_failed;
 } hook_ctx;
@@ -150,7 +148,7 @@ static int hk_skip(void *p, size_t j, size_t t)
                                               ((m & FATE_METHOD_LT) ? w->n_lambdas : 0) +
                                               ((m & FATE_METHOD_FT) ? 1 : 0));
     if (n == expect) {
-        h->cells_done++;
+        job_progress_cell(&h->pg);
         return 1;
     }
     return 0;
@@ -165,7 +163,7 @@ static int hk_cell(void *p, const fate_cell *c)
         h->write_failed = 1;
         return 1;
     }
-    h->cells_done++;
+    job_progress_cell(&h->pg);
     return 0;
 }
 
@@ -177,9 +175,7 @@ static int hk_stop(void *p)
 
 static void hk_progress(void *p, size_t done, size_t total)
 {
-    hook_ctx *h = p;
-    if (h->tty && !h->job->quiet)
-        progress_line(h->job->label, h->cells_done, h->cells_total, done, total, h->t0, &h->last_print);
+    job_progress_items(&((hook_ctx *)p)->pg, done, total);
 }
 
 static const char *method_name(unsigned m)
@@ -230,8 +226,9 @@ int sweep_job_run(const sweep_job *job, summary_row **rows_out, size_t *n_rows, 
 
     size_t my_rows = 0;
     for (size_t t = 0; t < w->n_thetas; t++) my_rows += (int)(t % (size_t)par_size()) == par_rank();
-    hook_ctx h = {.job = job, .cells_total = w->n_gammas * my_rows, .t0 = wall_now(),
-                  .tty = isatty(2) && par_root()};
+    hook_ctx h = {.job = job, .tty = isatty(2) && par_root()};
+    h.pg = (job_progress){.label = job->label, .cells_total = w->n_gammas * my_rows, .t0 = wall_now(),
+                          .show = h.tty && !job->quiet};
     fate_sweep_hooks hooks = {&h, hk_skip, hk_cell, hk_stop, hk_progress};
     fate_sweep_error err;
     memset(&err, 0, sizeof err);

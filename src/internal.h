@@ -115,5 +115,11 @@ void sweep_fail(sweep_shared *sh, fate_status st, unsigned method, size_t step, 
                 size_t t);
 /* Stops the sweep (e.g. when cell_done asked to). */
 void sweep_stop(sweep_shared *sh);
+/* Which cells of an A x B grid still need work: todo[a B + b] = 1 unless
+ * skip(ctx, a, b) says the cell is done (skip may be NULL); need_a[a] and
+ * need_b[b] (zeroed by the caller) mark the rows and columns with such a
+ * cell, counted in *na and *nb. Returns the number of cells to do. */
+size_t sweep_plan(unsigned char *todo, unsigned char *need_a, unsigned char *need_b, size_t *na, size_t *nb,
+                  size_t A, size_t B, int (*skip)(void *ctx, size_t a, size_t b), void *ctx);
 
 #endif

@@ -248,6 +248,25 @@ static int converged_check(const double *hist, size_t t, size_t window, double l
     return old - loss <= cfg->rel_tol * old;
 }
 
+/* The checks at the start of each check t of fate_mlp_train (steps updates
+ * made so far): divergence (NaN/inf, or 1e3 x the first loss), convergence
+ * (converged_check), the step budget. Nonzero: stop (*st, rep set). */
+static int stop_check(fate_mlp_gd_report *rep, fate_status *st, double *hist, size_t t, size_t window,
+                      double loss, double loss0, size_t steps, const fate_mlp_gd_config *cfg)
+{
+    if (!isfinite(loss) || loss > 1e3 * fmax(loss0, 1.0)) {
+        rep->diverged_step = steps;
+        *st = FATE_EDIVERGED;
+        return 1;
+    }
+    hist[t % (window + 1)] = loss;
+    if (converged_check(hist, t, window, loss, cfg)) {
+        rep->converged = 1;
+        return 1;
+    }
+    return steps >= cfg->max_steps;
+}
+
 fate_status fate_mlp_train(double *W, double *c, fate_mlp_gd_report *rep,
                            const fate_mlp_shape *s, const double *X, const double *y, size_t n,
                            const fate_mlp_gd_config *cfg)
@@ -284,14 +303,7 @@ fate_status fate_mlp_train(double *W, double *c, fate_mlp_gd_report *rep,
         for (;;) {
             loss = mlp_grad_ws(dW, dc, W, c, s, X, y, n, &w);
             if (steps == 0) loss0 = loss;
-            if (!isfinite(loss) || loss > 1e3 * fmax(loss0, 1.0)) {
-                rep->diverged_step = steps;
-                st = FATE_EDIVERGED;
-                break;
-            }
-            hist[t % (window + 1)] = loss;
-            if (converged_check(hist, t, window, loss, cfg)) { rep->converged = 1; break; }
-            if (steps >= cfg->max_steps) break;
+            if (stop_check(rep, &st, hist, t, window, loss, loss0, steps, cfg)) break;
             if (dW) cblas_daxpy((int)(m * d), -lr_eff, dW, 1, W, 1);
             cblas_daxpy((int)m, -lr_eff, dc, 1, c, 1);
             steps++;
@@ -301,14 +313,7 @@ fate_status fate_mlp_train(double *W, double *c, fate_mlp_gd_report *rep,
         for (size_t epoch = 0;; epoch++) {
             loss = mlp_grad_ws(NULL, NULL, W, c, s, X, y, n, &wfull);
             if (epoch == 0) loss0 = loss;
-            if (!isfinite(loss) || loss > 1e3 * fmax(loss0, 1.0)) {
-                rep->diverged_step = steps;
-                st = FATE_EDIVERGED;
-                break;
-            }
-            hist[t % (window + 1)] = loss;
-            if (converged_check(hist, t, window, loss, cfg)) { rep->converged = 1; break; }
-            if (steps >= cfg->max_steps) break;
+            if (stop_check(rep, &st, hist, t, window, loss, loss0, steps, cfg)) break;
             for (size_t k = 0; k < n; k++) {
                 ord[k].key = fate_uniform_at(cfg->seed, cfg->instance, FATE_MLP_STREAM_BATCH,
                                              epoch * n + k);

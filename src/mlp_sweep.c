@@ -128,18 +128,9 @@ fate_status fate_relu_sweep_run(const fate_relu_sweep *w, const fate_relu_sweep_
         return FATE_ENOMEM;
     }
     for (size_t i = 0; i < K; i++) nan_k[i] = NAN;
-    size_t cells = 0, rows = 0, cols = 0;
-    for (size_t t = 0; t < NO; t++)
-        for (size_t j = 0; j < NN; j++) {
-            int skip = h && h->skip && h->skip(h->ctx, t, j);
-            todo[t * NN + j] = !skip;
-            if (!skip) {
-                cells++;
-                need_n[j] = need_o[t] = 1;
-            }
-        }
-    for (size_t j = 0; j < NN; j++) cols += need_n[j];
-    for (size_t t = 0; t < NO; t++) rows += need_o[t];
+    size_t rows, cols;
+    const size_t cells = sweep_plan(todo, need_o, need_n, &rows, &cols, NO, NN, h ? h->skip : NULL,
+                                    h ? h->ctx : NULL);
 
     sweep_shared sh = {.ctx = h ? h->ctx : NULL, .should_stop = h ? h->should_stop : NULL,
                        .progress = h ? h->progress : NULL, .status = FATE_OK};
@@ -218,7 +209,6 @@ fate_status fate_relu_sweep_run(const fate_relu_sweep *w, const fate_relu_sweep_
                     sweep_fail(&sh, st, stage, step, i, j, t);
                     continue;
                 }
-                sweep_item_done(&sh);
                 size_t finished;
 #pragma omp atomic capture
                 finished = --left[j];
@@ -234,6 +224,8 @@ fate_status fate_relu_sweep_run(const fate_relu_sweep *w, const fate_relu_sweep_
                         }
                     }
                 }
+                /* after the cell is reported, so the last progress line counts it */
+                sweep_item_done(&sh);
             }
         }
     }

@@ -20,7 +20,7 @@
  * (em = c * 96 / 25.4 device units). Normalised page coordinates are
  * reference pixels / 1600 (x) and / 1200 (y).
  *
- * Robustness. PLplot keeps global state and calls exit() on fatal errors, and
+ * Robustness. PLplot keeps global state and ends the process on fatal errors, and
  * prints to stdout in a few corner cases (an unknown device makes it prompt
  * for one; the file name "-" means stdout). So: every argument is validated
  * before PLplot is touched, the device is checked to exist (plgDevs), the
@@ -758,8 +758,9 @@ static jmp_buf g_jmp;            /* where a PLplot fatal error returns to */
 static volatile int g_jmp_armed; /* g_jmp is valid */
 static char g_exit_msg[256];
 
-/* Installed with plsexit: PLplot calls it from plexit() and would then call
- * exit(); jumping back to the figure function keeps the process alive. */
+/* Installed with plsexit: PLplot calls it on a fatal error and would then end
+ * the process; jumping back to the figure function (which returns FATE_EIO or
+ * FATE_ENOMEM) keeps the process alive. */
 static int on_plplot_exit(PLCHAR_VECTOR msg)
 {
     snprintf(g_exit_msg, sizeof g_exit_msg, "%s", msg ? msg : "");
@@ -771,7 +772,7 @@ static int on_plplot_exit(PLCHAR_VECTOR msg)
 }
 
 /* Opening the file ourselves first turns "cannot write" into FATE_EIO
- * instead of PLplot's retry loop (which prints and finally exits). */
+ * instead of PLplot's retry loop (which prints and finally ends the process). */
 static int path_writable(const char *path)
 {
     FILE *fp = fopen(path, "wb");

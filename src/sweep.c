@@ -73,18 +73,9 @@ fate_status fate_sweep_run(const fate_sweep *w, const fate_sweep_hooks *h, fate_
         free(ftc); free(left); free(pre);
         return FATE_ENOMEM;
     }
-    size_t cells = 0, rows = 0, cols = 0;
-    for (size_t j = 0; j < G; j++)
-        for (size_t t = 0; t < T; t++) {
-            int skip = h && h->skip && h->skip(h->ctx, j, t);
-            todo[j * T + t] = !skip;
-            if (!skip) {
-                cells++;
-                need_g[j] = need_t[t] = 1;
-            }
-        }
-    for (size_t j = 0; j < G; j++) cols += need_g[j];
-    for (size_t t = 0; t < T; t++) rows += need_t[t];
+    size_t rows, cols;
+    const size_t cells = sweep_plan(todo, need_g, need_t, &cols, &rows, G, T, h ? h->skip : NULL,
+                                    h ? h->ctx : NULL);
 
     sweep_shared sh = {.ctx = h ? h->ctx : NULL, .should_stop = h ? h->should_stop : NULL,
                        .progress = h ? h->progress : NULL, .status = FATE_OK};
@@ -163,7 +154,6 @@ fate_status fate_sweep_run(const fate_sweep *w, const fate_sweep_hooks *h, fate_
                     sweep_fail(&sh, st, stage, step, (uint64_t)i, j, t);
                     continue;
                 }
-                sweep_item_done(&sh);
                 size_t finished;
 #pragma omp atomic capture
                 finished = --left[j];
@@ -178,6 +168,8 @@ fate_status fate_sweep_run(const fate_sweep *w, const fate_sweep_hooks *h, fate_
                         }
                     }
                 }
+                /* after the cell is reported, so the last progress line counts it */
+                sweep_item_done(&sh);
             }
         }
         for (size_t i = 0; i < K; i++) pretrained_free(&pre[i]);

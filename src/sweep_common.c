@@ -44,3 +44,22 @@ void sweep_stop(sweep_shared *sh)
 #pragma omp atomic write
     sh->stop = 1;
 }
+
+size_t sweep_plan(unsigned char *todo, unsigned char *need_a, unsigned char *need_b, size_t *na, size_t *nb,
+                  size_t A, size_t B, int (*skip)(void *ctx, size_t a, size_t b), void *ctx)
+{
+    size_t cells = 0;
+    for (size_t a = 0; a < A; a++)
+        for (size_t b = 0; b < B; b++) {
+            int done = skip && skip(ctx, a, b);
+            todo[a * B + b] = !done;
+            if (!done) {
+                cells++;
+                need_a[a] = need_b[b] = 1;
+            }
+        }
+    *na = *nb = 0;
+    for (size_t a = 0; a < A; a++) *na += need_a[a];
+    for (size_t b = 0; b < B; b++) *nb += need_b[b];
+    return cells;
+}
