@@ -137,6 +137,10 @@ static int parse(int argc, char **argv, relu_opts *o)
         }
         memcpy(name, a, nl);
         name[nl] = '\0';
+        if (!strcmp(name, "--online") || !strcmp(name, "--resume") || !strcmp(name, "--quiet")) {
+            cli_error(C, "%s is a flag and takes no value, got '%s'", name, a);
+            return -1;
+        }
         static const char *known[] = {
             "--model", "--mu", "--theta", "--n", "--d", "--mstar", "--width", "--act", "--scaling", "--n-src",
             "--sigma-src", "--sigma", "--n-test", "--lr", "--steps", "--batch", "--tol", "--rel-tol",

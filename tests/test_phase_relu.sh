@@ -109,6 +109,7 @@ badcase "--mu with --theta" "exclude" --mu 0,1 --theta 0,1
 badcase "--lr not a number" "--lr" --lr fast
 badcase "--pperp-rcond 1" "--pperp-rcond" --pperp-rcond 1
 badcase "unknown option" "--gamma" --gamma 0.5
+badcase "a flag given a value" "--online" --online=1
 "$FATE" phase --model tanh > x.out 2> x.err
 check "--model unknown exits 2" [ $? -eq 2 ] && grep -q -- "--model" x.err
 check "no folder for bad input" [ ! -e X ]
