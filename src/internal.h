@@ -21,7 +21,7 @@ int dln_shape_ok(const fate_dln_shape *shape);
 /* A depth-2 network in Gram form (gram2.c): the state GD needs, without W. */
 typedef struct gram2_t {
     size_t d;
-    double *G;    /* (d, d) W_1 W_1^T, upper triangle (i <= j) only */
+    double *G;    /* (d (d+1) / 2) W_1 W_1^T, upper triangle packed by rows */
     double *beta; /* (d) W_1 w_2 */
     double s;     /* |w_2|^2 */
     double bal2;  /* fate_dln_balance squared, carried by its recursion */
@@ -31,6 +31,8 @@ typedef struct gram2_t {
 fate_status gram2_from_params(gram2_t *m, const double *params, const fate_dln_shape *shape);
 fate_status gram2_copy(gram2_t *dst, const gram2_t *src);
 void gram2_free(gram2_t *m);
+/* Elements of a packed d x d triangle: d (d + 1) / 2. */
+size_t gram2_packed_size(size_t d);
 void gram2_pass(double *u, double *G, const double *g, const double *beta, double c, double rho,
                 double s, size_t d);
 void gram2_pass_naive(double *u, double *G, const double *g, const double *beta, double c,
