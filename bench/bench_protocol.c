@@ -9,6 +9,11 @@
  * .npy files so that bench/torch_ref.py trains on exactly the same numbers.
  * Prints one JSON line: wall time, GD steps, steps/s, peak memory. Writes the
  * final risks to --out CSV (instance,n,method,risk).
+ *
+ * --engine gram (the default at depth 2 with width >= d/3, as the protocols
+ * of `fate run/phase/reproduce` do) trains in Gram form (src/gram2.c); --engine
+ * w times the weight form of the public fate_dln_train. Both follow the same
+ * GD trajectory up to rounding.
  */
 #include <math.h>
 #include <omp.h>
@@ -21,6 +26,7 @@
 
 #include "fate.h"
 #include "fate_npy.h"
+#include "internal.h"
 
 static double now(void)
 {
@@ -45,7 +51,7 @@ int main(int argc, char **argv)
     double lr = 0.03, sigma = 0.2, alpha = 0;
     uint64_t seed = 1;
     int threads = 0;
-    const char *export_dir = NULL, *out = NULL;
+    const char *export_dir = NULL, *out = NULL, *engine = NULL;
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *a = argv[i], *v = argv[i + 1];
         if (!strcmp(a, "--d")) d = (size_t)atol(v);
@@ -60,6 +66,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--threads")) threads = atoi(v);
         else if (!strcmp(a, "--export")) export_dir = v;
         else if (!strcmp(a, "--out")) out = v;
+        else if (!strcmp(a, "--engine")) engine = v;
         else { fprintf(stderr, "bench_protocol: unknown option %s\n", a); return 2; }
     }
     if (alpha <= 0) alpha = fate_default_init_scale(L);
@@ -67,6 +74,15 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < nn; i++) nmax = ns[i] > nmax ? ns[i] : nmax;
     const fate_dln_shape sh = {d, d, L};
     const size_t np = fate_dln_nparams(&sh);
+    if (engine && strcmp(engine, "gram") && strcmp(engine, "w")) {
+        fprintf(stderr, "bench_protocol: --engine must be gram or w, got %s\n", engine);
+        return 2;
+    }
+    const int gram = engine ? !strcmp(engine, "gram") : gram2_applies(&sh);
+    if (gram && !gram2_applies(&sh)) {
+        fprintf(stderr, "bench_protocol: --engine gram needs depth 2 (got %zu)\n", L);
+        return 2;
+    }
     double *X = malloc(K * nmax * d * sizeof *X), *y = malloc(K * nmax * sizeof *y);
     double *bs = malloc(K * d * sizeof *bs), *bt = malloc(K * d * sizeof *bt);
     double *pre0 = malloc(K * np * sizeof *pre0), *sc0 = malloc(K * np * sizeof *sc0);
@@ -101,29 +117,47 @@ int main(int argc, char **argv)
         double *pre = malloc(np * sizeof *pre), *w = malloc(np * sizeof *w);
         double *S = malloc(d * d * sizeof *S), *b = malloc(d * sizeof *b), *beta = malloc(d * sizeof *beta);
         fate_gd_report rep;
+        gram2_t mpre = {0};
         memcpy(pre, pre0 + k * np, np * sizeof *pre);
-        diverged += fate_dln_train(pre, &rep, &sh, NULL, bs + k * d, 1.0, &cfg) != FATE_OK;
+        if (gram) {
+            diverged += gram2_from_params(&mpre, pre, &sh) != FATE_OK ||
+                        dln_train_gram2(&mpre, &rep, NULL, bs + k * d, 1.0, &cfg, 0) != FATE_OK;
+        } else {
+            diverged += fate_dln_train(pre, &rep, &sh, NULL, bs + k * d, 1.0, &cfg) != FATE_OK;
+        }
         for (size_t i = 0; i < nn; i++) {
             double yy;
             fate_suffstats(S, b, &yy, X + k * nmax * d, y + k * nmax, ns[i], d);
             for (int m = 0; m < 2; m++) {
-                memcpy(w, m == 0 ? sc0 + k * np : pre, np * sizeof *w);
-                diverged += fate_dln_train(w, &rep, &sh, S, b, yy, &cfg) != FATE_OK;
-                fate_dln_product(beta, w, &sh);
+                if (gram) {
+                    gram2_t mg = {0};
+                    fate_status st = m == 0 ? gram2_from_params(&mg, sc0 + k * np, &sh)
+                                            : gram2_copy(&mg, &mpre);
+                    if (st == FATE_OK) st = dln_train_gram2(&mg, &rep, S, b, yy, &cfg, 0);
+                    diverged += st != FATE_OK;
+                    if (st == FATE_OK) memcpy(beta, mg.beta, d * sizeof *beta);
+                    gram2_free(&mg);
+                } else {
+                    memcpy(w, m == 0 ? sc0 + k * np : pre, np * sizeof *w);
+                    diverged += fate_dln_train(w, &rep, &sh, S, b, yy, &cfg) != FATE_OK;
+                    fate_dln_product(beta, w, &sh);
+                }
                 double r = 0;
                 for (size_t j = 0; j < d; j++) r += (beta[j] - bt[k * d + j]) * (beta[j] - bt[k * d + j]);
                 risk[(k * nn + i) * 2 + (size_t)m] = r;
             }
         }
+        gram2_free(&mpre);
         free(pre); free(w); free(S); free(b); free(beta);
     }
     double wall = now() - t0;
     size_t steps = K * epochs * (1 + 2 * nn);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("{\"impl\": \"fate\", \"dtype\": \"float64\", \"wall_s\": %.4f, \"gd_steps\": %zu, "
+    printf("{\"impl\": \"%s\", \"dtype\": \"float64\", \"wall_s\": %.4f, \"gd_steps\": %zu, "
            "\"steps_per_s\": %.1f, \"maxrss_mb\": %.1f, \"threads\": %d, \"diverged\": %zu}\n",
-           wall, steps, (double)steps / wall, (double)ru.ru_maxrss / 1024.0, nt, diverged);
+           gram ? "fate (Gram form)" : "fate (W form)", wall, steps, (double)steps / wall,
+           (double)ru.ru_maxrss / 1024.0, nt, diverged);
     if (out) {
         FILE *f = fopen(out, "w");
         if (!f) { fprintf(stderr, "bench_protocol: cannot write %s\n", out); return 1; }
