@@ -9,7 +9,7 @@
  *    backward-and-update pass reads and writes every layer once, so
  *    8 (3 (d k + (L-2) k^2 + k) + d^2/2) bytes;
  *  - Gram form (depth 2, src/gram2.c): dsymv reads half of S and the fused
- *    pass reads and writes the upper triangle of G = W_1 W_1^T, so
+ *    pass reads and writes the packed upper triangle of G = W_1 W_1^T, so
  *    8 (d^2/2 + 2 d (d+1)/2) bytes (O(d) vectors not counted in either).
  * "set" is the memory a step touches (layers or upper triangle of G, plus
  * the upper triangle of S). It then measures the bandwidth of a triad
