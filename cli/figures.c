@@ -10,6 +10,10 @@
 
 void file_list_add(file_list *l, const char *path)
 {
+    /* a folder assembled twice in one run (fate reproduce reopens sigma0.2,
+     * already complete, for the decay experiment's baseline) is listed once */
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcmp(l->paths[i], path)) return;
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 16;
         char **p = realloc(l->paths, cap * sizeof *p);

@@ -127,6 +127,14 @@ badcase "phase unsorted --gamma" --gamma phase --gamma 0.5,0.2 --out X
 badcase "phase unknown option" --bogus phase --bogus 1
 badcase "phase --resume without a sweep" --resume phase --resume --out NOPE
 badcase "phase --resume with a result option" --resume phase --resume --out A --d 10
+# sigma0.2 is reopened for the decay baseline: its files are listed once
+"$FATE" reproduce --quick --only sigma0.2,decay --instances 2 --plot none --quiet --out RD > /dev/null 2>&1
+if command -v python3 > /dev/null; then
+  check "reproduce sigma0.2,decay: manifest lists each file once" python3 -c '
+import json, sys
+f = json.load(open(sys.argv[1]))["files"]
+sys.exit(0 if f and len(f) == len(set(f)) else 1)' RD/manifest.json
+fi
 badcase "reproduce unknown option" --bogus reproduce --bogus
 badcase "reproduce --only nonsense" --only reproduce --only foo
 badcase "reproduce --instances 1" --instances reproduce --instances 1
