@@ -522,38 +522,7 @@ int relu_job_run(const relu_job *job, relu_result *res, file_list *written)
     int bad = 0;
     if (par_root()) {
         char *params = relu_params_json(w);
-        snprintf(path, sizeof path, "%s/sweep.json", job->dir);
-        FILE *f = fopen(path, "rb");
-        char *old = NULL;
-        if (f) {
-            old = calloc(1, 1 << 20);
-            if (old && fread(old, 1, (1 << 20) - 1, f) == 0) old[0] = '\0';
-            fclose(f);
-        }
-        if (!old || !params || strcmp(old, params) != 0) {
-            /* other parameters: the saved cells are not ours */
-            snprintf(path, sizeof path, "%s/cells", job->dir);
-            for (size_t t = 0; t < w->n_overlaps; t++)
-                for (size_t j = 0; j < w->n_ns; j++) {
-                    char cp[4096];
-                    cell_path(cp, sizeof cp, job->dir, j, t);
-                    unlink(cp);
-                }
-            /* and the assembled files of the earlier parameters */
-            static const char *outs[] = {"runs.csv", "summary.csv", "powerlaw.csv", "boundary.csv", "risk.npy",
-                                         "T.npy", "mus.npy", "thetas.npy", "ns.npy", "summary.npy",
-                                         "gammas.npy", "lambdas.npy", NULL};
-            for (int k = 0; outs[k]; k++) {
-                snprintf(path, sizeof path, "%s/%s", job->dir, outs[k]);
-                unlink(path);
-            }
-            snprintf(path, sizeof path, "%s/sweep.json", job->dir);
-            if (!params || write_atomic(path, params, strlen(params)) != 0) {
-                fprintf(stderr, "fate: cannot write %s: %s\n", path, strerror(errno));
-                bad = 1;
-            }
-        }
-        free(old);
+        bad = job_sync_params(job->dir, params) != 0;
         free(params);
     }
     if (par_any(bad)) return JOB_FAILED;

@@ -3,6 +3,7 @@
  * parsing them back gives the same doubles: the summary computed from the
  * files equals the one computed in memory, and a resumed sweep writes files
  * identical to an uninterrupted one. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -356,5 +357,77 @@ int save_cell_text(const char *path, char *text, int after_progress)
     if (rc != 0)
         fprintf(stderr, "%sfate: cannot write %s: %s\n", after_progress ? "\n" : "", path, strerror(errno));
     free(text);
+    return rc;
+}
+
+/* The whole file as a NUL-terminated malloc'd string, or NULL. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? 2 * cap : 8192;
+            char *nb = realloc(buf, cap);
+            if (!nb) { free(buf); fclose(f); return NULL; }
+            buf = nb;
+        }
+        size_t r = fread(buf + len, 1, 4096, f);
+        len += r;
+        if (r < 4096) break;
+    }
+    fclose(f);
+    buf[len] = '\0';
+    return buf;
+}
+
+/* Removes the saved cells (results of other parameters). */
+static void clear_cells(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/cells", dir);
+    DIR *d = opendir(path);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t L = strlen(e->d_name);
+        if (L > 4 && !strcmp(e->d_name + L - 4, ".csv") && !strncmp(e->d_name, "cell_", 5)) {
+            char p[4400];
+            snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+            unlink(p);
+        }
+    }
+    closedir(d);
+}
+
+int job_sync_params(const char *dir, const char *params)
+{
+    if (!params) {
+        fprintf(stderr, "fate: out of memory\n");
+        return -1;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/sweep.json", dir);
+    char *old = slurp(path);
+    int rc = 0;
+    if (!old || strcmp(old, params) != 0) {
+        clear_cells(dir);
+        /* and the assembled files of the earlier parameters (of either model) */
+        static const char *outs[] = {"runs.csv", "summary.csv", "summary.npy", "risk.npy", "T.npy",
+                                     "gammas.npy", "thetas.npy", "lambdas.npy", "powerlaw.csv",
+                                     "boundary.csv", "mus.npy", "ns.npy", NULL};
+        for (int k = 0; outs[k]; k++) {
+            snprintf(path, sizeof path, "%s/%s", dir, outs[k]);
+            unlink(path);
+        }
+        snprintf(path, sizeof path, "%s/sweep.json", dir);
+        if (write_atomic(path, params, strlen(params)) != 0) {
+            fprintf(stderr, "fate: cannot write %s: %s\n", path, strerror(errno));
+            rc = -1;
+        }
+    }
+    free(old);
     return rc;
 }

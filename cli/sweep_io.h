@@ -42,6 +42,12 @@ int write_atomic(const char *path, const char *text, size_t len);
 /* mkdir -p; 0 on success */
 int make_dirs(const char *path);
 
+/* Makes dir/sweep.json hold params (a sweep's parameters as JSON). If it
+ * held anything else, or nothing, the saved cells (dir/cells/cell_*.csv) and
+ * the assembled files belong to other parameters and are removed first, so a
+ * job resumes only its own cells. 0, or -1 after printing one line. */
+int job_sync_params(const char *dir, const char *params);
+
 /* Path of the result file of cell (j, t) inside dir/cells. */
 void cell_path(char *buf, size_t size, const char *dir, size_t j, size_t t);
 /* Serialise a finished cell as CSV rows (header included) into a malloc'd

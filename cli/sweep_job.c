@@ -8,7 +8,6 @@
  * Any file is always complete: writes go to a temporary name, are synced and
  * renamed, so a SIGKILL at any moment leaves every file parseable.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -80,47 +79,6 @@ char *sweep_params_json(const fate_sweep *w)
     char *txt = json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2) | JSON_REAL_PRECISION(17));
     json_decref(o);
     return txt;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? 2 * cap : 8192;
-            char *nb = realloc(buf, cap);
-            if (!nb) { free(buf); fclose(f); return NULL; }
-            buf = nb;
-        }
-        size_t r = fread(buf + len, 1, 4096, f);
-        len += r;
-        if (r < 4096) break;
-    }
-    fclose(f);
-    buf[len] = '\0';
-    return buf;
-}
-
-/* Removes the saved cells (results of other parameters). */
-static void clear_cells(const char *dir)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/cells", dir);
-    DIR *d = opendir(path);
-    if (!d) return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t L = strlen(e->d_name);
-        if (L > 4 && !strcmp(e->d_name + L - 4, ".csv") && !strncmp(e->d_name, "cell_", 5)) {
-            char p[4400];
-            snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-            unlink(p);
-        }
-    }
-    closedir(d);
 }
 
 typedef struct hook_ctx {
@@ -201,25 +159,7 @@ int sweep_job_run(const sweep_job *job, summary_row **rows_out, size_t *n_rows, 
     int bad = 0;
     if (par_root()) {
         char *params = sweep_params_json(w);
-        snprintf(path, sizeof path, "%s/sweep.json", dir);
-        char *old = slurp(path);
-        if (!old || strcmp(old, params) != 0) {
-            clear_cells(dir);
-            /* and the assembled files of earlier parameters (or of a relu2 sweep) */
-            static const char *outs[] = {"runs.csv", "summary.csv", "summary.npy", "risk.npy", "T.npy",
-                                         "gammas.npy", "thetas.npy", "lambdas.npy", "powerlaw.csv",
-                                         "boundary.csv", "mus.npy", "ns.npy", NULL};
-            for (int k = 0; outs[k]; k++) {
-                snprintf(path, sizeof path, "%s/%s", dir, outs[k]);
-                unlink(path);
-            }
-            snprintf(path, sizeof path, "%s/sweep.json", dir);
-            if (write_atomic(path, params, strlen(params)) != 0) {
-                fprintf(stderr, "fate: cannot write %s: %s\n", path, strerror(errno));
-                bad = 1;
-            }
-        }
-        free(old);
+        bad = job_sync_params(dir, params) != 0;
         free(params);
     }
     if (par_any(bad)) return JOB_FAILED;

@@ -52,6 +52,15 @@ check "mu = 0: the source teacher spans the target" awk -F, 'NR == 2 { exit !($4
 "$FATE" phase $SMALL --out B --threads 1 --plot none > /dev/null 2>&1
 check "1 and 2 threads write identical runs.csv" cmp -s A/runs.csv B/runs.csv
 
+# ---- a folder reused by the other model starts over (job_sync_params)
+"$FATE" phase --d 6 --gamma 0.5,1.5 --theta pi/4 --instances 2 --plot none --quiet --out B > /dev/null 2>&1
+check "linear sweep into a relu2 folder exits 0" [ $? -eq 0 ]
+check "its relu2 files and cells are gone" [ ! -e B/powerlaw.csv ] && [ ! -e B/mus.npy ] && \
+  [ "$(ls B/cells | grep -c '^cell_.*csv$')" -eq 2 ]
+"$FATE" phase $SMALL --out B --threads 2 --plot none > /dev/null 2>&1
+check "relu2 again in that folder gives the first results" cmp -s A/runs.csv B/runs.csv
+check "the linear files are gone" [ ! -e B/gammas.npy ] && [ ! -e B/lambdas.npy ]
+
 # ---- SIGINT and --resume
 "$FATE" phase $SMALL --out C --threads 1 --plot none > C.out 2> C.err &
 pid=$!
