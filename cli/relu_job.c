@@ -77,13 +77,8 @@ static long read_rows(const char *path, const char *axis, relu_row **rows)
     relu_row *v = NULL;
     if (!fgets(line, sizeof line, f) || strcmp(line, head) != 0) goto bad;
     while (fgets(line, sizeof line, f)) {
-        size_t L = strlen(line);
-        if (L == 0 || line[L - 1] != '\n') goto bad;
-        line[L - 1] = '\0';
-        char *fld[NFIELDS], *p = line;
-        int k = 0;
-        while (k < NFIELDS && (fld[k] = strsep(&p, ",")) != NULL) k++;
-        if (k != NFIELDS || p != NULL) goto bad;
+        char *fld[NFIELDS];
+        if (csv_fields(line, fld, NFIELDS) != 0) goto bad;
         if (n == cap) {
             cap = cap ? 2 * cap : 32;
             relu_row *nv = realloc(v, (size_t)cap * sizeof *v);

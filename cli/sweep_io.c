@@ -190,6 +190,18 @@ int parse_z(const char *s, size_t *out)
     return 0;
 }
 
+int csv_fields(char *line, char **fld, int nf)
+{
+    size_t L = strlen(line);
+    if (L == 0 || line[L - 1] != '\n') return -1; /* cut short or too long */
+    line[L - 1] = '\0';
+    char *p = line;
+    int k = 0;
+    /* fields never contain commas; strsep keeps empty fields */
+    while (k < nf && (fld[k] = strsep(&p, ",")) != NULL) k++;
+    return k == nf && p == NULL ? 0 : -1;
+}
+
 long read_cell(const char *path, run_row **rows)
 {
     *rows = NULL;
@@ -200,15 +212,8 @@ long read_cell(const char *path, run_row **rows)
     run_row *v = NULL;
     if (!fgets(line, sizeof line, f) || strncmp(line, RUNS_HEADER, strlen(RUNS_HEADER)) != 0) goto bad;
     while (fgets(line, sizeof line, f)) {
-        size_t L = strlen(line);
-        if (L == 0 || line[L - 1] != '\n') goto bad;
-        line[L - 1] = '\0';
-        char *fld[15], *save = NULL, *p = line;
-        int k = 0;
-        /* fields never contain commas; strsep keeps empty fields */
-        while (k < 15 && (fld[k] = strsep(&p, ",")) != NULL) k++;
-        if (k != 15 || p != NULL) goto bad;
-        (void)save;
+        char *fld[15];
+        if (csv_fields(line, fld, 15) != 0) goto bad;
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
             run_row *nv = realloc(v, (size_t)cap * sizeof *v);

@@ -53,6 +53,10 @@ void cell_path(char *buf, size_t size, const char *dir, size_t j, size_t t);
 /* Serialise a finished cell as CSV rows (header included) into a malloc'd
  * string. */
 char *cell_csv(const fate_cell *c, unsigned methods, const double *lambdas);
+/* Splits one line read by fgets (with its newline) in place into exactly nf
+ * comma-separated fields; -1 if the line has no newline (cut short or too
+ * long) or another number of fields. */
+int csv_fields(char *line, char **fld, int nf);
 /* Parse a cell file; *rows malloc'd. Returns the row count, or -1 if the file
  * is missing or malformed (then the cell is recomputed). */
 long read_cell(const char *path, run_row **rows);
