@@ -231,6 +231,12 @@ static int wants_relu(int argc, char **argv)
     return relu;
 }
 
+/* resume_parse's parser: the saved words, read as a first parse */
+static int reparse_phase(int ac, char **av, void *opts)
+{
+    return parse_phase(ac, av, opts, 1);
+}
+
 int cmd_phase(int argc, char **argv)
 {
     const char *C = "phase";
@@ -246,17 +252,10 @@ int cmd_phase(int argc, char **argv)
             free_opts(&o);
             return FATE_EXIT_USAGE;
         }
-        saved_args sa;
-        if (saved_args_load(&sa, "phase", o.out, "sweep") != 0) {
-            free_opts(&o);
-            return FATE_EXIT_USAGE;
-        }
         /* re-parse the saved option words, then keep this call's overrides */
         phase_opts r;
         phase_defaults(&r);
-        if (parse_phase(sa.ac, sa.av, &r, 1) != 0) {
-            cli_error(C, "--resume: the options saved in %s do not parse", sa.path);
-            saved_args_free(&sa);
+        if (resume_parse(&args, C, o.out, "sweep", reparse_phase, &r) != 0) {
             free_opts(&o);
             free_opts(&r);
             return FATE_EXIT_USAGE;
@@ -265,8 +264,6 @@ int cmd_phase(int argc, char **argv)
         if (o.have_threads) r.so.threads = o.so.threads;
         if (o.have_quiet) r.quiet = o.quiet;
         if (o.have_plot) r.plot = o.plot;
-        args = json_copy(sa.arr);
-        saved_args_free(&sa);
         free_opts(&o);
         o = r;
     } else {

@@ -291,6 +291,12 @@ static int finish(relu_opts *o)
     return 0;
 }
 
+/* resume_parse's parser */
+static int reparse(int ac, char **av, void *opts)
+{
+    return parse(ac, av, opts);
+}
+
 int cmd_phase_relu(int argc, char **argv)
 {
     const char *C = "phase";
@@ -305,16 +311,9 @@ int cmd_phase_relu(int argc, char **argv)
             free_opts(&o);
             return FATE_EXIT_USAGE;
         }
-        saved_args sa;
-        if (saved_args_load(&sa, "phase", o.out, "sweep") != 0) {
-            free_opts(&o);
-            return FATE_EXIT_USAGE;
-        }
         relu_opts r;
         defaults(&r);
-        if (parse(sa.ac, sa.av, &r) != 0) {
-            cli_error(C, "--resume: the options saved in %s do not parse", sa.path);
-            saved_args_free(&sa);
+        if (resume_parse(&args, C, o.out, "sweep", reparse, &r) != 0) {
             free_opts(&o);
             free_opts(&r);
             return FATE_EXIT_USAGE;
@@ -323,8 +322,6 @@ int cmd_phase_relu(int argc, char **argv)
         if (o.have_threads) r.w.threads = o.w.threads;
         if (o.have_quiet) r.quiet = o.quiet;
         if (o.have_plot) r.plot = o.plot;
-        args = json_copy(sa.arr);
-        saved_args_free(&sa);
         free_opts(&o);
         o = r;
     } else {

@@ -621,6 +621,12 @@ static int relu_experiment(ctx *c)
     return frc ? JOB_FAILED : JOB_OK;
 }
 
+/* resume_parse's parser */
+static int reparse_repro(int ac, char **av, void *opts)
+{
+    return parse_repro(ac, av, opts);
+}
+
 int cmd_reproduce(int argc, char **argv)
 {
     const char *C = "reproduce";
@@ -628,36 +634,21 @@ int cmd_reproduce(int argc, char **argv)
     repro_defaults(&o);
     int pr = parse_repro(argc, argv, &o);
     if (pr != 0) return pr > 0 ? 0 : FATE_EXIT_USAGE;
-    json_t *args = json_array();
+    json_t *args = NULL;
     if (o.resume) {
         if (o.n_result_opts) {
             cli_error(C, "--resume takes every option from %s/manifest.json; only --out, --threads, --quiet and --plot may be given with it", o.out);
-            json_decref(args);
-            return FATE_EXIT_USAGE;
-        }
-        saved_args sa;
-        if (saved_args_load(&sa, "reproduce", o.out, "run") != 0) {
-            json_decref(args);
             return FATE_EXIT_USAGE;
         }
         repro_opts r;
         repro_defaults(&r);
-        if (parse_repro(sa.ac, sa.av, &r) != 0) {
-            cli_error(C, "--resume: the options saved in %s do not parse", sa.path);
-            saved_args_free(&sa);
-            json_decref(args);
-            return FATE_EXIT_USAGE;
-        }
+        if (resume_parse(&args, C, o.out, "run", reparse_repro, &r) != 0) return FATE_EXIT_USAGE;
         r.out = o.out;
         if (o.have_threads) r.threads = o.threads;
         if (o.have_quiet) r.quiet = o.quiet;
         if (o.have_plot) r.plot = o.plot;
-        json_decref(args);
-        args = json_copy(sa.arr);
-        saved_args_free(&sa);
         o = r;
     } else {
-        json_decref(args);
         args = manifest_result_args(argc, argv);
     }
     ctx c;

@@ -124,7 +124,23 @@ json_t *manifest_result_args(int argc, char **argv)
     return a;
 }
 
-int saved_args_load(saved_args *s, const char *cmd, const char *dir, const char *what)
+/* The saved option words as an argv with av[0] = cmd (the words belong to arr). */
+typedef struct saved_args {
+    json_t *arr;
+    char **av;
+    int ac;
+    char path[4200];
+} saved_args;
+
+static void saved_args_free(saved_args *s)
+{
+    free(s->av);
+    json_decref(s->arr);
+    s->av = NULL;
+    s->arr = NULL;
+}
+
+static int saved_args_load(saved_args *s, const char *cmd, const char *dir, const char *what)
 {
     memset(s, 0, sizeof *s);
     snprintf(s->path, sizeof s->path, "%s/manifest.json", dir);
@@ -150,10 +166,21 @@ int saved_args_load(saved_args *s, const char *cmd, const char *dir, const char 
     return 0;
 }
 
-void saved_args_free(saved_args *s)
+int resume_parse(json_t **args, const char *cmd, const char *dir, const char *what,
+                 int (*parse)(int ac, char **av, void *opts), void *opts)
 {
-    free(s->av);
-    json_decref(s->arr);
-    s->av = NULL;
-    s->arr = NULL;
+    saved_args s;
+    if (saved_args_load(&s, cmd, dir, what) != 0) return -1;
+    /* a parser's own message then reads "--resume: the options saved in
+     * DIR/manifest.json: unknown option ..." on one line */
+    char context[4300];
+    snprintf(context, sizeof context, "--resume: the options saved in %s", s.path);
+    const unsigned long before = cli_errors_printed();
+    cli_error_context(context);
+    const int rc = parse(s.ac, s.av, opts);
+    cli_error_context(NULL);
+    if (rc != 0 && cli_errors_printed() == before) cli_error(cmd, "%s do not parse", context);
+    else if (rc == 0) *args = json_copy(s.arr); /* shallow: the words parse kept pointers to stay alive */
+    saved_args_free(&s);
+    return rc != 0 ? -1 : 0;
 }

@@ -25,16 +25,11 @@ void manifest_end(manifest *m, const char *status, const file_list *files);
  * --resume. New reference. */
 json_t *manifest_result_args(int argc, char **argv);
 
-/* --resume: the option words saved in dir/manifest.json, as an argv with
- * av[0] = cmd (the words belong to arr). */
-typedef struct saved_args {
-    json_t *arr;
-    char **av;
-    int ac;
-    char path[4200];
-} saved_args;
-/* 0, or -1 after printing one line ("--resume: ... is missing or
- * unreadable (no <what> to resume in dir)"). */
-int saved_args_load(saved_args *s, const char *cmd, const char *dir, const char *what);
-void saved_args_free(saved_args *s);
+/* --resume: parses the option words saved in dir/manifest.json with
+ * parse(ac, av, opts) (av[0] = cmd), then *args = those words (a new
+ * reference, which also keeps alive the strings parse pointed opts to).
+ * 0, or -1 after printing one line: the manifest is missing or unreadable
+ * ("no <what> to resume in dir"), or the saved words do not parse. */
+int resume_parse(json_t **args, const char *cmd, const char *dir, const char *what,
+                 int (*parse)(int ac, char **av, void *opts), void *opts);
 #endif

@@ -8,11 +8,26 @@
 
 #include "options.h"
 
+static const char *error_context;
+static unsigned long errors_printed;
+
+void cli_error_context(const char *context)
+{
+    error_context = context;
+}
+
+unsigned long cli_errors_printed(void)
+{
+    return errors_printed;
+}
+
 void cli_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    errors_printed++;
     fprintf(stderr, "fate%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    if (error_context) fprintf(stderr, "%s: ", error_context);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);

@@ -9,8 +9,15 @@
 #define FATE_EXIT_USAGE 2
 #define FATE_EXIT_RUNTIME 1
 
-/* Prints "fate <cmd>: <message>" to stderr (printf-style). */
+/* Prints "fate <cmd>: <message>" to stderr (printf-style), or
+ * "fate <cmd>: <context>: <message>" while a context is set. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Sets (or, with NULL, clears) the context cli_error puts before messages:
+ * --resume uses it so a saved option that no longer parses is reported in
+ * one line that names the manifest. */
+void cli_error_context(const char *context);
+/* How many lines cli_error has printed so far. */
+unsigned long cli_errors_printed(void);
 
 /* Numbers: the whole string must parse, be finite and lie in [lo, hi]
  * (range_text describes it, e.g. ">= 0" or "in (0, 1)"). */

@@ -135,6 +135,12 @@ import json, sys
 f = json.load(open(sys.argv[1]))["files"]
 sys.exit(0 if f and len(f) == len(set(f)) else 1)' RD/manifest.json
 fi
+# a saved option that no longer parses: one line naming the manifest, exit 2
+sed 's/"args": \[/"args": ["--bogus", /' RD/manifest.json > RD/m.json && mv RD/m.json RD/manifest.json
+"$FATE" reproduce --resume --out RD > RD.out 2> RD.err
+check "resume with a bad saved option exits 2" [ $? -eq 2 ]
+check "... with one line naming the manifest and the option" \
+  sh -c '[ "$(wc -l < RD.err)" -eq 1 ] && grep -q "resume: the options saved in RD/manifest.json: unknown option .--bogus." RD.err'
 badcase "reproduce unknown option" --bogus reproduce --bogus
 badcase "reproduce --only nonsense" --only reproduce --only foo
 badcase "reproduce --instances 1" --instances reproduce --instances 1
