@@ -6,6 +6,7 @@
  * factors, matrix square roots from symmetric eigendecompositions (LAPACK
  * dsyev). See fate_distance.h for the formulas and conventions.
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,15 @@ done:
 /* Wasserstein-2 (Bures)                                                     */
 /* ------------------------------------------------------------------------ */
 
+/* The level below which a computed eigenvalue of a PSD matrix is rounding:
+ * D eps max|w| (LAPACK's dsyevd is backward stable to that order). */
+static double eig_noise_floor(const double *w, size_t D)
+{
+    double top = 0.0;
+    for (size_t i = 0; i < D; i++) top = fmax(top, fabs(w[i]));
+    return (double)D * DBL_EPSILON * top;
+}
+
 fate_status fate_gauss_w2sq(double *w2sq, const double *m1, const double *C1,
                             const double *m2, const double *C2, size_t D)
 {
@@ -184,8 +194,11 @@ fate_status fate_gauss_w2sq(double *w2sq, const double *m1, const double *C1,
      * T = V diag(w+^1/4). */
     if ((st = sym_eig(V, w, D, 1))) goto done;
     if (!psd_ok(w, D)) { st = FATE_EINVAL; goto done; }
+    /* Eigenvalues within rounding of zero are zero: the fourth root would turn
+     * a 1e-17 residue into 1e-4 (and the trace below a 1e-16 into 1e-8). */
+    double cut = eig_noise_floor(w, D);
     for (size_t j = 0; j < D; j++) {
-        double s = sqrt(sqrt(w[j] > 0.0 ? w[j] : 0.0));
+        double s = w[j] > cut ? sqrt(sqrt(w[j])) : 0.0;
         for (size_t i = 0; i < D; i++) T[i * D + j] = V[i * D + j] * s;
     }
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)D, (int)D, (int)D, 1.0, T, (int)D,
@@ -200,7 +213,8 @@ fate_status fate_gauss_w2sq(double *w2sq, const double *m1, const double *C1,
             V[i * D + j] = V[j * D + i] = 0.5 * (V[i * D + j] + V[j * D + i]);
     if ((st = sym_eig(V, w, D, 0))) goto done;
     double trs = 0.0;
-    for (size_t i = 0; i < D; i++) trs += sqrt(w[i] > 0.0 ? w[i] : 0.0);
+    cut = eig_noise_floor(w, D);
+    for (size_t i = 0; i < D; i++) trs += w[i] > cut ? sqrt(w[i]) : 0.0;
     double dm2 = 0.0;
     for (size_t i = 0; i < D; i++) dm2 += (m1[i] - m2[i]) * (m1[i] - m2[i]);
     double v = dm2 + tr1 + tr2 - 2.0 * trs;

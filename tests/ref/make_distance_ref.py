@@ -74,8 +74,11 @@ def bhattacharyya(m1, C1, m2, C2):
 
 
 def w2sq_gauss(m1, C1, m2, C2):
-    ev = np.linalg.eigvals(C1 @ C2)
-    tr = np.sum(np.sqrt(np.clip(ev.real, 0.0, None)))
+    ev = np.linalg.eigvals(C1 @ C2).real
+    # Eigenvalues within rounding of zero are zero (singular C): the square
+    # root would turn a 1e-16 residue into 1e-8.
+    ev[ev < len(m1) * np.finfo(float).eps * np.abs(ev).max()] = 0.0
+    tr = np.sum(np.sqrt(ev))
     return max(0.0, float(np.sum((m1 - m2) ** 2) + np.trace(C1) + np.trace(C2) - 2.0 * tr))
 
 
