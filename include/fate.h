@@ -306,6 +306,11 @@ FATE_API fate_status fate_run_instance(fate_instance_result *out, const fate_spe
                               uint64_t instance, unsigned *failed_method,
                               size_t *failed_step);
 
+/* The most OpenMP threads any fate call accepts: more threads than this are
+ * refused with FATE_EINVAL rather than letting libgomp end the process when
+ * it cannot create them. */
+#define FATE_MAX_THREADS 1024
+
 /* Instances first .. first+count-1 in parallel on `threads` OpenMP threads
  * (0: the OpenMP default). out: (count). Bit-identical for every thread
  * count. Stops at the first error (lowest instance index reported).
