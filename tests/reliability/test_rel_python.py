@@ -23,6 +23,7 @@ import re
 import select
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -255,8 +256,9 @@ def _run_all():
     start = 0
     env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "2"))
     while start < len(cases):
+        errf = tempfile.TemporaryFile()
         p = subprocess.Popen([sys.executable, os.path.abspath(__file__), "worker", str(start)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+                             stdout=subprocess.PIPE, stderr=errf, env=env)
         buf = b""
         last = time.monotonic()
         while True:
@@ -278,8 +280,9 @@ def _run_all():
                 start += 1
                 break
         p.wait()
-        err = p.stderr.read().decode(errors="replace")
-        p.stderr.close()
+        errf.seek(0)
+        err = errf.read().decode(errors="replace")
+        errf.close()
         p.stdout.close()
         if start < len(cases) and start not in results:
             results[start] = {"i": start, "outcome": "died", "returncode": p.returncode,
