@@ -72,53 +72,78 @@ def make_spec(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, 
     halves away from zero) unless n is given; gamma defaults to 0.5. gamma_src
     or n_src give a finite source (default: infinite). width 0 means d; lr 0
     and init_scale 0 mean automatic. Wrong types raise TypeError, values out
-    of range ValueError (FateValueError with fate_spec_check's message for
-    the ranges the library checks).
+    of range FateValueError (a ValueError) naming the argument and its range
+    (see python/README.md, "Argument ranges").
     """
+    return _make_spec("fate.make_spec", d=d, gamma=gamma, n=n, theta=theta, sigma=sigma,
+                      depth=depth, width=width, lam=lam, gamma_src=gamma_src, n_src=n_src,
+                      sigma_src=sigma_src, lr=lr, epochs=epochs, tol=tol, init_scale=init_scale,
+                      rcond=rcond, weight_decay=weight_decay, seed=seed, methods=methods)
+
+
+def _size_from_ratio(value, name, count, d, where):
+    """round(value*d) in [1, n_max(d)] for a ratio (gamma, gamma_src)."""
+    hi = _check.n_max(d)
+    g = _check.number(value, name, where)
+    nn = None
+    if g > 0 and math.isfinite(g) and math.isfinite(g * d):
+        nn = _check.c_round(g * d)
+    if nn is None or not 1 <= nn <= hi:
+        raise _check.value_error(where, "%s must give %s = round(%s*d) in [1, %d] for d = %d "
+                                 "(a finite number >= %.3g), got %r"
+                                 % (name, count, name, hi, d, 0.5 / d, g))
+    return nn
+
+
+def _make_spec(where, d, gamma, n, theta, sigma, depth, width, lam, gamma_src, n_src, sigma_src,
+               lr, epochs, tol, init_scale, rcond, weight_decay, seed, methods):
     lib = library()
+    C = _check
     s = fate_spec()
     lib.fate_spec_default(ctypes.byref(s))
-    s.d = _check.count(d, "d", 1)
+    s.d = dd = C.integer(d, "d", 1, C.d_max(), where)
+    w = C.integer(width, "width", 0, C.width_max(dd), where,
+                  " for d = %d (0: d; d*width + width <= %d parameters)" % (dd, C.INT_MAX))
+    if w == 0:
+        w = dd
+        dm = C.d_max_default_width()
+        if dd > dm:
+            raise C.value_error(where, "d must be an integer in [1, %d] when width = 0 (width = d; "
+                                "d*width + width <= %d parameters), got %d" % (dm, C.INT_MAX, dd))
+    s.width = w
+    s.depth = C.integer(depth, "depth", 2, C.depth_max(dd, w), where,
+                        " for d = %d, width = %d (d*width + (depth-2)*width^2 + width <= %d "
+                        "parameters)" % (dd, w, C.INT_MAX))
+    if C.gram2_applies(dd, w, s.depth):
+        C.integer(dd, "d", 1, C.GRAM2_D_MAX, where, C.GRAM2_WHY % w)
     if gamma is not None and n is not None:
-        raise ValueError("give either gamma or n, not both")
+        raise ValueError("%s: give either gamma or n, not both" % where)
     if n is None:
-        g = _check.real(0.5 if gamma is None else gamma, "gamma", lo=0.0, lo_open=True)
-        nn = _check.c_round(g * s.d)
-        if nn < 1:
-            raise ValueError("gamma must give n = round(gamma d) >= 1: gamma >= %.3g for d = %d, "
-                             "got %g" % (0.5 / s.d, s.d, g))
-        s.n = nn
+        s.n = _size_from_ratio(0.5 if gamma is None else gamma, "gamma", "n", dd, where)
     else:
-        s.n = _check.count(n, "n", 1)
-    s.theta = _check.real(theta, "theta")
-    s.sigma = _check.real(sigma, "sigma")
-    s.depth = _check.count(depth, "depth", 2)
-    s.width = _check.count(width, "width", 0)
-    if s.width == 0:
-        s.width = s.d
-    s.lambda_ = _check.real(lam, "lam")
+        s.n = C.integer(n, "n", 1, C.n_max(dd), where, " for d = %d" % dd)
+    s.theta = C.real(theta, "theta", 0.0, math.pi, where=where, text="in [0, pi]")
+    s.sigma = C.real(sigma, "sigma", lo=0.0, where=where)
+    s.lambda_ = C.real(lam, "lam", lo=0.0, where=where)
     if gamma_src is not None and n_src is not None:
-        raise ValueError("give either gamma_src or n_src, not both")
+        raise ValueError("%s: give either gamma_src or n_src, not both" % where)
     if gamma_src is not None:
-        gs = _check.real(gamma_src, "gamma_src", lo=0.0, lo_open=True, allow_inf=True)
-        if math.isinf(gs):
-            s.n_src = 0
-        else:
-            ns = _check.c_round(gs * s.d)
-            if ns < 1:
-                raise ValueError("gamma_src must give n_src = round(gamma_src d) >= 1, got %g" % gs)
-            s.n_src = ns
+        gs = C.number(gamma_src, "gamma_src", where)
+        s.n_src = 0 if gs == math.inf else _size_from_ratio(gs, "gamma_src", "n_src", dd, where)
     elif n_src is not None:
-        s.n_src = _check.count(n_src, "n_src", 0)
-    s.sigma_src = _check.real(sigma_src, "sigma_src")
-    s.lr = _check.real(lr, "lr", lo=0.0)
-    s.max_epochs = _check.count(epochs, "epochs", 1)
-    s.tol = _check.real(tol, "tol")
-    s.init_scale = _check.real(init_scale, "init_scale", lo=0.0)
-    s.rcond = _check.real(rcond, "rcond")
-    s.weight_decay = _check.real(weight_decay, "weight_decay")
-    s.seed = _check.count(seed, "seed", 0)
+        s.n_src = C.integer(n_src, "n_src", 0, C.n_max(dd), where,
+                            " for d = %d (0: infinite source)" % dd)
+    s.sigma_src = C.real(sigma_src, "sigma_src", lo=0.0, where=where)
+    s.lr = C.real(lr, "lr", lo=0.0, where=where, text="a finite number >= 0 (0: automatic)")
+    s.max_epochs = C.integer(epochs, "epochs", 1, C.SIZE_MAX, where)
+    s.tol = C.real(tol, "tol", lo=0.0, where=where)
+    s.init_scale = C.real(init_scale, "init_scale", lo=0.0, where=where,
+                          text="a finite number >= 0 (0: automatic)")
+    s.rcond = C.real(rcond, "rcond", 0.0, 1.0, True, True, where=where, text="in (0, 1)")
+    s.weight_decay = C.real(weight_decay, "weight_decay", lo=0.0, where=where)
+    s.seed = C.integer(seed, "seed", 0, C.UINT64_MAX, where)
     s.methods = _methods_bits(methods)
+    C.spec_sizes(s, where)
     _raise_spec(s)
     return s
 
@@ -138,6 +163,10 @@ def spec_dict(s):
 
 def spec_theory(spec):
     """fate_spec_theory_eval of a fate_spec, as a dict of floats."""
+    if not isinstance(spec, fate_spec):
+        raise TypeError("fate.spec_theory: spec must be a fate_spec (from fate.make_spec), got %s"
+                        % type(spec).__name__)
+    _check.spec_sizes(spec, "fate.spec_theory")
     th = fate_spec_theory()
     st = library().fate_spec_theory_eval(ctypes.byref(th), ctypes.byref(spec))
     if st != FATE_OK:
@@ -146,8 +175,11 @@ def spec_theory(spec):
     return {name: getattr(th, name) for name, _ in fate_spec_theory._fields_}
 
 
-def _threads(threads):
-    return _check.count(threads, "threads", 0, 2**31 - 1)
+def _instances(first, K):
+    """Instance indices first..first+K-1: int64, or uint64 past 2**63 - 1."""
+    if first + K - 1 <= 2**63 - 1:
+        return np.arange(first, first + K, dtype=np.int64)
+    return np.arange(K, dtype=np.uint64) + np.uint64(first)
 
 
 def _method_block(rec, K):
@@ -189,13 +221,18 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
       singular values (when lt ran).
     Raises FateDiverged (a FateError) when a training diverges.
     """
-    spec = make_spec(d=d, gamma=gamma, n=n, theta=theta, sigma=sigma, depth=depth, width=width,
-                     lam=lam, gamma_src=gamma_src, n_src=n_src, sigma_src=sigma_src, lr=lr,
-                     epochs=epochs, tol=tol, init_scale=init_scale, rcond=rcond,
-                     weight_decay=weight_decay, seed=seed, methods=methods)
-    K = _check.count(instances, "instances", 1)
-    first = _check.count(first, "first", 0)
-    nthreads = _threads(threads)
+    where = "fate.run"
+    spec = _make_spec(where, d=d, gamma=gamma, n=n, theta=theta, sigma=sigma, depth=depth,
+                      width=width, lam=lam, gamma_src=gamma_src, n_src=n_src, sigma_src=sigma_src,
+                      lr=lr, epochs=epochs, tol=tol, init_scale=init_scale, rcond=rcond,
+                      weight_decay=weight_decay, seed=seed, methods=methods)
+    K = _check.integer(instances, "instances", 1,
+                       _check.BYTES_MAX // ctypes.sizeof(fate_instance_result), where,
+                       " (the results must be addressable)")
+    first = _check.integer(first, "first", 0, _check.UINT64_MAX - K + 1, where,
+                           " for instances = %d (instance indices first..first+instances-1 are "
+                           "uint64)" % K)
+    nthreads = _check.threads(threads, where)
     idt, _ = _dtypes()
     res = np.zeros(K, dtype=idt)
     fm, fs, fi = ctypes.c_uint(), ctypes.c_size_t(), ctypes.c_uint64()
@@ -215,7 +252,7 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
             _raise_spec(spec)
         raise error_for(st)
     out = {"spec": spec_dict(spec), "theory": spec_theory(spec),
-           "instance": np.arange(first, first + K, dtype=np.int64)}
+           "instance": _instances(first, K)}
     out["spec"]["instances"] = K
     m = spec.methods
     if m & (METHOD_LT | METHOD_FT):
@@ -358,23 +395,25 @@ def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2
     stops the sweep likewise and raises SweepInterrupted (a
     KeyboardInterrupt) carrying the partial result.
     """
-    g = _check.vector(gammas, "gammas", lo=0.0, lo_open=True)
-    t = _check.vector(thetas, "thetas", lo=0.0, hi=math.pi)
-    lam = _check.vector(lambdas, "lambdas", lo=0.0)
+    where = "fate.phase"
+    g = _check.vector(gammas, "gammas", lo=0.0, lo_open=True, where=where)
+    t = _check.vector(thetas, "thetas", lo=0.0, hi=math.pi, where=where, text="in [0, pi]")
+    lam = _check.vector(lambdas, "lambdas", lo=0.0, where=where)
     for name, fn in (("should_stop", should_stop), ("progress", progress), ("skip", skip)):
         if fn is not None and not callable(fn):
-            raise TypeError("%s must be callable" % name)
-    base = make_spec(d=d, n=1, theta=0.0, sigma=sigma, depth=depth, width=width, lam=0.0,
-                     gamma_src=gamma_src, n_src=n_src, sigma_src=sigma_src, lr=lr, epochs=epochs,
-                     tol=tol, init_scale=init_scale, rcond=rcond, weight_decay=weight_decay,
-                     seed=seed, methods=methods)
-    K = _check.count(instances, "instances", 1)
-    nthreads = _threads(threads)
-    ns = np.array([_check.c_round(x * base.d) for x in g.tolist()], dtype=np.int64)
-    if np.any(ns < 1):
-        raise ValueError("every gamma must give n = round(gamma d) >= 1: gamma >= %.3g for d = %d"
-                         % (0.5 / base.d, base.d))
+            raise TypeError("%s: %s must be callable" % (where, name))
+    base = _make_spec(where, d=d, gamma=None, n=1, theta=0.0, sigma=sigma, depth=depth,
+                      width=width, lam=0.0, gamma_src=gamma_src, n_src=n_src, sigma_src=sigma_src,
+                      lr=lr, epochs=epochs, tol=tol, init_scale=init_scale, rcond=rcond,
+                      weight_decay=weight_decay, seed=seed, methods=methods)
+    ns = np.array([_size_from_ratio(x, "gammas[%d]" % j, "n", base.d, where)
+                   for j, x in enumerate(g.tolist())], dtype=np.int64)
     G, T, NL = g.size, t.size, lam.size
+    per_instance = G * T * max(3, NL) * ctypes.sizeof(fate_method_result)
+    K = _check.integer(instances, "instances", 1, max(1, _check.BYTES_MAX // per_instance), where,
+                       " for %d gammas x %d thetas x %d lambdas (the results must be addressable)"
+                       % (G, T, NL))
+    nthreads = _check.threads(threads, where)
     M = base.methods
     sweep = fate_sweep()
     sweep.base = base

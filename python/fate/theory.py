@@ -24,21 +24,43 @@ __all__ = ["risk_scratch", "risk_scratch_exact", "risk_lt_exact", "risk_lt_ridge
            "risk_lt_exact_moments", "T_ft", "T_ft_source", "ft_c", "T_ft_gf", "T_ft_gf_exact",
            "lt_boundary", "kl_linear", "evaluate", "THEORY_FIELDS"]
 
-_R, _N = "real", "count"
+_R, _N, _N63 = "real", "count", "count63"
 
 
-def _prepare(args):
+def _prepare(args, fname):
     """Check and broadcast (value, name, kind) triples; returns flat arrays and shape."""
+    where = "fate.theory." + fname
     arrs = []
     for value, name, kind in args:
         if kind == _R:
-            arrs.append(_check.real_array(value, name))
+            arrs.append(_check.real_array(value, name, where))
         else:
-            arrs.append(_check.count_array(value, name))
-    b = np.broadcast_arrays(*arrs)
+            hi = 2**63 - 1 if kind == _N63 else _check.UINT64_MAX
+            arrs.append(_check.count_array(value, name, hi=hi, where=where))
+    try:
+        b = np.broadcast_arrays(*arrs)
+    except ValueError as e:
+        raise ValueError("%s: the arguments do not broadcast together (%s)" % (where, e)) from None
     shape = b[0].shape if b else ()
     flat = [np.ascontiguousarray(x).ravel() for x in b]
     return flat, shape
+
+
+#: The Python function that wraps each C function (named in messages).
+_PUBLIC = {
+    "fate_theory_scratch": "risk_scratch", "fate_theory_scratch_exact": "risk_scratch_exact",
+    "fate_theory_lt_exact": "risk_lt_exact", "fate_theory_lt_ridge": "risk_lt_ridge",
+    "fate_theory_source_moments": "source_moments",
+    "fate_theory_source_moments_exact": "source_moments_exact",
+    "fate_theory_lt_moments": "risk_lt_moments", "fate_theory_lt_source": "risk_lt_source",
+    "fate_theory_lt_exact_moments": "risk_lt_exact_moments", "fate_theory_T_ft": "T_ft",
+    "fate_theory_T_ft_source": "T_ft_source", "fate_theory_ft_c": "ft_c",
+    "fate_theory_T_ft_gf": "T_ft_gf", "fate_theory_T_ft_gf_exact": "T_ft_gf_exact",
+    "fate_theory_kl_linear": "kl_linear"}
+
+
+def _public_name(cname):
+    return _PUBLIC.get(cname, cname)
 
 
 def _finish(out, shape):
@@ -48,7 +70,7 @@ def _finish(out, shape):
 
 def _map(fname, args):
     f = getattr(library(), fname)
-    flat, shape = _prepare(args)
+    flat, shape = _prepare(args, _public_name(fname))
     size = int(np.prod(shape, dtype=np.int64))
     out = np.empty(size, dtype=np.float64)
     # Python ints/floats for ctypes (numpy scalars are not accepted by c_size_t)
@@ -85,7 +107,7 @@ def risk_lt_ridge(theta, lam):
 def _map2(fname, args):
     """Functions with two double* outputs first: returns (out1, out2)."""
     f = getattr(library(), fname)
-    flat, shape = _prepare(args)
+    flat, shape = _prepare(args, _public_name(fname))
     size = int(np.prod(shape, dtype=np.int64))
     o1 = np.empty(size, dtype=np.float64)
     o2 = np.empty(size, dtype=np.float64)
@@ -176,7 +198,7 @@ def lt_boundary(theta, sigma=0.0):
     for g_lo < gamma < g_hi below gamma = 1; NaN when there are no real roots)
     and ``g_over`` (T_lt < 0 for gamma > g_over)."""
     f = library().fate_theory_lt_boundary
-    flat, shape = _prepare([(theta, "theta", _R), (sigma, "sigma", _R)])
+    flat, shape = _prepare([(theta, "theta", _R), (sigma, "sigma", _R)], "lt_boundary")
     size = int(np.prod(shape, dtype=np.int64))
     nr = np.empty(size, dtype=np.int64)
     lo, hi, over = (np.empty(size) for _ in range(3))
@@ -219,8 +241,25 @@ def evaluate(gamma, theta, sigma=0.0, lam=0.0, gamma_src=None, sigma_src=0.0, d=
         gamma_src = 0.0
     flat, shape = _prepare([(gamma, "gamma", _R), (theta, "theta", _R), (sigma, "sigma", _R),
                             (lam, "lam", _R), (gamma_src, "gamma_src", _R),
-                            (sigma_src, "sigma_src", _R), (d, "d", _N), (depth, "depth", _N)])
+                            (sigma_src, "sigma_src", _R), (d, "d", _N63), (depth, "depth", _N63)],
+                           "evaluate")
     size = int(np.prod(shape, dtype=np.int64))
+    g, th, sg, lm, gs, ss, _, dp = flat
+    with np.errstate(invalid="ignore"):
+        bad = [("gamma", g, ~(np.isfinite(g) & (g > 0)), "a finite number > 0"),
+               ("theta", th, ~((th >= 0) & (th <= np.pi)), "in [0, pi]"),
+               ("sigma", sg, ~(np.isfinite(sg) & (sg >= 0)), "a finite number >= 0"),
+               ("lam", lm, ~(np.isfinite(lm) & (lm >= 0)), "a finite number >= 0"),
+               ("gamma_src", gs, np.isnan(gs), "a number (<= 0 or inf: infinite source)"),
+               ("sigma_src", ss, ~(np.isfinite(ss) & (ss >= 0)), "a finite number >= 0"),
+               ("depth", dp, dp == 1, "0 (meaning 2) or an integer >= 2")]
+    for name, col, mask, rng in bad:
+        if mask.any():
+            i = int(np.argmax(mask))
+            at = np.unravel_index(i, shape) if shape else ()
+            raise _check.value_error("fate.theory.evaluate", "%s must be %s, got %s=%s%s" % (
+                name, rng, name, "%g" % col[i] if col.dtype.kind == "f" else int(col[i]),
+                " at index %s" % (tuple(int(k) for k in at),) if shape else ""))
     out = {k: np.empty(size, dtype=np.int64 if k in ("d", "depth") else np.float64)
            for k in THEORY_FIELDS}
     f = library().fate_theory_eval
