@@ -100,8 +100,9 @@ FATE_API double fate_uniform_at(uint64_t seed, uint64_t instance, uint64_t strea
  * section 1). beta_t is uniform on the sphere and independent of theta; nu is
  * a uniform unit vector orthogonal to it and beta_s = cos(theta) beta_t +
  * sin(theta) nu. This is THEORY.md's joint law, drawn so that the target task
- * (and its data) is the same at every theta of a sweep.
- * beta_s, beta_t: (d). */
+ * (and its data) is the same at every theta of a sweep. d = 1 has no
+ * orthogonal direction: only theta = 0 or pi is accepted there (FATE_EINVAL
+ * otherwise). beta_s, beta_t: (d). */
 FATE_API fate_status fate_teachers(double *beta_s, double *beta_t, size_t d, double theta,
                           uint64_t seed, uint64_t instance);
 
@@ -240,11 +241,11 @@ enum {
 };
 
 typedef struct fate_spec {
-    size_t d;            /* input dimension (>= 1) */
+    size_t d;            /* input dimension, [1, 46340] (see below) */
     size_t depth;        /* L (>= 2) */
-    size_t width;        /* hidden width k; 0 means d */
+    size_t width;        /* hidden width k, [1, 46340]; 0 means d */
     size_t n;            /* target samples (>= 1) */
-    double theta;        /* angle between teachers, [0, pi] */
+    double theta;        /* angle between teachers, [0, pi]; 0 or pi when d = 1 */
     double sigma;        /* target label noise (>= 0) */
     size_t n_src;        /* source samples; 0: infinite source (population loss) */
     double sigma_src;    /* source label noise (>= 0) */
@@ -288,7 +289,11 @@ typedef struct fate_instance_result {
 FATE_API void fate_spec_default(fate_spec *spec);
 
 /* NULL if spec is valid, else a static message naming the bad field and its
- * valid range (for example "theta must be in [0, pi]"). */
+ * valid range (for example "theta must be in [0, pi]"). BLAS and LAPACK take
+ * int sizes, so every array of a run must hold at most INT_MAX elements:
+ * d x d and k x k (d, k <= 46340), n x d, n_src x d and all the network's
+ * parameters (fate_dln_nparams); larger sizes are refused here rather than
+ * overflowing. */
 FATE_API const char *fate_spec_check(const fate_spec *spec);
 
 /* The init scale used when spec.init_scale <= 0: 1e-5 for depth 2 (the
@@ -312,7 +317,8 @@ FATE_API fate_status fate_run_instance(fate_instance_result *out, const fate_spe
 #define FATE_MAX_THREADS 1024
 
 /* Instances first .. first+count-1 in parallel on `threads` OpenMP threads
- * (0: the OpenMP default). out: (count). Bit-identical for every thread
+ * (0: the OpenMP default; at most FATE_MAX_THREADS, else FATE_EINVAL).
+ * out: (count). Bit-identical for every thread
  * count. Stops at the first error (lowest instance index reported).
  * OpenBLAS runs single-threaded inside (no oversubscription); its previous
  * thread count is restored before returning. fate_sweep_run does the same. */
@@ -354,7 +360,7 @@ typedef struct fate_sweep {
     const double *lambdas;   /* (n_lambdas) >= 0, ridges of linear transfer */
     size_t n_lambdas;
     size_t instances;        /* K >= 1 */
-    int threads;             /* OpenMP threads; 0: default */
+    int threads;             /* OpenMP threads, [0, FATE_MAX_THREADS]; 0: default */
 } fate_sweep;
 
 /* The results of one finished cell, handed to the cell_done hook; the arrays
@@ -471,7 +477,8 @@ FATE_API double fate_theory_T_ft_gf_exact(size_t n, size_t d, double sigma, doub
  * gamma < 1 T_lt < 0 between the roots g_lo <= g_hi of
  * g^2 - (1 + cos^2 th - s^2) g + cos^2 th = 0 (NaN, NaN when there are no
  * real roots in (0, 1)); for gamma > 1 T_lt < 0 iff gamma > *g_over =
- * 1 + s^2/sin^2 th (+INFINITY at th = 0). Returns the number of real roots. */
+ * 1 + s^2/sin^2 th (+INFINITY at th = 0 and th = pi). Symmetric under
+ * th -> pi - th exactly. Returns the number of real roots. */
 FATE_API int fate_theory_lt_boundary(double *g_lo, double *g_hi, double *g_over, double theta,
                             double sigma);
 

@@ -254,7 +254,10 @@ typedef struct fate_relu_result {
  * w_init 1, c_init 1e-3, fate_mlp_gd_default, n_test 10000, seed 1, all
  * methods, pperp_rcond 1e-3. */
 FATE_API void fate_relu_spec_default(fate_relu_spec *spec);
-/* NULL if valid, else a static message naming the bad field. */
+/* NULL if valid, else a static message naming the bad field. Every array of
+ * a run must hold at most INT_MAX elements (BLAS int sizes): m, mstar <=
+ * 46340, and m d, mstar d, and n, n_src, min(n_test, 4096) times max(d, m,
+ * mstar). With single_index and d = 1, theta must be 0 or pi. */
 FATE_API const char *fate_relu_spec_check(const fate_relu_spec *spec);
 
 /* Pretraining alone, as fate_relu_run_instance does it for (spec, instance):
@@ -299,7 +302,7 @@ typedef struct fate_relu_sweep {
     const size_t *ns;         /* (n_ns) target sample sizes >= 1 */
     size_t n_ns;
     size_t instances;         /* K >= 1 */
-    int threads;              /* OpenMP threads; 0: default */
+    int threads;              /* OpenMP threads, [0, FATE_MAX_THREADS]; 0: default */
 } fate_relu_sweep;
 
 /* A finished cell; arrays (instances) owned by the sweep, valid during the

@@ -14,6 +14,7 @@
 #include <lapacke.h>
 
 #include "fate_distance.h"
+#include "internal.h" /* checked sizes */
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                   */
@@ -98,7 +99,7 @@ fate_status fate_gauss_kl(double *kl, const double *m1, const double *C1, const 
     if (!kl) return FATE_EINVAL;
     fate_status st = check_gauss_args(m1, C1, m2, C2, D);
     if (st) return st;
-    double *L1 = malloc(D * D * sizeof *L1), *L2 = malloc(D * D * sizeof *L2);
+    double *L1 = alloc_array(D, D, sizeof *L1), *L2 = alloc_array(D, D, sizeof *L2);
     double *dm = malloc(D * sizeof *dm);
     if (!L1 || !L2 || !dm) { st = FATE_ENOMEM; goto done; }
     double ld1, ld2;
@@ -132,8 +133,8 @@ fate_status fate_gauss_hellinger(double *h2, double *bhattacharyya, const double
 {
     fate_status st = check_gauss_args(m1, C1, m2, C2, D);
     if (st) return st;
-    double *A = malloc(D * D * sizeof *A), *B = malloc(D * D * sizeof *B);
-    double *C = malloc(D * D * sizeof *C), *dm = malloc(D * sizeof *dm);
+    double *A = alloc_array(D, D, sizeof *A), *B = alloc_array(D, D, sizeof *B);
+    double *C = alloc_array(D, D, sizeof *C), *dm = malloc(D * sizeof *dm);
     if (!A || !B || !C || !dm) { st = FATE_ENOMEM; goto done; }
     if ((st = sym_copy(A, C1, D)) || (st = sym_copy(B, C2, D))) goto done;
     for (size_t i = 0; i < D * D; i++) C[i] = 0.5 * (A[i] + B[i]);
@@ -176,8 +177,8 @@ fate_status fate_gauss_w2sq(double *w2sq, const double *m1, const double *C1,
     if (!w2sq) return FATE_EINVAL;
     fate_status st = check_gauss_args(m1, C1, m2, C2, D);
     if (st) return st;
-    double *V = malloc(D * D * sizeof *V), *B = malloc(D * D * sizeof *B);
-    double *S = malloc(D * D * sizeof *S), *T = malloc(D * D * sizeof *T);
+    double *V = alloc_array(D, D, sizeof *V), *B = alloc_array(D, D, sizeof *B);
+    double *S = alloc_array(D, D, sizeof *S), *T = alloc_array(D, D, sizeof *T);
     double *w = malloc(D * sizeof *w);
     if (!V || !B || !S || !T || !w) { st = FATE_ENOMEM; goto done; }
     if ((st = sym_copy(V, C1, D)) || (st = sym_copy(B, C2, D))) goto done;
@@ -261,8 +262,8 @@ fate_status fate_gauss_mmd2(double *mmd2, const double *m1, const double *C1,
     if (!mmd2 || !(h > 0.0) || !isfinite(h)) return FATE_EINVAL;
     fate_status st = check_gauss_args(m1, C1, m2, C2, D);
     if (st) return st;
-    double *P = malloc(D * D * sizeof *P), *Q = malloc(D * D * sizeof *Q);
-    double *S = calloc(D * D, sizeof *S), *A = malloc(D * D * sizeof *A);
+    double *P = alloc_array(D, D, sizeof *P), *Q = alloc_array(D, D, sizeof *Q);
+    double *S = calloc_array(D, D, sizeof *S), *A = alloc_array(D, D, sizeof *A);
     double *w = malloc(D * sizeof *w), *dm = malloc(D * sizeof *dm);
     if (!P || !Q || !S || !A || !w || !dm) { st = FATE_ENOMEM; goto done; }
     if ((st = sym_copy(P, C1, D)) || (st = sym_copy(Q, C2, D))) goto done;
@@ -319,8 +320,10 @@ fate_status fate_linear_joint_sample(double *Z, const double *beta, size_t n, si
                                      double sigma, uint64_t seed, uint64_t instance,
                                      uint64_t x_stream, uint64_t noise_stream)
 {
+    /* the rows z_i have D = d + 1 entries, a sample of the distance
+     * functions: n and D within an int (BLAS sizes there), n D addressable */
     if (!Z || !beta || n < 1 || d < 1 || !(sigma >= 0.0) || !isfinite(sigma)) return FATE_EINVAL;
-    if (n > ((size_t)-1) / (d + 1) / sizeof(double)) return FATE_EINVAL;
+    if (n > FATE_INT_MAX || d >= FATE_INT_MAX || !bytes_ok(n, d + 1, sizeof *Z)) return FATE_EINVAL;
     if (!all_finite(beta, d)) return FATE_EINVAL;
     double *y = malloc(n * sizeof *y);
     if (!y) return FATE_ENOMEM;

@@ -19,6 +19,7 @@
 #include <cblas.h>
 
 #include "fate_distance.h"
+#include "internal.h" /* checked sizes */
 
 /* ------------------------------------------------------------------------ */
 /* Checks                                                                    */
@@ -141,7 +142,7 @@ static fate_status pw_run(const rows_t *A, const rows_t *B, size_t D, const doub
     if ((size_t)nt > nbi) nt = (int)nbi;
     if ((double)A->n * (double)B->n * (double)(D + 8) < 4e6) nt = 1;
     const size_t per = 2 * bs * D + bs * bs + 2 * bs;
-    double *ws = malloc((size_t)(nt > 0 ? nt : 1) * per * sizeof *ws);
+    double *ws = alloc_array((size_t)(nt > 0 ? nt : 1), per, sizeof *ws);
     if (!ws) return FATE_ENOMEM;
     const int blas_threads = blas_single();
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
@@ -216,10 +217,10 @@ static void copy_block(void *vc, const double *d2, size_t i0, size_t ni, size_t 
 fate_status fate_pairwise_sqdist(double *D2, const double *A, size_t na, const double *B,
                                  size_t nb, size_t D)
 {
-    if (!D2) return FATE_EINVAL;
+    /* the na x nb output must be addressable; checked before the data */
+    if (!D2 || !bytes_ok(na, nb, sizeof *D2)) return FATE_EINVAL;
     fate_status st = check_sample(A, na, D, 1);
     if (st || (st = check_sample(B, nb, D, 1))) return st;
-    if (na > ((size_t)-1) / nb / sizeof(double)) return FATE_EINVAL;
     int sym = A == B && na == nb;
     double *c = malloc(D * sizeof *c);
     if (!c) return FATE_ENOMEM;
@@ -598,7 +599,7 @@ fate_status fate_wasserstein_1d(double *w, const double *x, size_t n, const doub
                                 double p)
 {
     if (!w || !x || !y || n < 1 || m < 1 || !p_ok(p)) return FATE_EINVAL;
-    if (n > (size_t)1 << 31 || m > (size_t)1 << 31) return FATE_EINVAL;
+    if (n > FATE_INT_MAX || m > FATE_INT_MAX) return FATE_EINVAL; /* as every sample size */
     if (!all_finite(x, n) || !all_finite(y, m)) return FATE_EINVAL;
     double *a = malloc((n + m) * sizeof *a);
     if (!a) return FATE_ENOMEM;
@@ -617,11 +618,11 @@ fate_status fate_wasserstein_1d(double *w, const double *x, size_t n, const doub
 fate_status fate_wasserstein_exact(double *w, const double *X, const double *Y, size_t n,
                                    size_t D, double p)
 {
-    if (!w || !p_ok(p)) return FATE_EINVAL;
+    /* the n x n cost matrix must be addressable; checked before the data */
+    if (!w || !p_ok(p) || !bytes_ok(n, n, sizeof(double))) return FATE_EINVAL;
     fate_status st = check_pair(X, n, Y, n, D);
     if (st) return st;
-    if (n > ((size_t)-1) / n / sizeof(double)) return FATE_EINVAL;
-    double *C = malloc(n * n * sizeof *C), *c = malloc(D * sizeof *c);
+    double *C = alloc_array(n, n, sizeof *C), *c = malloc(D * sizeof *c);
     size_t *as = malloc(n * sizeof *as);
     if (!C || !c || !as) { st = FATE_ENOMEM; goto done; }
     pooled_mean(c, X, n, Y, n, D);
@@ -665,7 +666,7 @@ static fate_status unit_dirs(double **out, const double *dirs, size_t L, size_t 
     *out = NULL;
     if (L == 0) return FATE_OK;
     if (!dirs || !shape_ok(L, D) || !all_finite(dirs, L * D)) return FATE_EINVAL;
-    double *u = malloc(L * D * sizeof *u);
+    double *u = alloc_array(L, D, sizeof *u);
     if (!u) return FATE_ENOMEM;
     for (size_t l = 0; l < L; l++) {
         const double *w = dirs + l * D;
@@ -695,8 +696,8 @@ static fate_status sliced_checked(double *sw, double *per_dir, const double *X, 
 {
     const int nt = max_threads();
     size_t ch = L < DIR_CHUNK ? L : DIR_CHUNK;
-    double *PX = malloc(n * ch * sizeof *PX), *PY = malloc(m * ch * sizeof *PY);
-    double *pp = malloc(L * sizeof *pp), *buf = malloc((size_t)nt * (n + m) * sizeof *buf);
+    double *PX = alloc_array(n, ch, sizeof *PX), *PY = alloc_array(m, ch, sizeof *PY);
+    double *pp = malloc(L * sizeof *pp), *buf = alloc_array((size_t)nt, (n + m), sizeof *buf);
     fate_status st = FATE_OK;
     if (!PX || !PY || !pp || !buf) { st = FATE_ENOMEM; goto done; }
     const int blas_threads = blas_single();
@@ -751,7 +752,7 @@ fate_status fate_sliced_wasserstein(double *sw, double *per_dir, const double *X
     fate_status st = check_pair(X, n, Y, m, D);
     if (st) return st;
     if (!shape_ok(L, D)) return FATE_EINVAL;
-    double *u = malloc(L * D * sizeof *u);
+    double *u = alloc_array(L, D, sizeof *u);
     if (!u) return FATE_ENOMEM;
     if ((st = fate_random_directions(u, L, D, seed, instance)) == FATE_OK)
         st = sliced_checked(sw, per_dir, X, n, Y, m, D, p, u, L);
@@ -835,8 +836,8 @@ static fate_status knn_run(knn_ctx *kc, const rows_t *Q, const rows_t *R, size_t
 {
     kc->k = k;
     kc->exclude_self = exclude_self;
-    kc->kd2 = malloc(Q->n * k * sizeof *kc->kd2);
-    kc->kidx = malloc(Q->n * k * sizeof *kc->kidx);
+    kc->kd2 = alloc_array(Q->n, k, sizeof *kc->kd2);
+    kc->kidx = alloc_array(Q->n, k, sizeof *kc->kidx);
     kc->cnt = calloc(Q->n, sizeof *kc->cnt);
     if (!kc->kd2 || !kc->kidx || !kc->cnt) return FATE_ENOMEM;
     return pw_run(Q, R, D, c, 0, knn_block, kc);
@@ -905,7 +906,7 @@ fate_status fate_knn_tv_js(double *tv, double *js, double *tv_se, double *js_se,
     if (k < 1 || 2 * k > n || 2 * k > m) return FATE_EINVAL;
     size_t N = n + m;
     double *c = malloc(D * sizeof *c);
-    size_t *idx = malloc(2 * N * sizeof *idx);
+    size_t *idx = alloc_array(2, N, sizeof *idx);
     if (!c || !idx) { free(c); free(idx); return FATE_ENOMEM; }
     pooled_mean(c, X, n, Y, m, D);
     /* fold f: X rows f, f+2, ... then Y rows f, f+2, ... (pooled indices) */
@@ -1020,9 +1021,9 @@ static fate_status bl_checked(double *bl, const double *X, size_t n, const doubl
     const int nt = max_threads();
     const size_t N = n + m, G = L + 2;
     size_t ch = L < DIR_CHUNK ? (L ? L : 1) : DIR_CHUNK;
-    double *PX = malloc(n * ch * sizeof *PX), *PY = malloc(m * ch * sizeof *PY);
+    double *PX = alloc_array(n, ch, sizeof *PX), *PY = alloc_array(m, ch, sizeof *PY);
     double *val = calloc(G, sizeof *val), *mx = calloc(D, sizeof *mx), *my = calloc(D, sizeof *my);
-    uc_t *buf = malloc((size_t)nt * N * sizeof *buf);
+    uc_t *buf = alloc_array((size_t)nt, N, sizeof *buf);
     fate_status st = FATE_OK;
     if (!PX || !PY || !val || !mx || !my || !buf) { st = FATE_ENOMEM; goto done; }
     const double cx = 1.0 / (double)n, cy = -1.0 / (double)m;
@@ -1094,7 +1095,7 @@ fate_status fate_bl_lower(double *bl, const double *X, size_t n, const double *Y
     if (st) return st;
     if (L == 0) return bl_checked(bl, X, n, Y, m, D, NULL, 0);
     if (!shape_ok(L, D)) return FATE_EINVAL;
-    double *u = malloc(L * D * sizeof *u);
+    double *u = alloc_array(L, D, sizeof *u);
     if (!u) return FATE_ENOMEM;
     if ((st = fate_random_directions(u, L, D, seed, instance)) == FATE_OK)
         st = bl_checked(bl, X, n, Y, m, D, u, L);

@@ -19,15 +19,27 @@
 #include "fate.h"
 #include "internal.h"
 
+/* d k + (L-2) k^2 + k with overflow checks; 0 when it overflows or exceeds
+ * INT_MAX (the parameters go to BLAS as one vector, e.g. cblas_daxpy). */
+static size_t nparams_checked(const fate_dln_shape *s)
+{
+    size_t a, kk, b, n;
+    if (size_mul(&a, s->d, s->width) || size_mul(&kk, s->width, s->width) ||
+        size_mul(&b, s->depth - 2, kk) || __builtin_add_overflow(a, b, &n) ||
+        __builtin_add_overflow(n, s->width, &n) || n > FATE_INT_MAX)
+        return 0;
+    return n;
+}
+
 int dln_shape_ok(const fate_dln_shape *s)
 {
-    return s && s->d >= 1 && s->width >= 1 && s->depth >= 2;
+    return s && s->d >= 1 && s->width >= 1 && s->depth >= 2 && nparams_checked(s) > 0;
 }
 
 size_t fate_dln_nparams(const fate_dln_shape *s)
 {
     if (!dln_shape_ok(s)) return 0;
-    return s->d * s->width + (s->depth - 2) * s->width * s->width + s->width;
+    return nparams_checked(s);
 }
 
 size_t fate_dln_offset(const fate_dln_shape *s, size_t l)
@@ -59,8 +71,8 @@ fate_status fate_dln_init(double *params, const fate_dln_shape *s, double alpha,
 fate_status dln_ws_alloc(dln_ws *ws, const fate_dln_shape *s)
 {
     size_t k = s->width, L = s->depth;
-    ws->q = malloc((L - 1) * k * sizeof(double));
-    ws->a = malloc((L - 1) * k * sizeof(double));
+    ws->q = alloc_array((L - 1), k, sizeof(double));
+    ws->a = alloc_array((L - 1), k, sizeof(double));
     ws->beta = malloc(s->d * sizeof(double));
     ws->g = malloc(s->d * sizeof(double));
     if (!ws->q || !ws->a || !ws->beta || !ws->g) {
@@ -96,7 +108,7 @@ static void forward(double *beta, double *q, const double *params, const fate_dl
 fate_status fate_dln_product(double *beta, const double *params, const fate_dln_shape *s)
 {
     if (!beta || !params || !dln_shape_ok(s)) return FATE_EINVAL;
-    double *q = malloc((s->depth - 1) * s->width * sizeof *q);
+    double *q = alloc_array((s->depth - 1), s->width, sizeof *q);
     if (!q) return FATE_ENOMEM;
     forward(beta, q, params, s);
     free(q);
@@ -109,7 +121,7 @@ fate_status fate_dln_features(double *P, const double *params, const fate_dln_sh
     size_t d = s->d, k = s->width;
     memcpy(P, params, d * k * sizeof *P);
     if (s->depth == 2) return FATE_OK;
-    double *tmp = malloc(d * k * sizeof *tmp);
+    double *tmp = alloc_array(d, k, sizeof *tmp);
     if (!tmp) return FATE_ENOMEM;
     for (size_t l = 2; l < s->depth; l++) {
         /* P <- P W_l: (d, k) x (k, k) */
@@ -125,7 +137,7 @@ fate_status fate_dln_balance(double *balance, const double *params, const fate_d
 {
     if (!balance || !params || !dln_shape_ok(s)) return FATE_EINVAL;
     size_t k = s->width;
-    double *A = malloc(k * k * sizeof *A), *B = malloc(k * k * sizeof *B);
+    double *A = alloc_array(k, k, sizeof *A), *B = alloc_array(k, k, sizeof *B);
     if (!A || !B) { free(A); free(B); return FATE_ENOMEM; }
     double worst = 0.0;
     for (size_t l = 1; l < s->depth; l++) {
@@ -204,7 +216,7 @@ fate_status fate_dln_grad_samples(double *grad, double *loss, const double *para
     size_t d = s->d, k = s->width, L = s->depth;
     /* h[l] = activations after layer l (h_0 = x, dim d; h_l dim k, l < L);
      * delta = d loss_i / d h_l. Plain loops: this is the reference. */
-    double *h = malloc(L * k * sizeof *h), *delta = malloc(k * sizeof *delta),
+    double *h = alloc_array(L, k, sizeof *h), *delta = malloc(k * sizeof *delta),
            *tmp = malloc(k * sizeof *tmp);
     if (!h || !delta || !tmp) { free(h); free(delta); free(tmp); return FATE_ENOMEM; }
     memset(grad, 0, fate_dln_nparams(s) * sizeof *grad);

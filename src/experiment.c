@@ -33,13 +33,37 @@ void fate_spec_default(fate_spec *s)
     s->methods = FATE_METHOD_SCRATCH | FATE_METHOD_LT | FATE_METHOD_FT;
 }
 
+/* The sizes of a spec: every array the stages allocate must fit an int BLAS
+ * argument (internal.h), which also keeps every byte count far from
+ * overflow. The largest arrays: S (d, d), X (n, d) and (n_src, d), the
+ * layers (d, k) and (k, k), all nparams parameters as one daxpy length. */
+static const char *spec_size_check(const fate_spec *s)
+{
+    if (s->d < 1 || !fits_int2(s->d, s->d))
+        return "d must be an integer in [1, 46340] (d x d statistics must fit a BLAS int)";
+    if (s->depth < 2) return "depth must be an integer >= 2";
+    if (s->n < 1) return "n must be an integer >= 1 (gamma = n/d > 0)";
+    if (!fits_int2(s->n, s->d))
+        return "n must be at most 2147483647 / d (the n x d target set must fit a BLAS int)";
+    if (!fits_int2(s->n_src, s->d))
+        return "n_src must be at most 2147483647 / d (the n_src x d source set must fit a BLAS int)";
+    const size_t k = s->width ? s->width : s->d;
+    if (!fits_int2(k, k))
+        return "width must be 0 (= d) or an integer in [1, 46340] (width x width layers must fit a BLAS int)";
+    const fate_dln_shape sh = spec_shape(s);
+    if (fate_dln_nparams(&sh) == 0)
+        return "depth is too large: the network must have at most 2147483647 parameters";
+    return NULL;
+}
+
 const char *fate_spec_check(const fate_spec *s)
 {
     if (!s) return "spec is NULL";
-    if (s->d < 1) return "d must be an integer >= 1";
-    if (s->depth < 2) return "depth must be an integer >= 2";
-    if (s->n < 1) return "n must be an integer >= 1 (gamma = n/d > 0)";
+    const char *msg = spec_size_check(s);
+    if (msg) return msg;
     if (!(s->theta >= 0.0 && s->theta <= M_PI)) return "theta must be in [0, pi]";
+    if (!theta_ok_for_d(s->theta, s->d))
+        return "theta must be 0 or pi when d = 1 (the source teacher needs a second dimension)";
     if (!(s->sigma >= 0.0) || !isfinite(s->sigma)) return "sigma must be a finite number >= 0";
     if (!(s->sigma_src >= 0.0) || !isfinite(s->sigma_src))
         return "sigma_src must be a finite number >= 0";
@@ -119,10 +143,11 @@ fate_status fate_run(fate_instance_result *out, const fate_spec *spec, uint64_t 
                      size_t count, int threads, unsigned *failed_method, size_t *failed_step,
                      uint64_t *failed_instance)
 {
-    if (!out || fate_spec_check(spec) || threads < 0) return FATE_EINVAL;
-    fate_status *sts = malloc((count ? count : 1) * sizeof *sts);
-    unsigned *fm = calloc(count ? count : 1, sizeof *fm);
-    size_t *fs = calloc(count ? count : 1, sizeof *fs);
+    if (!out || fate_spec_check(spec) || threads < 0 || threads > FATE_MAX_THREADS)
+        return FATE_EINVAL;
+    fate_status *sts = alloc_array(count ? count : 1, 1, sizeof *sts);
+    unsigned *fm = calloc_array(count ? count : 1, 1, sizeof *fm);
+    size_t *fs = calloc_array(count ? count : 1, 1, sizeof *fs);
     if (!sts || !fm || !fs) { free(sts); free(fm); free(fs); return FATE_ENOMEM; }
     /* Parallelism is across instances; each instance runs single-threaded
      * BLAS, so results are bit-identical for every thread count and the

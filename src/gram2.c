@@ -70,7 +70,7 @@ fate_status gram2_from_params(gram2_t *m, const double *params, const fate_dln_s
     if (st != FATE_OK) return st;
     const double *w2 = params + d * k;
     /* G = W_1 W_1^T: dsyrk into a full array, then its upper triangle packed */
-    double *full = calloc(d * d, sizeof *full);
+    double *full = calloc_array(d, d, sizeof *full);
     if (!full) {
         gram2_free(m);
         return FATE_ENOMEM;

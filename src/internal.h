@@ -1,7 +1,65 @@
 /* internal.h - helpers shared inside libfate (not part of the public API). */
 #ifndef FATE_INTERNAL_H
 #define FATE_INTERNAL_H
+#include <limits.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
 #include "fate.h"
+
+/* ---- checked sizes ----
+ * BLAS and LAPACK take int sizes, and some arrays are handed to them as one
+ * length (cblas_daxpy over all the parameters), so every dimension and every
+ * array's element count stays <= INT_MAX; the checks of the spec structs
+ * refuse anything larger with FATE_EINVAL. Allocations compute their byte
+ * counts with overflow checks, so a size that slipped past a check gives
+ * NULL (FATE_ENOMEM) instead of a short buffer. */
+#define FATE_INT_MAX ((size_t)INT_MAX)
+
+/* *out = a * b; nonzero when the product overflows size_t (*out is then
+ * unspecified). */
+static inline int size_mul(size_t *out, size_t a, size_t b)
+{
+    return __builtin_mul_overflow(a, b, out);
+}
+
+/* Nonzero when a * b (an array's element count) is <= INT_MAX. */
+static inline int fits_int2(size_t a, size_t b)
+{
+    size_t p;
+    return !size_mul(&p, a, b) && p <= FATE_INT_MAX;
+}
+
+/* Nonzero when a * b elements of `size` bytes are addressable (the byte
+ * count neither overflows nor exceeds PTRDIFF_MAX, beyond which malloc fails
+ * anyway). */
+static inline int bytes_ok(size_t a, size_t b, size_t size)
+{
+    size_t n, bytes;
+    return !size_mul(&n, a, b) && !size_mul(&bytes, n, size) && bytes <= (size_t)PTRDIFF_MAX;
+}
+
+/* malloc of a * b elements of `size` bytes; NULL when that is not
+ * addressable (bytes_ok) or malloc fails. */
+static inline void *alloc_array(size_t a, size_t b, size_t size)
+{
+    return bytes_ok(a, b, size) ? malloc(a * b * size) : NULL;
+}
+
+/* The same, zeroed (calloc). */
+static inline void *calloc_array(size_t a, size_t b, size_t size)
+{
+    return bytes_ok(a, b, size) ? calloc(a * b, size) : NULL;
+}
+
+/* A spec's theta where d = 1: the teachers of fate_teachers need a second
+ * dimension for any angle but 0 and pi. */
+static inline int theta_ok_for_d(double theta, size_t d)
+{
+    return d != 1 || theta == 0.0 || theta == M_PI;
+}
 
 /* Scratch space for one gradient evaluation of a deep linear network. */
 typedef struct dln_ws {

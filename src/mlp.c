@@ -20,10 +20,19 @@
 
 static const double INV_SQRT_PI2 = 1.1283791670955126; /* 2/sqrt(pi) */
 
+/* W (m, d) goes to BLAS as one vector (cblas_daxpy over m d), so m d must
+ * fit an int (internal.h). */
 int mlp_shape_ok(const fate_mlp_shape *s)
 {
-    return s && s->d >= 1 && s->m >= 1 && (unsigned)s->act <= FATE_ACT_LINEAR &&
+    return s && s->d >= 1 && s->m >= 1 && fits_int2(s->m, s->d) &&
+           (unsigned)s->act <= FATE_ACT_LINEAR &&
            (s->scaling == FATE_MLP_MEAN_FIELD || s->scaling == FATE_MLP_STANDARD);
+}
+
+/* A batch of n rows: X (n, d) and H (n, m) fit an int BLAS argument. */
+static int batch_ok(const fate_mlp_shape *s, size_t n)
+{
+    return fits_int2(n, s->d) && fits_int2(n, s->m);
 }
 
 double fate_mlp_output_scale(const fate_mlp_shape *s)
@@ -75,9 +84,8 @@ fate_status fate_mlp_init(double *W, double *c, const fate_mlp_shape *s, double 
 fate_status mlp_ws_alloc(mlp_ws *w, const fate_mlp_shape *s, size_t n)
 {
     memset(w, 0, sizeof *w);
-    size_t nm = n * s->m;
-    w->H = malloc((nm ? nm : 1) * sizeof(double));
-    w->D = malloc((nm ? nm : 1) * sizeof(double));
+    w->H = alloc_array(n ? n : 1, s->m, sizeof(double));
+    w->D = alloc_array(n ? n : 1, s->m, sizeof(double));
     w->r = malloc((n ? n : 1) * sizeof(double));
     w->cap = n;
     if (!w->H || !w->D || !w->r) {
@@ -153,7 +161,7 @@ double mlp_grad_ws(double *dW, double *dc, const double *W, const double *c,
 fate_status fate_mlp_forward(double *f, const double *W, const double *c,
                              const fate_mlp_shape *s, const double *X, size_t n)
 {
-    if (!f || !W || !c || !X || !mlp_shape_ok(s)) return FATE_EINVAL;
+    if (!f || !W || !c || !X || !mlp_shape_ok(s) || !batch_ok(s, n)) return FATE_EINVAL;
     if (n == 0) return FATE_OK;
     mlp_ws w;
     if (mlp_ws_alloc(&w, s, n) != FATE_OK) return FATE_ENOMEM;
@@ -169,7 +177,7 @@ fate_status fate_mlp_grad(double *dW, double *dc, double *loss, const double *W,
                           const double *c, const fate_mlp_shape *s, const double *X,
                           const double *y, size_t n)
 {
-    if (!W || !c || !X || !y || n == 0 || !mlp_shape_ok(s)) return FATE_EINVAL;
+    if (!W || !c || !X || !y || n == 0 || !mlp_shape_ok(s) || !batch_ok(s, n)) return FATE_EINVAL;
     mlp_ws w;
     if (mlp_ws_alloc(&w, s, n) != FATE_OK) return FATE_ENOMEM;
     double l = mlp_grad_ws(dW, dc, W, c, s, X, y, n, &w);
@@ -182,7 +190,8 @@ fate_status fate_mlp_grad_naive(double *dW, double *dc, double *loss, const doub
                                 const double *c, const fate_mlp_shape *s, const double *X,
                                 const double *y, size_t n)
 {
-    if (!dW || !dc || !W || !c || !X || !y || n == 0 || !mlp_shape_ok(s)) return FATE_EINVAL;
+    if (!dW || !dc || !W || !c || !X || !y || n == 0 || !mlp_shape_ok(s) || !batch_ok(s, n))
+        return FATE_EINVAL;
     size_t m = s->m, d = s->d;
     double sm = fate_mlp_output_scale(s);
     double *phi = malloc(m * sizeof *phi), *dphi = malloc(m * sizeof *dphi);
@@ -271,8 +280,9 @@ fate_status fate_mlp_train(double *W, double *c, fate_mlp_gd_report *rep,
                            const fate_mlp_shape *s, const double *X, const double *y, size_t n,
                            const fate_mlp_gd_config *cfg)
 {
-    if (!W || !c || !rep || !X || !y || n == 0 || !cfg || !mlp_shape_ok(s) || !(cfg->lr > 0) ||
-        !isfinite(cfg->lr) || cfg->max_steps == 0 || !(cfg->tol >= 0) || !(cfg->rel_tol >= 0))
+    if (!W || !c || !rep || !X || !y || n == 0 || !cfg || !mlp_shape_ok(s) || !batch_ok(s, n) ||
+        !(cfg->lr > 0) || !isfinite(cfg->lr) || cfg->max_steps == 0 || !(cfg->tol >= 0) ||
+        !(cfg->rel_tol >= 0) || cfg->window > FATE_INT_MAX) /* the loss history holds window + 1 */
         return FATE_EINVAL;
     size_t m = s->m, d = s->d;
     size_t window = cfg->window ? cfg->window : 100;
@@ -285,10 +295,10 @@ fate_status fate_mlp_train(double *W, double *c, fate_mlp_gd_report *rep,
     fate_status st = FATE_ENOMEM;
     mlp_ws w, wfull;
     memset(&wfull, 0, sizeof wfull);
-    double *dW = cfg->freeze_W ? NULL : malloc(m * d * sizeof *dW);
+    double *dW = cfg->freeze_W ? NULL : alloc_array(m, d, sizeof *dW);
     double *dc = malloc(m * sizeof *dc);
     double *hist = malloc((window + 1) * sizeof *hist);
-    double *Xb = mini ? malloc(B * d * sizeof *Xb) : NULL;
+    double *Xb = mini ? alloc_array(B, d, sizeof *Xb) : NULL;
     double *yb = mini ? malloc(B * sizeof *yb) : NULL;
     keyed *ord = mini ? malloc(n * sizeof *ord) : NULL;
     if (mlp_ws_alloc(&w, s, B) != FATE_OK) { memset(&w, 0, sizeof w); goto done; }
@@ -361,14 +371,15 @@ fate_status fate_mlp_refit_readout(double *c, size_t *rank, const double *W,
                                    const fate_mlp_shape *s, const double *X, const double *y,
                                    size_t n, double lambda, double rcond)
 {
-    if (!c || !W || !X || !y || n == 0 || !mlp_shape_ok(s) || !(lambda >= 0) ||
+    if (!c || !W || !X || !y || n == 0 || !mlp_shape_ok(s) || !batch_ok(s, n) ||
+        !fits_int2(s->m, s->m) || !(lambda >= 0) ||
         !isfinite(lambda) || !(rcond >= 0) || !(rcond < 1))
         return FATE_EINVAL;
     size_t m = s->m;
     double sm = fate_mlp_output_scale(s);
     fate_status st = FATE_ENOMEM;
     mlp_ws w;
-    double *G = malloc(m * m * sizeof *G), *b = malloc(m * sizeof *b);
+    double *G = alloc_array(m, m, sizeof *G), *b = malloc(m * sizeof *b);
     double *ev = malloc(m * sizeof *ev), *tmp = malloc(m * sizeof *tmp);
     if (mlp_ws_alloc(&w, s, n) != FATE_OK) { memset(&w, 0, sizeof w); goto done; }
     if (!G || !b || !ev || !tmp) goto done;
@@ -420,7 +431,7 @@ done:
 
 fate_status fate_relu_teacher(double *V, size_t mstar, size_t d, uint64_t seed, uint64_t instance)
 {
-    if (!V || mstar == 0 || d == 0) return FATE_EINVAL;
+    if (!V || mstar == 0 || d == 0 || !fits_int2(mstar, d)) return FATE_EINVAL;
     fate_normal_fill(V, mstar * d, seed, instance, FATE_MLP_STREAM_TEACHER, 0);
     for (size_t j = 0; j < mstar; j++) {
         double nv = cblas_dnrm2((int)d, V + j * d, 1);
@@ -454,9 +465,11 @@ fate_status fate_relu_single_index(double *beta_s, double *beta_t, size_t d, dou
 fate_status fate_relu_teacher_eval(double *f, const double *V, const double *a, size_t mstar,
                                    size_t d, const double *X, size_t n)
 {
-    if (!f || !V || !a || mstar == 0 || d == 0 || (!X && n)) return FATE_EINVAL;
+    if (!f || !V || !a || mstar == 0 || d == 0 || (!X && n) || !fits_int2(mstar, d) ||
+        !fits_int2(n, d) || !fits_int2(n, mstar))
+        return FATE_EINVAL;
     if (n == 0) return FATE_OK;
-    double *H = malloc(n * mstar * sizeof *H);
+    double *H = alloc_array(n, mstar, sizeof *H);
     if (!H) return FATE_ENOMEM;
     /* H = relu(X V^T): (n, d) x (d, mstar) -> (n, mstar); f = H a */
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)mstar, (int)d, 1.0, X, (int)d,
@@ -471,7 +484,8 @@ fate_status fate_relu_dataset(double *X, double *y, const double *V, const doubl
                               size_t mstar, size_t n, size_t d, double sigma, uint64_t seed,
                               uint64_t instance, uint64_t x_stream, uint64_t noise_stream)
 {
-    if (!X || !y || !V || !a || mstar == 0 || d == 0 || !(sigma >= 0) || !isfinite(sigma))
+    if (!X || !y || !V || !a || mstar == 0 || d == 0 || !(sigma >= 0) || !isfinite(sigma) ||
+        !fits_int2(mstar, d) || !fits_int2(n, d) || !fits_int2(n, mstar))
         return FATE_EINVAL;
     if (n == 0) return FATE_OK;
     fate_normal_fill(X, n * d, seed, instance, x_stream, 0);
@@ -487,10 +501,12 @@ fate_status fate_mlp_test_risk(double *risk, double *se, const double *W, const 
                                const fate_mlp_shape *s, const double *V, const double *a,
                                size_t mstar, size_t n_test, uint64_t seed, uint64_t instance)
 {
-    if (!risk || !W || !c || !V || !a || mstar == 0 || n_test < 2 || !mlp_shape_ok(s))
+    size_t blk = n_test < 4096 ? n_test : 4096;
+    if (!risk || !W || !c || !V || !a || mstar == 0 || n_test < 2 || !mlp_shape_ok(s) ||
+        !batch_ok(s, blk) || !fits_int2(mstar, s->d) || !fits_int2(blk, mstar))
         return FATE_EINVAL;
-    size_t d = s->d, blk = n_test < 4096 ? n_test : 4096;
-    double *X = malloc(blk * d * sizeof *X), *f = malloc(blk * sizeof *f),
+    size_t d = s->d;
+    double *X = alloc_array(blk, d, sizeof *X), *f = malloc(blk * sizeof *f),
            *ft = malloc(blk * sizeof *ft);
     fate_status st = FATE_ENOMEM;
     if (!X || !f || !ft) goto done;

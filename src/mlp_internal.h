@@ -3,6 +3,7 @@
 #ifndef FATE_MLP_INTERNAL_H
 #define FATE_MLP_INTERNAL_H
 #include "fate_mlp.h"
+#include "internal.h" /* checked sizes */
 
 /* Scratch space for batches of up to cap rows. */
 typedef struct mlp_ws {

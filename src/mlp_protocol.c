@@ -43,17 +43,45 @@ void fate_relu_spec_default(fate_relu_spec *s)
     s->pperp_rcond = 1e-3;
 }
 
+/* The sizes of a relu spec: every array of a run must fit an int BLAS
+ * argument (internal.h): teachers (mstar, d) and their Gram matrix (mstar,
+ * mstar); W (m, d), handed to cblas_daxpy as one vector, and the readout's
+ * Gram matrix (m, m); data (rows, d) and features (rows, m), (rows, mstar)
+ * for the target, source and test blocks (at most 4096 rows). */
+static const char *relu_size_check(const fate_relu_spec *s)
+{
+    if (s->d < 1 || s->d > FATE_INT_MAX) return "d must be an integer in [1, 2147483647]";
+    if (s->mstar < 1 || !fits_int2(s->mstar, s->mstar) || !fits_int2(s->mstar, s->d))
+        return "mstar must be an integer in [1, 46340] with mstar d <= 2147483647 (BLAS int sizes)";
+    if (s->m < 1 || !fits_int2(s->m, s->m) || !fits_int2(s->m, s->d))
+        return "m must be an integer in [1, 46340] with m d <= 2147483647 (BLAS int sizes)";
+    const size_t wide = s->m > s->mstar ? s->m : s->mstar;
+    if (s->n < 1) return "n must be >= 1";
+    if (!fits_int2(s->n, s->d) || !fits_int2(s->n, wide))
+        return "n must be at most 2147483647 / max(d, m, mstar) (BLAS int sizes)";
+    if (s->n_src < 1) return "n_src must be >= 1";
+    if (!fits_int2(s->n_src, s->d) || !fits_int2(s->n_src, wide))
+        return "n_src must be at most 2147483647 / max(d, m, mstar) (BLAS int sizes)";
+    const size_t blk = s->n_test < 4096 ? s->n_test : 4096;
+    if (s->n_test < 2 || s->n_test > FATE_INT_MAX || !fits_int2(blk, s->d) || !fits_int2(blk, wide))
+        return "n_test must be an integer in [2, 2147483647] with min(n_test, 4096) max(d, m, mstar) "
+               "<= 2147483647 (BLAS int sizes)";
+    if (s->gd.window > FATE_INT_MAX) return "gd.window must be at most 2147483647 (0: 100)";
+    return NULL;
+}
+
 const char *fate_relu_spec_check(const fate_relu_spec *s)
 {
     if (!s) return "spec is NULL";
-    if (s->d < 1) return "d must be >= 1";
-    if (s->mstar < 1) return "mstar must be >= 1";
-    if (s->m < 1) return "m must be >= 1";
+    const char *msg = relu_size_check(s);
+    if (msg) return msg;
     if ((unsigned)s->act > FATE_ACT_LINEAR) return "act must be relu, tanh, erf or linear";
     if (s->scaling != FATE_MLP_MEAN_FIELD && s->scaling != FATE_MLP_STANDARD)
         return "scaling must be mean-field or standard";
     if (!(s->mu >= 0 && s->mu <= 1)) return "mu must be in [0, 1]";
     if (!(s->theta >= 0 && s->theta <= 3.14159265358979323846)) return "theta must be in [0, pi]";
+    if (s->single_index && !theta_ok_for_d(s->theta, s->d))
+        return "theta must be 0 or pi when d = 1 (the single-index source teacher needs a second dimension)";
     if (s->n < 1) return "n must be >= 1";
     if (s->n_src < 1) return "n_src must be >= 1";
     if (!(s->sigma >= 0) || !isfinite(s->sigma)) return "sigma must be >= 0";
@@ -65,7 +93,6 @@ const char *fate_relu_spec_check(const fate_relu_spec *s)
     if (!(s->gd.lr > 0) || !isfinite(s->gd.lr)) return "gd.lr must be > 0";
     if (s->gd.max_steps < 1) return "gd.max_steps must be >= 1";
     if (!(s->gd.tol >= 0) || !(s->gd.rel_tol >= 0)) return "gd.tol and gd.rel_tol must be >= 0";
-    if (s->n_test < 2) return "n_test must be >= 2";
     if (!(s->pperp_rcond >= 0 && s->pperp_rcond < 1)) return "pperp_rcond must be in [0, 1)";
     return NULL;
 }
@@ -89,7 +116,7 @@ fate_status relu_teachers_make(relu_teachers *T, const fate_relu_spec *s, uint64
     memset(T, 0, sizeof *T);
     const size_t d = s->d, ms = s->single_index ? 1 : s->mstar;
     T->ms = ms;
-    T->Vs = malloc(ms * d * sizeof *T->Vs), T->Vt = malloc(ms * d * sizeof *T->Vt);
+    T->Vs = alloc_array(ms, d, sizeof *T->Vs), T->Vt = alloc_array(ms, d, sizeof *T->Vt);
     T->as = malloc(ms * sizeof *T->as), T->at = malloc(ms * sizeof *T->at);
     fate_status st = FATE_ENOMEM;
     if (!T->Vs || !T->Vt || !T->as || !T->at) goto fail;
@@ -139,9 +166,9 @@ static fate_status train_online(double *W, double *c, fate_mlp_gd_report *rep, c
     memset(rep, 0, sizeof *rep);
     rep->lr_eff = lr_eff;
     mlp_ws w;
-    double *dW = malloc(m * d * sizeof *dW), *dc = malloc(m * sizeof *dc);
-    double *hist = malloc(2 * window * sizeof *hist);
-    double *X = malloc(B * d * sizeof *X), *y = malloc(B * sizeof *y);
+    double *dW = alloc_array(m, d, sizeof *dW), *dc = malloc(m * sizeof *dc);
+    double *hist = alloc_array(2, window, sizeof *hist);
+    double *X = alloc_array(B, d, sizeof *X), *y = malloc(B * sizeof *y);
     fate_status st = FATE_ENOMEM;
     if (mlp_ws_alloc(&w, sh, B) != FATE_OK) { memset(&w, 0, sizeof w); goto done; }
     if (!dW || !dc || !hist || !X || !y) goto done;
@@ -200,7 +227,7 @@ fate_status relu_pretrain_ws(double *Wp, double *cp, fate_relu_method_result *r,
     if (s->online_src) {
         st = train_online(Wp, cp, &rep, &sh, s, T, inst);
     } else {
-        double *Xs = malloc(s->n_src * d * sizeof *Xs), *ys = malloc(s->n_src * sizeof *ys);
+        double *Xs = alloc_array(s->n_src, d, sizeof *Xs), *ys = malloc(s->n_src * sizeof *ys);
         st = Xs && ys ? fate_relu_dataset(Xs, ys, T->Vs, T->as, T->ms, s->n_src, d, s->sigma_src, s->seed,
                                           inst, FATE_MLP_STREAM_X_SOURCE, FATE_MLP_STREAM_NOISE_SOURCE)
                       : FATE_ENOMEM;
@@ -253,7 +280,7 @@ fate_status relu_scratch(fate_relu_method_result *r, size_t *fail_step, const fa
                          const relu_teachers *T, const double *X, const double *y, uint64_t inst)
 {
     const fate_mlp_shape sh = {s->d, s->m, s->act, s->scaling};
-    double *W = malloc(s->m * s->d * sizeof *W), *c = malloc(s->m * sizeof *c);
+    double *W = alloc_array(s->m, s->d, sizeof *W), *c = malloc(s->m * sizeof *c);
     fate_status st = FATE_ENOMEM;
     if (W && c) {
         fate_mlp_init(W, c, &sh, s->w_init, s->c_init, s->seed, inst, FATE_MLP_STREAM_INIT_SCRATCH);
@@ -285,7 +312,7 @@ fate_status relu_lt(fate_relu_method_result *r, size_t *rank, const fate_relu_sp
 fate_status relu_ft(fate_relu_method_result *r, size_t *fail_step, const fate_relu_spec *s, const relu_teachers *T,
                     const double *Wp, const double *cp, const double *X, const double *y, uint64_t inst)
 {
-    double *W = malloc(s->m * s->d * sizeof *W), *c = malloc(s->m * sizeof *c);
+    double *W = alloc_array(s->m, s->d, sizeof *W), *c = malloc(s->m * sizeof *c);
     fate_status st = FATE_ENOMEM;
     if (W && c) {
         memcpy(W, Wp, s->m * s->d * sizeof *W);
@@ -327,8 +354,8 @@ fate_status fate_relu_run_instance(fate_relu_result *out, double *W_pre, double 
     res.target_norm2 = T.target_norm2;
     res.pperp_source = T.pperp_source;
     st = FATE_ENOMEM;
-    double *X = malloc(s->n * d * sizeof *X), *y = malloc(s->n * sizeof *y);
-    double *Wp = malloc(m * d * sizeof *Wp), *cp = malloc(m * sizeof *cp);
+    double *X = alloc_array(s->n, d, sizeof *X), *y = malloc(s->n * sizeof *y);
+    double *Wp = alloc_array(m, d, sizeof *Wp), *cp = malloc(m * sizeof *cp);
     if (!X || !y || !Wp || !cp) goto done;
     if ((st = relu_target(X, y, s, &T, inst)) != FATE_OK) goto done;
     if (need_pre && (st = relu_pretrain_ws(Wp, cp, &res.pretrain, &res.pperp_student, &fstep, s, &T, inst)) != FATE_OK)

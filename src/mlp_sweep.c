@@ -27,17 +27,32 @@ const char *fate_relu_sweep_check(const fate_relu_sweep *w)
     if (!w->overlaps || w->n_overlaps == 0) return "overlaps must hold at least one value";
     if (!w->ns || w->n_ns == 0) return "ns must hold at least one value";
     if (w->instances < 1) return "instances must be >= 1";
-    if (w->threads < 0) return "threads must be >= 0";
+    if (w->threads < 0 || w->threads > FATE_MAX_THREADS)
+        return "threads must be in [0, 1024] (0: the OpenMP default)";
     if (!(w->base.methods & (FATE_METHOD_SCRATCH | FATE_METHOD_LT | FATE_METHOD_FT)))
         return "methods must hold at least one of scratch, lt, ft";
+    /* the sweep holds the grid, (n, instance) results and a row's K
+     * pretrained networks at once: their byte counts must not overflow */
+    if (!bytes_ok(w->n_overlaps, w->n_ns, sizeof(fate_relu_method_result)))
+        return "overlaps and ns: the grid has too many cells";
+    if (!bytes_ok(w->n_ns, w->instances, sizeof(fate_relu_method_result)) ||
+        !bytes_ok(w->instances, w->base.m, w->base.d * sizeof(double)))
+        return "instances is too large: the sweep's results and pretrained networks cannot be addressed";
     const double top = w->base.single_index ? M_PI : 1.0;
-    for (size_t t = 0; t < w->n_overlaps; t++)
+    for (size_t t = 0; t < w->n_overlaps; t++) {
         if (!(w->overlaps[t] >= 0.0 && w->overlaps[t] <= top))
             return w->base.single_index ? "every theta must be in [0, pi]" : "every mu must be in [0, 1]";
-    for (size_t j = 0; j < w->n_ns; j++)
+        if (w->base.single_index && !theta_ok_for_d(w->overlaps[t], w->base.d))
+            return "every theta must be 0 or pi when d = 1 (the source teacher needs a second dimension)";
+    }
+    size_t nmax = 1;
+    for (size_t j = 0; j < w->n_ns; j++) {
         if (w->ns[j] < 1) return "every n must be >= 1";
+        if (w->ns[j] > nmax) nmax = w->ns[j];
+    }
+    /* the largest n bounds every cell's arrays */
     fate_relu_spec s = w->base;
-    s.n = 1;
+    s.n = nmax;
     s.mu = 0.0;
     s.theta = 0.0;
     return fate_relu_spec_check(&s);
@@ -68,7 +83,7 @@ static void row_free(row_state *r)
 
 static fate_status row_alloc(row_state *r, size_t K, size_t m, size_t d)
 {
-    r->W = malloc(K * m * d * sizeof *r->W), r->c = malloc(K * m * sizeof *r->c);
+    r->W = alloc_array(K, m, d * sizeof *r->W), r->c = alloc_array(K, m, sizeof *r->c);
     r->pre = calloc(K, sizeof *r->pre);
     r->pp_student = malloc(K * sizeof(double)), r->pp_source = malloc(K * sizeof(double));
     r->norm2 = malloc(K * sizeof(double));
@@ -87,7 +102,7 @@ static fate_status cell_item(fate_relu_method_result *lt, size_t *rank, fate_rel
     relu_teachers T;
     fate_status st = relu_teachers_make(&T, s, i);
     if (st != FATE_OK) return st;
-    double *X = malloc(s->n * s->d * sizeof *X), *y = malloc(s->n * sizeof *y);
+    double *X = alloc_array(s->n, s->d, sizeof *X), *y = malloc(s->n * sizeof *y);
     st = X && y ? relu_target(X, y, s, &T, i) : FATE_ENOMEM;
     *stage = FATE_METHOD_LT;
     if (st == FATE_OK && (s->methods & FATE_METHOD_LT)) st = relu_lt(lt, rank, s, &T, Wp, cp, X, y, i);
@@ -111,10 +126,10 @@ fate_status fate_relu_sweep_run(const fate_relu_sweep *w, const fate_relu_sweep_
     const int do_sc = (meth & FATE_METHOD_SCRATCH) != 0, do_lt = (meth & FATE_METHOD_LT) != 0,
               do_ft = (meth & FATE_METHOD_FT) != 0, do_pre = do_lt || do_ft;
 
-    unsigned char *todo = calloc(NO * NN, 1), *need_n = calloc(NN, 1), *need_o = calloc(NO, 1);
-    fate_relu_method_result *sc = calloc(NN * K, sizeof *sc);
-    fate_relu_method_result *lt = calloc(NN * K, sizeof *lt), *ft = calloc(NN * K, sizeof *ft);
-    size_t *rank = calloc(NN * K, sizeof *rank), *left = calloc(NN, sizeof *left);
+    unsigned char *todo = calloc_array(NO, NN, 1), *need_n = calloc(NN, 1), *need_o = calloc(NO, 1);
+    fate_relu_method_result *sc = calloc_array(NN, K, sizeof *sc);
+    fate_relu_method_result *lt = calloc_array(NN, K, sizeof *lt), *ft = calloc_array(NN, K, sizeof *ft);
+    size_t *rank = calloc_array(NN, K, sizeof *rank), *left = calloc(NN, sizeof *left);
     double *nan_k = malloc(K * sizeof *nan_k);
     row_state row;
     memset(&row, 0, sizeof row);
@@ -151,7 +166,7 @@ fate_status fate_relu_sweep_run(const fate_relu_sweep *w, const fate_relu_sweep_
             relu_teachers T;
             size_t step = 0;
             fate_status st = relu_teachers_make(&T, &s, i);
-            double *X = malloc(s.n * d * sizeof *X), *y = malloc(s.n * sizeof *y);
+            double *X = alloc_array(s.n, d, sizeof *X), *y = malloc(s.n * sizeof *y);
             if (st == FATE_OK) st = X && y ? relu_target(X, y, &s, &T, i) : FATE_ENOMEM;
             if (st == FATE_OK) st = relu_scratch(&sc[j * K + i], &step, &s, &T, X, y, i);
             free(X);

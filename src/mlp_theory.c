@@ -26,7 +26,10 @@ double fate_relu_arccos_kernel(double u)
 fate_status fate_relu_gram(double *G, const double *A, size_t na, const double *B, size_t nb,
                            size_t d)
 {
-    if (!G || !A || !B || na == 0 || nb == 0 || d == 0) return FATE_EINVAL;
+    /* int BLAS sizes: A (na, d), B (nb, d), G (na, nb) */
+    if (!G || !A || !B || na == 0 || nb == 0 || d == 0 || !fits_int2(na, d) || !fits_int2(nb, d) ||
+        !fits_int2(na, nb))
+        return FATE_EINVAL;
     double *nA = malloc(na * sizeof *nA), *nB = malloc(nb * sizeof *nB);
     if (!nA || !nB) { free(nA); free(nB); return FATE_ENOMEM; }
     for (size_t i = 0; i < na; i++) nA[i] = cblas_dnrm2((int)d, A + i * d, 1);
@@ -49,13 +52,16 @@ fate_status fate_relu_pperp(double *pperp, size_t *rank, const double *F, size_t
                             const double *V, const double *a, size_t mstar, size_t d,
                             double rcond)
 {
-    if (!pperp || (!F && nf) || !V || !a || mstar == 0 || d == 0 || !(rcond >= 0) || !(rcond < 1))
+    /* int BLAS sizes: F (nf, d), V (mstar, d) and the Gram matrices */
+    if (!pperp || (!F && nf) || !V || !a || mstar == 0 || d == 0 || !(rcond >= 0) || !(rcond < 1) ||
+        !fits_int2(nf, d) || !fits_int2(mstar, d) || !fits_int2(nf, nf) || !fits_int2(mstar, mstar) ||
+        !fits_int2(nf, mstar))
         return FATE_EINVAL;
     fate_status st = FATE_ENOMEM;
-    double *Gtt = malloc(mstar * mstar * sizeof *Gtt);
+    double *Gtt = alloc_array(mstar, mstar, sizeof *Gtt);
     double *ta = malloc(mstar * sizeof *ta);
-    double *Gss = nf ? malloc(nf * nf * sizeof *Gss) : NULL;
-    double *Gst = nf ? malloc(nf * mstar * sizeof *Gst) : NULL;
+    double *Gss = nf ? alloc_array(nf, nf, sizeof *Gss) : NULL;
+    double *Gst = nf ? alloc_array(nf, mstar, sizeof *Gst) : NULL;
     double *g = nf ? malloc(nf * sizeof *g) : NULL, *q = nf ? malloc(nf * sizeof *q) : NULL;
     double *ev = nf ? malloc(nf * sizeof *ev) : NULL;
     if (!Gtt || !ta || (nf && (!Gss || !Gst || !g || !q || !ev))) goto done;
@@ -97,9 +103,9 @@ fate_status fate_relu_pperp_student(double *pperp, size_t *rank, const double *W
                                     size_t d, double rcond)
 {
     if (!pperp || !W || !c || m == 0 || !V || !a || mstar == 0 || d == 0 || !(rcond >= 0) ||
-        !(rcond < 1))
+        !(rcond < 1) || !fits_int2(m, d))
         return FATE_EINVAL;
-    double *F = malloc(m * d * sizeof *F);
+    double *F = alloc_array(m, d, sizeof *F);
     if (!F) return FATE_ENOMEM;
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < d; j++) F[i * d + j] = fabs(c[i]) * W[i * d + j];

@@ -84,8 +84,8 @@ fate_status proto_pretrain(pretrained_t *p, const fate_spec *s, double theta, ui
     fate_gd_config cfg = {.lr = s->lr, .max_epochs = s->max_epochs, .tol = s->tol, .loss_min = 0.0};
     if (ns > 0) {
         st = FATE_ENOMEM;
-        X = malloc(ns * d * sizeof *X), y = malloc(ns * sizeof *y);
-        S = malloc(d * d * sizeof *S), b = malloc(d * sizeof *b);
+        X = alloc_array(ns, d, sizeof *X), y = malloc(ns * sizeof *y);
+        S = alloc_array(d, d, sizeof *S), b = malloc(d * sizeof *b);
         if (!X || !y || !S || !b) goto done;
         if ((st = fate_dataset(X, y, p->beta_s, ns, d, s->sigma_src, s->seed, inst,
                                FATE_STREAM_X_SOURCE, FATE_STREAM_NOISE_SOURCE)) != FATE_OK ||
@@ -134,9 +134,9 @@ fate_status proto_target(target_t *t, const fate_spec *s, uint64_t inst)
     const size_t d = s->d, n = s->n;
     t->n = n;
     t->d = d;
-    t->X = malloc(n * d * sizeof *t->X);
+    t->X = alloc_array(n, d, sizeof *t->X);
     t->y = malloc(n * sizeof *t->y);
-    t->S = malloc(d * d * sizeof *t->S);
+    t->S = alloc_array(d, d, sizeof *t->S);
     t->b = malloc(d * sizeof *t->b);
     t->beta_t = malloc(d * sizeof *t->beta_t);
     double *bs = malloc(d * sizeof *bs);
@@ -223,7 +223,7 @@ fate_status proto_lt(fate_method_result *r, const pretrained_t *p, const target_
  * v - X^T (X X^T)^{-1} X v by Cholesky of the Gram matrix. out: (d). */
 static fate_status null_part(double *out, const double *X, size_t n, size_t d, const double *v)
 {
-    double *G = malloc(n * n * sizeof *G), *z = malloc(n * sizeof *z);
+    double *G = alloc_array(n, n, sizeof *G), *z = malloc(n * sizeof *z);
     if (!G || !z) { free(G); free(z); return FATE_ENOMEM; }
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)n, (int)d, 1.0, X, (int)d, 0.0, G,
                 (int)n);

@@ -27,19 +27,41 @@ const char *fate_sweep_check(const fate_sweep *w)
     if (!w->thetas || w->n_thetas == 0) return "thetas must hold at least one value";
     if (!w->lambdas || w->n_lambdas == 0) return "lambdas must hold at least one value (0 for none)";
     if (w->instances < 1) return "instances must be >= 1";
-    if (w->threads < 0) return "threads must be >= 0";
-    for (size_t j = 0; j < w->n_gammas; j++)
-        if (!(w->gammas[j] > 0.0) || !isfinite(w->gammas[j]) ||
-            lround(w->gammas[j] * (double)w->base.d) < 1)
-            return "every gamma must be > 0 with n = round(gamma d) >= 1";
-    for (size_t t = 0; t < w->n_thetas; t++)
-        if (!(w->thetas[t] >= 0.0 && w->thetas[t] <= M_PI)) return "every theta must be in [0, pi]";
-    for (size_t l = 0; l < w->n_lambdas; l++)
-        if (!(w->lambdas[l] >= 0.0) || !isfinite(w->lambdas[l])) return "every lambda must be >= 0";
+    if (w->threads < 0 || w->threads > FATE_MAX_THREADS)
+        return "threads must be in [0, 1024] (0: the OpenMP default)";
+    /* the sweep holds the grid and every (gamma, instance, lambda) result at
+     * once: their byte counts must not overflow */
+    if (!bytes_ok(w->n_gammas, w->n_thetas, sizeof(fate_method_result)))
+        return "gammas and thetas: the grid has too many cells";
+    if (!bytes_ok(w->n_gammas, w->instances, sizeof(fate_method_result)) ||
+        !bytes_ok(w->n_gammas * w->instances, w->n_lambdas, sizeof(fate_method_result)) ||
+        !bytes_ok(w->instances, 1, sizeof(pretrained_t)))
+        return "instances is too large: the sweep's results cannot be addressed";
+    /* the base spec first (d and the network), then the grid */
     fate_spec s = w->base;
     s.n = 1;
     s.theta = 0.0;
     s.lambda = 0.0;
+    const char *msg = fate_spec_check(&s);
+    if (msg) return msg;
+    size_t nmax = 1;
+    for (size_t j = 0; j < w->n_gammas; j++) {
+        /* n = round(gamma d) is bounded before lround sees it (lround of a
+         * value beyond long is undefined); fate_spec_check bounds it further */
+        const double x = w->gammas[j] * (double)w->base.d;
+        if (!(w->gammas[j] > 0.0) || !isfinite(w->gammas[j]) || !(x < 2147483648.0) || lround(x) < 1)
+            return "every gamma must be > 0 with n = round(gamma d) in [1, 2147483647]";
+        if ((size_t)lround(x) > nmax) nmax = (size_t)lround(x);
+    }
+    for (size_t t = 0; t < w->n_thetas; t++) {
+        if (!(w->thetas[t] >= 0.0 && w->thetas[t] <= M_PI)) return "every theta must be in [0, pi]";
+        if (!theta_ok_for_d(w->thetas[t], w->base.d))
+            return "every theta must be 0 or pi when d = 1 (the source teacher needs a second dimension)";
+    }
+    for (size_t l = 0; l < w->n_lambdas; l++)
+        if (!(w->lambdas[l] >= 0.0) || !isfinite(w->lambdas[l])) return "every lambda must be >= 0";
+    /* the largest n bounds every cell's arrays */
+    s.n = nmax;
     return fate_spec_check(&s);
 }
 
@@ -62,10 +84,10 @@ fate_status fate_sweep_run(const fate_sweep *w, const fate_sweep_hooks *h, fate_
               do_ft = (m & FATE_METHOD_FT) != 0, do_pre = do_lt || do_ft;
 
     /* which cells, rows and columns still need work */
-    unsigned char *todo = calloc(G * T, 1), *need_g = calloc(G, 1), *need_t = calloc(T, 1);
-    fate_method_result *sc = calloc(G * K, sizeof *sc), *pre_res = calloc(K, sizeof *pre_res);
-    fate_method_result *lt = calloc(G * K * NL, sizeof *lt), *ft = calloc(G * K, sizeof *ft);
-    double *ftc = calloc(G * K, sizeof *ftc);
+    unsigned char *todo = calloc_array(G, T, 1), *need_g = calloc(G, 1), *need_t = calloc(T, 1);
+    fate_method_result *sc = calloc_array(G, K, sizeof *sc), *pre_res = calloc(K, sizeof *pre_res);
+    fate_method_result *lt = calloc_array(G * K, NL, sizeof *lt), *ft = calloc_array(G, K, sizeof *ft);
+    double *ftc = calloc_array(G, K, sizeof *ftc);
     size_t *left = calloc(G, sizeof *left);
     pretrained_t *pre = calloc(K, sizeof *pre);
     if (!todo || !need_g || !need_t || !sc || !pre_res || !lt || !ft || !ftc || !left || !pre) {

@@ -11,13 +11,18 @@
 #include <lapacke.h>
 
 #include "fate.h"
+#include "internal.h"
 
 static double norm2(const double *v, size_t d) { return cblas_dnrm2((int)d, v, 1); }
 
 fate_status fate_teachers(double *beta_s, double *beta_t, size_t d, double theta,
                           uint64_t seed, uint64_t instance)
 {
-    if (!beta_s || !beta_t || d < 1 || !(theta >= 0.0 && theta <= M_PI)) return FATE_EINVAL;
+    /* d goes to BLAS as an int; in d = 1 no direction is orthogonal to
+     * beta_t, so only theta = 0 or pi gives unit teachers at angle theta */
+    if (!beta_s || !beta_t || d < 1 || d > FATE_INT_MAX || !(theta >= 0.0 && theta <= M_PI) ||
+        !theta_ok_for_d(theta, d))
+        return FATE_EINVAL;
     /* The target teacher is drawn first and does not depend on theta; the
      * source teacher rotates away from it. The joint law of (beta_s, beta_t)
      * is THEORY.md's (beta_t = cos(theta) beta_s + sin(theta) nu' with nu' a
@@ -29,7 +34,7 @@ fate_status fate_teachers(double *beta_s, double *beta_t, size_t d, double theta
 
     /* nu: a Gaussian vector with its beta_t component removed (Gram-Schmidt,
      * applied twice for orthogonality to rounding), then normalised. In d = 1
-     * no orthogonal direction exists: nu = 0 and beta_s = cos(theta) beta_t. */
+     * (theta 0 or pi only) nu = 0 and beta_s = cos(theta) beta_t = +-beta_t. */
     double *nu = beta_s;
     fate_normal_fill(nu, d, seed, instance, FATE_STREAM_ORTHOGONAL, 0);
     for (int pass = 0; pass < 2; pass++) {
@@ -49,7 +54,9 @@ fate_status fate_dataset(double *X, double *y, const double *beta, size_t n, siz
                          double sigma, uint64_t seed, uint64_t instance,
                          uint64_t x_stream, uint64_t noise_stream)
 {
-    if (!X || !y || !beta || n < 1 || d < 1 || !(sigma >= 0.0)) return FATE_EINVAL;
+    /* X (n, d) goes on to fate_suffstats and BLAS: its size must fit an int */
+    if (!X || !y || !beta || n < 1 || d < 1 || !(sigma >= 0.0) || !fits_int2(n, d))
+        return FATE_EINVAL;
     /* Row i is elements [i d, (i+1) d) of the stream: prefixes are nested. */
     fate_normal_fill(X, n * d, seed, instance, x_stream, 0);
     fate_normal_fill(y, n, seed, instance, noise_stream, 0);
@@ -65,7 +72,8 @@ fate_status fate_dataset(double *X, double *y, const double *beta, size_t n, siz
 fate_status fate_suffstats(double *S, double *b, double *yy, const double *X,
                            const double *y, size_t n, size_t d)
 {
-    if (!S || !b || !yy || !X || !y || n < 1 || d < 1) return FATE_EINVAL;
+    if (!S || !b || !yy || !X || !y || n < 1 || d < 1 || n > FATE_INT_MAX || !fits_int2(d, d))
+        return FATE_EINVAL; /* int BLAS sizes */
     double inv_n = 1.0 / (double)n;
     /* S = X^T X / n: (d, d); dsyrk fills the upper triangle, mirrored below. */
     cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)n, inv_n, X, (int)d,
@@ -80,14 +88,14 @@ fate_status fate_suffstats(double *S, double *b, double *yy, const double *X,
 fate_status fate_min_loss(double *loss_min, const double *S, const double *b, double yy,
                           size_t n, size_t d)
 {
-    if (!loss_min || !S || !b || d < 1) return FATE_EINVAL;
+    if (!loss_min || !S || !b || d < 1 || !fits_int2(d, d)) return FATE_EINVAL;
     if (n <= d) { /* X (n x d) has full row rank a.s.: the data are interpolated */
         *loss_min = 0.0;
         return FATE_OK;
     }
     /* min_beta beta^T S beta - 2 b.beta + yy = yy - b^T S^{-1} b = yy - |L^{-1} b|^2
      * with S = L L^T (Cholesky). */
-    double *L = malloc(d * d * sizeof *L), *z = malloc(d * sizeof *z);
+    double *L = alloc_array(d, d, sizeof *L), *z = malloc(d * sizeof *z);
     if (!L || !z) { free(L); free(z); return FATE_ENOMEM; }
     memcpy(L, S, d * d * sizeof *L);
     memcpy(z, b, d * sizeof *z);

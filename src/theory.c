@@ -32,6 +32,24 @@ static bool theta_ok(double theta)
     return theta >= 0.0 && theta <= FATE_PI;
 }
 
+/* The angle in [0, pi/2] with the same cos^2 and sin^2: pi - theta for
+ * theta > pi/2 (exact there, by Sterbenz's lemma). Every quantity of the
+ * theory that depends on theta only through cos^2 or sin^2 takes its sine of
+ * this angle: sin(FATE_PI) is 1.2e-16, not 0, since FATE_PI is pi rounded,
+ * so sin(theta) would make theta = pi differ from theta = 0 (and theta from
+ * pi - theta) where the theory is symmetric. */
+static double fold_angle(double theta)
+{
+    return theta > 0.5 * FATE_PI ? FATE_PI - theta : theta;
+}
+
+/* A finite-size model in d = 1 exists only at theta 0 or pi (fate_teachers:
+ * no direction is orthogonal to beta_t). */
+static bool theta_ok_for_d(double theta, size_t d)
+{
+    return d != 1 || theta == 0.0 || theta == FATE_PI;
+}
+
 /* A noise level: finite and >= 0 (NaN fails). */
 static bool sigma_ok(double sigma)
 {
@@ -94,7 +112,7 @@ double fate_theory_lt_exact(size_t n, double theta, double sigma)
 {
     if (n <= 2 || !theta_ok(theta) || !sigma_ok(sigma))
         return NAN;
-    const double s = sin(theta);
+    const double s = sin(fold_angle(theta));
     const double sin2 = s * s;
     return sin2 + (sin2 + sigma * sigma) / ((double)n - 2.0);
 }
@@ -151,13 +169,14 @@ void fate_theory_source_moments(double *m, double *q, double theta, double gamma
  *   q = n_src/d + s^2 n_src/(d-n_src-1)  (n_src < d-1),
  *       1 + s^2 d/(n_src-d-1)            (n_src > d+1),
  *       +INFINITY                        (d-1 <= n_src <= d+1, s > 0).
- * At s = 0, q = min(1, n_src/d). n_src = 0 or d = 0: NaN (pass m = cos th,
+ * At s = 0, q = min(1, n_src/d). n_src = 0 or d = 0, or d = 1 with theta
+ * other than 0 and pi (no such teachers): NaN (pass m = cos th,
  * q = 1 yourself for an infinite source). */
 void fate_theory_source_moments_exact(double *m, double *q, double theta, size_t n_src,
                                       size_t d, double sigma_src)
 {
     double mm = NAN, qq = NAN;
-    if (theta_ok(theta) && n_src > 0 && d > 0 && sigma_ok(sigma_src)) {
+    if (theta_ok(theta) && n_src > 0 && d > 0 && sigma_ok(sigma_src) && theta_ok_for_d(theta, d)) {
         const double s2 = sigma_src * sigma_src;
         const double ns = (double)n_src, dd = (double)d;
         const double frac = n_src < d ? ns / dd : 1.0;
@@ -343,7 +362,8 @@ double fate_theory_T_ft_gf_exact(size_t n, size_t d, double sigma, double m, dou
  * root counts twice) with g_lo = c^2/g_hi, g_hi = (B + sqrt(D))/2. Otherwise
  * (complex roots, or for s >= 1 + c two negative roots that never bound a
  * region of gamma in (0, 1)) g_lo = g_hi = NaN and we return 0.
- * g_over = 1 + s^2/sin^2 th, +INFINITY when sin th == 0 in floating point.
+ * g_over = 1 + s^2/sin^2 th, +INFINITY at th = 0 and th = pi (sines and
+ * cosines are taken at the folded angle, so th and pi - th agree exactly).
  * Bad theta or sigma: all NaN, return 0. */
 int fate_theory_lt_boundary(double *g_lo, double *g_hi, double *g_over, double theta,
                             double sigma)
@@ -351,8 +371,7 @@ int fate_theory_lt_boundary(double *g_lo, double *g_hi, double *g_over, double t
     double lo = NAN, hi = NAN, over = NAN;
     int count = 0;
     if (theta_ok(theta) && sigma_ok(sigma)) {
-        const double cs = cos(theta);
-        const double c = fabs(cs);
+        const double c = cos(fold_angle(theta)); /* |cos th|, the same at pi - th */
         const double s = sigma;
         const double f1 = 1.0 - c - s;
         if (f1 >= 0.0) {
@@ -364,7 +383,7 @@ int fate_theory_lt_boundary(double *g_lo, double *g_hi, double *g_over, double t
                 lo = hi; /* rounding at a double root */
             count = 2;
         }
-        const double sn = sin(theta);
+        const double sn = sin(fold_angle(theta)); /* so that pi gives +INFINITY like 0 */
         over = sn == 0.0 ? INFINITY : 1.0 + s * s / (sn * sn);
     }
     if (g_lo)
@@ -434,7 +453,8 @@ static void fill_nan(fate_theory_point *p)
  *   c_gf = ft_c(1-g, g + g s^2/(1-g), q, L) for g < 1 (NaN for g >= 1, where
  *   T_ft_gf = 0); T_ft_gf = (1-g)(2 c m - c^2 q); R_ft_gf = R_sc - T_ft_gf;
  *   kl = kl_linear(th, s).
- * Exact fields (NaN when d == 0): n = round(g d), exact source moments with
+ * Exact fields (NaN when d == 0, and when d == 1 with theta other than 0 and
+ * pi, where no finite-size model exists): n = round(g d), exact source moments with
  * n_src = round(g_s d) (NaN when that is 0); R_sc_exact = scratch_exact;
  * R_lt_exact = lt_exact_moments(n, m, q, s) for lam = 0, and for lam > 0 the
  * asymptotic lt_moments(m, q, lam) with the exact source moments (no
@@ -484,7 +504,7 @@ fate_status fate_theory_eval(fate_theory_point *p)
 
     /* exact at finite d */
     size_t n;
-    if (p->d == 0 || !count_of(g, p->d, &n))
+    if (p->d == 0 || !count_of(g, p->d, &n) || !theta_ok_for_d(th, p->d))
         return FATE_OK;
     const size_t d = p->d;
     double me = NAN, qe = NAN;

@@ -265,7 +265,7 @@ fate_status fate_dln_train_samples(double *params, fate_gd_report *report,
     if (!o.beta) return FATE_ENOMEM;
     double lmax = 0.0;
     if (!(config->lr > 0.0)) { /* the same rule as the stats path needs S */
-        double *S = calloc(d * d, sizeof *S);
+        double *S = calloc_array(d, d, sizeof *S);
         if (!S) { free(o.beta); return FATE_ENOMEM; }
         for (size_t i = 0; i < n; i++)
             for (size_t a = 0; a < d; a++)

@@ -43,8 +43,8 @@ fate_status lt_basis(lt_basis_t *B, const double *params, const fate_dln_shape *
     B->d = d;
     B->k = k;
     fate_status st = FATE_ENOMEM;
-    double *P = malloc(d * k * sizeof *P), *U = malloc(d * mn * sizeof *U),
-           *VT = malloc(mn * k * sizeof *VT), *sv = malloc(mn * sizeof *sv);
+    double *P = alloc_array(d, k, sizeof *P), *U = alloc_array(d, mn, sizeof *U),
+           *VT = alloc_array(mn, k, sizeof *VT), *sv = malloc(mn * sizeof *sv);
     if (!P || !U || !VT || !sv) goto done;
     if ((st = fate_dln_features(P, params, s)) != FATE_OK) goto done;
     /* P = U diag(sv) VT, thin; sv descending */
@@ -61,8 +61,8 @@ fate_status lt_basis(lt_basis_t *B, const double *params, const fate_dln_shape *
     st = FATE_OK;
     if (r == 0) goto done;
     st = FATE_ENOMEM;
-    B->F = malloc(d * r * sizeof *B->F);
-    B->VT = malloc(r * k * sizeof *B->VT);
+    B->F = alloc_array(d, r, sizeof *B->F);
+    B->VT = alloc_array(r, k, sizeof *B->VT);
     if (!B->F || !B->VT) { lt_basis_free(B); goto done; }
     /* F = U_r Sigma_r: (d, r); VT_r: (r, k) */
     for (size_t i = 0; i < d; i++)
@@ -81,7 +81,7 @@ fate_status lt_solve(double *wL, const lt_basis_t *B, const double *S, const dou
     memset(wL, 0, k * sizeof *wL);
     if (r == 0) return FATE_OK;
     fate_status st = FATE_ENOMEM;
-    double *SF = malloc(d * r * sizeof *SF), *G = malloc(r * r * sizeof *G);
+    double *SF = alloc_array(d, r, sizeof *SF), *G = alloc_array(r, r, sizeof *G);
     double *h = malloc(r * sizeof *h), *ev = malloc(r * sizeof *ev), *u = malloc(r * sizeof *u);
     if (!SF || !G || !h || !ev || !u) goto done;
     /* SF = S F (d, r); G = F^T S F + lambda I (r, r); h = F^T b (r) */

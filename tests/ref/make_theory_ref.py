@@ -158,7 +158,9 @@ def lt_boundary(theta, s):
     cos2 = math.cos(theta) ** 2
     poly = one_minus_g ** 2 + P([0.0, s * s]) - one_minus_g + cos2 * one_minus_g
     c0, c1, c2 = (float(v) for v in poly.coef[:3])
-    sn = math.sin(theta)
+    # sin^2 th is symmetric under th -> pi - th; math.sin(math.pi) is 1.2e-16,
+    # not 0, so the sine is taken at the folded angle (pi gives inf like 0)
+    sn = math.sin(min(theta, math.pi - theta))
     g_over = INF if sn == 0.0 else 1.0 + s * s / (sn * sn)
     if c1 * c1 - 4.0 * c2 * c0 < 0.0:
         return 0, NAN, NAN, g_over  # complex roots: T_lt >= 0 on (0, 1)
