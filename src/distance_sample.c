@@ -115,7 +115,7 @@ static void gather(double *buf, double *nrm, const rows_t *r, size_t i0, size_t 
     }
 }
 
-static int max_threads(void) { int t = omp_get_max_threads(); return t > 0 ? t : 1; }
+static int max_threads(void) { return team_threads(0); }
 
 /* OpenBLAS single-threaded inside the parallel loops (as fate_run does);
  * returns the previous thread count, which blas_restore puts back. Callers

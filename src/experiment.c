@@ -154,7 +154,7 @@ fate_status fate_run(fate_instance_result *out, const fate_spec *spec, uint64_t 
      * cores are not oversubscribed. */
     const int blas_threads = openblas_get_num_threads();
     openblas_set_num_threads(1);
-    int nt = threads > 0 ? threads : omp_get_max_threads();
+    int nt = team_threads(threads);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
     for (size_t i = 0; i < count; i++)
         sts[i] = fate_run_instance(&out[i], spec, first + i, &fm[i], &fs[i]);

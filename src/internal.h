@@ -156,6 +156,12 @@ fate_status proto_ft(fate_method_result *r, double *c, const pretrained_t *p, co
                      const fate_spec *s, size_t *fail_step);
 
 
+/* The OpenMP team size of a parallel loop: `threads` when > 0 (the checks
+ * already capped it), else the OpenMP default capped at FATE_MAX_THREADS, so a
+ * huge OMP_NUM_THREADS cannot make libgomp end the caller's process
+ * (src/sweep_common.c). */
+int team_threads(int threads);
+
 /* Shared state of a sweep's OpenMP work items (src/sweep_common.c). */
 typedef struct sweep_shared {
     void *ctx;                               /* hooks' context */

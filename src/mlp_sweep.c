@@ -153,7 +153,7 @@ fate_status fate_relu_sweep_run(const fate_relu_sweep *w, const fate_relu_sweep_
 
     const int blas_threads = openblas_get_num_threads();
     openblas_set_num_threads(1);
-    const int nt = w->threads > 0 ? w->threads : omp_get_max_threads();
+    const int nt = team_threads(w->threads);
 
     /* 1. scratch, once per (n, instance) */
     if (do_sc) {

@@ -106,7 +106,7 @@ fate_status fate_sweep_run(const fate_sweep *w, const fate_sweep_hooks *h, fate_
 
     const int blas_threads = openblas_get_num_threads();
     openblas_set_num_threads(1);
-    const int nt = w->threads > 0 ? w->threads : omp_get_max_threads();
+    const int nt = team_threads(w->threads);
 
     /* 1. scratch, once per (gamma, instance) */
     if (do_sc) {

@@ -1,7 +1,17 @@
 /* sweep_common.c - what the two sweep engines (sweep.c for deep linear
  * networks, mlp_sweep.c for two-layer networks) share: the stop flag polled
- * between work items, the serialised progress count and the first error. */
+ * between work items, the serialised progress count and the first error;
+ * and the OpenMP team size of every parallel loop of the library. */
+#include <omp.h>
+
 #include "internal.h"
+
+int team_threads(int threads)
+{
+    if (threads > 0) return threads;
+    int t = omp_get_max_threads();
+    return t < 1 ? 1 : t > FATE_MAX_THREADS ? FATE_MAX_THREADS : t;
+}
 
 int sweep_poll_stop(sweep_shared *sh)
 {

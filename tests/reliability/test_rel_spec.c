@@ -7,6 +7,7 @@
  * ASan (label unit). */
 #include <criterion/criterion.h>
 #include <limits.h>
+#include <omp.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include "fate.h"
 #include "fate_distance.h"
 #include "fate_mlp.h"
+#include "internal.h"
 
 /* Allocations far beyond memory must come back as NULL (so FATE_ENOMEM) under
  * ASan too, which by default aborts on them instead. */
@@ -236,6 +238,18 @@ Test(rel_spec, threads_capped)
     cr_assert(mentions(fate_relu_sweep_check(&r), "threads"));
     r.threads = 2;
     cr_assert_null(fate_relu_sweep_check(&r));
+}
+
+/* threads = 0 takes the OpenMP default, which OMP_NUM_THREADS (here
+ * omp_set_num_threads) can set beyond what libgomp can create. */
+Test(rel_spec, default_team_capped)
+{
+    const int before = omp_get_max_threads();
+    omp_set_num_threads(5000);
+    cr_expect_eq(team_threads(0), FATE_MAX_THREADS);
+    cr_expect_eq(team_threads(3), 3);
+    omp_set_num_threads(before);
+    cr_expect_eq(team_threads(0), before);
 }
 
 /* ---- d = 1 needs theta 0 or pi ------------------------------------------ */
