@@ -1198,7 +1198,7 @@ int cmd_distance(int argc, char **argv)
         char *txt = csv_text(P, np);
         snprintf(path, sizeof path, "%s/pairs.csv", o.out);
         if (!txt || write_atomic(path, txt, strlen(txt)) != 0) {
-            cli_error(C, "cannot write %s", path);
+            cli_error(C, "cannot write %s: %s", path, strerror(errno));
             free(txt);
             rc = FATE_EXIT_RUNTIME;
             goto finish;
@@ -1212,7 +1212,7 @@ int cmd_distance(int argc, char **argv)
         snprintf(path, sizeof path, "%s/pairs.npy", o.out);
         fate_status st = fate_npy_write(path, arr, shape, 2);
         free(arr);
-        if (st != FATE_OK) { cli_error(C, "cannot write %s", path); rc = FATE_EXIT_RUNTIME; goto finish; }
+        if (st != FATE_OK) { cli_error(C, "cannot write %s: %s", path, strerror(errno)); rc = FATE_EXIT_RUNTIME; goto finish; }
         file_list_add(&files, path);
     }
 
@@ -1255,7 +1255,7 @@ int cmd_distance(int argc, char **argv)
         snprintf(path, sizeof path, "%s/correlation.csv", o.out);
         int w = write_atomic(path, buf, len);
         free(buf);
-        if (w != 0) { cli_error(C, "cannot write %s", path); rc = FATE_EXIT_RUNTIME; goto finish; }
+        if (w != 0) { cli_error(C, "cannot write %s: %s", path, strerror(errno)); rc = FATE_EXIT_RUNTIME; goto finish; }
         file_list_add(&files, path);
     }
 

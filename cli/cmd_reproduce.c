@@ -480,7 +480,7 @@ static int decay_experiment(ctx *c, const summary_row *lt_rows, size_t n_lt)
             char path[4200];
             snprintf(path, sizeof path, "%s/scratch_decay.%s", dir, fate_plot_extension(all[k]));
             if (fate_plot_lines(path, all[k], &p) == FATE_OK) file_list_add(&c->files, path);
-            else frc = 1;
+            else { fprintf(stderr, "fate: could not write figure %s\n", path); frc = 1; }
         }
     }
     report *r = c->rep;

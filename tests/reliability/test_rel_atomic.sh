@@ -53,6 +53,12 @@ if small_fs SD 400; then
   check "distance on a full disk exits 1 (got $rc)" [ $rc -eq 1 ]
   folder_sound SD/d $rc d.err "distance, 400k"
 fi
+if small_fs SP 300; then
+  "$FATE" reproduce --quick --only sigma0 --d 30 --instances 2 --quiet --out SP/r > /dev/null 2> rp.err
+  rc=$?
+  check "reproduce on a full disk exits 1 (got $rc)" [ $rc -eq 1 ]
+  folder_sound SP/r $rc rp.err "reproduce, 300k"
+fi
 if small_fs SR 120; then
   "$FATE" phase --model relu2 --d 5 --mstar 2 --width 12 --n-src 60 --n 4,8,16 --mu 0,0.5,1 --instances 2 \
     --steps 3000 --n-test 500 --quiet --out SR/r > r.out 2> r.err
