@@ -22,6 +22,7 @@
 #include "fate_npy.h"
 #include "fate_plot.h"
 #include "figures.h"
+#include "folder_lock.h"
 #include "manifest.h"
 #include "options.h"
 #include "report.h"
@@ -1071,6 +1072,8 @@ int cmd_distance(int argc, char **argv)
         free_opts(&o);
         return FATE_EXIT_USAGE;
     }
+    int claim = folder_claim(C, o.out, "distance"); /* locked until the process ends */
+    if (claim) { free(P); free_opts(&o); return claim; }
     json_t *args = json_array();
     for (int i = 1; i < argc; i++) json_array_append_new(args, json_string(argv[i]));
     json_t *extra = json_object(), *params = json_object(), *cols = json_array(), *dd = json_object();
@@ -1082,7 +1085,7 @@ int cmd_distance(int argc, char **argv)
     json_object_set_new(params, "width", json_integer((json_int_t)o.d));
     json_object_set_new(params, "init_scale", json_real(fate_default_init_scale(o.depth)));
     json_object_set_new(params, "instances", json_integer((json_int_t)K));
-    json_object_set_new(params, "seed", json_integer((json_int_t)o.seed));
+    json_object_set_new(params, "seed", json_seed(o.seed));
     json_object_set_new(params, "samples", json_integer((json_int_t)o.samples));
     json_object_set_new(params, "threads", json_integer(o.threads));
     json_object_set_new(params, "lr", json_string("automatic"));
@@ -1195,7 +1198,7 @@ int cmd_distance(int argc, char **argv)
         char *txt = csv_text(P, np);
         snprintf(path, sizeof path, "%s/pairs.csv", o.out);
         if (!txt || write_atomic(path, txt, strlen(txt)) != 0) {
-            cli_error(C, "cannot write %s", path);
+            cli_error(C, "cannot write %s: %s", path, strerror(errno));
             free(txt);
             rc = FATE_EXIT_RUNTIME;
             goto finish;
@@ -1209,7 +1212,7 @@ int cmd_distance(int argc, char **argv)
         snprintf(path, sizeof path, "%s/pairs.npy", o.out);
         fate_status st = fate_npy_write(path, arr, shape, 2);
         free(arr);
-        if (st != FATE_OK) { cli_error(C, "cannot write %s", path); rc = FATE_EXIT_RUNTIME; goto finish; }
+        if (st != FATE_OK) { cli_error(C, "cannot write %s: %s", path, strerror(errno)); rc = FATE_EXIT_RUNTIME; goto finish; }
         file_list_add(&files, path);
     }
 
@@ -1252,7 +1255,7 @@ int cmd_distance(int argc, char **argv)
         snprintf(path, sizeof path, "%s/correlation.csv", o.out);
         int w = write_atomic(path, buf, len);
         free(buf);
-        if (w != 0) { cli_error(C, "cannot write %s", path); rc = FATE_EXIT_RUNTIME; goto finish; }
+        if (w != 0) { cli_error(C, "cannot write %s: %s", path, strerror(errno)); rc = FATE_EXIT_RUNTIME; goto finish; }
         file_list_add(&files, path);
     }
 
@@ -1437,8 +1440,7 @@ int cmd_distance(int argc, char **argv)
                  "these depend on the tasks only through feature-space quantities: a_t² cos²θ, a_t² sin²θ, "
                  "a_s a_t cos θ and a_s². For this family KL(p_s ‖ p_t) = |β_s − β_t|²/(2σ²) = "
                  "(a_s² + a_t² − 2 a_s a_t cos θ)/(2σ²), which mixes them with the noise level.");
-        if (report_write(r, o.out) != 0) {
-            cli_error(C, "cannot write the report in %s", o.out);
+        if (report_write(r, o.out) != 0) { /* it names the file */
             rc = FATE_EXIT_RUNTIME;
         } else {
             snprintf(path, sizeof path, "%s/report.md", o.out);
@@ -1452,7 +1454,7 @@ int cmd_distance(int argc, char **argv)
 
 finish:
     for (int f = 0; f < N_FAM; f++) { free(tx[f]); free(ty[f]); }
-    manifest_end(&man, rc == 0 ? "complete" : frc ? "complete (some figures failed)" : "failed", &files);
+    if (manifest_end(&man, rc == 0 ? "complete" : "failed", &files) != 0 && rc == 0) rc = FATE_EXIT_RUNTIME;
     if (rc == 0 || frc) {
         printf("fate distance: %zu pairs, %zu instances each, m = %zu samples, in %s\n", np, K, o.samples, o.out);
         for (size_t i = 0; i < files.n; i++) printf("  %s\n", files.paths[i]);

@@ -14,6 +14,7 @@
 #include "fate_git.h"
 #include "fate_plot.h"
 #include "figures.h"
+#include "folder_lock.h"
 #include "manifest.h"
 #include "options.h"
 #include "par.h"
@@ -282,6 +283,8 @@ int cmd_phase(int argc, char **argv)
         free_opts(&o);
         return FATE_EXIT_USAGE;
     }
+    int claim = folder_claim(C, o.out, "phase"); /* locked until the process ends */
+    if (claim) { json_decref(args); free_opts(&o); return claim; }
 
     manifest man;
     if (par_root()) manifest_begin(&man, o.out, "phase", args, &job.sweep, NULL);
@@ -346,7 +349,7 @@ int cmd_phase(int argc, char **argv)
         if (o.nl > 1 && (o.so.spec.methods & FATE_METHOD_LT))
             frc |= fig_ridge(&v, o.out, "ridge", 0.5, M_PI / 8, o.plot, &files);
     }
-    manifest_end(&man, frc ? "complete (some figures failed)" : "complete", &files);
+    frc |= manifest_end(&man, frc ? "failed" : "complete", &files) != 0;
     printf("fate phase: %zu x %zu cells, %zu instances each, in %s\n", o.ng, o.nt, o.so.instances, o.out);
     char mpath[4096];
     snprintf(mpath, sizeof mpath, "%s/manifest.json", o.out);

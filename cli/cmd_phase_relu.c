@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "fate_mlp.h"
+#include "folder_lock.h"
 #include "manifest.h"
 #include "options.h"
 #include "par.h"
@@ -334,6 +335,8 @@ int cmd_phase_relu(int argc, char **argv)
         free_opts(&o);
         return FATE_EXIT_USAGE;
     }
+    int claim = folder_claim(C, o.out, "phase"); /* locked until the process ends */
+    if (claim) { json_decref(args); free_opts(&o); return claim; }
     relu_job job = {.dir = o.out, .sweep = o.w, .quiet = o.quiet, .label = "fate phase --model relu2",
                     .fit_min_n = o.fit_min_n};
     manifest man;
@@ -377,7 +380,7 @@ int cmd_phase_relu(int argc, char **argv)
                 "(loss <= %g or relative decrease < %g over 100 checks); raise --steps or --lr for more\n",
                 unconv, o.w.base.gd.max_steps, o.w.base.gd.tol, o.w.base.gd.rel_tol);
     int frc = o.plot ? relu_figures(&job, &res, o.gram_mu, o.plot, &files) : 0;
-    manifest_end(&man, frc ? "complete (some figures failed)" : "complete", &files);
+    frc |= manifest_end(&man, frc ? "failed" : "complete", &files) != 0;
     printf("fate phase: relu2, %zu x %zu cells (%s x n), %zu instances each, in %s\n", o.no, o.nn,
            o.w.base.single_index ? "theta" : "mu", o.w.instances, o.out);
     printf("  scratch fit R_sc = A n^-p on %zu points n >= %zu: A = %.4g +- %.2g, p = %.4f +- %.4f\n",

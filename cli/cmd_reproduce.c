@@ -12,6 +12,7 @@
 #include "fate.h"
 #include "fate_plot.h"
 #include "figures.h"
+#include "folder_lock.h"
 #include "manifest.h"
 #include "options.h"
 #include "par.h"
@@ -479,7 +480,7 @@ static int decay_experiment(ctx *c, const summary_row *lt_rows, size_t n_lt)
             char path[4200];
             snprintf(path, sizeof path, "%s/scratch_decay.%s", dir, fate_plot_extension(all[k]));
             if (fate_plot_lines(path, all[k], &p) == FATE_OK) file_list_add(&c->files, path);
-            else frc = 1;
+            else { fprintf(stderr, "fate: could not write figure %s\n", path); frc = 1; }
         }
     }
     report *r = c->rep;
@@ -670,10 +671,12 @@ int cmd_reproduce(int argc, char **argv)
         free(c.thetas);
         return FATE_EXIT_USAGE;
     }
+    int claim = folder_claim(C, o.out, "reproduce"); /* one lock on the top folder */
+    if (claim) { json_decref(args); free(c.gammas); free(c.thetas); return claim; }
     json_t *extra = json_object();
-    json_object_set_new(extra, "params", json_pack("{s:i, s:i, s:i, s:b, s:I}", "d", (int)c.d, "depth", 2,
+    json_object_set_new(extra, "params", json_pack("{s:i, s:i, s:i, s:b, s:o}", "d", (int)c.d, "depth", 2,
                                                    "instances", (int)c.K, "quick", o.quick,
-                                                   "seed", (json_int_t)o.seed));
+                                                   "seed", json_seed(o.seed)));
     manifest man;
     if (par_root()) manifest_begin(&man, o.out, "reproduce", args, NULL, extra);
     else { json_decref(args); json_decref(extra); }
@@ -722,8 +725,8 @@ int cmd_reproduce(int argc, char **argv)
     } else if (rc != JOB_OK) {
         manifest_end(&man, "failed", &c.files);
     } else {
+        /* report_write names the file that failed */
         if (report_write(c.rep, o.out) != 0) {
-            fprintf(stderr, "fate reproduce: cannot write the report in %s\n", o.out);
             rc = JOB_FAILED;
         } else {
             char p[4200];
@@ -732,7 +735,7 @@ int cmd_reproduce(int argc, char **argv)
             snprintf(p, sizeof p, "%s/index.html", o.out);
             file_list_add(&c.files, p);
         }
-        manifest_end(&man, rc == JOB_OK ? "complete" : "failed", &c.files);
+        if (manifest_end(&man, rc == JOB_OK ? "complete" : "failed", &c.files) != 0) rc = JOB_FAILED;
         if (rc == JOB_OK) {
             printf("fate reproduce: %zu files in %s\n", c.files.n, o.out);
             printf("  %s/report.md\n  %s/index.html\n  %s/manifest.json\n", o.out, o.out, o.out);

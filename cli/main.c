@@ -1,4 +1,5 @@
 /* main.c - the `fate` command: dispatch to one file per command. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,13 +30,40 @@ static const char *usage =
     "  fate --version          version\n";
 
 static int dispatch(int argc, char **argv);
+static int close_stdout(int argc, char **argv, int rc);
 
 int main(int argc, char **argv)
 {
     par_init(&argc, &argv);
     int rc = dispatch(argc, argv);
+    rc = close_stdout(argc, argv, rc);
     par_finalize();
     return rc;
+}
+
+/* Output redirected to a full disk or /dev/full fails in a write that stdio
+ * only remembers (ferror) or in the final flush: without this check the
+ * command would exit 0 with truncated output. The errno of the failed write
+ * is still set when nothing after it failed (successful calls leave errno
+ * alone), so it is taken as the reason when the flush itself succeeds. */
+static int close_stdout(int argc, char **argv, int rc)
+{
+    int saved = errno;
+    int bad = fflush(stdout) != 0;
+    int e = bad ? errno : saved;
+    bad |= ferror(stdout) != 0;
+    if (fclose(stdout) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    if (!bad) return rc;
+    static const char *const cmds[] = {"run", "theory", "phase", "reproduce", "distance", NULL};
+    const char *name = NULL;
+    for (int i = 0; argc > 1 && cmds[i]; i++)
+        if (!strcmp(argv[1], cmds[i])) name = cmds[i];
+    fprintf(stderr, "fate%s%s: error writing standard output: %s\n", name ? " " : "", name ? name : "",
+            strerror(e ? e : EIO));
+    return rc == 0 ? FATE_EXIT_RUNTIME : rc;
 }
 
 static int dispatch(int argc, char **argv)

@@ -1,5 +1,8 @@
 /* manifest.c - DIR/manifest.json (see manifest.h). */
+#include <errno.h>
+#include <fcntl.h>
 #include <omp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,25 +48,54 @@ static json_t *machine(int threads)
     return o;
 }
 
-static void save(manifest *m)
+json_t *json_seed(unsigned long long seed)
+{
+    if (seed <= (unsigned long long)INT64_MAX) return json_integer((json_int_t)seed);
+    char buf[32];
+    snprintf(buf, sizeof buf, "%llu", seed);
+    return json_string(buf);
+}
+
+/* 0, or -1 after printing one line naming the file. */
+static int save(manifest *m)
 {
     char *txt = json_dumps(m->root, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
-    if (!txt) return;
-    size_t L = strlen(txt);
-    char *t2 = malloc(L + 2);
+    size_t L = txt ? strlen(txt) : 0;
+    char *t2 = txt ? malloc(L + 2) : NULL;
+    int rc = -1;
+    errno = ENOMEM;
     if (t2) {
         memcpy(t2, txt, L);
         t2[L] = '\n';
         t2[L + 1] = '\0';
-        if (write_atomic(m->path, t2, L + 1) != 0)
-            fprintf(stderr, "fate: warning: cannot write %s\n", m->path);
-        free(t2);
+        rc = write_atomic(m->path, t2, L + 1);
     }
+    if (rc != 0) fprintf(stderr, "fate: cannot write %s: %s\n", m->path, strerror(errno));
+    free(t2);
     free(txt);
+    return rc;
 }
 
-void manifest_begin(manifest *m, const char *dir, const char *command, json_t *args,
-                    const fate_sweep *sweep, json_t *extra)
+/* Space for the final manifest, kept under the very temporary name that
+ * write_atomic will use (path.tmp.<pid>): on a disk that the command fills
+ * up, truncating it frees exactly the room the final "failed" or "complete"
+ * manifest needs, so the folder never stays "running" for want of space. */
+static void reserve(const manifest *m)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", m->path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) return;
+    if (posix_fallocate(fd, 0, 64 * 1024) != 0) {
+        close(fd);
+        unlink(tmp);
+        return;
+    }
+    close(fd);
+}
+
+int manifest_begin(manifest *m, const char *dir, const char *command, json_t *args,
+                   const fate_sweep *sweep, json_t *extra)
 {
     snprintf(m->path, sizeof m->path, "%s/manifest.json", dir);
     m->t0 = wall_now();
@@ -88,10 +120,12 @@ void manifest_begin(manifest *m, const char *dir, const char *command, json_t *a
     iso_time(t, sizeof t, m->t0);
     json_object_set_new(m->root, "start_time", json_string(t));
     json_object_set_new(m->root, "status", json_string("running"));
-    save(m);
+    m->failed = save(m) != 0;
+    if (!m->failed) reserve(m);
+    return m->failed ? -1 : 0;
 }
 
-void manifest_end(manifest *m, const char *status, const file_list *files)
+int manifest_end(manifest *m, const char *status, const file_list *files)
 {
     double t1 = wall_now();
     char t[64];
@@ -104,9 +138,10 @@ void manifest_end(manifest *m, const char *status, const file_list *files)
         for (size_t i = 0; i < files->n; i++) json_array_append_new(a, json_string(files->paths[i]));
         json_object_set_new(m->root, "files", a);
     }
-    save(m);
+    m->failed |= save(m) != 0;
     json_decref(m->root);
     m->root = NULL;
+    return m->failed ? -1 : 0;
 }
 
 json_t *manifest_result_args(int argc, char **argv)

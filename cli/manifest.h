@@ -11,14 +11,23 @@ typedef struct manifest {
     char path[4096];
     json_t *root;
     double t0;
+    int failed; /* a write of it failed */
 } manifest;
 
 /* args (the option words; stolen) are what --resume re-reads; sweep (may be
- * NULL) adds its parameters; extra (may be NULL; stolen) is merged in. */
-void manifest_begin(manifest *m, const char *dir, const char *command, json_t *args,
-                    const fate_sweep *sweep, json_t *extra);
-/* Final status ("complete", "interrupted", ...) and the files written. */
-void manifest_end(manifest *m, const char *status, const file_list *files);
+ * NULL) adds its parameters; extra (may be NULL; stolen) is merged in. It
+ * also reserves room for the final manifest beside it. 0, or -1 after
+ * printing one line naming the file. */
+int manifest_begin(manifest *m, const char *dir, const char *command, json_t *args,
+                   const fate_sweep *sweep, json_t *extra);
+/* Final status ("complete", "interrupted", "failed") and the files written.
+ * 0, or -1 if this or the first write failed (one line printed): the
+ * command then exits 1. */
+int manifest_end(manifest *m, const char *status, const file_list *files);
+
+/* A seed as JSON: a number below 2^63, else the decimal string (jansson's
+ * integers are signed, and a wrapped negative number would not read back). */
+json_t *json_seed(unsigned long long seed);
 
 /* The option words that define a run (all but --resume, --quiet, --threads,
  * --plot and --out with their values), as saved in the manifest for

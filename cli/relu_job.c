@@ -18,12 +18,14 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "fate_npy.h"
+#include "manifest.h"
 #include "par.h"
 #include "relu_job.h"
 #include "sweep_job.h"
@@ -65,18 +67,20 @@ static void put_row(FILE *f, const relu_row *r)
     fputc('\n', f);
 }
 
-/* Rows of one cell file; -1 if missing or malformed (then recomputed). */
-static long read_rows(const char *path, const char *axis, relu_row **rows)
+/* Rows of one sealed cell file (cell_unseal with id); -1 and *why if
+ * missing, damaged or malformed (then recomputed). */
+static long read_rows(const char *path, const char *axis, const char *id, relu_row **rows, const char **why)
 {
     *rows = NULL;
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
     char line[2048], head[512];
-    snprintf(head, sizeof head, "%s,%s\n", axis, ROW_TAIL);
+    snprintf(head, sizeof head, "%s,%s", axis, ROW_TAIL);
+    char *text;
+    if (cell_unseal(path, head, id, &text, why) != 0) return -1;
+    FILE *f = fmemopen(text, strlen(text) + 1, "r");
+    if (!f) { free(text); *why = "out of memory"; return -1; }
     long n = 0, cap = 0;
     relu_row *v = NULL;
-    if (!fgets(line, sizeof line, f) || strcmp(line, head) != 0) goto bad;
-    while (fgets(line, sizeof line, f)) {
+    while (fgets(line, sizeof line, f) && line[0] != '\0') {
         char *fld[NFIELDS];
         if (csv_fields(line, fld, NFIELDS) != 0) goto bad;
         if (n == cap) {
@@ -102,11 +106,14 @@ static long read_rows(const char *path, const char *axis, relu_row **rows)
         n++;
     }
     fclose(f);
+    free(text);
     *rows = v;
     return n;
 bad:
     fclose(f);
+    free(text);
     free(v);
+    *why = "a malformed row";
     return -1;
 }
 
@@ -123,13 +130,22 @@ static relu_row make_row(const fate_relu_cell *c, int method, size_t i, const fa
     return o;
 }
 
-static char *cell_text(const fate_relu_cell *c, const char *axis)
+/* What a cell file must say it is (see cell_seal): grid indices, the cell's
+ * overlap and n, and the hash of the sweep's parameters. */
+static void cell_id(char *buf, size_t size, const fate_relu_sweep *w, size_t t, size_t j, uint64_t phash)
+{
+    snprintf(buf, size, "g=%zu t=%zu %s=%.17g n=%zu sweep=%016llx", j, t, axis_name(w), w->overlaps[t],
+             w->ns[j], (unsigned long long)phash);
+}
+
+static char *cell_text(const fate_relu_cell *c, const char *axis, const char *id)
 {
     char *txt = NULL;
     size_t len = 0;
+    char head[512];
+    snprintf(head, sizeof head, "%s,%s", axis, ROW_TAIL);
     FILE *f = open_memstream(&txt, &len);
     if (!f) return NULL;
-    fprintf(f, "%s,%s\n", axis, ROW_TAIL);
     const fate_relu_method_result *m[RM_COUNT] = {c->pretrain, c->scratch, c->lt, c->ft};
     for (int k = 0; k < RM_COUNT; k++)
         for (size_t i = 0; m[k] && i < c->instances; i++) {
@@ -137,7 +153,7 @@ static char *cell_text(const fate_relu_cell *c, const char *axis)
             put_row(f, &r);
         }
     fclose(f);
-    return txt;
+    return cell_seal(head, id, txt);
 }
 
 static size_t methods_run(const fate_relu_sweep *w)
@@ -151,12 +167,14 @@ static size_t methods_run(const fate_relu_sweep *w)
 /* The rows of cell (t, j) from its file, checked against the grid: the cell's
  * overlap and n, and every (method run, instance < K) exactly once. -1 if the
  * file is missing, malformed or holds other rows (then it is recomputed). */
-static long load_cell(const relu_job *job, size_t t, size_t j, relu_row **rows)
+static long load_cell(const relu_job *job, size_t t, size_t j, uint64_t phash, relu_row **rows,
+                      const char **why)
 {
     const fate_relu_sweep *w = &job->sweep;
-    char path[4096];
+    char path[4096], id[256];
     cell_path(path, sizeof path, job->dir, j, t);
-    long n = read_rows(path, axis_name(w), rows);
+    cell_id(id, sizeof id, w, t, j, phash);
+    long n = read_rows(path, axis_name(w), id, rows, why);
     if (n < 0) return -1;
     const unsigned m = w->base.methods;
     const int run[RM_COUNT] = {(m & (FATE_METHOD_LT | FATE_METHOD_FT)) != 0, (m & FATE_METHOD_SCRATCH) != 0,
@@ -174,6 +192,7 @@ static long load_cell(const relu_job *job, size_t t, size_t j, relu_row **rows)
     if (!ok) {
         free(*rows);
         *rows = NULL;
+        *why = "its rows are not those of this cell";
         return -1;
     }
     return n;
@@ -215,7 +234,7 @@ char *relu_params_json(const fate_relu_sweep *w)
     json_object_set_new(o, "tol", json_real(s->gd.tol));
     json_object_set_new(o, "rel_tol", json_real(s->gd.rel_tol));
     json_object_set_new(o, "n_test", json_integer((json_int_t)s->n_test));
-    json_object_set_new(o, "seed", json_integer((json_int_t)s->seed));
+    json_object_set_new(o, "seed", json_seed(s->seed));
     json_object_set_new(o, "methods", json_integer((json_int_t)s->methods));
     json_object_set_new(o, "instances", json_integer((json_int_t)w->instances));
     json_t *a = json_array(), *b = json_array();
@@ -233,6 +252,7 @@ typedef struct hook_ctx {
     const relu_job *job;
     job_progress pg;
     int tty, write_failed;
+    uint64_t phash;
 } hook_ctx;
 
 static int hk_skip(void *p, size_t t, size_t j)
@@ -240,11 +260,17 @@ static int hk_skip(void *p, size_t t, size_t j)
     hook_ctx *h = p;
     if (par_size() > 1 && (int)(t % (size_t)par_size()) != par_rank()) return 1;
     relu_row *rows;
-    long n = load_cell(h->job, t, j, &rows);
+    const char *why = NULL;
+    long n = load_cell(h->job, t, j, h->phash, &rows, &why);
     free(rows);
     if (n >= 0) {
         job_progress_cell(&h->pg);
         return 1;
+    }
+    if (why) {
+        char path[4096];
+        cell_path(path, sizeof path, h->job->dir, j, t);
+        cell_warn(path, why);
     }
     return 0;
 }
@@ -252,9 +278,10 @@ static int hk_skip(void *p, size_t t, size_t j)
 static int hk_cell(void *p, const fate_relu_cell *c)
 {
     hook_ctx *h = p;
-    char path[4096];
+    char path[4096], id[256];
     cell_path(path, sizeof path, h->job->dir, c->n_index, c->overlap_index);
-    if (save_cell_text(path, cell_text(c, axis_name(&h->job->sweep)), h->tty) != 0) {
+    cell_id(id, sizeof id, &h->job->sweep, c->overlap_index, c->n_index, h->phash);
+    if (save_cell_text(path, cell_text(c, axis_name(&h->job->sweep), id), h->tty) != 0) {
         h->write_failed = 1;
         return 1;
     }
@@ -302,7 +329,7 @@ static const char *method_name(unsigned m)
 
 /* Writes runs.csv, summary.csv, powerlaw.csv, boundary.csv and the arrays
  * from the cells; fills res. */
-static int assemble(const relu_job *job, relu_result *res, file_list *written)
+static int assemble(const relu_job *job, uint64_t phash, relu_result *res, file_list *written)
 {
     const fate_relu_sweep *w = &job->sweep;
     const char *dir = job->dir, *axis = axis_name(w);
@@ -333,10 +360,12 @@ static int assemble(const relu_job *job, relu_result *res, file_list *written)
     for (size_t t = 0; t < NO; t++)
         for (size_t j = 0; j < NN; j++) {
             relu_row *rows;
+            const char *why = NULL;
             cell_path(path, sizeof path, dir, j, t);
-            long n = load_cell(job, t, j, &rows);
+            long n = load_cell(job, t, j, phash, &rows, &why);
             if (n <= 0) {
-                fprintf(stderr, "fate: %s is missing or malformed; rerun to recompute it\n", path);
+                fprintf(stderr, "fate: %s is missing or damaged (%s); rerun to recompute it\n", path,
+                        why ? why : "missing");
                 free(rows);
                 goto done;
             }
@@ -460,19 +489,9 @@ static int assemble(const relu_job *job, relu_result *res, file_list *written)
         fputc('\n', bf);
     }
     fclose(bf);
-    struct { const char *name; const char *txt; size_t len; } files[] = {
-        {"runs.csv", runs, runs_len}, {"summary.csv", stxt, slen},
-        {"powerlaw.csv", ptxt, plen}, {"boundary.csv", btxt, blen}};
-    rc = JOB_OK;
-    for (size_t k = 0; k < 4 && rc == JOB_OK; k++) {
-        snprintf(path, sizeof path, "%s/%s", dir, files[k].name);
-        if (write_atomic(path, files[k].txt, files[k].len) != 0) {
-            fprintf(stderr, "fate: cannot write %s: %s\n", path, strerror(errno));
-            rc = JOB_FAILED;
-        } else {
-            file_list_add(written, path);
-        }
-    }
+    const job_text files[] = {{"runs.csv", runs, runs_len}, {"summary.csv", stxt, slen},
+                              {"powerlaw.csv", ptxt, plen}, {"boundary.csv", btxt, blen}};
+    rc = job_write_texts(dir, files, 4, written);
     free(stxt);
     free(ptxt);
     free(btxt);
@@ -489,7 +508,7 @@ static int assemble(const relu_job *job, relu_result *res, file_list *written)
         for (size_t i = 0; i < sizeof arrs / sizeof arrs[0]; i++) {
             snprintf(path, sizeof path, "%s/%s", dir, arrs[i].name);
             if (fate_npy_write(path, arrs[i].data, arrs[i].shape, arrs[i].nd) != FATE_OK) {
-                fprintf(stderr, "fate: cannot write %s\n", path);
+                fprintf(stderr, "fate: cannot write %s: %s\n", path, strerror(errno));
                 rc = JOB_FAILED;
                 break;
             }
@@ -515,15 +534,18 @@ int relu_job_run(const relu_job *job, relu_result *res, file_list *written)
         return JOB_FAILED;
     }
     int bad = 0;
+    char *params = relu_params_json(w);
+    const uint64_t phash = params ? fnv1a64(params, strlen(params)) : 0;
     if (par_root()) {
-        char *params = relu_params_json(w);
         bad = job_sync_params(job->dir, params) != 0;
-        free(params);
+        remove_stale_tmp(job->dir); /* a killed run's temporary files */
+        remove_stale_tmp(path);
     }
+    free(params);
     if (par_any(bad)) return JOB_FAILED;
     size_t my_rows = 0;
     for (size_t t = 0; t < w->n_overlaps; t++) my_rows += (int)(t % (size_t)par_size()) == par_rank();
-    hook_ctx h = {.job = job, .tty = isatty(2) && par_root()};
+    hook_ctx h = {.job = job, .tty = isatty(2) && par_root(), .phash = phash};
     h.pg = (job_progress){.label = job->label, .cells_total = w->n_ns * my_rows, .t0 = wall_now(),
                           .show = h.tty && !job->quiet};
     fate_relu_sweep_hooks hooks = {&h, hk_skip, hk_cell, hk_stop, hk_progress};
@@ -551,5 +573,5 @@ int relu_job_run(const relu_job *job, relu_result *res, file_list *written)
     if (par_any(failed)) return JOB_FAILED;
     if (par_any(st == FATE_EINTERRUPTED)) return JOB_INTERRUPTED;
     if (!par_root()) return JOB_OK;
-    return assemble(job, res, written);
+    return assemble(job, phash, res, written);
 }

@@ -1,5 +1,6 @@
 /* report.c - report.md and index.html from one list of blocks (report.h). */
 #define _GNU_SOURCE /* vasprintf */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +127,7 @@ int report_write(const report *r, const char *dir)
     size_t mdl = 0, htl = 0;
     FILE *m = open_memstream(&md, &mdl), *h = open_memstream(&html, &htl);
     if (!m || !h) {
+        fprintf(stderr, "fate: out of memory writing the report in %s\n", dir);
         if (m) fclose(m);
         if (h) fclose(h);
         free(md);
@@ -198,10 +200,13 @@ int report_write(const report *r, const char *dir)
     fclose(h);
     char path[4096];
     int rc = 0;
-    snprintf(path, sizeof path, "%s/report.md", dir);
-    rc |= write_atomic(path, md, mdl);
-    snprintf(path, sizeof path, "%s/index.html", dir);
-    rc |= write_atomic(path, html, htl);
+    const char *names[2] = {"report.md", "index.html"}, *texts[2] = {md, html};
+    const size_t lens[2] = {mdl, htl};
+    for (int k = 0; k < 2 && rc == 0; k++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[k]);
+        rc = write_atomic(path, texts[k], lens[k]);
+        if (rc != 0) fprintf(stderr, "fate: cannot write %s: %s\n", path, strerror(errno));
+    }
     free(md);
     free(html);
     return rc ? -1 : 0;

@@ -16,6 +16,7 @@ void report_fig(report *r, const char *relpath, const char *caption);
  * strings, row-major); all copied. */
 void report_table(report *r, size_t ncols, const char *const *header, const char *const *cells,
                   size_t nrows);
-/* Writes dir/report.md and dir/index.html atomically; 0 on success. */
+/* Writes dir/report.md and dir/index.html atomically; 0, or -1 after
+ * printing one line naming the file that failed. */
 int report_write(const report *r, const char *dir);
 #endif

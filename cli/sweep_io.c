@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,6 +15,8 @@
 #include <unistd.h>
 
 #include "sweep_io.h"
+
+static char *slurp(const char *path);
 
 const char *RUNS_HEADER = "gamma,theta,n,method,lambda,instance,risk,T,train_loss,loss_min,"
                           "steps,converged,on_saddle,balance,ft_c";
@@ -39,6 +42,21 @@ int make_dirs(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
 }
 
+/* Syncs the folder of path, so that a rename in it is durable too; best
+ * effort (some file systems refuse fsync on a folder). */
+static void sync_parent(const char *path)
+{
+    char dir[4200];
+    const char *slash = strrchr(path, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path) + 1, path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
 int write_atomic(const char *path, const char *text, size_t len)
 {
     char tmp[4200];
@@ -50,21 +68,50 @@ int write_atomic(const char *path, const char *text, size_t len)
         ssize_t w = write(fd, text + off, len - off);
         if (w < 0) {
             if (errno == EINTR) continue;
+            int e = errno;
             close(fd);
             unlink(tmp);
+            errno = e; /* the caller names the reason */
             return -1;
         }
         off += (size_t)w;
     }
-    if (fsync(fd) != 0 || close(fd) != 0) {
+    int synced = fsync(fd) == 0, e = errno;
+    if (close(fd) != 0 || !synced) {
+        if (synced) e = errno;
         unlink(tmp);
+        errno = e;
         return -1;
     }
     if (rename(tmp, path) != 0) {
+        int e = errno;
         unlink(tmp);
+        errno = e;
         return -1;
     }
+    sync_parent(path);
     return 0;
+}
+
+void remove_stale_tmp(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    char own[32];
+    snprintf(own, sizeof own, ".tmp.%ld", (long)getpid());
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *t = strstr(e->d_name, ".tmp.");
+        if (!t) continue;
+        /* ours (the manifest's reserve) is not stale */
+        const char *last = t;
+        while ((t = strstr(last + 1, ".tmp."))) last = t;
+        if (!strcmp(last, own)) continue;
+        char p[4400];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        unlink(p);
+    }
+    closedir(d);
 }
 
 void cell_path(char *buf, size_t size, const char *dir, size_t j, size_t t)
@@ -143,13 +190,71 @@ static run_row make_row(const fate_cell *c, const char *method, double lambda, s
     return w;
 }
 
-char *cell_csv(const fate_cell *c, unsigned methods, const double *lambdas)
+uint64_t fnv1a64(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+char *cell_seal(const char *header, const char *id, char *rows)
+{
+    if (!rows) return NULL;
+    const size_t n = strlen(rows);
+    const unsigned long long sum = (unsigned long long)fnv1a64(rows, n);
+    const size_t size = strlen(header) + strlen(id) + n + 64;
+    char *out = malloc(size);
+    if (out) snprintf(out, size, "%s # fate-cell %s sum=%016llx\n%s", header, id, sum, rows);
+    free(rows);
+    return out;
+}
+
+int cell_unseal(const char *path, const char *header, const char *id, char **rows, const char **why)
+{
+    *rows = NULL;
+    *why = NULL;
+    char *text = slurp(path);
+    if (!text) {
+        if (errno != ENOENT) *why = strerror(errno);
+        return -1;
+    }
+    char *body = strchr(text, '\n');
+    const size_t hl = strlen(header), il = strlen(id);
+    unsigned long long sum = 0;
+    int used = 0;
+    if (!body || strncmp(text, header, hl) != 0 || strncmp(text + hl, " # fate-cell ", 13) != 0) {
+        *why = "not a cell file of this version";
+    } else if (strncmp(text + hl + 13, id, il) != 0 || strncmp(text + hl + 13 + il, " sum=", 5) != 0) {
+        *why = "it is another cell's, or of other parameters";
+    } else if (sscanf(text + hl + 13 + il + 5, "%16llx%n", &sum, &used) != 1 || used != 16 ||
+               text + hl + 13 + il + 5 + 16 != body ||
+               sum != (unsigned long long)fnv1a64(body + 1, strlen(body + 1))) {
+        *why = "its checksum does not match its contents";
+    }
+    if (*why) {
+        free(text);
+        return -1;
+    }
+    memmove(text, body + 1, strlen(body + 1) + 1);
+    *rows = text;
+    return 0;
+}
+
+void cell_warn(const char *path, const char *why)
+{
+    fprintf(stderr, "fate: warning: %s is damaged (%s): recomputing it\n", path, why);
+}
+
+char *cell_csv(const fate_cell *c, unsigned methods, const double *lambdas, const char *id)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f) return NULL;
-    fprintf(f, "%s\n", RUNS_HEADER);
     const size_t K = c->instances;
     for (size_t i = 0; i < K; i++) {
         double rsc = c->scratch ? c->scratch[i].risk : NAN;
@@ -169,7 +274,7 @@ char *cell_csv(const fate_cell *c, unsigned methods, const double *lambdas)
         }
     }
     fclose(f);
-    return buf;
+    return cell_seal(RUNS_HEADER, id, buf);
 }
 
 int parse_d(const char *s, double *out)
@@ -202,16 +307,17 @@ int csv_fields(char *line, char **fld, int nf)
     return k == nf && p == NULL ? 0 : -1;
 }
 
-long read_cell(const char *path, run_row **rows)
+long read_cell(const char *path, const char *id, run_row **rows, const char **why)
 {
     *rows = NULL;
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
+    char *text;
+    if (cell_unseal(path, RUNS_HEADER, id, &text, why) != 0) return -1;
+    FILE *f = fmemopen(text, strlen(text) + 1, "r");
+    if (!f) { free(text); *why = "out of memory"; return -1; }
     char line[2048];
     long n = 0, cap = 0;
     run_row *v = NULL;
-    if (!fgets(line, sizeof line, f) || strncmp(line, RUNS_HEADER, strlen(RUNS_HEADER)) != 0) goto bad;
-    while (fgets(line, sizeof line, f)) {
+    while (fgets(line, sizeof line, f) && line[0] != '\0') {
         char *fld[15];
         if (csv_fields(line, fld, 15) != 0) goto bad;
         if (n == cap) {
@@ -236,11 +342,14 @@ long read_cell(const char *path, run_row **rows)
         n++;
     }
     fclose(f);
+    free(text);
     *rows = v;
     return n;
 bad:
     fclose(f);
+    free(text);
     free(v);
+    *why = "a malformed row";
     return -1;
 }
 

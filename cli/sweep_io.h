@@ -4,6 +4,7 @@
 #ifndef FATE_CLI_SWEEP_IO_H
 #define FATE_CLI_SWEEP_IO_H
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "fate.h"
 
@@ -36,9 +37,13 @@ typedef struct summary_row {
 extern const char *RUNS_HEADER;
 extern const char *SUMMARY_HEADER;
 
-/* Write `text` to path atomically (temporary file, fsync, rename): a reader
- * sees the old file or the new one, never a partial one. 0 on success. */
+/* Write `text` to path atomically (temporary file, fsync, rename, fsync of
+ * the folder): a reader sees the old file or the new one, never a partial
+ * one. 0 on success, else -1 with errno saying why. */
 int write_atomic(const char *path, const char *text, size_t len);
+/* Removes the temporary files (names with ".tmp.") that a killed run left in
+ * dir, except this process's own. Call only while holding the folder. */
+void remove_stale_tmp(const char *dir);
 /* mkdir -p; 0 on success */
 int make_dirs(const char *path);
 
@@ -50,16 +55,33 @@ int job_sync_params(const char *dir, const char *params);
 
 /* Path of the result file of cell (j, t) inside dir/cells. */
 void cell_path(char *buf, size_t size, const char *dir, size_t j, size_t t);
-/* Serialise a finished cell as CSV rows (header included) into a malloc'd
- * string. */
-char *cell_csv(const fate_cell *c, unsigned methods, const double *lambdas);
+/* A cell file says what it is and holds a checksum, so that a file copied
+ * over another cell's, left by other parameters or edited by hand is
+ * recomputed instead of entering runs.csv. Its first line is the CSV header,
+ * then " # fate-cell <id> sum=<16 hex digits>": id names the cell (grid
+ * indices, coordinates, a hash of sweep.json) and sum is the FNV-1a 64 hash
+ * of the rows below. Both models seal their cells through these helpers. */
+uint64_t fnv1a64(const void *p, size_t n);
+/* header + seal line + rows (malloc'd; rows is freed; NULL in, NULL out). */
+char *cell_seal(const char *header, const char *id, char *rows);
+/* 0 and *rows = the rows' text (malloc'd) if path holds a sealed cell with
+ * this header and id whose checksum matches; else -1 with *why (NULL when
+ * the file does not exist, which is no damage). */
+int cell_unseal(const char *path, const char *header, const char *id, char **rows, const char **why);
+/* "fate: warning: <path> is damaged (<why>): recomputing it" on stderr. */
+void cell_warn(const char *path, const char *why);
+
+/* Serialise a finished cell as a sealed CSV (cell_seal with id) into a
+ * malloc'd string. */
+char *cell_csv(const fate_cell *c, unsigned methods, const double *lambdas, const char *id);
 /* Splits one line read by fgets (with its newline) in place into exactly nf
  * comma-separated fields; -1 if the line has no newline (cut short or too
  * long) or another number of fields. */
 int csv_fields(char *line, char **fld, int nf);
-/* Parse a cell file; *rows malloc'd. Returns the row count, or -1 if the file
- * is missing or malformed (then the cell is recomputed). */
-long read_cell(const char *path, run_row **rows);
+/* Parse a sealed cell file (cell_unseal with id); *rows malloc'd. Returns
+ * the row count, or -1 with *why as cell_unseal (then the cell is
+ * recomputed). The rows still need checking against the grid. */
+long read_cell(const char *path, const char *id, run_row **rows, const char **why);
 
 /* Summaries of one cell from its rows (per method and lambda), with the
  * theory of `base` at the cell's (n, theta, lambda). out must hold

@@ -12,12 +12,14 @@
 #include <jansson.h>
 #include <math.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "fate_npy.h"
+#include "manifest.h"
 #include "par.h"
 #include "sweep_job.h"
 
@@ -65,7 +67,7 @@ char *sweep_params_json(const fate_sweep *w)
     json_object_set_new(o, "epochs", json_integer((json_int_t)s->max_epochs));
     json_object_set_new(o, "tol", json_real(s->tol));
     json_object_set_new(o, "weight_decay", json_real(s->weight_decay));
-    json_object_set_new(o, "seed", json_integer((json_int_t)s->seed));
+    json_object_set_new(o, "seed", json_seed(s->seed));
     json_t *m = json_array();
     if (s->methods & FATE_METHOD_SCRATCH) json_array_append_new(m, json_string("scratch"));
     if (s->methods & FATE_METHOD_LT) json_array_append_new(m, json_string("lt"));
@@ -86,7 +88,61 @@ typedef struct hook_ctx {
     job_progress pg;
     int tty;
     int write_failed;
+    uint64_t phash; /* of the sweep's parameters, in every cell's identity */
 } hook_ctx;
+
+/* What a cell file must say it is: its grid indices and coordinates and the
+ * hash of the sweep's parameters (see cell_seal). */
+static void cell_id(char *buf, size_t size, const fate_sweep *w, size_t j, size_t t, uint64_t phash)
+{
+    snprintf(buf, size, "g=%zu t=%zu gamma=%.17g theta=%.17g n=%zu sweep=%016llx", j, t, w->gammas[j],
+             w->thetas[t], (size_t)lround(w->gammas[j] * (double)w->base.d), (unsigned long long)phash);
+}
+
+/* Every row belongs to cell (j, t), is finite where it must be, and each
+ * (method run, lambda, instance < K) appears exactly once. */
+static int cell_rows_valid(const fate_sweep *w, size_t j, size_t t, const run_row *rows, long n)
+{
+    const unsigned m = w->base.methods;
+    const size_t K = w->instances, L = w->n_lambdas, M = L + 2;
+    if (n != (long)K * (long)(((m & FATE_METHOD_SCRATCH) ? 1 : 0) + ((m & FATE_METHOD_LT) ? L : 0) +
+                              ((m & FATE_METHOD_FT) ? 1 : 0)))
+        return 0;
+    unsigned char *seen = calloc(M * K, 1);
+    int ok = seen != NULL;
+    const size_t nn = (size_t)lround(w->gammas[j] * (double)w->base.d);
+    for (long r = 0; ok && r < n; r++) {
+        const run_row *q = &rows[r];
+        size_t slot = M; /* scratch 0, lt 1 + l, ft M - 1 */
+        if (!strcmp(q->method, "scratch") && (m & FATE_METHOD_SCRATCH) && isnan(q->lambda)) slot = 0;
+        else if (!strcmp(q->method, "ft") && (m & FATE_METHOD_FT) && isnan(q->lambda)) slot = M - 1;
+        else if (!strcmp(q->method, "lt") && (m & FATE_METHOD_LT))
+            for (size_t l = 0; l < L; l++)
+                if (q->lambda == w->lambdas[l]) slot = 1 + l;
+        ok = slot < M && q->gamma == w->gammas[j] && q->theta == w->thetas[t] && q->n == nn &&
+             q->instance < K && isfinite(q->risk) && isfinite(q->T) && !seen[slot * K + q->instance];
+        if (ok) seen[slot * K + q->instance] = 1;
+    }
+    free(seen);
+    return ok;
+}
+
+/* The rows of cell (j, t), checked; -1 (and *why, NULL if the file is just
+ * missing) when the cell must be recomputed. */
+static long load_cell(const fate_sweep *w, const char *path, size_t j, size_t t, uint64_t phash,
+                      run_row **rows, const char **why)
+{
+    char id[256];
+    cell_id(id, sizeof id, w, j, t, phash);
+    long n = read_cell(path, id, rows, why);
+    if (n >= 0 && !cell_rows_valid(w, j, t, *rows, n)) {
+        *why = "its rows are not those of this cell";
+        free(*rows);
+        *rows = NULL;
+        return -1;
+    }
+    return n;
+}
 
 static int hk_skip(void *p, size_t j, size_t t)
 {
@@ -97,27 +153,24 @@ static int hk_skip(void *p, size_t j, size_t t)
     char path[4096];
     cell_path(path, sizeof path, h->job->dir, j, t);
     run_row *rows;
-    long n = read_cell(path, &rows);
+    const char *why = NULL;
+    long n = load_cell(&h->job->sweep, path, j, t, h->phash, &rows, &why);
     free(rows);
-    /* a saved cell must hold every expected row, else it is recomputed */
-    const fate_sweep *w = &h->job->sweep;
-    unsigned m = w->base.methods;
-    long expect = (long)w->instances * (long)(((m & FATE_METHOD_SCRATCH) ? 1 : 0) +
-                                              ((m & FATE_METHOD_LT) ? w->n_lambdas : 0) +
-                                              ((m & FATE_METHOD_FT) ? 1 : 0));
-    if (n == expect) {
+    if (n >= 0) {
         job_progress_cell(&h->pg);
         return 1;
     }
+    if (why) cell_warn(path, why);
     return 0;
 }
 
 static int hk_cell(void *p, const fate_cell *c)
 {
     hook_ctx *h = p;
-    char path[4096];
+    char path[4096], id[256];
     cell_path(path, sizeof path, h->job->dir, c->gamma_index, c->theta_index);
-    if (save_cell_text(path, cell_csv(c, h->job->sweep.base.methods, h->job->sweep.lambdas), h->tty) != 0) {
+    cell_id(id, sizeof id, &h->job->sweep, c->gamma_index, c->theta_index, h->phash);
+    if (save_cell_text(path, cell_csv(c, h->job->sweep.base.methods, h->job->sweep.lambdas, id), h->tty) != 0) {
         h->write_failed = 1;
         return 1;
     }
@@ -142,6 +195,20 @@ static const char *method_name(unsigned m)
          : m == FATE_METHOD_LT ? "linear transfer" : "fine-tuning";
 }
 
+int job_write_texts(const char *dir, const job_text *t, size_t n, file_list *written)
+{
+    char path[4200];
+    for (size_t k = 0; k < n; k++) {
+        snprintf(path, sizeof path, "%s/%s", dir, t[k].name);
+        if (write_atomic(path, t[k].txt, t[k].len) != 0) {
+            fprintf(stderr, "fate: cannot write %s: %s\n", path, strerror(errno));
+            return JOB_FAILED;
+        }
+        file_list_add(written, path);
+    }
+    return JOB_OK;
+}
+
 int sweep_job_run(const sweep_job *job, summary_row **rows_out, size_t *n_rows, file_list *written)
 {
     const fate_sweep *w = &job->sweep;
@@ -157,16 +224,21 @@ int sweep_job_run(const sweep_job *job, summary_row **rows_out, size_t *n_rows, 
     /* same parameters as the saved cells? then resume, else start over
      * (decided by rank 0 alone, before any rank looks at the cells) */
     int bad = 0;
+    char *params = sweep_params_json(w);
+    uint64_t phash = params ? fnv1a64(params, strlen(params)) : 0;
     if (par_root()) {
-        char *params = sweep_params_json(w);
         bad = job_sync_params(dir, params) != 0;
-        free(params);
+        /* a killed run's temporary files (fate reproduce's sub-folders are
+         * not cleaned by folder_claim) */
+        remove_stale_tmp(dir);
+        remove_stale_tmp(path);
     }
+    free(params);
     if (par_any(bad)) return JOB_FAILED;
 
     size_t my_rows = 0;
     for (size_t t = 0; t < w->n_thetas; t++) my_rows += (int)(t % (size_t)par_size()) == par_rank();
-    hook_ctx h = {.job = job, .tty = isatty(2) && par_root()};
+    hook_ctx h = {.job = job, .tty = isatty(2) && par_root(), .phash = phash};
     h.pg = (job_progress){.label = job->label, .cells_total = w->n_gammas * my_rows, .t0 = wall_now(),
                           .show = h.tty && !job->quiet};
     fate_sweep_hooks hooks = {&h, hk_skip, hk_cell, hk_stop, hk_progress};
@@ -212,10 +284,12 @@ int sweep_job_run(const sweep_job *job, summary_row **rows_out, size_t *n_rows, 
     for (size_t j = 0; j < G; j++)
         for (size_t t = 0; t < T; t++) {
             run_row *rows;
+            const char *why = NULL;
             cell_path(path, sizeof path, dir, j, t);
-            long n = read_cell(path, &rows);
+            long n = load_cell(w, path, j, t, phash, &rows, &why);
             if (n <= 0) {
-                fprintf(stderr, "fate: %s is missing or malformed; rerun to recompute it\n", path);
+                fprintf(stderr, "fate: %s is missing or damaged (%s); rerun to recompute it\n", path,
+                        why ? why : "missing");
                 free(rows);
                 fclose(rf);
                 free(runs);
@@ -250,14 +324,8 @@ int sweep_job_run(const sweep_job *job, summary_row **rows_out, size_t *n_rows, 
     fprintf(sf, "%s\n", SUMMARY_HEADER);
     for (size_t i = 0; i < ns; i++) fprint_summary_row(sf, &sum[i]);
     fclose(sf);
-    int rc = JOB_OK;
-    snprintf(path, sizeof path, "%s/runs.csv", dir);
-    if (write_atomic(path, runs, runs_len) != 0) rc = JOB_FAILED;
-    else file_list_add(written, path);
-    snprintf(path, sizeof path, "%s/summary.csv", dir);
-    if (rc == JOB_OK && write_atomic(path, stxt, slen) != 0) rc = JOB_FAILED;
-    else if (rc == JOB_OK) file_list_add(written, path);
-    if (rc != JOB_OK) fprintf(stderr, "fate: cannot write %s: %s\n", path, strerror(errno));
+    const job_text csv[2] = {{"runs.csv", runs, runs_len}, {"summary.csv", stxt, slen}};
+    int rc = job_write_texts(dir, csv, 2, written);
     /* NumPy arrays beside the CSVs (docs: README, "Output arrays") */
     if (rc == JOB_OK) {
         enum { F = 11 };
@@ -287,7 +355,7 @@ int sweep_job_run(const sweep_job *job, summary_row **rows_out, size_t *n_rows, 
         for (size_t i = 0; sa && i < sizeof arrs / sizeof arrs[0]; i++) {
             snprintf(path, sizeof path, "%s/%s", dir, arrs[i].name);
             if (fate_npy_write(path, arrs[i].data, arrs[i].shape, arrs[i].nd) != FATE_OK) {
-                fprintf(stderr, "fate: cannot write %s\n", path);
+                fprintf(stderr, "fate: cannot write %s: %s\n", path, strerror(errno));
                 rc = JOB_FAILED;
                 break;
             }

@@ -29,6 +29,15 @@ int job_interrupted(void);
  * rows (other ranks get JOB_OK with *n_rows = 0). */
 int sweep_job_run(const sweep_job *job, summary_row **rows, size_t *n_rows, file_list *written);
 
+/* Writes each text to dir/name atomically, in order, adding its path to
+ * written; stops at the first failure, printing one line naming the file.
+ * JOB_OK or JOB_FAILED. */
+typedef struct job_text {
+    const char *name, *txt;
+    size_t len;
+} job_text;
+int job_write_texts(const char *dir, const job_text *t, size_t n, file_list *written);
+
 /* Canonical JSON text of a sweep's parameters (malloc'd). */
 char *sweep_params_json(const fate_sweep *w);
 #endif

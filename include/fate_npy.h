@@ -11,7 +11,7 @@ extern "C" {
 #endif
 
 /* data: prod(shape) doubles, row-major; ndim in 1..8. Written atomically
- * (temporary file + rename). FATE_EIO if the file cannot be written. */
+ * (temporary file, fsync, rename, fsync of the folder). FATE_EIO if the file cannot be written. */
 FATE_API fate_status fate_npy_write(const char *path, const double *data, const size_t *shape, size_t ndim);
 
 #ifdef __cplusplus

@@ -3,6 +3,11 @@
  * drivers, styled for publication (white background, dark axes, clear fonts).
  *
  * Functions write one file each and return a fate_status; they never print.
+ * A figure is written atomically: drawn to a temporary file beside `path`
+ * (`path.tmp.<pid>`), checked to be complete (PNG chunks up to IEND, SVG
+ * closed by </svg>, PDF ended by %%EOF: cairo does not report a full disk),
+ * synced and renamed over `path`. On any failure `path` is left as it was,
+ * the temporary file is removed and the result is FATE_EIO.
  * PLplot keeps global state, so these functions must not be called from two
  * threads at once.
  */

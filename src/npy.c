@@ -3,8 +3,10 @@
  * length, an ASCII dict {'descr': '<f8', 'fortran_order': False, 'shape': (..)}
  * padded with spaces and a newline so that the data start at a multiple of
  * 64 bytes, then the raw float64 values. */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,6 +18,20 @@ static int little_endian(void)
     unsigned char c;
     memcpy(&c, &one, 1);
     return c == 1;
+}
+
+/* Syncs the folder of path so that the rename is durable too; best effort
+ * (some file systems refuse fsync on a folder). */
+static void sync_parent(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, (size_t)(slash - path) + 1) : strdup(".");
+    int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY) : -1;
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+    free(dir);
 }
 
 fate_status fate_npy_write(const char *path, const double *data, const size_t *shape, size_t ndim)
@@ -43,10 +59,14 @@ fate_status fate_npy_write(const char *path, const double *data, const size_t *s
     for (size_t i = 0; ok && i < pad; i++) ok = fputc(' ', f) != EOF;
     ok = ok && fputc('\n', f) != EOF;
     ok = ok && (count == 0 || fwrite(data, sizeof(double), count, f) == count);
+    /* synced before the rename: after a crash the final name holds the old
+     * array or the whole new one, never an empty file */
+    ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
     ok = (fclose(f) == 0) && ok;
     if (!ok || rename(tmp, path) != 0) {
         unlink(tmp);
         return FATE_EIO;
     }
+    sync_parent(path);
     return FATE_OK;
 }

@@ -24,7 +24,8 @@
  * prints to stdout in a few corner cases (an unknown device makes it prompt
  * for one; the file name "-" means stdout). So: every argument is validated
  * before PLplot is touched, the device is checked to exist (plgDevs), the
- * output file is opened once beforehand (FATE_EIO if that fails), "-" is
+ * output file is drawn under a temporary name that is opened once beforehand
+ * (FATE_EIO if that fails), checked, synced and renamed (commit_figure), "-" is
  * passed as "./-", and an exit handler (plsexit) longjmps back here instead of
  * letting PLplot end the process. Non-fatal PLplot errors (plabort) are
  * captured with plsError instead of being printed. Every figure is a complete
@@ -37,12 +38,15 @@
 
 #include <plplot/plplot.h>
 
+#include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -772,13 +776,92 @@ static int on_plplot_exit(PLCHAR_VECTOR msg)
 }
 
 /* Opening the file ourselves first turns "cannot write" into FATE_EIO
- * instead of PLplot's retry loop (which prints and finally ends the process). */
+ * instead of PLplot's retry loop (which prints and finally ends the process).
+ * It is the temporary file: opening the target would truncate a good figure. */
 static int path_writable(const char *path)
 {
     FILE *fp = fopen(path, "wb");
     if (fp == NULL) return 0;
     fclose(fp);
     return 1;
+}
+
+/* The whole file as a malloc'd buffer (NULL if unreadable or empty). */
+static unsigned char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return NULL;
+    unsigned char *buf = NULL;
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && st.st_size > 0 && (buf = malloc((size_t)st.st_size)) != NULL &&
+        fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+        free(buf);
+        buf = NULL;
+    }
+    *len = buf ? (size_t)st.st_size : 0;
+    fclose(f);
+    return buf;
+}
+
+/* Whether the text ends with `tail` followed by nothing but white space. */
+static int ends_with(const unsigned char *b, size_t n, const char *tail)
+{
+    while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == '\r' || b[n - 1] == ' ')) n--;
+    size_t k = strlen(tail);
+    return n >= k && memcmp(b + n - k, tail, k) == 0;
+}
+
+/* Whether a drawn file is complete. cairo writes through stdio and ignores
+ * write errors, so on a full disk a figure can be empty or cut anywhere: a
+ * PNG must be its signature and a chain of chunks ending exactly at IEND, an
+ * SVG must be closed, a PDF must end with its trailer. */
+static int figure_complete(const char *path, fate_plot_format fmt)
+{
+    size_t n = 0;
+    unsigned char *b = read_all(path, &n);
+    if (b == NULL) return 0;
+    int ok = 0;
+    if (fmt == FATE_PLOT_PNG) {
+        static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+        size_t at = 8;
+        ok = n > 8 && memcmp(b, sig, 8) == 0;
+        while (ok && at + 12 <= n) {
+            size_t len = (size_t)b[at] << 24 | (size_t)b[at + 1] << 16 | (size_t)b[at + 2] << 8 | b[at + 3];
+            int iend = memcmp(b + at + 4, "IEND", 4) == 0;
+            if (len > n - at - 12) { ok = 0; break; }
+            at += 12 + len;
+            if (iend) break;
+        }
+        ok = ok && at == n && n >= 20 && memcmp(b + n - 8, "IEND", 4) == 0;
+    } else if (fmt == FATE_PLOT_SVG) {
+        ok = ends_with(b, n, "</svg>");
+    } else {
+        ok = n > 5 && memcmp(b, "%PDF", 4) == 0 && ends_with(b, n, "%%EOF");
+    }
+    free(b);
+    return ok;
+}
+
+/* Makes the drawn temporary file the figure: complete, synced (so that a
+ * crash after the rename cannot leave an empty file under the final name),
+ * renamed, and the folder synced so that the rename itself is durable. */
+static fate_status commit_figure(const char *tmp, const char *path, fate_plot_format fmt)
+{
+    if (!figure_complete(tmp, fmt)) return FATE_EIO;
+    int fd = open(tmp, O_RDWR);
+    if (fd < 0) return FATE_EIO;
+    int ok = fsync(fd) == 0;
+    ok = close(fd) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) return FATE_EIO;
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, (size_t)(slash - path) + 1) : strdup(".");
+    int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY) : -1;
+    if (dfd >= 0) {
+        (void)fsync(dfd); /* best effort: some file systems refuse it on folders */
+        close(dfd);
+    }
+    free(dir);
+    return FATE_OK;
 }
 
 static const char *device_of(fate_plot_format fmt)
@@ -825,13 +908,24 @@ static fate_status run_figure(const char *path, fate_plot_format fmt, draw_fn dr
     if (path == NULL || path[0] == '\0' || dev == NULL) return FATE_EINVAL;
     /* "%n" is PLplot's family-file marker: it would rewrite the name */
     if (strstr(path, "%n") != NULL) return FATE_EINVAL;
-    if (!path_writable(path)) return FATE_EIO;
 
-    /* "-" is stdout to PLplot; the library never writes there */
-    char *fname = malloc(strlen(path) + 3);
-    if (fname == NULL) return FATE_ENOMEM;
-    if (strcmp(path, "-") == 0) strcpy(fname, "./-");
-    else strcpy(fname, path);
+    /* "-" is stdout to PLplot; the library never writes there. PLplot draws
+     * into fname, a temporary name beside the target (see commit_figure). */
+    const size_t L = strlen(path) + 3, FL = L + 32;
+    char *target = malloc(L), *fname = malloc(FL);
+    if (target == NULL || fname == NULL) {
+        free(target);
+        free(fname);
+        return FATE_ENOMEM;
+    }
+    if (strcmp(path, "-") == 0) strcpy(target, "./-");
+    else strcpy(target, path);
+    snprintf(fname, FL, "%s.tmp.%ld", target, (long)getpid());
+    if (!path_writable(fname)) {
+        free(target);
+        free(fname);
+        return FATE_EIO;
+    }
 
     fig f;
     f.s = fmt == FATE_PLOT_PNG ? 1.0 : (double)VEC_H / REF_H;
@@ -865,6 +959,7 @@ static fate_status run_figure(const char *path, fate_plot_format fmt, draw_fn dr
         plsstrm(prev);
         remove(fname); /* no half-written figure */
         free(fname);
+        free(target);
         return st;
     }
     g_jmp_armed = 1;
@@ -902,8 +997,10 @@ static fate_status run_figure(const char *path, fate_plot_format fmt, draw_fn dr
     plsexit(NULL);
     plsstrm(prev);
     if (st == FATE_OK && started && errcode != 0) st = FATE_EIO;
+    if (st == FATE_OK) st = commit_figure(fname, target, fmt);
     if (st != FATE_OK) remove(fname); /* no empty or half-drawn figure */
     free(fname);
+    free(target);
     return st;
 }
 
