@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <time.h>
@@ -63,21 +64,50 @@ static int take_lock(const char *cmd, const char *dir)
     return 0;
 }
 
-/* A folder made by another command (its manifest.json says which) would
- * lose its manifest, and with it --resume of that command. */
-static int check_owner(const char *cmd, const char *dir, const char *owner)
+/* The command named by dir/manifest.json (malloc'd), or NULL. */
+static char *manifest_command(const char *dir, char *path, size_t size)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    snprintf(path, size, "%s/manifest.json", dir);
     json_t *man = json_load_file(path, 0, NULL);
     const char *was = man ? json_string_value(json_object_get(man, "command")) : NULL;
+    char *out = was ? strdup(was) : NULL;
+    json_decref(man);
+    return out;
+}
+
+/* A folder made by another command (its manifest.json says which) would
+ * lose its manifest, and with it --resume of that command. `fate reproduce`
+ * keeps its sweeps in sub-folders without a manifest of their own (sigma0,
+ * decay/wd_0, ...): a folder up to two levels below a reproduce folder is
+ * that command's too. */
+static int check_owner(const char *cmd, const char *dir, const char *owner)
+{
+    char path[4200], up[4200];
+    char *was = manifest_command(dir, path, sizeof path);
     int rc = 0;
     if (was && strcmp(was, owner) != 0) {
         cli_error(cmd, "--out: folder '%s' holds the results of `fate %s` (%s); choose another folder",
                   dir, was, path);
         rc = FATE_EXIT_USAGE;
     }
-    json_decref(man);
+    snprintf(up, sizeof up, "%s", dir);
+    for (int level = 0; !was && rc == 0 && level < 2 && strcmp(owner, "reproduce") != 0; level++) {
+        char *slash = strrchr(up, '/');
+        while (slash && slash > up && slash[1] == '\0') { /* trailing slashes */
+            *slash = '\0';
+            slash = strrchr(up, '/');
+        }
+        if (!slash || slash == up) break;
+        *slash = '\0';
+        char *above = manifest_command(up, path, sizeof path);
+        if (above && strcmp(above, "reproduce") == 0) {
+            cli_error(cmd, "--out: folder '%s' is part of the results of `fate reproduce` in '%s'; "
+                      "choose another folder", dir, up);
+            rc = FATE_EXIT_USAGE;
+        }
+        free(above);
+    }
+    free(was);
     return rc;
 }
 

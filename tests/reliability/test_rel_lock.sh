@@ -58,6 +58,9 @@ S="--d 10 --gamma 0.5,1.5 --theta pi/4 --instances 2 --plot none --quiet"
 check "phase --out on a reproduce folder exits 2" [ $? -eq 2 ]
 check "naming --out, the folder and its command ($(cat p.err))" grep -q -- "--out.*REP.*reproduce" p.err
 check "in one line" [ "$(wc -l < p.err)" -eq 1 ]
+"$FATE" phase $S --out REP/sigma0/ > p.out 2> p.err
+check "phase --out on a reproduce sub-folder exits 2" [ $? -eq 2 ]
+check "naming the reproduce folder ($(cat p.err))" grep -q -- "--out.*part of the results of .fate reproduce. in 'REP'" p.err
 "$FATE" reproduce --resume --out REP --plot none --quiet > /dev/null 2>&1
 check "the reproduce folder still resumes" [ $? -eq 0 ]
 "$FATE" distance --d 10 --instances 2 --samples 20 --theta 0,pi/2 --scale 1 --near 0.2 --plot none --quiet \
