@@ -332,26 +332,8 @@ int cmd_phase(int argc, char **argv)
                 "their results are early-stopped; raise --epochs for more\n", unconv, cells_unconv,
                 o.so.spec.tol, o.so.spec.max_epochs, gmin_u, gmax_u);
     sweep_view v = {&o.so.spec, o.gammas, o.thetas, o.lambdas, o.ng, o.nt, o.nl, rows, nrows, ""};
-    int frc = 0;
-    if (o.plot) {
-        const unsigned ms[2] = {FATE_METHOD_LT, FATE_METHOD_FT};
-        for (int k = 0; k < 2; k++) {
-            if (!(o.so.spec.methods & ms[k])) continue;
-            const char *key = ms[k] == FATE_METHOD_LT ? "lt" : "ft";
-            char stem[64];
-            snprintf(stem, sizeof stem, "phase_%s", key);
-            frc |= fig_phase_map(&v, o.out, stem, ms[k], 0, o.plot, &files);
-            if (o.theory_map) {
-                snprintf(stem, sizeof stem, "phase_%s_theory", key);
-                frc |= fig_phase_map(&v, o.out, stem, ms[k], 1, o.plot, &files);
-            }
-            snprintf(stem, sizeof stem, "slices_%s", key);
-            frc |= fig_slices(&v, o.out, stem, ms[k], o.slices, o.nsl, o.plot, &files);
-        }
-        frc |= fig_scratch(&v, o.out, "scratch", o.plot, &files);
-        if (o.nl > 1 && (o.so.spec.methods & FATE_METHOD_LT))
-            frc |= fig_ridge(&v, o.out, "ridge", 0.5, M_PI / 8, o.plot, &files);
-    }
+    int frc = o.plot ? fig_phase_all(&v, o.out, o.so.spec.methods, o.slices, o.nsl, o.theory_map, o.plot, &files)
+                     : 0;
     manifest_end(&man, frc ? "complete (some figures failed)" : "complete", &files);
     printf("fate phase: %zu x %zu cells, %zu instances each, in %s\n", o.ng, o.nt, o.so.instances, o.out);
     char mpath[4096];
