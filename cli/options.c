@@ -204,7 +204,7 @@ int opt_list(const char *cmd, const char *opt, const char *s, int is_angle, doub
     *out = NULL;
     *count = 0;
     if (!s || !*s) {
-        cli_error(cmd, "%s expects a value, a list a,b,c or a range start:stop:count", opt);
+        cli_error(cmd, "%s expects a value, a list a,b,c or a range start:stop:count, got ''", opt);
         return -1;
     }
     char *copy = strdup(s);
@@ -245,7 +245,8 @@ int opt_list(const char *cmd, const char *opt, const char *s, int is_angle, doub
             n++;
         }
         if (n == 0 || n != cap) {
-            cli_error(cmd, "%s: empty element in list '%s'", opt, s);
+            cli_error(cmd, "%s must be a comma list of values %s, with no empty element, got '%s'", opt,
+                      range_text, s);
             goto fail;
         }
     }

@@ -3,8 +3,9 @@
 #
 # For every option that each command's --help lists (fate run, theory, phase,
 # phase --model relu2, reproduce, distance) it feeds values that are bad by
-# construction: PICK picks from a fixed pool per kind of option (numbers,
-# unsigned integers, angles, lists, words) and GEN values generated from a
+# construction: the whole fixed pool of its kind (numbers, unsigned
+# integers, angles, lists, words) for the first option of each kind, PICK
+# values of the pool for every option, and GEN values generated from a
 # fixed seed (negative, huge, fractional, junk before or after a valid value,
 # empty list elements, bad range counts); then the option without its value,
 # each flag given a value, and unknown options. Every call must exit 2 with
@@ -22,7 +23,7 @@ LC_ALL=C
 export LC_ALL
 set -f # values such as *pi are words, not patterns
 SEED=20261205
-PICK=3 # values from the fixed pool of the option's kind, per option
+PICK=2 # values from the fixed pool of the option's kind, per option
 GEN=3  # generated values, per option
 X=$SEED
 calls=0
@@ -33,6 +34,7 @@ rnd() { X=$(((X * 1103515245 + 12345) % 2147483648)); R=$(((X / 65536) % $1)); }
 # choose LIST: V = a random element of LIST.
 choose() {
   old=$IFS; IFS='|'; set -- $1; IFS=$old
+  V=""; [ "$#" -gt 0 ] || return 0
   rnd $#; shift "$R"; V=$1
 }
 digits() { # D = N random digits, the first not 0
@@ -146,17 +148,33 @@ gen() { # V = one generated bad value of kind K
   path) V="" ;;
   esac
 }
-pool() { # V = a random value of K's fixed pool, S substituted
+pool_of() { # POOL = the fixed pool of kind K
   case $K in
-  int) choose "$P_int" ;; u64) choose "$P_u64" ;; real) choose "$P_real" ;;
-  angle) choose "$P_angle" ;; alist | rlist) choose "$P_list" ;; nlist) choose "$P_nlist" ;;
-  word | words) # S: a valid word, SS: the same in capitals
-    if [ "$K" = word ]; then choose "$P_word"; else choose "$P_words"; fi
-    pat=$V; choose "$S"
-    V=$(printf '%s' "$pat" | sed "s/SS/$(printf '%s' "$V" | tr a-z A-Z)/; s/S/$V/g"); return ;;
-  path) V=""; return ;;
+  int) POOL=$P_int ;; u64) POOL=$P_u64 ;; real) POOL=$P_real ;; angle) POOL=$P_angle ;;
+  alist | rlist) POOL=$P_list ;; nlist) POOL=$P_nlist ;; word) POOL=$P_word ;; words) POOL=$P_words ;;
+  path) POOL="" ;;
   esac
-  case $V in *S*) V=$(printf '%s' "$V" | sed "s|S|$S|g") ;; esac
+}
+subst() { # V = pool pattern $1 with S a valid value (words: a random valid word, SS in capitals)
+  V=$1
+  if [ "$K" = word ] || [ "$K" = words ]; then
+    choose "$S"
+    V=$(printf '%s' "$1" | sed "s/SS/$(printf '%s' "$V" | tr a-z A-Z)/; s/S/$V/g")
+  else
+    case $V in *S*) V=$(printf '%s' "$V" | sed "s|S|$S|g") ;; esac
+  fi
+}
+pool() { pool_of; choose "$POOL"; subst "$V"; } # V = a random value of K's pool
+# walk OPT: the whole pool of OPT's kind, once per kind over the fuzz
+WALKED=""
+walk() {
+  case " $WALKED " in *" $K "*) return ;; esac
+  WALKED="$WALKED $K"
+  wo=$1
+  pool_of
+  old=$IFS; IFS='|'; set -- $POOL; IFS=$old
+  [ "$K" = path ] && set -- ""
+  for pat in "$@"; do subst "$pat"; value "$wo" "$V"; done
 }
 
 W=$TMP/w
@@ -201,6 +219,7 @@ fuzz() { # KEY CMD-WORDS BASE-WORDS
     kind "$key" "$o"
     if [ -z "$K" ]; then bad "$key $o: the fuzz has no kind for this option; add it to kind()"; continue; fi
     nopt=$((nopt + 1))
+    walk "$o"
     i=0; while [ "$i" -lt "$PICK" ]; do pool; value "$o" "$V"; i=$((i + 1)); done
     i=0; while [ "$i" -lt "$GEN" ]; do gen; value "$o" "$V"; i=$((i + 1)); done
     try "$o" "$o" # its value missing
