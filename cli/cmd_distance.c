@@ -148,8 +148,8 @@ static const char *help_head =
     "  --near LIST        amplitudes a > 0 of the near-useless family\n"
     "                     (default 0.1:0.5:5)\n"
     "                     (a LIST is a value, a comma list a,b,c or start:stop:count)\n"
-    "  --threads T        OpenMP threads >= 1 (default: all cores); results are\n"
-    "                     identical for every thread count\n"
+    "  --threads T        OpenMP threads in " THREADS_RANGE " (default: all cores); results\n"
+    "                     are identical for every thread count\n"
     "  --out DIR          output folder (default fate-distance)\n"
     "  --plot LIST        figure formats: png, svg, pdf, or none (default png)\n"
     "  --quiet            no progress on stderr\n"
@@ -274,7 +274,6 @@ static int parse_opts(int argc, char **argv, dist_opts *o)
             return -1;
         }
         if (!(v = opt_value(C, argc, argv, &i, name))) return -1;
-        size_t z;
         if (!strcmp(name, "--gamma")) {
             if (opt_double(C, name, v, 0.0, 1e3, 1, "in (0, 1000]", &o->gamma)) return -1;
         } else if (!strcmp(name, "--sigma")) {
@@ -299,8 +298,7 @@ static int parse_opts(int argc, char **argv, dist_opts *o)
             free(o->nears);
             if (opt_list(C, name, v, 0, 0.0, 1e3, 1, "in (0, 1000]", &o->nears, &o->nn)) return -1;
         } else if (!strcmp(name, "--threads")) {
-            if (opt_size(C, name, v, 1, 4096, &z)) return -1;
-            o->threads = (int)z;
+            if (opt_threads(C, name, v, &o->threads)) return -1;
         } else if (!strcmp(name, "--out")) {
             if (!*v) { cli_error(C, "--out needs a folder name"); return -1; }
             o->out = v;

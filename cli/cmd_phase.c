@@ -80,23 +80,16 @@ static void free_opts(phase_opts *o)
 
 int parse_plot_formats(const char *cmd, const char *v, unsigned *out)
 {
-    unsigned f = 0;
-    char *copy = strdup(v), *save = NULL;
-    if (!copy) return -1;
-    int ok = 1;
-    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (!strcmp(t, "png")) f |= FATE_PLOT_PNG;
-        else if (!strcmp(t, "svg")) f |= FATE_PLOT_SVG;
-        else if (!strcmp(t, "pdf")) f |= FATE_PLOT_PDF;
-        else if (!strcmp(t, "none")) f |= 0x100;
-        else ok = 0;
-    }
-    free(copy);
-    if (!ok || f == 0 || ((f & 0x100) && (f & 7))) {
-        cli_error(cmd, "--plot must be a comma list of png, svg, pdf, or none, got '%s'", v);
+    static const char *const words[] = {"png", "svg", "pdf", "none", NULL};
+    const char *range = "a comma list of png, svg, pdf, or none";
+    unsigned w;
+    if (opt_words(cmd, "--plot", v, words, range, &w)) return -1;
+    if ((w & 8) && (w & 7)) { /* none with a format */
+        cli_error(cmd, "--plot must be %s, got '%s'", range, v);
         return -1;
     }
-    *out = f & 7;
+    /* bits 0..2 of w are FATE_PLOT_PNG, _SVG, _PDF */
+    *out = w & 7;
     return 0;
 }
 
@@ -204,20 +197,31 @@ static void phase_defaults(phase_opts *o)
 }
 
 
-/* The model a command line asks for: --model relu2 given, or --resume of a
- * folder whose saved options say so. */
+/* The model a command line asks for: 1 for relu2 (--model relu2 given, or
+ * --resume of a folder whose saved options say so), 0 for linear, -1 after
+ * printing an error: an unknown model, or two different ones (each parser
+ * would otherwise refuse the other's value with a misleading message). */
 static int wants_relu(int argc, char **argv)
 {
-    const char *out = "fate-phase";
+    const char *out = "fate-phase", *model = NULL;
     int resume = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--model") && i + 1 < argc) return !strcmp(argv[i + 1], "relu2");
-        if (!strcmp(argv[i], "--model=relu2")) return 1;
+        const char *m = !strncmp(argv[i], "--model=", 8) ? argv[i] + 8
+                        : !strcmp(argv[i], "--model") && i + 1 < argc ? argv[++i] : NULL;
+        if (m && strcmp(m, "linear") && strcmp(m, "relu2")) {
+            cli_error("phase", "--model must be linear or relu2, got '%s'", m);
+            return -1;
+        }
+        if (m && model && strcmp(m, model)) {
+            cli_error("phase", "--model given twice ('%s' then '%s'); give one of linear or relu2", model, m);
+            return -1;
+        }
+        if (m) model = m;
         if (!strcmp(argv[i], "--resume")) resume = 1;
         if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[i + 1];
         else if (!strncmp(argv[i], "--out=", 6)) out = argv[i] + 6;
     }
-    if (!resume) return 0;
+    if (model || !resume) return model && !strcmp(model, "relu2");
     char mpath[4096];
     snprintf(mpath, sizeof mpath, "%s/manifest.json", out);
     json_t *man = json_load_file(mpath, 0, NULL);
@@ -241,7 +245,9 @@ static int reparse_phase(int ac, char **av, void *opts)
 int cmd_phase(int argc, char **argv)
 {
     const char *C = "phase";
-    if (wants_relu(argc, argv)) return cmd_phase_relu(argc, argv);
+    int relu = wants_relu(argc, argv);
+    if (relu < 0) return FATE_EXIT_USAGE;
+    if (relu) return cmd_phase_relu(argc, argv);
     phase_opts o;
     phase_defaults(&o);
     int pr = parse_phase(argc, argv, &o, 1);
@@ -329,26 +335,8 @@ int cmd_phase(int argc, char **argv)
                 "their results are early-stopped; raise --epochs for more\n", unconv, cells_unconv,
                 o.so.spec.tol, o.so.spec.max_epochs, gmin_u, gmax_u);
     sweep_view v = {&o.so.spec, o.gammas, o.thetas, o.lambdas, o.ng, o.nt, o.nl, rows, nrows, ""};
-    int frc = 0;
-    if (o.plot) {
-        const unsigned ms[2] = {FATE_METHOD_LT, FATE_METHOD_FT};
-        for (int k = 0; k < 2; k++) {
-            if (!(o.so.spec.methods & ms[k])) continue;
-            const char *key = ms[k] == FATE_METHOD_LT ? "lt" : "ft";
-            char stem[64];
-            snprintf(stem, sizeof stem, "phase_%s", key);
-            frc |= fig_phase_map(&v, o.out, stem, ms[k], 0, o.plot, &files);
-            if (o.theory_map) {
-                snprintf(stem, sizeof stem, "phase_%s_theory", key);
-                frc |= fig_phase_map(&v, o.out, stem, ms[k], 1, o.plot, &files);
-            }
-            snprintf(stem, sizeof stem, "slices_%s", key);
-            frc |= fig_slices(&v, o.out, stem, ms[k], o.slices, o.nsl, o.plot, &files);
-        }
-        frc |= fig_scratch(&v, o.out, "scratch", o.plot, &files);
-        if (o.nl > 1 && (o.so.spec.methods & FATE_METHOD_LT))
-            frc |= fig_ridge(&v, o.out, "ridge", 0.5, M_PI / 8, o.plot, &files);
-    }
+    int frc = o.plot ? fig_phase_all(&v, o.out, o.so.spec.methods, o.slices, o.nsl, o.theory_map, o.plot, &files)
+                     : 0;
     frc |= manifest_end(&man, frc ? "failed" : "complete", &files) != 0;
     printf("fate phase: %zu x %zu cells, %zu instances each, in %s\n", o.ng, o.nt, o.so.instances, o.out);
     char mpath[4096];

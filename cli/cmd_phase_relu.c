@@ -67,8 +67,8 @@ static const char *help =
     "run:\n"
     "  --instances K      independent instances >= 1 (default 4)\n"
     "  --seed S           random seed (default 1)\n"
-    "  --threads T        OpenMP threads >= 1 (default: all cores); results are\n"
-    "                     identical for every thread count\n"
+    "  --threads T        OpenMP threads in " THREADS_RANGE " (default: all cores); results\n"
+    "                     are identical for every thread count\n"
     "output:\n"
     "  --out DIR          output folder (default fate-phase-relu2)\n"
     "  --resume           continue the sweep saved in DIR with its saved parameters\n"
@@ -156,8 +156,7 @@ static int parse(int argc, char **argv, relu_opts *o)
         if (!(v = opt_value(C, argc, argv, &i, name))) return -1;
         if (!strcmp(name, "--threads")) o->have_threads = 1;
         else if (strcmp(name, "--plot") && strcmp(name, "--out") && strcmp(name, "--model")) o->n_result_opts++;
-        size_t z;
-        double x;
+        double x = 0; /* read below even when opt_double refused the value */
         if (!strcmp(name, "--model")) {
             if (strcmp(v, "relu2")) {
                 cli_error(C, "--model must be linear or relu2, got '%s'", v);
@@ -240,8 +239,7 @@ static int parse(int argc, char **argv, relu_opts *o)
         } else if (!strcmp(name, "--seed")) {
             if (opt_u64(C, name, v, &s->seed)) return -1;
         } else if (!strcmp(name, "--threads")) {
-            if (opt_size(C, name, v, 1, 4096, &z)) return -1;
-            o->w.threads = (int)z;
+            if (opt_threads(C, name, v, &o->w.threads)) return -1;
         } else if (!strcmp(name, "--out")) {
             if (!*v) { cli_error(C, "--out needs a folder name"); return -1; }
             o->out = v;

@@ -54,7 +54,7 @@ static const char *help =
     "  --resume           continue the run saved in DIR with its saved options (only\n"
     "                     --out, --threads, --quiet, --plot may be given with it);\n"
     "                     rerunning the same command also continues it\n"
-    "  --threads T        OpenMP threads >= 1 (default: all cores)\n"
+    "  --threads T        OpenMP threads in " THREADS_RANGE " (default: all cores)\n"
     "  --plot LIST        figure formats: png, svg, pdf, or none (default png)\n"
     "  --quiet            no progress on stderr\n"
     "\n"
@@ -75,25 +75,10 @@ typedef struct repro_opts {
 
 static int parse_only(const char *v, unsigned *out)
 {
-    unsigned m = 0;
-    char *copy = strdup(v), *save = NULL;
-    int ok = copy != NULL;
-    for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
-        if (!strcmp(t, "sigma0")) m |= X_SIGMA0;
-        else if (!strcmp(t, "sigma0.2")) m |= X_SIGMA02;
-        else if (!strcmp(t, "ridge")) m |= X_RIDGE;
-        else if (!strcmp(t, "decay")) m |= X_DECAY;
-        else if (!strcmp(t, "source")) m |= X_SOURCE;
-        else if (!strcmp(t, "relu")) m |= X_RELU;
-        else ok = 0;
-    }
-    free(copy);
-    if (!ok || !m) {
-        cli_error("reproduce", "--only must be a comma list of sigma0, sigma0.2, ridge, decay, source, relu, got '%s'", v);
-        return -1;
-    }
-    *out = m;
-    return 0;
+    /* bit k of the word mask is X_* = 1 << k */
+    static const char *const words[] = {"sigma0", "sigma0.2", "ridge", "decay", "source", "relu", NULL};
+    return opt_words("reproduce", "--only", v, words,
+                     "a comma list of sigma0, sigma0.2, ridge, decay, source, relu", out);
 }
 
 static int parse_repro(int argc, char **argv, repro_opts *o)
@@ -114,7 +99,6 @@ static int parse_repro(int argc, char **argv, repro_opts *o)
             return -1;
         }
         if (!(v = opt_value(C, argc, argv, &i, name))) return -1;
-        size_t z;
         if (!strcmp(name, "--instances")) {
             if (opt_size(C, name, v, 2, 1000000, &o->instances)) return -1;
             o->n_result_opts++;
@@ -131,8 +115,7 @@ static int parse_repro(int argc, char **argv, repro_opts *o)
             if (!*v) { cli_error(C, "--out needs a folder name"); return -1; }
             o->out = v;
         } else if (!strcmp(name, "--threads")) {
-            if (opt_size(C, name, v, 1, 4096, &z)) return -1;
-            o->threads = (int)z;
+            if (opt_threads(C, name, v, &o->threads)) return -1;
             o->have_threads = 1;
         } else if (!strcmp(name, "--plot")) {
             if (parse_plot_formats(C, v, &o->plot)) return -1;

@@ -1,5 +1,6 @@
 /* cmd_run.c - `fate run`: one experiment at one (gamma, theta) on K instances,
  * every result printed beside its theory value. */
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,9 +140,11 @@ static const char *method_name(unsigned m)
 
 typedef struct stat { double mean, sd, se; } stat;
 
+/* Mean, standard deviation and standard error; with one instance the spread
+ * is unknown, so sd and se are NaN (not 0, which would claim certainty). */
 static stat stats_of(const double *x, size_t n)
 {
-    stat s = {0, 0, 0};
+    stat s = {0, NAN, NAN};
     for (size_t i = 0; i < n; i++) s.mean += x[i];
     s.mean /= (double)n;
     if (n > 1) {
@@ -161,15 +164,250 @@ typedef struct mview {
     double theory, theory_paper, T_theory;
 } mview;
 
+/* What the three output formats print. */
+typedef struct run_out {
+    const fate_spec *s;
+    size_t K;
+    const fate_instance_result *res;
+    const fate_spec_theory *th;
+    mview views[4];
+    size_t nv;
+    int has_sc;
+    double wall;
+    double *buf; /* K doubles of scratch space */
+} run_out;
+
 static const fate_method_result *mres(const fate_instance_result *r, const mview *v)
 {
     return (const fate_method_result *)((const char *)r + v->off);
 }
 
+/* T = R_scratch - R_method is defined for the trained methods when scratch ran. */
+static int has_T(const run_out *o, const mview *v)
+{
+    return o->has_sc && v->bit;
+}
+
+/* %.17g: every printed number parses back to the same double. */
 static void print_csv_value(double v)
 {
     if (isnan(v)) printf(",");
-    else printf(",%.10g", v);
+    else printf(",%.17g", v);
+}
+
+static void print_csv(const run_out *o)
+{
+    printf("method,instance,risk,theory,theory_paper,T,T_theory,train_loss,loss_min,steps,"
+           "converged,on_saddle,balance,lr,ft_c\n");
+    for (size_t v = 0; v < o->nv; v++) {
+        const mview *w = &o->views[v];
+        for (size_t i = 0; i < o->K; i++) {
+            const fate_instance_result *r = &o->res[i];
+            const fate_method_result *m = mres(r, w);
+            printf("%s,%zu", w->name, i);
+            print_csv_value(m->risk);
+            print_csv_value(w->theory);
+            print_csv_value(w->theory_paper);
+            print_csv_value(has_T(o, w) ? r->scratch.risk - m->risk : NAN);
+            print_csv_value(has_T(o, w) ? w->T_theory : NAN);
+            print_csv_value(m->train_loss);
+            print_csv_value(m->loss_min);
+            printf(",%zu,%d,%d", m->steps, m->converged, m->on_saddle);
+            print_csv_value(m->balance);
+            print_csv_value(m->lr);
+            print_csv_value(w->bit == FATE_METHOD_FT ? r->ft_c : NAN);
+            printf("\n");
+        }
+    }
+}
+
+/* A number, or null where it is NaN or infinite (JSON has no such values;
+ * jansson would drop the field). */
+static json_t *json_num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* A seed: a number below 2^63, the exact decimal string above (jansson's
+ * integers are signed 64-bit; manifest.json and sweep.json do the same). */
+static json_t *json_seed(uint64_t seed)
+{
+    if (seed < (UINT64_C(1) << 63)) return json_integer((json_int_t)seed);
+    char txt[24];
+    snprintf(txt, sizeof txt, "%" PRIu64, seed);
+    return json_string(txt);
+}
+
+static json_t *json_spec(const fate_spec *s, size_t K)
+{
+    json_t *sp = json_object();
+    json_object_set_new(sp, "d", json_integer((json_int_t)s->d));
+    json_object_set_new(sp, "n", json_integer((json_int_t)s->n));
+    json_object_set_new(sp, "gamma", json_real((double)s->n / (double)s->d));
+    json_object_set_new(sp, "theta", json_real(s->theta));
+    json_object_set_new(sp, "sigma", json_real(s->sigma));
+    json_object_set_new(sp, "n_src", json_integer((json_int_t)s->n_src));
+    json_object_set_new(sp, "sigma_src", json_real(s->sigma_src));
+    json_object_set_new(sp, "lambda", json_real(s->lambda));
+    json_object_set_new(sp, "depth", json_integer((json_int_t)s->depth));
+    json_object_set_new(sp, "width", json_integer((json_int_t)s->width));
+    json_object_set_new(sp, "init_scale", json_real(s->init_scale > 0 ? s->init_scale : fate_default_init_scale(s->depth)));
+    json_object_set_new(sp, "epochs", json_integer((json_int_t)s->max_epochs));
+    json_object_set_new(sp, "tol", json_real(s->tol));
+    json_object_set_new(sp, "seed", json_seed(s->seed));
+    json_object_set_new(sp, "instances", json_integer((json_int_t)K));
+    return sp;
+}
+
+static void print_json(const run_out *o)
+{
+    json_t *root = json_object(), *arr = json_array();
+    json_object_set_new(root, "fate_version", json_string(fate_version()));
+    json_object_set_new(root, "spec", json_spec(o->s, o->K));
+    for (size_t v = 0; v < o->nv; v++) {
+        const mview *w = &o->views[v];
+        json_t *mo = json_object(), *risks = json_array();
+        for (size_t i = 0; i < o->K; i++) {
+            o->buf[i] = mres(&o->res[i], w)->risk;
+            json_array_append_new(risks, json_num(o->buf[i]));
+        }
+        stat rs = stats_of(o->buf, o->K);
+        json_object_set_new(mo, "method", json_string(w->name));
+        json_object_set_new(mo, "risk", risks);
+        json_object_set_new(mo, "mean_risk", json_num(rs.mean));
+        json_object_set_new(mo, "sem_risk", json_num(rs.se));
+        json_object_set_new(mo, "theory", json_num(w->theory));
+        json_object_set_new(mo, "theory_paper", json_num(w->theory_paper));
+        if (has_T(o, w)) {
+            for (size_t i = 0; i < o->K; i++) o->buf[i] = o->res[i].scratch.risk - o->buf[i];
+            stat ts = stats_of(o->buf, o->K);
+            json_object_set_new(mo, "mean_T", json_num(ts.mean));
+            json_object_set_new(mo, "sem_T", json_num(ts.se));
+            json_object_set_new(mo, "T_theory", json_num(w->T_theory));
+        }
+        json_array_append_new(arr, mo);
+    }
+    json_object_set_new(root, "methods", arr);
+    json_object_set_new(root, "wall_seconds", json_num(o->wall));
+    char *txt = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
+    if (txt) { puts(txt); free(txt); }
+    json_decref(root);
+}
+
+static void print_table_header(const fate_spec *s, size_t K)
+{
+    printf("fate run: d = %zu, depth %zu, n = %zu (gamma = %.4g), theta = %.4f rad (%.1f deg), "
+           "sigma = %g, lambda = %g\n", s->d, s->depth, s->n, (double)s->n / (double)s->d,
+           s->theta, s->theta * 180.0 / M_PI, s->sigma, s->lambda);
+    if (s->n_src)
+        printf("          finite source: n_src = %zu (gamma_src = %.4g), sigma_src = %g\n", s->n_src,
+               (double)s->n_src / (double)s->d, s->sigma_src);
+    else
+        printf("          infinite source (pretraining on the population loss)\n");
+    printf("          %zu instances, seed %llu; mean +- standard error; theory = exact finite-size mean\n\n",
+           K, (unsigned long long)s->seed);
+    printf("%-9s %22s %10s %22s %10s %6s %8s\n", "method", "risk", "theory", "T = R_sc - R",
+           "T theory", "conv", "steps");
+}
+
+/* The fine-tuning coefficient and the pretrained features under the table. */
+static void print_table_notes(const run_out *o)
+{
+    const fate_spec *s = o->s;
+    const fate_spec_theory *th = o->th;
+    if (s->methods & FATE_METHOD_FT) {
+        double cs = 0;
+        size_t cn = 0;
+        for (size_t i = 0; i < o->K; i++)
+            if (isfinite(o->res[i].ft_c)) { cs += o->res[i].ft_c; cn++; }
+        printf("\nfine-tuning theory: gradient-flow c = %.4f (simulated mean c = %.4f) gives risk %.5f, "
+               "T %+.5f;\n                    the paper's c = 1 gives risk %.5f, T %+.5f\n",
+               th->ft_c, cn ? cs / (double)cn : NAN, th->ft, th->T_ft, th->ft_paper, th->T_ft_paper);
+    }
+    if (s->methods & (FATE_METHOD_LT | FATE_METHOD_FT)) {
+        double b = 0, r2 = 0, sv1 = 0;
+        for (size_t i = 0; i < o->K; i++) {
+            b = fmax(b, o->res[i].pretrain.balance);
+            if (s->methods & FATE_METHOD_LT) {
+                r2 = fmax(r2, o->res[i].feature_sv2 / o->res[i].feature_sv1);
+                sv1 += o->res[i].feature_sv1 / (double)o->K;
+            }
+        }
+        printf("pretrained features: max layer imbalance %.2e", b);
+        if (s->methods & FATE_METHOD_LT)
+            printf(", |W_1..W_{L-1}| = %.4f, max sigma_2/sigma_1 = %.2e (rank one)", sv1, r2);
+        printf("\n");
+    }
+}
+
+static void print_table(const run_out *o)
+{
+    print_table_header(o->s, o->K);
+    for (size_t v = 0; v < o->nv; v++) {
+        const mview *w = &o->views[v];
+        size_t conv = 0;
+        double steps = 0;
+        for (size_t i = 0; i < o->K; i++) {
+            const fate_method_result *m = mres(&o->res[i], w);
+            o->buf[i] = m->risk;
+            conv += (size_t)m->converged;
+            steps += (double)m->steps;
+        }
+        stat rs = stats_of(o->buf, o->K);
+        char rtxt[48], ttxt[48] = "", tth[24] = "", thx[24];
+        snprintf(rtxt, sizeof rtxt, "%.5f +- %.5f", rs.mean, rs.se);
+        snprintf(thx, sizeof thx, "%.5f", w->theory);
+        if (has_T(o, w) && w->bit != FATE_METHOD_SCRATCH) {
+            for (size_t i = 0; i < o->K; i++) o->buf[i] = o->res[i].scratch.risk - o->buf[i];
+            stat ts = stats_of(o->buf, o->K);
+            snprintf(ttxt, sizeof ttxt, "%+.5f +- %.5f", ts.mean, ts.se);
+            snprintf(tth, sizeof tth, "%+.5f", w->T_theory);
+        }
+        printf("%-9s %22s %10s %22s %10s %3zu/%-2zu %8.0f\n", w->name, rtxt, thx, ttxt, tth, conv, o->K,
+               steps / (double)o->K);
+    }
+    print_table_notes(o);
+}
+
+/* Not converged / still on the saddle, per method, on stderr; the total of
+ * GD steps for --verbose. */
+static size_t warn_training(const run_out *o)
+{
+    size_t total_steps = 0;
+    for (size_t v = 0; v < o->nv; v++) {
+        size_t nc = 0, nsad = 0;
+        for (size_t i = 0; i < o->K; i++) {
+            const fate_method_result *m = mres(&o->res[i], &o->views[v]);
+            nc += !m->converged;
+            nsad += m->on_saddle;
+            total_steps += m->steps;
+        }
+        if (nsad)
+            fprintf(stderr, "fate run: warning: %zu/%zu %s runs ended still on the small-init saddle "
+                    "(loss barely decreased): raise --epochs or --init-scale\n", nsad, o->K, o->views[v].name);
+        else if (nc)
+            fprintf(stderr, "fate run: warning: %zu/%zu %s runs did not reach the minimum loss + %g "
+                    "within %zu epochs: raise --epochs (results are early-stopped)\n", nc, o->K,
+                    o->views[v].name, o->s->tol, o->s->max_epochs);
+    }
+    return total_steps;
+}
+
+/* The columns of the methods run, with their theory values. */
+static void method_views(run_out *o, double pre_theory)
+{
+    const fate_spec *s = o->s;
+    const fate_spec_theory *th = o->th;
+    o->nv = 0;
+    o->has_sc = (s->methods & FATE_METHOD_SCRATCH) != 0;
+    if (s->methods & (FATE_METHOD_LT | FATE_METHOD_FT))
+        o->views[o->nv++] = (mview){"pretrain", 0, offsetof(fate_instance_result, pretrain), pre_theory, NAN, NAN};
+    if (o->has_sc)
+        o->views[o->nv++] = (mview){"scratch", FATE_METHOD_SCRATCH, offsetof(fate_instance_result, scratch), th->scratch, NAN, 0.0};
+    if (s->methods & FATE_METHOD_LT)
+        o->views[o->nv++] = (mview){"lt", FATE_METHOD_LT, offsetof(fate_instance_result, lt), th->lt, NAN, th->T_lt};
+    if (s->methods & FATE_METHOD_FT)
+        o->views[o->nv++] = (mview){"ft", FATE_METHOD_FT, offsetof(fate_instance_result, ft), th->ft, th->ft_paper, th->T_ft};
 }
 
 int cmd_run(int argc, char **argv)
@@ -187,7 +425,13 @@ int cmd_run(int argc, char **argv)
     double pre_theory = s->n_src ? fate_theory_scratch_exact(s->n_src, s->d, s->sigma_src) : 0.0;
 
     fate_instance_result *res = calloc(K, sizeof *res);
-    if (!res) { cli_error("run", "out of memory for %zu instances", K); return FATE_EXIT_RUNTIME; }
+    double *buf = malloc(K * sizeof *buf);
+    if (!res || !buf) {
+        cli_error("run", "out of memory for %zu instances", K);
+        free(res);
+        free(buf);
+        return FATE_EXIT_RUNTIME;
+    }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     unsigned fm = 0;
@@ -196,182 +440,29 @@ int cmd_run(int argc, char **argv)
     fate_status st = fate_run(res, s, 0, K, o.so.threads, &fm, &fs, &fi);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    if (st == FATE_EDIVERGED) {
+    if (st == FATE_EDIVERGED)
         cli_error("run", "%s diverged (NaN/inf or growing loss) at step %zu of instance %llu: "
                   "use a smaller --lr (now %s)", method_name(fm), fs, (unsigned long long)fi,
                   s->lr > 0 ? "set by --lr" : "automatic");
-        free(res);
-        return FATE_EXIT_RUNTIME;
-    }
-    if (st != FATE_OK) {
+    else if (st != FATE_OK)
         cli_error("run", "%s", fate_strerror(st));
+    if (st != FATE_OK) {
         free(res);
+        free(buf);
         return FATE_EXIT_RUNTIME;
     }
 
-    const int has_sc = (s->methods & FATE_METHOD_SCRATCH) != 0;
-    mview views[4];
-    size_t nv = 0;
-    if (s->methods & (FATE_METHOD_LT | FATE_METHOD_FT))
-        views[nv++] = (mview){"pretrain", 0, offsetof(fate_instance_result, pretrain), pre_theory, NAN, NAN};
-    if (has_sc)
-        views[nv++] = (mview){"scratch", FATE_METHOD_SCRATCH, offsetof(fate_instance_result, scratch), th.scratch, NAN, 0.0};
-    if (s->methods & FATE_METHOD_LT)
-        views[nv++] = (mview){"lt", FATE_METHOD_LT, offsetof(fate_instance_result, lt), th.lt, NAN, th.T_lt};
-    if (s->methods & FATE_METHOD_FT)
-        views[nv++] = (mview){"ft", FATE_METHOD_FT, offsetof(fate_instance_result, ft), th.ft, th.ft_paper, th.T_ft};
-
-    /* warnings: not converged / still on the saddle */
-    size_t total_steps = 0;
-    for (size_t v = 0; v < nv; v++) {
-        size_t nc = 0, nsad = 0;
-        for (size_t i = 0; i < K; i++) {
-            const fate_method_result *m = mres(&res[i], &views[v]);
-            nc += !m->converged;
-            nsad += m->on_saddle;
-            total_steps += m->steps;
-        }
-        if (nsad)
-            fprintf(stderr, "fate run: warning: %zu/%zu %s runs ended still on the small-init saddle "
-                    "(loss barely decreased): raise --epochs or --init-scale\n", nsad, K, views[v].name);
-        else if (nc)
-            fprintf(stderr, "fate run: warning: %zu/%zu %s runs did not reach the minimum loss + %g "
-                    "within %zu epochs: raise --epochs (results are early-stopped)\n", nc, K,
-                    views[v].name, s->tol, s->max_epochs);
-    }
+    run_out out = {.s = s, .K = K, .res = res, .th = &th, .wall = wall, .buf = buf};
+    method_views(&out, pre_theory);
+    size_t total_steps = warn_training(&out);
     const int nthreads = o.so.threads > 0 ? o.so.threads : omp_get_max_threads();
     if (o.verbose)
         fprintf(stderr, "fate run: %zu GD steps in %.3f s: %.0f steps/s (d = %zu, L = %zu, "
                 "%zu instances, %d thread%s)\n", total_steps, wall, (double)total_steps / wall,
                 s->d, s->depth, K, nthreads, nthreads == 1 ? "" : "s");
-
-    double *buf = malloc(K * sizeof *buf);
-    if (!buf) { free(res); return FATE_EXIT_RUNTIME; }
-    if (o.format == FMT_CSV) {
-        printf("method,instance,risk,theory,theory_paper,T,T_theory,train_loss,loss_min,steps,"
-               "converged,on_saddle,balance,lr,ft_c\n");
-        for (size_t v = 0; v < nv; v++)
-            for (size_t i = 0; i < K; i++) {
-                const fate_method_result *m = mres(&res[i], &views[v]);
-                printf("%s,%zu", views[v].name, i);
-                print_csv_value(m->risk);
-                print_csv_value(views[v].theory);
-                print_csv_value(views[v].theory_paper);
-                print_csv_value(has_sc && views[v].bit ? res[i].scratch.risk - m->risk : NAN);
-                print_csv_value(has_sc && views[v].bit ? views[v].T_theory : NAN);
-                print_csv_value(m->train_loss);
-                print_csv_value(m->loss_min);
-                printf(",%zu,%d,%d", m->steps, m->converged, m->on_saddle);
-                print_csv_value(m->balance);
-                print_csv_value(m->lr);
-                print_csv_value(views[v].bit == FATE_METHOD_FT ? res[i].ft_c : NAN);
-                printf("\n");
-            }
-    } else if (o.format == FMT_JSON) {
-        json_t *root = json_object(), *sp = json_object(), *arr = json_array();
-        json_object_set_new(sp, "d", json_integer((json_int_t)s->d));
-        json_object_set_new(sp, "n", json_integer((json_int_t)s->n));
-        json_object_set_new(sp, "gamma", json_real((double)s->n / (double)s->d));
-        json_object_set_new(sp, "theta", json_real(s->theta));
-        json_object_set_new(sp, "sigma", json_real(s->sigma));
-        json_object_set_new(sp, "n_src", json_integer((json_int_t)s->n_src));
-        json_object_set_new(sp, "sigma_src", json_real(s->sigma_src));
-        json_object_set_new(sp, "lambda", json_real(s->lambda));
-        json_object_set_new(sp, "depth", json_integer((json_int_t)s->depth));
-        json_object_set_new(sp, "width", json_integer((json_int_t)s->width));
-        json_object_set_new(sp, "init_scale", json_real(s->init_scale > 0 ? s->init_scale : fate_default_init_scale(s->depth)));
-        json_object_set_new(sp, "epochs", json_integer((json_int_t)s->max_epochs));
-        json_object_set_new(sp, "tol", json_real(s->tol));
-        json_object_set_new(sp, "seed", json_integer((json_int_t)s->seed));
-        json_object_set_new(sp, "instances", json_integer((json_int_t)K));
-        json_object_set_new(root, "fate_version", json_string(fate_version()));
-        json_object_set_new(root, "spec", sp);
-        for (size_t v = 0; v < nv; v++) {
-            json_t *mo = json_object(), *risks = json_array();
-            for (size_t i = 0; i < K; i++) {
-                buf[i] = mres(&res[i], &views[v])->risk;
-                json_array_append_new(risks, json_real(buf[i]));
-            }
-            stat rs = stats_of(buf, K);
-            json_object_set_new(mo, "method", json_string(views[v].name));
-            json_object_set_new(mo, "risk", risks);
-            json_object_set_new(mo, "mean_risk", json_real(rs.mean));
-            json_object_set_new(mo, "sem_risk", json_real(rs.se));
-            if (isfinite(views[v].theory)) json_object_set_new(mo, "theory", json_real(views[v].theory));
-            if (isfinite(views[v].theory_paper)) json_object_set_new(mo, "theory_paper", json_real(views[v].theory_paper));
-            if (has_sc && views[v].bit) {
-                for (size_t i = 0; i < K; i++) buf[i] = res[i].scratch.risk - buf[i];
-                stat ts = stats_of(buf, K);
-                json_object_set_new(mo, "mean_T", json_real(ts.mean));
-                json_object_set_new(mo, "sem_T", json_real(ts.se));
-                if (isfinite(views[v].T_theory)) json_object_set_new(mo, "T_theory", json_real(views[v].T_theory));
-            }
-            json_array_append_new(arr, mo);
-        }
-        json_object_set_new(root, "methods", arr);
-        json_object_set_new(root, "wall_seconds", json_real(wall));
-        char *txt = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
-        if (txt) { puts(txt); free(txt); }
-        json_decref(root);
-    } else {
-        printf("fate run: d = %zu, depth %zu, n = %zu (gamma = %.4g), theta = %.4f rad (%.1f deg), "
-               "sigma = %g, lambda = %g\n", s->d, s->depth, s->n, (double)s->n / (double)s->d,
-               s->theta, s->theta * 180.0 / M_PI, s->sigma, s->lambda);
-        if (s->n_src)
-            printf("          finite source: n_src = %zu (gamma_src = %.4g), sigma_src = %g\n", s->n_src,
-                   (double)s->n_src / (double)s->d, s->sigma_src);
-        else
-            printf("          infinite source (pretraining on the population loss)\n");
-        printf("          %zu instances, seed %llu; mean +- standard error; theory = exact finite-size mean\n\n",
-               K, (unsigned long long)s->seed);
-        printf("%-9s %22s %10s %22s %10s %6s %8s\n", "method", "risk", "theory", "T = R_sc - R",
-               "T theory", "conv", "steps");
-        for (size_t v = 0; v < nv; v++) {
-            size_t conv = 0;
-            double steps = 0;
-            for (size_t i = 0; i < K; i++) {
-                const fate_method_result *m = mres(&res[i], &views[v]);
-                buf[i] = m->risk;
-                conv += (size_t)m->converged;
-                steps += (double)m->steps;
-            }
-            stat rs = stats_of(buf, K);
-            char rtxt[48], ttxt[48] = "", tth[24] = "", thx[24];
-            snprintf(rtxt, sizeof rtxt, "%.5f +- %.5f", rs.mean, rs.se);
-            snprintf(thx, sizeof thx, "%.5f", views[v].theory);
-            if (has_sc && views[v].bit && views[v].bit != FATE_METHOD_SCRATCH) {
-                for (size_t i = 0; i < K; i++) buf[i] = res[i].scratch.risk - buf[i];
-                stat ts = stats_of(buf, K);
-                snprintf(ttxt, sizeof ttxt, "%+.5f +- %.5f", ts.mean, ts.se);
-                snprintf(tth, sizeof tth, "%+.5f", views[v].T_theory);
-            }
-            printf("%-9s %22s %10s %22s %10s %3zu/%-2zu %8.0f\n", views[v].name, rtxt, thx, ttxt, tth,
-                   conv, K, steps / (double)K);
-        }
-        if (s->methods & FATE_METHOD_FT) {
-            double cs = 0;
-            size_t cn = 0;
-            for (size_t i = 0; i < K; i++)
-                if (isfinite(res[i].ft_c)) { cs += res[i].ft_c; cn++; }
-            printf("\nfine-tuning theory: gradient-flow c = %.4f (simulated mean c = %.4f) gives risk %.5f, "
-                   "T %+.5f;\n                    the paper's c = 1 gives risk %.5f, T %+.5f\n",
-                   th.ft_c, cn ? cs / (double)cn : NAN, th.ft, th.T_ft, th.ft_paper, th.T_ft_paper);
-        }
-        if (s->methods & (FATE_METHOD_LT | FATE_METHOD_FT)) {
-            double b = 0, r2 = 0, sv1 = 0;
-            for (size_t i = 0; i < K; i++) {
-                b = fmax(b, res[i].pretrain.balance);
-                if (s->methods & FATE_METHOD_LT) {
-                    r2 = fmax(r2, res[i].feature_sv2 / res[i].feature_sv1);
-                    sv1 += res[i].feature_sv1 / (double)K;
-                }
-            }
-            printf("pretrained features: max layer imbalance %.2e", b);
-            if (s->methods & FATE_METHOD_LT)
-                printf(", |W_1..W_{L-1}| = %.4f, max sigma_2/sigma_1 = %.2e (rank one)", sv1, r2);
-            printf("\n");
-        }
-    }
+    if (o.format == FMT_CSV) print_csv(&out);
+    else if (o.format == FMT_JSON) print_json(&out);
+    else print_table(&out);
     free(buf);
     free(res);
     return 0;

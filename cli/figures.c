@@ -250,15 +250,19 @@ static void angle_text(char *buf, size_t size, double a)
     snprintf(buf, size, "%.3f", a);
 }
 
-int fig_slices(const sweep_view *v, const char *dir, const char *stem, unsigned method,
-               const double *angles, size_t na, unsigned fmts, file_list *out)
+/* The simulated T (mean ± std) with the theory lines along one axis of the
+ * grid, one slice per index fix[0..nfix) of the other axis: along gamma at
+ * fixed angles (the paper's slices), or along theta at fixed gammas. */
+static int slices_along(const sweep_view *v, const char *dir, const char *stem, unsigned method,
+                        int along_theta, const size_t *fix, size_t nfix, unsigned fmts, file_list *out)
 {
-    const size_t G = v->n_gammas, T = v->n_thetas, ND = 400;
+    const size_t G = v->n_gammas, T = v->n_thetas, ND = 400, NX = along_theta ? T : G;
+    const double *xs = along_theta ? v->thetas : v->gammas;
     double *mean = malloc(G * T * sizeof *mean), *sd = malloc(G * T * sizeof *sd);
-    double *xd = malloc(ND * sizeof *xd), *yd = malloc(3 * na * ND * sizeof *yd);
-    double *ys = malloc(na * G * sizeof *ys), *es = malloc(na * G * sizeof *es);
-    fate_series *ser = calloc(3 * na, sizeof *ser);
-    char (*labels)[96] = calloc(3 * na, sizeof *labels);
+    double *xd = malloc(ND * sizeof *xd), *yd = malloc(2 * nfix * ND * sizeof *yd);
+    double *ys = malloc(nfix * NX * sizeof *ys), *es = malloc(nfix * NX * sizeof *es);
+    fate_series *ser = calloc(3 * nfix, sizeof *ser);
+    char (*labels)[96] = calloc(3 * nfix, sizeof *labels);
     int rc = -1;
     if (!mean || !sd || !xd || !yd || !ys || !es || !ser || !labels) goto done;
     for (size_t i = 0; i < G * T; i++) mean[i] = sd[i] = NAN;
@@ -269,50 +273,119 @@ int fig_slices(const sweep_view *v, const char *dir, const char *stem, unsigned 
         mean[s->gamma_index * T + s->theta_index] = s->mean_T;
         sd[s->gamma_index * T + s->theta_index] = s->std_T;
     }
-    double gmin = v->gammas[0], gmax = v->gammas[G - 1];
-    for (size_t i = 0; i < ND; i++) xd[i] = gmin + (gmax - gmin) * (double)i / (double)(ND - 1);
+    /* theory over the grid's range; around the one value of a one-value axis */
+    double x0 = xs[0], x1 = xs[NX - 1];
+    if (NX == 1) {
+        x0 = along_theta ? fmax(0.0, x0 - M_PI / 8) : 0.5 * x0;
+        x1 = along_theta ? fmin(M_PI, x1 + M_PI / 8) : 1.5 * x1;
+    }
+    for (size_t i = 0; i < ND; i++) xd[i] = x0 + (x1 - x0) * (double)i / (double)(ND - 1);
     size_t ns = 0;
-    for (size_t a = 0; a < na; a++) {
-        long t = nearest(v->thetas, T, angles[a]);
-        if (t < 0) {
-            fprintf(stderr, "fate: slice at theta = %.4f skipped: not on the theta grid\n", angles[a]);
-            continue;
+    for (size_t a = 0; a < nfix; a++) {
+        const size_t f = fix[a];
+        char at[48], ang[32];
+        angle_text(ang, sizeof ang, v->thetas[f]);
+        if (along_theta) snprintf(at, sizeof at, "γ = %.3g", v->gammas[f]);
+        else snprintf(at, sizeof at, "θ = %s", ang);
+        for (size_t k = 0; k < NX; k++) {
+            size_t c = along_theta ? f * T + k : k * T + f;
+            ys[a * NX + k] = mean[c];
+            es[a * NX + k] = sd[c];
         }
-        char at[32];
-        angle_text(at, sizeof at, v->thetas[t]);
-        for (size_t j = 0; j < G; j++) {
-            ys[a * G + j] = mean[j * T + (size_t)t];
-            es[a * G + j] = sd[j * T + (size_t)t];
-        }
-        snprintf(labels[ns], sizeof labels[0], "simulation θ = %s (mean ± std)", at);
-        ser[ns++] = (fate_series){labels[ns - 1], v->gammas, ys + a * G, es + a * G, G,
-                                  FATE_SERIES_POINTS, (int)a};
-        double *yt = yd + (3 * a) * ND, *yp = yd + (3 * a + 1) * ND;
+        const int col = (int)(a % 8);
+        snprintf(labels[ns], sizeof labels[0], "simulation %s (mean ± std)", at);
+        ser[ns] = (fate_series){labels[ns], xs, ys + a * NX, es + a * NX, NX, FATE_SERIES_POINTS, col};
+        ns++;
+        double *yt = yd + (2 * a) * ND, *yp = yd + (2 * a + 1) * ND;
         for (size_t i = 0; i < ND; i++) {
-            yt[i] = theory_T_at(v->base, xd[i], v->thetas[t], v->lambdas[0], method, 0);
-            yp[i] = theory_T_at(v->base, xd[i], v->thetas[t], v->lambdas[0], method, 1);
+            double g = along_theta ? v->gammas[f] : xd[i], t = along_theta ? xd[i] : v->thetas[f];
+            yt[i] = theory_T_at(v->base, g, t, v->lambdas[0], method, 0);
+            yp[i] = theory_T_at(v->base, g, t, v->lambdas[0], method, 1);
         }
-        snprintf(labels[ns], sizeof labels[0], "theory θ = %s%s", at,
+        snprintf(labels[ns], sizeof labels[0], "theory %s%s", at,
                  method == FATE_METHOD_FT ? " (gradient flow)" : "");
-        ser[ns++] = (fate_series){labels[ns - 1], xd, yt, NULL, ND, FATE_SERIES_LINE, (int)a};
+        ser[ns] = (fate_series){labels[ns], xd, yt, NULL, ND, FATE_SERIES_LINE, col};
+        ns++;
         if (method == FATE_METHOD_FT && v->base->sigma > 0) {
-            snprintf(labels[ns], sizeof labels[0], "paper c = 1, θ = %s", at);
-            ser[ns++] = (fate_series){labels[ns - 1], xd, yp, NULL, ND, FATE_SERIES_DASHED, (int)a};
+            snprintf(labels[ns], sizeof labels[0], "paper c = 1, %s", at);
+            ser[ns] = (fate_series){labels[ns], xd, yp, NULL, ND, FATE_SERIES_DASHED, col};
+            ns++;
         }
     }
-    if (ns == 0) { rc = 0; goto done; }
     char title[256], set[128], yl[64];
     setting(set, sizeof set, v);
-    snprintf(title, sizeof title, "%s%s%s transferability vs γ (%s)", v->tag && *v->tag ? v->tag : "",
-             v->tag && *v->tag ? " — " : "", method == FATE_METHOD_LT ? "Linear-transfer" : "Fine-tuning", set);
+    snprintf(title, sizeof title, "%s%s%s transferability vs %s (%s)", v->tag && *v->tag ? v->tag : "",
+             v->tag && *v->tag ? " — " : "", method == FATE_METHOD_LT ? "Linear-transfer" : "Fine-tuning",
+             along_theta ? "θ" : "γ", set);
     snprintf(yl, sizeof yl, "T = R_sc − R_%s", method_key(method));
-    fate_line_plot p = {.title = title, .xlabel = "target samples per dimension γ = n/d",
+    fate_line_plot p = {.title = title,
+                        .xlabel = along_theta ? "feature angle θ (rad)" : "target samples per dimension γ = n/d",
                         .ylabel = yl, .series = ser, .n_series = ns, .zero_line = 1};
     sim_ylim(&p);
     rc = emit(dir, stem, fmts, out, draw_lines, &p);
 done:
     free(mean); free(sd); free(xd); free(yd); free(ys); free(es); free(ser); free(labels);
     return rc;
+}
+
+int fig_slices(const sweep_view *v, const char *dir, const char *stem, unsigned method,
+               const double *angles, size_t na, unsigned fmts, file_list *out)
+{
+    size_t *fix = malloc((na ? na : 1) * sizeof *fix), nfix = 0;
+    if (!fix) return -1;
+    for (size_t a = 0; a < na; a++) {
+        long t = nearest(v->thetas, v->n_thetas, angles[a]);
+        if (t < 0) fprintf(stderr, "fate: slice at theta = %.4f skipped: not on the theta grid\n", angles[a]);
+        else fix[nfix++] = (size_t)t;
+    }
+    int rc = nfix ? slices_along(v, dir, stem, method, 0, fix, nfix, fmts, out) : 0;
+    free(fix);
+    return rc;
+}
+
+int fig_slices_theta(const sweep_view *v, const char *dir, const char *stem, unsigned method,
+                     unsigned fmts, file_list *out)
+{
+    size_t *fix = malloc(v->n_gammas * sizeof *fix);
+    if (!fix) return -1;
+    for (size_t j = 0; j < v->n_gammas; j++) fix[j] = j;
+    int rc = slices_along(v, dir, stem, method, 1, fix, v->n_gammas, fmts, out);
+    free(fix);
+    return rc;
+}
+
+int fig_phase_all(const sweep_view *v, const char *dir, unsigned methods, const double *slices,
+                  size_t n_slices, int theory_map, unsigned fmts, file_list *out)
+{
+    const size_t G = v->n_gammas, T = v->n_thetas;
+    const int maps = G > 1 && T > 1;
+    if (!maps)
+        fprintf(stderr, "fate phase: %s: phase maps need at least 2 angles and 2 gammas; drawing slices only\n",
+                G > 1 ? "one angle" : T > 1 ? "one gamma" : "one angle and one gamma");
+    int rc = 0;
+    const unsigned ms[2] = {FATE_METHOD_LT, FATE_METHOD_FT};
+    for (int k = 0; k < 2; k++) {
+        if (!(methods & ms[k])) continue;
+        const char *key = method_key(ms[k]);
+        char stem[64];
+        if (maps) {
+            snprintf(stem, sizeof stem, "phase_%s", key);
+            rc |= fig_phase_map(v, dir, stem, ms[k], 0, fmts, out);
+            if (theory_map) {
+                snprintf(stem, sizeof stem, "phase_%s_theory", key);
+                rc |= fig_phase_map(v, dir, stem, ms[k], 1, fmts, out);
+            }
+        }
+        /* one angle: the slice at it, whatever --slices asked */
+        snprintf(stem, sizeof stem, "slices_%s", key);
+        if (T == 1) rc |= fig_slices(v, dir, stem, ms[k], v->thetas, 1, fmts, out);
+        else if (G == 1) rc |= fig_slices_theta(v, dir, stem, ms[k], fmts, out);
+        else rc |= fig_slices(v, dir, stem, ms[k], slices, n_slices, fmts, out);
+    }
+    rc |= fig_scratch(v, dir, "scratch", fmts, out);
+    if (v->n_lambdas > 1 && (methods & FATE_METHOD_LT))
+        rc |= fig_ridge(v, dir, "ridge", 0.5, M_PI / 8, fmts, out);
+    return rc ? -1 : 0;
 }
 
 int fig_scratch(const sweep_view *v, const char *dir, const char *stem, unsigned fmts,

@@ -32,10 +32,22 @@ int fig_phase_map(const sweep_view *v, const char *dir, const char *stem, unsign
                   int theory_only, unsigned fmts, file_list *out);
 int fig_slices(const sweep_view *v, const char *dir, const char *stem, unsigned method,
                const double *angles, size_t n_angles, unsigned fmts, file_list *out);
+/* T against theta at every grid gamma (for a sweep of one gamma). */
+int fig_slices_theta(const sweep_view *v, const char *dir, const char *stem, unsigned method,
+                     unsigned fmts, file_list *out);
 int fig_scratch(const sweep_view *v, const char *dir, const char *stem, unsigned fmts,
                 file_list *out);
 int fig_ridge(const sweep_view *v, const char *dir, const char *stem, double gamma,
               double theta, unsigned fmts, file_list *out);
+
+/* The figures of `fate phase`: for lt and ft (those in methods) the phase
+ * map (and the theory map), the slices at the given angles; the scratch
+ * double descent; the ridge curve when there are several lambdas. A map needs
+ * 2 gammas and 2 angles: with one of either the slices run along the other
+ * axis instead (at the one angle, or against theta at the one gamma), and
+ * one line on stderr says so. 0, or -1 if a figure failed. */
+int fig_phase_all(const sweep_view *v, const char *dir, unsigned methods, const double *slices,
+                  size_t n_slices, int theory_map, unsigned fmts, file_list *out);
 
 /* Draw a prepared map or line plot in every format of fmts (0, or -1 after
  * printing one line). */

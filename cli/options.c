@@ -1,4 +1,5 @@
 /* options.c - option parsing shared by every command (see options.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -6,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fate.h"
 #include "options.h"
 
 static const char *error_context;
@@ -33,10 +35,11 @@ void cli_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
 }
 
-/* strtod over the whole string; 0 on success. */
+/* strtod over the whole string; 0 on success. strtod itself skips leading
+ * whitespace, which would let " 5" through while "5 " is refused. */
 static int parse_number(const char *s, double *out)
 {
-    if (!s || !*s) return -1;
+    if (!s || !*s || isspace((unsigned char)*s)) return -1;
     char *end;
     errno = 0;
     double v = strtod(s, &end);
@@ -61,6 +64,20 @@ int opt_double(const char *cmd, const char *opt, const char *s, double lo, doubl
     return 0;
 }
 
+/* Decimal digits only, within 2^64-1; 0 on success. strtoull alone would
+ * skip leading whitespace and take a sign ("-1" is 2^64-1). */
+static int parse_unsigned(const char *s, unsigned long long *out)
+{
+    if (!s || !*s) return -1;
+    for (const char *p = s; *p; p++)
+        if (*p < '0' || *p > '9') return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, NULL, 10);
+    if (errno == ERANGE) return -1;
+    *out = v;
+    return 0;
+}
+
 int opt_size(const char *cmd, const char *opt, const char *s, size_t lo, size_t hi, size_t *out)
 {
     char range[96];
@@ -68,35 +85,56 @@ int opt_size(const char *cmd, const char *opt, const char *s, size_t lo, size_t 
         snprintf(range, sizeof range, "an integer >= %zu", lo);
     else
         snprintf(range, sizeof range, "an integer in [%zu, %zu]", lo, hi);
-    const char *p = s;
-    while (p && (*p == ' ')) p++;
-    if (!p || !*p || *p == '-' || *p == '+') {
+    unsigned long long v;
+    if (parse_unsigned(s, &v) != 0 || v < lo || v > hi) {
         cli_error(cmd, "%s must be %s, got '%s'", opt, range, s ? s : "");
-        return -1;
-    }
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(p, &end, 10);
-    if (*end != '\0' || errno == ERANGE || v < lo || v > hi) {
-        cli_error(cmd, "%s must be %s, got '%s'", opt, range, s);
         return -1;
     }
     *out = (size_t)v;
     return 0;
 }
 
+int opt_threads(const char *cmd, const char *opt, const char *s, int *out)
+{
+    size_t z;
+    if (opt_size(cmd, opt, s, 1, FATE_MAX_THREADS, &z)) return -1;
+    *out = (int)z;
+    return 0;
+}
+
 int opt_u64(const char *cmd, const char *opt, const char *s, uint64_t *out)
 {
-    char *end;
-    errno = 0;
-    if (!s || !*s || *s == '-' || *s == '+') goto bad;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end != '\0' || errno == ERANGE) goto bad;
+    unsigned long long v;
+    if (parse_unsigned(s, &v) != 0) {
+        cli_error(cmd, "%s must be an integer in [0, 2^64-1], got '%s'", opt, s ? s : "");
+        return -1;
+    }
     *out = (uint64_t)v;
     return 0;
-bad:
-    cli_error(cmd, "%s must be an integer in [0, 2^64-1], got '%s'", opt, s ? s : "");
-    return -1;
+}
+
+int opt_words(const char *cmd, const char *opt, const char *s, const char *const *words,
+              const char *range_text, unsigned *out)
+{
+    unsigned bits = 0;
+    int ok = s && *s;
+    /* element by element, so that an empty one (",a", "a,,b", "a,") is seen:
+     * strtok would skip it */
+    for (const char *p = s; ok; p++) {
+        size_t len = strcspn(p, ",");
+        int k = 0;
+        while (words[k] && !(strlen(words[k]) == len && !strncmp(p, words[k], len))) k++;
+        if (!words[k]) ok = 0;
+        else bits |= 1u << k;
+        p += len;
+        if (!*p) break;
+    }
+    if (!ok) {
+        cli_error(cmd, "%s must be %s, got '%s'", opt, range_text, s ? s : "");
+        return -1;
+    }
+    *out = bits;
+    return 0;
 }
 
 int parse_angle(const char *s, double *out)
@@ -121,7 +159,10 @@ int parse_angle(const char *s, double *out)
     char *after = pi + 2;
     *pi = '\0';
     size_t cl = strlen(buf);
-    if (cl > 0 && buf[cl - 1] == '*') buf[--cl] = '\0';
+    if (cl > 0 && buf[cl - 1] == '*') {
+        buf[--cl] = '\0';
+        if (cl == 0) return -1; /* "*pi": a product needs its factor */
+    }
     if (cl > 0 && parse_number(buf, &coef) != 0) return -1;
     if (*after == '/') {
         if (parse_number(after + 1, &den) != 0 || den == 0.0) return -1;
@@ -163,7 +204,7 @@ int opt_list(const char *cmd, const char *opt, const char *s, int is_angle, doub
     *out = NULL;
     *count = 0;
     if (!s || !*s) {
-        cli_error(cmd, "%s expects a value, a list a,b,c or a range start:stop:count", opt);
+        cli_error(cmd, "%s expects a value, a list a,b,c or a range start:stop:count, got ''", opt);
         return -1;
     }
     char *copy = strdup(s);
@@ -204,7 +245,8 @@ int opt_list(const char *cmd, const char *opt, const char *s, int is_angle, doub
             n++;
         }
         if (n == 0 || n != cap) {
-            cli_error(cmd, "%s: empty element in list '%s'", opt, s);
+            cli_error(cmd, "%s must be a comma list of values %s, with no empty element, got '%s'", opt,
+                      range_text, s);
             goto fail;
         }
     }

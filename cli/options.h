@@ -23,9 +23,21 @@ unsigned long cli_errors_printed(void);
  * (range_text describes it, e.g. ">= 0" or "in (0, 1)"). */
 int opt_double(const char *cmd, const char *opt, const char *s, double lo, double hi,
                int lo_open, const char *range_text, double *out);
+/* Unsigned integers: decimal digits only (no sign, no whitespace). */
 int opt_size(const char *cmd, const char *opt, const char *s, size_t lo, size_t hi,
              size_t *out);
 int opt_u64(const char *cmd, const char *opt, const char *s, uint64_t *out);
+/* Thread count in [1, FATE_MAX_THREADS] (fate.h); THREADS_RANGE is that
+ * range as text for help screens. */
+#define CLI_STR_(x) #x
+#define CLI_STR(x) CLI_STR_(x)
+#define THREADS_RANGE "[1, " CLI_STR(FATE_MAX_THREADS) "]"
+int opt_threads(const char *cmd, const char *opt, const char *s, int *out);
+/* A comma list of words, each one of the NULL-terminated `words`: *out has
+ * bit k set for words[k]. Empty elements and unknown words are refused with
+ * "<opt> must be <range_text>, got '<s>'". */
+int opt_words(const char *cmd, const char *opt, const char *s, const char *const *words,
+              const char *range_text, unsigned *out);
 
 /* Angle in radians, also "pi", "pi/4", "3pi/8", "3*pi/8", "0.25pi", "45deg";
  * must lie in [0, pi]. */

@@ -25,6 +25,16 @@ static void setting(char *buf, size_t size, const fate_relu_sweep *w)
              w->instances);
 }
 
+/* |P_perp f_t|^2 per overlap that the prediction uses: the student's needs
+ * ReLU features; otherwise the source teacher's, which rich pretraining makes
+ * the same (*src set). */
+static const double *pperp_used(const relu_result *r, int *src)
+{
+    *src = 0;
+    for (size_t t = 0; t < r->NO; t++) *src |= !isfinite(r->pp_student[t]);
+    return *src ? r->pp_source : r->pp_student;
+}
+
 static int fig_map(const relu_job *job, const relu_result *r, int method, unsigned fmts, file_list *out)
 {
     const fate_relu_sweep *w = &job->sweep;
@@ -41,11 +51,8 @@ static int fig_map(const relu_job *job, const relu_result *r, int method, unsign
     /* predicted T_lt = A n^-p - |P_perp f_t|^2 on a fine log grid of n; its
      * zero level is the boundary */
     int have_c = NO >= 2 && isfinite(r->A) && isfinite(r->p) && r->A > 0;
-    /* the student's |P_perp f_t|^2 needs ReLU features; otherwise the
-     * source teacher's, which rich pretraining makes the same */
-    int src = 0;
-    for (size_t t = 0; t < NO; t++) src |= !isfinite(r->pp_student[t]);
-    const double *pp = src ? r->pp_source : r->pp_student;
+    int src;
+    const double *pp = pperp_used(r, &src);
     const double n0 = (double)r->ns[0], n1 = (double)r->ns[NN > 1 ? 1 : 0];
     const double nz = (double)r->ns[NN - 1], ny = (double)r->ns[NN > 1 ? NN - 2 : 0];
     double lo = log10(n0) - (NN > 1 ? 0.5 * log10(n1 / n0) : 0.3);
@@ -76,6 +83,55 @@ static int fig_map(const relu_job *job, const relu_result *r, int method, unsign
     rc = fig_emit_map(job->dir, method == RM_LT ? "phase_lt" : "phase_ft", fmts, out, &m);
 done:
     free(vals); free(ys); free(cy); free(cv);
+    return rc;
+}
+
+/* A sweep of one overlap or one n has no map: T (mean ± std) against n at
+ * the overlap, or against the overlap at n, with the predicted
+ * T_lt = A n^-p - |P_perp f_t|^2 where the power law was fitted. */
+static int fig_slice(const relu_job *job, const relu_result *r, int method, unsigned fmts, file_list *out)
+{
+    const fate_relu_sweep *w = &job->sweep;
+    const size_t NO = r->NO, NN = r->NN, FN = 200;
+    const int along_n = NO == 1;
+    const size_t NX = along_n ? NN : NO, NP = along_n ? FN : NO;
+    double *x = malloc(NX * sizeof *x), *y = malloc(NX * sizeof *y), *e = malloc(NX * sizeof *e);
+    double *px = malloc(NP * sizeof *px), *py = malloc(NP * sizeof *py);
+    int rc = -1;
+    if (!x || !y || !e || !px || !py) goto done;
+    for (size_t k = 0; k < NX; k++) {
+        const size_t t = along_n ? 0 : k, j = along_n ? k : 0;
+        const relu_stat *s = &r->stat[(t * NN + j) * RM_COUNT + method];
+        x[k] = along_n ? (double)r->ns[j] : w->overlaps[t];
+        y[k] = s->count ? s->mean_T : NAN;
+        e[k] = s->count ? s->std_T : NAN;
+    }
+    int src;
+    const double *pp = pperp_used(r, &src);
+    const int pred = method == RM_LT && isfinite(r->A) && isfinite(r->p);
+    for (size_t k = 0; pred && k < NP; k++) {
+        /* along n: a log grid from half the smallest n to twice the largest */
+        px[k] = along_n ? 0.5 * x[0] * pow(4.0 * x[NX - 1] / x[0], (double)k / (double)(NP - 1)) : x[k];
+        const double n = along_n ? px[k] : (double)r->ns[0];
+        py[k] = r->A * pow(n, -r->p) - pp[along_n ? 0 : k];
+    }
+    char title[320], set[160], at[48];
+    setting(set, sizeof set, w);
+    if (along_n) snprintf(at, sizeof at, "%s = %.3g", w->base.single_index ? "\xce\xb8" : "\xce\xbc", w->overlaps[0]);
+    else snprintf(at, sizeof at, "n = %zu", r->ns[0]);
+    snprintf(title, sizeof title, "%s, two-layer network: simulated T at %s (%s)",
+             method == RM_LT ? "Linear transfer" : "Fine-tuning", at, set);
+    fate_series s[2] = {
+        {"simulation (mean \xc2\xb1 std)", x, y, e, NX, FATE_SERIES_POINTS, 0},
+        {src ? "predicted A n^\xe2\x88\x92p \xe2\x88\x92 |P\xe2\x8a\xa5 f\xe2\x82\x9c|\xc2\xb2 (source teacher)"
+             : "predicted A n^\xe2\x88\x92p \xe2\x88\x92 |P\xe2\x8a\xa5 f\xe2\x82\x9c|\xc2\xb2",
+         px, py, NULL, NP, FATE_SERIES_LINE, 1}};
+    fate_line_plot p = {.title = title, .xlabel = along_n ? "target samples n" : ax_label(w),
+                        .ylabel = method == RM_LT ? "T = R_sc \xe2\x88\x92 R_lt" : "T = R_sc \xe2\x88\x92 R_ft",
+                        .series = s, .n_series = pred ? 2 : 1, .zero_line = 1, .logx = along_n};
+    rc = fig_emit_lines(job->dir, method == RM_LT ? "slices_lt" : "slices_ft", fmts, out, &p);
+done:
+    free(x); free(y); free(e); free(px); free(py);
     return rc;
 }
 
@@ -228,8 +284,14 @@ int relu_figures(const relu_job *job, const relu_result *r, double gram_overlap,
 {
     int rc = 0;
     unsigned meth = job->sweep.base.methods;
-    if (meth & FATE_METHOD_LT) rc |= fig_map(job, r, RM_LT, fmts, out);
-    if (meth & FATE_METHOD_FT) rc |= fig_map(job, r, RM_FT, fmts, out);
+    const int maps = r->NO >= 2 && r->NN >= 2;
+    const char *ax = job->sweep.base.single_index ? "theta" : "mu";
+    if (!maps && (meth & (FATE_METHOD_LT | FATE_METHOD_FT)))
+        fprintf(stderr, "fate phase: one %s%s%s: phase maps need at least 2 values of %s and 2 of n; "
+                "drawing slices only\n", r->NO < 2 ? ax : "n", r->NO < 2 && r->NN < 2 ? " and one " : "",
+                r->NO < 2 && r->NN < 2 ? "n" : "", ax);
+    if (meth & FATE_METHOD_LT) rc |= maps ? fig_map(job, r, RM_LT, fmts, out) : fig_slice(job, r, RM_LT, fmts, out);
+    if (meth & FATE_METHOD_FT) rc |= maps ? fig_map(job, r, RM_FT, fmts, out) : fig_slice(job, r, RM_FT, fmts, out);
     if (meth & (FATE_METHOD_LT | FATE_METHOD_FT)) rc |= fig_pperp(job, r, fmts, out);
     if (r->NN >= 2) rc |= fig_scratch_fit(job, r, fmts, out);
     if (meth & (FATE_METHOD_LT | FATE_METHOD_FT)) rc |= fig_gram(job, gram_overlap, fmts, out);

@@ -35,8 +35,8 @@ const char SPEC_OPTIONS_HELP[] =
     "run:\n"
     "  --instances K      independent instances >= 1\n"
     "  --seed S           random seed (default 1); instance i uses key (S, i)\n"
-    "  --threads T        OpenMP threads >= 1 (default: all cores); results are\n"
-    "                     identical for every thread count\n";
+    "  --threads T        OpenMP threads in " THREADS_RANGE " (default: all cores); results\n"
+    "                     are identical for every thread count\n";
 
 void spec_opts_default(spec_opts *o, size_t instances)
 {
@@ -47,22 +47,13 @@ void spec_opts_default(spec_opts *o, size_t instances)
 
 static int parse_methods(const char *cmd, const char *s, unsigned *out)
 {
-    unsigned m = 0;
-    char *copy = strdup(s), *save = NULL;
-    if (!copy) return -1;
-    int ok = 1;
-    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (!strcmp(t, "scratch")) m |= FATE_METHOD_SCRATCH;
-        else if (!strcmp(t, "lt")) m |= FATE_METHOD_LT;
-        else if (!strcmp(t, "ft")) m |= FATE_METHOD_FT;
-        else ok = 0;
-    }
-    free(copy);
-    if (!ok || m == 0) {
-        cli_error(cmd, "--methods must be a comma list of scratch, lt, ft, got '%s'", s);
-        return -1;
-    }
-    *out = m;
+    static const char *const words[] = {"scratch", "lt", "ft", NULL};
+    static const unsigned bit[] = {FATE_METHOD_SCRATCH, FATE_METHOD_LT, FATE_METHOD_FT};
+    unsigned w;
+    if (opt_words(cmd, "--methods", s, words, "a comma list of scratch, lt, ft", &w)) return -1;
+    *out = 0;
+    for (int k = 0; k < 3; k++)
+        if (w & (1u << k)) *out |= bit[k];
     return 0;
 }
 
@@ -80,7 +71,6 @@ int spec_option_known(const char *name)
 int spec_option(const char *C, const char *name, const char *v, spec_opts *o)
 {
     fate_spec *s = &o->spec;
-    size_t z;
     if (!strcmp(name, "--d")) return opt_size(C, name, v, 1, 100000, &s->d) ? -1 : 1;
     if (!strcmp(name, "--sigma")) return opt_double(C, name, v, 0.0, 1e6, 0, ">= 0", &s->sigma) ? -1 : 1;
     if (!strcmp(name, "--gamma-src")) {
@@ -115,11 +105,7 @@ int spec_option(const char *C, const char *name, const char *v, spec_opts *o)
     if (!strcmp(name, "--instances"))
         return opt_size(C, name, v, 1, 10000000, &o->instances) ? -1 : 1;
     if (!strcmp(name, "--seed")) return opt_u64(C, name, v, &s->seed) ? -1 : 1;
-    if (!strcmp(name, "--threads")) {
-        if (opt_size(C, name, v, 1, 4096, &z)) return -1;
-        o->threads = (int)z;
-        return 1;
-    }
+    if (!strcmp(name, "--threads")) return opt_threads(C, name, v, &o->threads) ? -1 : 1;
     return 0;
 }
 
