@@ -938,11 +938,11 @@ static char *csv_text(const pair_t *P, size_t np)
     fputc('\n', f);
     for (size_t i = 0; i < np; i++) {
         const pair_t *p = &P[i];
-        fprintf(f, "%s,%d,%.10g,%.10g,%.10g,%.10g", FAM_NAME[p->fam], p->fam, p->param, p->as, p->at,
+        fprintf(f, "%s,%d,%.17g,%.17g,%.17g,%.17g", FAM_NAME[p->fam], p->fam, p->param, p->as, p->at,
                 p->theta);
-        for (int k = 0; k < NDIST; k++) fprintf(f, ",%.10g", p->dist[k]);
-        fprintf(f, ",%.10g,%.10g,%.10g", p->feat[F_OVERLAP], p->feat[F_PROJ], p->feat[F_RESID]);
-        fprintf(f, ",%.10g,%.10g,%.10g,%.10g,%.10g,%.10g\n", p->Tlt, p->Tlt_sem, p->feat[F_TLT_TH], p->Tft,
+        for (int k = 0; k < NDIST; k++) fprintf(f, ",%.17g", p->dist[k]);
+        fprintf(f, ",%.17g,%.17g,%.17g", p->feat[F_OVERLAP], p->feat[F_PROJ], p->feat[F_RESID]);
+        fprintf(f, ",%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", p->Tlt, p->Tlt_sem, p->feat[F_TLT_TH], p->Tft,
                 p->Tft_sem, p->feat[F_TFT_TH]);
     }
     fclose(f);

@@ -41,7 +41,7 @@ static void put(double v, int csv)
     if (csv) {
         if (isnan(v)) printf(",");
         else if (isinf(v)) printf(",%s", v > 0 ? "inf" : "-inf");
-        else printf(",%.10g", v);
+        else printf(",%.17g", v);
     } else {
         printf(" %10.5g", v);
     }
@@ -112,7 +112,7 @@ int cmd_theory(int argc, char **argv)
                 double lo, hi, over;
                 int nr = fate_theory_lt_boundary(&lo, &hi, &over, t[it], sg[is]);
                 if (csv) {
-                    printf("%.10g,%.10g,%d", t[it], sg[is], nr);
+                    printf("%.17g,%.17g,%d", t[it], sg[is], nr);
                     put(lo, 1); put(hi, 1); put(over, 1);
                 } else {
                     printf(" %9.5g  %9.5g  %5d", t[it], sg[is], nr);
@@ -164,9 +164,9 @@ int cmd_theory(int argc, char **argv)
         double vals[9] = {p.R_sc, p.R_lt, p.R_ft, p.T_lt, p.T_ft, p.T_ft_gf, p.R_ft_gf, p.c_gf, p.kl};
         double xv[5] = {p.R_sc_exact, p.R_lt_exact, p.T_lt_exact, p.T_ft_exact, p.T_ft_gf_exact};
         if (csv) {
-            printf("%.10g,%.10g,%.10g,%.10g", p.gamma, p.theta, p.sigma, p.lambda);
-            if (p.gamma_src > 0) printf(",%.10g", p.gamma_src); else printf(",inf");
-            printf(",%.10g", p.sigma_src);
+            printf("%.17g,%.17g,%.17g,%.17g", p.gamma, p.theta, p.sigma, p.lambda);
+            if (p.gamma_src > 0) printf(",%.17g", p.gamma_src); else printf(",inf");
+            printf(",%.17g", p.sigma_src);
             for (size_t c = 0; c < 9; c++) put(vals[c], 1);
             if (d) {
                 printf(",%zu", d);

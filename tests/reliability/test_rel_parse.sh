@@ -101,6 +101,17 @@ check "K = 1: the table prints no standard error of 0" sh -c '! grep -q "+- 0.00
 check "every CSV number parses back to the same double (17 digits)" awk -F, '
   NR > 1 { for (i = 3; i <= NF; i++) if ($i != "" && $i != sprintf("%.17g", $i + 0)) { print "field " i ": " $i; bad = 1 } }
   END { exit bad }' csv1
+# fate theory --format csv and fate distance's pairs.csv likewise (inf, -inf
+# and empty NaN fields are not numbers to reprint)
+"$FATE" theory --gamma 0.1:1.9:7 --theta 0,pi/5,pi --sigma 0,0.3 --d 50 --format csv >csv2 2>/dev/null
+"$FATE" theory --boundary --theta 0:pi:5 --sigma 0,0.2 --format csv >csv3 2>/dev/null
+"$FATE" distance --d 6 --instances 2 --samples 20 --theta 0,pi/3 --scale 2 --near 0.3 --plot none --quiet \
+  --out dist17 >/dev/null 2>&1
+for f in csv2 csv3 dist17/pairs.csv; do
+  check "$f: every number parses back to the same double (17 digits)" awk -F, '
+    NR > 1 { for (i = 1; i <= NF; i++) if ($i ~ /^-?[0-9]/ && $i != sprintf("%.17g", $i + 0)) { print "field " i ": " $i; bad = 1 } }
+    END { exit bad }' "$f"
+done
 
 # --- defect 7: one-row sweeps ----------------------------------------------
 is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] && [ "$(wc -c <"$1")" -gt 20000 ]; }
