@@ -181,6 +181,42 @@ void sweep_fail(sweep_shared *sh, fate_status st, unsigned method, size_t step, 
                 size_t t);
 /* Stops the sweep (e.g. when cell_done asked to). */
 void sweep_stop(sweep_shared *sh);
+/* The one sweep scheduler (src/grid.c). A model's experiment over a grid of
+ * rows x cols cells, K instances each, as three kinds of work items; each
+ * returns FATE_OK or the failure, with the GD step in *step for a divergence.
+ * Called from OpenMP threads: items of different indices must not share
+ * writable state. */
+typedef struct grid_stages {
+    void *ctx;                      /* the model's sweep state */
+    size_t rows, cols, instances;
+    int scratch;                    /* run stage 1 */
+    int transfer;                   /* run stage 2 (pretraining + cell items) */
+    /* stage 1, (col, instance): shared by every row */
+    fate_status (*scratch_item)(void *ctx, size_t col, size_t inst, size_t *step);
+    /* stage 2, (row, instance): shared by every col of the row */
+    fate_status (*pretrain_item)(void *ctx, size_t row, size_t inst, size_t *step);
+    /* stage 2, (row, col, instance); *stage: the FATE_METHOD_* bit running */
+    fate_status (*cell_item)(void *ctx, size_t row, size_t col, size_t inst, unsigned *stage,
+                             size_t *step);
+    /* every item of row is done (its pretrained state may go); may be NULL */
+    void (*row_done)(void *ctx, size_t row);
+    /* cell (row, col) has all K results (serialised); nonzero stops */
+    int (*cell_done)(void *ctx, size_t row, size_t col);
+} grid_stages;
+
+/* The caller's hooks, in grid coordinates (row, col). */
+typedef struct grid_hooks {
+    void *ctx;
+    int (*skip)(void *ctx, size_t row, size_t col);           /* may be NULL */
+    int (*should_stop)(void *ctx);                            /* may be NULL */
+    void (*progress)(void *ctx, size_t done, size_t total);   /* may be NULL */
+} grid_hooks;
+
+/* Runs every cell that h->skip does not skip. FATE_EINTERRUPTED when stopped,
+ * else the first failure with its stage, step, instance and cell in *err
+ * (gamma_index = col, theta_index = row). h may be NULL. */
+fate_status grid_run(const grid_stages *g, const grid_hooks *h, int threads, fate_sweep_error *err);
+
 /* Which cells of an A x B grid still need work: todo[a B + b] = 1 unless
  * skip(ctx, a, b) says the cell is done (skip may be NULL); need_a[a] and
  * need_b[b] (zeroed by the caller) mark the rows and columns with such a

@@ -1,21 +1,15 @@
-/* mlp_sweep.c - a grid of (overlap, n) cells for two-layer networks, K
- * instances each, in parallel: the nonlinear counterpart of sweep.c.
- *
- * Schedule (each stage a pure function of its indices, so the output never
- * depends on threads or order):
- *   1. scratch runs, one per (n_j, instance) with an unfinished cell (the
- *      target teacher and target set do not depend on the overlap);
+/* mlp_sweep.c - the two-layer model's sweep: a grid of (overlap, n) cells,
+ * K instances each, as stages of the one scheduler (grid.c): rows are
+ * overlaps, columns ns.
+ *   1. scratch, one per (n_j, instance) with an unfinished cell (the target
+ *      teacher and target set do not depend on the overlap);
  *   2. per overlap row t with an unfinished cell: pretraining, one per
  *      (overlap_t, instance), with the student's |P_perp f_t|^2; then items
- *      (n_j, instance): target set, linear transfer, fine-tuning. A cell is
- *      reported as soon as its K items are done.
- * OpenMP threads take items dynamically; BLAS runs single-threaded inside.
+ *      (overlap_t, n_j, instance): target set, linear transfer, fine-tuning.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cblas.h>
-#include <omp.h>
 
 #include "fate_mlp.h"
 #include "internal.h"
@@ -116,141 +110,100 @@ static fate_status cell_item(fate_relu_method_result *lt, size_t *rank, fate_rel
     return st;
 }
 
+/* The two-layer model's sweep state: rows are overlaps, columns ns. */
+typedef struct relu_grid {
+    const fate_relu_sweep *w;
+    const fate_relu_sweep_hooks *h;
+    int do_sc, do_lt, do_ft;
+    fate_relu_method_result *sc, *lt, *ft; /* (NN, K) */
+    size_t *rank;                          /* (NN, K) */
+    double *nan_k;                         /* (K) NaN: no pretraining ran */
+    row_state row;                         /* the current row's networks */
+} relu_grid;
+
+static fate_status relu_scratch_item(void *ctx, size_t j, size_t i, size_t *step)
+{
+    const relu_grid *g = ctx;
+    fate_relu_spec s = cell_spec(g->w, 0, j);
+    relu_teachers T;
+    fate_status st = relu_teachers_make(&T, &s, i);
+    double *X = alloc_array(s.n, s.d, sizeof *X), *y = malloc(s.n * sizeof *y);
+    if (st == FATE_OK) st = X && y ? relu_target(X, y, &s, &T, i) : FATE_ENOMEM;
+    if (st == FATE_OK) st = relu_scratch(&g->sc[j * g->w->instances + i], step, &s, &T, X, y, i);
+    free(X);
+    free(y);
+    relu_teachers_free(&T);
+    return st;
+}
+
+static fate_status relu_pretrain_item(void *ctx, size_t t, size_t i, size_t *step)
+{
+    const relu_grid *g = ctx;
+    const size_t m = g->w->base.m, d = g->w->base.d;
+    fate_relu_spec s = cell_spec(g->w, t, 0);
+    relu_teachers T;
+    fate_status st = relu_teachers_make(&T, &s, i);
+    if (st == FATE_OK) {
+        g->row.pp_source[i] = T.pperp_source;
+        g->row.norm2[i] = T.target_norm2;
+        st = relu_pretrain_ws(g->row.W + i * m * d, g->row.c + i * m, &g->row.pre[i],
+                              &g->row.pp_student[i], step, &s, &T, i);
+    }
+    relu_teachers_free(&T);
+    return st;
+}
+
+static fate_status relu_cell_item(void *ctx, size_t t, size_t j, size_t i, unsigned *stage, size_t *step)
+{
+    const relu_grid *g = ctx;
+    const size_t K = g->w->instances, m = g->w->base.m, d = g->w->base.d;
+    fate_relu_spec s = cell_spec(g->w, t, j);
+    return cell_item(&g->lt[j * K + i], &g->rank[j * K + i], &g->ft[j * K + i], stage, step, &s,
+                     g->row.W + i * m * d, g->row.c + i * m, i);
+}
+
+static int relu_cell_done(void *ctx, size_t t, size_t j)
+{
+    const relu_grid *g = ctx;
+    const fate_relu_sweep *w = g->w;
+    const size_t K = w->instances;
+    fate_relu_cell c;
+    if (g->do_lt || g->do_ft)
+        c = (fate_relu_cell){t, j, w->overlaps[t], w->ns[j], K, g->row.pre,
+                             g->do_sc ? g->sc + j * K : NULL, g->do_lt ? g->lt + j * K : NULL,
+                             g->do_ft ? g->ft + j * K : NULL, g->do_lt ? g->rank + j * K : NULL,
+                             g->row.pp_student, g->row.pp_source, g->row.norm2};
+    else
+        c = (fate_relu_cell){t, j, w->overlaps[t], w->ns[j], K, NULL, g->do_sc ? g->sc + j * K : NULL,
+                             NULL, NULL, NULL, g->nan_k, g->nan_k, g->nan_k};
+    return g->h && g->h->cell_done && g->h->cell_done(g->h->ctx, &c);
+}
+
 fate_status fate_relu_sweep_run(const fate_relu_sweep *w, const fate_relu_sweep_hooks *h,
                                 fate_sweep_error *err)
 {
     if (fate_relu_sweep_check(w)) return FATE_EINVAL;
-    const size_t NO = w->n_overlaps, NN = w->n_ns, K = w->instances;
-    const size_t m = w->base.m, d = w->base.d;
+    const size_t NN = w->n_ns, K = w->instances, m = w->base.m, d = w->base.d;
     const unsigned meth = w->base.methods;
-    const int do_sc = (meth & FATE_METHOD_SCRATCH) != 0, do_lt = (meth & FATE_METHOD_LT) != 0,
-              do_ft = (meth & FATE_METHOD_FT) != 0, do_pre = do_lt || do_ft;
-
-    unsigned char *todo = calloc_array(NO, NN, 1), *need_n = calloc(NN, 1), *need_o = calloc(NO, 1);
-    fate_relu_method_result *sc = calloc_array(NN, K, sizeof *sc);
-    fate_relu_method_result *lt = calloc_array(NN, K, sizeof *lt), *ft = calloc_array(NN, K, sizeof *ft);
-    size_t *rank = calloc_array(NN, K, sizeof *rank), *left = calloc(NN, sizeof *left);
-    double *nan_k = malloc(K * sizeof *nan_k);
-    row_state row;
-    memset(&row, 0, sizeof row);
-    fate_status st0 = (todo && need_n && need_o && sc && lt && ft && rank && left && nan_k)
-                          ? row_alloc(&row, do_pre ? K : 1, do_pre ? m : 1, do_pre ? d : 1)
-                          : FATE_ENOMEM;
-    if (st0 != FATE_OK) {
-        free(todo); free(need_n); free(need_o); free(sc); free(lt); free(ft); free(rank); free(left);
-        free(nan_k);
-        row_free(&row);
-        return FATE_ENOMEM;
+    relu_grid g = {.w = w, .h = h, .do_sc = (meth & FATE_METHOD_SCRATCH) != 0,
+                   .do_lt = (meth & FATE_METHOD_LT) != 0, .do_ft = (meth & FATE_METHOD_FT) != 0};
+    const int pre = g.do_lt || g.do_ft;
+    g.sc = calloc_array(NN, K, sizeof *g.sc), g.lt = calloc_array(NN, K, sizeof *g.lt);
+    g.ft = calloc_array(NN, K, sizeof *g.ft), g.rank = calloc_array(NN, K, sizeof *g.rank);
+    g.nan_k = malloc(K * sizeof *g.nan_k);
+    fate_status st = g.sc && g.lt && g.ft && g.rank && g.nan_k
+                         ? row_alloc(&g.row, pre ? K : 1, pre ? m : 1, pre ? d : 1)
+                         : FATE_ENOMEM;
+    if (st == FATE_OK) {
+        for (size_t i = 0; i < K; i++) g.nan_k[i] = NAN;
+        grid_stages stages = {&g, w->n_overlaps, NN, K, g.do_sc, pre, relu_scratch_item,
+                              relu_pretrain_item, relu_cell_item, NULL, relu_cell_done};
+        /* the caller's hooks take (overlap_index, n_index) = (row, col) as they are */
+        grid_hooks gh = {h ? h->ctx : NULL, h ? h->skip : NULL, h ? h->should_stop : NULL,
+                         h ? h->progress : NULL};
+        st = grid_run(&stages, &gh, w->threads, err);
     }
-    for (size_t i = 0; i < K; i++) nan_k[i] = NAN;
-    size_t rows, cols;
-    const size_t cells = sweep_plan(todo, need_o, need_n, &rows, &cols, NO, NN, h ? h->skip : NULL,
-                                    h ? h->ctx : NULL);
-
-    sweep_shared sh = {.ctx = h ? h->ctx : NULL, .should_stop = h ? h->should_stop : NULL,
-                       .progress = h ? h->progress : NULL, .status = FATE_OK};
-    sh.total = (do_sc ? cols * K : 0) + (do_pre ? rows * K + cells * K : 0);
-
-    const int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
-    const int nt = team_threads(w->threads);
-
-    /* 1. scratch, once per (n, instance) */
-    if (do_sc) {
-        const long items = (long)(NN * K);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
-        for (long it = 0; it < items; it++) {
-            size_t j = (size_t)it / K, i = (size_t)it % K;
-            if (!need_n[j] || sweep_poll_stop(&sh)) continue;
-            fate_relu_spec s = cell_spec(w, 0, j);
-            relu_teachers T;
-            size_t step = 0;
-            fate_status st = relu_teachers_make(&T, &s, i);
-            double *X = alloc_array(s.n, d, sizeof *X), *y = malloc(s.n * sizeof *y);
-            if (st == FATE_OK) st = X && y ? relu_target(X, y, &s, &T, i) : FATE_ENOMEM;
-            if (st == FATE_OK) st = relu_scratch(&sc[j * K + i], &step, &s, &T, X, y, i);
-            free(X);
-            free(y);
-            relu_teachers_free(&T);
-            if (st != FATE_OK) sweep_fail(&sh, st, FATE_METHOD_SCRATCH, step, i, j, 0);
-            else sweep_item_done(&sh);
-        }
-    }
-
-    /* 2. rows of constant overlap (or, without transfer, the cells directly) */
-    for (size_t t = 0; t < NO && !sh.stop; t++) {
-        if (!need_o[t]) continue;
-        if (!do_pre) {
-            for (size_t j = 0; j < NN && !sh.stop; j++) {
-                if (!todo[t * NN + j]) continue;
-                fate_relu_cell c = {t, j, w->overlaps[t], w->ns[j], K, NULL, do_sc ? sc + j * K : NULL, NULL,
-                                    NULL, NULL, nan_k, nan_k, nan_k};
-                if (h && h->cell_done && h->cell_done(h->ctx, &c)) sh.stop = 1;
-            }
-            continue;
-        }
-        for (size_t j = 0; j < NN; j++) left[j] = todo[t * NN + j] ? K : 0;
-#pragma omp parallel num_threads(nt)
-        {
-#pragma omp for schedule(dynamic, 1)
-            for (long il = 0; il < (long)K; il++) {
-                size_t i = (size_t)il;
-                if (sweep_poll_stop(&sh)) continue;
-                fate_relu_spec s = cell_spec(w, t, 0);
-                relu_teachers T;
-                size_t step = 0;
-                fate_status st = relu_teachers_make(&T, &s, i);
-                if (st == FATE_OK) {
-                    row.pp_source[i] = T.pperp_source;
-                    row.norm2[i] = T.target_norm2;
-                    st = relu_pretrain_ws(row.W + i * m * d, row.c + i * m, &row.pre[i], &row.pp_student[i],
-                                          &step, &s, &T, i);
-                }
-                relu_teachers_free(&T);
-                if (st != FATE_OK) sweep_fail(&sh, st, 0, step, i, 0, t);
-                else sweep_item_done(&sh);
-            }
-            /* implicit barrier: every pretrained network of the row exists */
-#pragma omp for schedule(dynamic, 1)
-            for (long it = 0; it < (long)(NN * K); it++) {
-                size_t j = (size_t)it / K, i = (size_t)it % K;
-                if (!todo[t * NN + j] || sweep_poll_stop(&sh)) continue;
-                fate_relu_spec s = cell_spec(w, t, j);
-                unsigned stage = FATE_METHOD_LT;
-                size_t step = 0;
-                fate_status st = cell_item(&lt[j * K + i], &rank[j * K + i], &ft[j * K + i], &stage, &step,
-                                           &s, row.W + i * m * d, row.c + i * m, i);
-                if (st != FATE_OK) {
-                    sweep_fail(&sh, st, stage, step, i, j, t);
-                    continue;
-                }
-                size_t finished;
-#pragma omp atomic capture
-                finished = --left[j];
-                if (finished == 0) {
-#pragma omp critical(fate_relu_sweep_cell)
-                    {
-                        fate_relu_cell c = {t, j, w->overlaps[t], w->ns[j], K, row.pre,
-                                            do_sc ? sc + j * K : NULL, do_lt ? lt + j * K : NULL,
-                                            do_ft ? ft + j * K : NULL, do_lt ? rank + j * K : NULL,
-                                            row.pp_student, row.pp_source, row.norm2};
-                        if (h && h->cell_done && h->cell_done(h->ctx, &c)) {
-                            sweep_stop(&sh);
-                        }
-                    }
-                }
-                /* after the cell is reported, so the last progress line counts it */
-                sweep_item_done(&sh);
-            }
-        }
-    }
-
-    openblas_set_num_threads(blas_threads);
-    fate_status st = sh.status;
-    if (st == FATE_OK && sh.stop) st = FATE_EINTERRUPTED;
-    if (err) *err = sh.err;
-    free(todo); free(need_n); free(need_o); free(sc); free(lt); free(ft); free(rank); free(left);
-    free(nan_k);
-    row_free(&row);
+    free(g.sc); free(g.lt); free(g.ft); free(g.rank); free(g.nan_k);
+    row_free(&g.row);
     return st;
 }

@@ -1,21 +1,16 @@
-/* sweep.c - a grid of (gamma, theta) cells, K instances each, in parallel.
- *
- * Schedule (each stage a pure function of its indices, so the output never
- * depends on threads or order):
- *   1. scratch runs, one per (gamma_j, instance) with an unfinished cell;
- *   2. per theta row t with an unfinished cell:
- *        pretraining, one per (theta_t, instance), with its linear-transfer
- *        basis (the SVD of the feature map, done once, not once per gamma);
- *        then items (gamma_j, instance): target set, linear transfer for every
- *        ridge value, fine-tuning. A cell is reported as soon as its K items
- *        are done.
- * OpenMP threads take items dynamically; BLAS runs single-threaded inside.
+/* sweep.c - the deep linear model's sweep: a grid of (gamma, theta) cells,
+ * K instances each, as stages of the one scheduler (grid.c): rows are
+ * thetas, columns gammas.
+ *   1. scratch, one per (gamma_j, instance) with an unfinished cell;
+ *   2. per theta row t with an unfinished cell: pretraining, one per
+ *      (theta_t, instance), with its linear-transfer basis (the SVD of the
+ *      feature map, done once, not once per gamma); then items (theta_t,
+ *      gamma_j, instance): target set, linear transfer for every ridge value,
+ *      fine-tuning.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cblas.h>
-#include <omp.h>
 
 #include "fate.h"
 #include "internal.h"
@@ -75,133 +70,110 @@ static fate_spec cell_spec(const fate_sweep *w, size_t j, size_t t)
     return s;
 }
 
+/* The linear model's sweep state: rows are thetas, columns gammas. */
+typedef struct lin_grid {
+    const fate_sweep *w;
+    const fate_sweep_hooks *h;
+    int do_sc, do_lt, do_ft;
+    fate_method_result *sc, *lt, *ft, *pre_res; /* (G, K), (G, K, NL), (G, K), (K) */
+    double *ftc;                                /* (G, K) */
+    pretrained_t *pre;                          /* (K) the current row's networks */
+} lin_grid;
+
+static fate_status lin_scratch(void *ctx, size_t j, size_t i, size_t *step)
+{
+    const lin_grid *g = ctx;
+    fate_spec s = cell_spec(g->w, j, 0);
+    target_t tg;
+    fate_status st = proto_target(&tg, &s, i);
+    if (st == FATE_OK) st = proto_scratch(&g->sc[j * g->w->instances + i], &tg, &s, s.weight_decay, i, step);
+    target_free(&tg);
+    return st;
+}
+
+static fate_status lin_pretrain(void *ctx, size_t t, size_t i, size_t *step)
+{
+    const lin_grid *g = ctx;
+    fate_spec s = cell_spec(g->w, 0, t);
+    fate_status st = proto_pretrain(&g->pre[i], &s, s.theta, (uint64_t)i, g->do_lt, step);
+    if (st == FATE_OK) g->pre_res[i] = g->pre[i].res;
+    return st;
+}
+
+/* The target set, linear transfer for every ridge value, fine-tuning. */
+static fate_status lin_cell_item(void *ctx, size_t t, size_t j, size_t i, unsigned *stage, size_t *step)
+{
+    const lin_grid *g = ctx;
+    const size_t K = g->w->instances, NL = g->w->n_lambdas;
+    fate_spec s = cell_spec(g->w, j, t);
+    target_t tg;
+    fate_status st = proto_target(&tg, &s, i);
+    for (size_t l = 0; st == FATE_OK && g->do_lt && l < NL; l++)
+        st = proto_lt(&g->lt[(j * K + i) * NL + l], &g->pre[i], &tg, &s, g->w->lambdas[l]);
+    if (st == FATE_OK && g->do_ft) {
+        *stage = FATE_METHOD_FT;
+        st = proto_ft(&g->ft[j * K + i], &g->ftc[j * K + i], &g->pre[i], &tg, &s, step);
+    }
+    target_free(&tg);
+    return st;
+}
+
+static void lin_row_done(void *ctx, size_t t)
+{
+    (void)t;
+    lin_grid *g = ctx;
+    for (size_t i = 0; i < g->w->instances; i++) pretrained_free(&g->pre[i]);
+}
+
+static int lin_cell_done(void *ctx, size_t t, size_t j)
+{
+    const lin_grid *g = ctx;
+    const fate_sweep *w = g->w;
+    const size_t K = w->instances, NL = w->n_lambdas;
+    const int pre = g->do_lt || g->do_ft;
+    fate_cell c = {j, t, w->gammas[j], w->thetas[t], cell_spec(w, j, t).n, K, NL,
+                   pre ? g->pre_res : NULL, g->do_sc ? g->sc + j * K : NULL,
+                   g->do_lt ? g->lt + j * K * NL : NULL, g->do_ft ? g->ft + j * K : NULL,
+                   g->do_ft ? g->ftc + j * K : NULL};
+    return g->h && g->h->cell_done && g->h->cell_done(g->h->ctx, &c);
+}
+
+/* The caller's hooks take (gamma_index, theta_index) = (col, row). */
+static int lin_skip(void *ctx, size_t t, size_t j)
+{
+    const fate_sweep_hooks *h = ctx;
+    return h->skip && h->skip(h->ctx, j, t);
+}
+
+static int lin_should_stop(void *ctx)
+{
+    const fate_sweep_hooks *h = ctx;
+    return h->should_stop && h->should_stop(h->ctx);
+}
+
+static void lin_progress(void *ctx, size_t done, size_t total)
+{
+    const fate_sweep_hooks *h = ctx;
+    if (h->progress) h->progress(h->ctx, done, total);
+}
+
 fate_status fate_sweep_run(const fate_sweep *w, const fate_sweep_hooks *h, fate_sweep_error *err)
 {
     if (fate_sweep_check(w)) return FATE_EINVAL;
-    const size_t G = w->n_gammas, T = w->n_thetas, K = w->instances, NL = w->n_lambdas;
+    const size_t G = w->n_gammas, K = w->instances, NL = w->n_lambdas;
     const unsigned m = w->base.methods;
-    const int do_sc = (m & FATE_METHOD_SCRATCH) != 0, do_lt = (m & FATE_METHOD_LT) != 0,
-              do_ft = (m & FATE_METHOD_FT) != 0, do_pre = do_lt || do_ft;
-
-    /* which cells, rows and columns still need work */
-    unsigned char *todo = calloc_array(G, T, 1), *need_g = calloc(G, 1), *need_t = calloc(T, 1);
-    fate_method_result *sc = calloc_array(G, K, sizeof *sc), *pre_res = calloc(K, sizeof *pre_res);
-    fate_method_result *lt = calloc_array(G * K, NL, sizeof *lt), *ft = calloc_array(G, K, sizeof *ft);
-    double *ftc = calloc_array(G, K, sizeof *ftc);
-    size_t *left = calloc(G, sizeof *left);
-    pretrained_t *pre = calloc(K, sizeof *pre);
-    if (!todo || !need_g || !need_t || !sc || !pre_res || !lt || !ft || !ftc || !left || !pre) {
-        free(todo); free(need_g); free(need_t); free(sc); free(pre_res); free(lt); free(ft);
-        free(ftc); free(left); free(pre);
-        return FATE_ENOMEM;
+    lin_grid g = {.w = w, .h = h, .do_sc = (m & FATE_METHOD_SCRATCH) != 0,
+                  .do_lt = (m & FATE_METHOD_LT) != 0, .do_ft = (m & FATE_METHOD_FT) != 0};
+    g.sc = calloc_array(G, K, sizeof *g.sc), g.pre_res = calloc(K, sizeof *g.pre_res);
+    g.lt = calloc_array(G * K, NL, sizeof *g.lt), g.ft = calloc_array(G, K, sizeof *g.ft);
+    g.ftc = calloc_array(G, K, sizeof *g.ftc), g.pre = calloc(K, sizeof *g.pre);
+    fate_status st = FATE_ENOMEM;
+    if (g.sc && g.pre_res && g.lt && g.ft && g.ftc && g.pre) {
+        grid_stages stages = {&g, w->n_thetas, G, K, g.do_sc, g.do_lt || g.do_ft, lin_scratch,
+                              lin_pretrain, lin_cell_item, lin_row_done, lin_cell_done};
+        grid_hooks gh = {(void *)h, lin_skip, lin_should_stop, lin_progress};
+        st = grid_run(&stages, h ? &gh : NULL, w->threads, err);
     }
-    size_t rows, cols;
-    const size_t cells = sweep_plan(todo, need_g, need_t, &cols, &rows, G, T, h ? h->skip : NULL,
-                                    h ? h->ctx : NULL);
-
-    sweep_shared sh = {.ctx = h ? h->ctx : NULL, .should_stop = h ? h->should_stop : NULL,
-                       .progress = h ? h->progress : NULL, .status = FATE_OK};
-    sh.total = (do_sc ? cols * K : 0) + (do_pre ? rows * K : 0) + ((do_pre) ? cells * K : 0);
-    if (!do_pre) sh.total = cols * K;
-
-    const int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
-    const int nt = team_threads(w->threads);
-
-    /* 1. scratch, once per (gamma, instance) */
-    if (do_sc) {
-        const long items = (long)(G * K);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
-        for (long it = 0; it < items; it++) {
-            size_t j = (size_t)it / K, i = (size_t)it % K;
-            if (!need_g[j] || sweep_poll_stop(&sh)) continue;
-            fate_spec s = cell_spec(w, j, 0);
-            target_t tg;
-            size_t step = 0;
-            fate_status st = proto_target(&tg, &s, i);
-            if (st == FATE_OK) st = proto_scratch(&sc[j * K + i], &tg, &s, s.weight_decay, i, &step);
-            target_free(&tg);
-            if (st != FATE_OK) sweep_fail(&sh, st, FATE_METHOD_SCRATCH, step, i, j, 0);
-            else sweep_item_done(&sh);
-        }
-    }
-
-    /* scratch-only sweeps: every cell is ready now */
-    if (!do_pre) {
-        for (size_t t = 0; t < T && !sh.stop; t++)
-            for (size_t j = 0; j < G && !sh.stop; j++) {
-                if (!todo[j * T + t]) continue;
-                fate_cell c = {j, t, w->gammas[j], w->thetas[t], cell_spec(w, j, t).n, K, NL,
-                               NULL, sc + j * K, NULL, NULL, NULL};
-                if (h && h->cell_done && h->cell_done(h->ctx, &c)) sh.stop = 1;
-            }
-    }
-
-    /* 2. rows of constant theta */
-    for (size_t t = 0; do_pre && t < T && !sh.stop; t++) {
-        if (!need_t[t]) continue;
-        for (size_t j = 0; j < G; j++) left[j] = todo[j * T + t] ? K : 0;
-#pragma omp parallel num_threads(nt)
-        {
-#pragma omp for schedule(dynamic, 1)
-            for (long i = 0; i < (long)K; i++) {
-                if (sweep_poll_stop(&sh)) continue;
-                fate_spec s = cell_spec(w, 0, t);
-                size_t step = 0;
-                fate_status st = proto_pretrain(&pre[i], &s, s.theta, (uint64_t)i, do_lt, &step);
-                if (st != FATE_OK) sweep_fail(&sh, st, 0, step, (uint64_t)i, 0, t);
-                else {
-                    pre_res[i] = pre[i].res;
-                    sweep_item_done(&sh);
-                }
-            }
-            /* implicit barrier: every pretrained network of the row exists */
-#pragma omp for schedule(dynamic, 1)
-            for (long it = 0; it < (long)(G * K); it++) {
-                size_t j = (size_t)it / K, i = (size_t)it % K;
-                if (!todo[j * T + t] || sweep_poll_stop(&sh)) continue;
-                fate_spec s = cell_spec(w, j, t);
-                target_t tg;
-                size_t step = 0;
-                unsigned stage = FATE_METHOD_LT;
-                fate_status st = proto_target(&tg, &s, i);
-                for (size_t l = 0; st == FATE_OK && do_lt && l < NL; l++)
-                    st = proto_lt(&lt[(j * K + i) * NL + l], &pre[i], &tg, &s, w->lambdas[l]);
-                if (st == FATE_OK && do_ft) {
-                    stage = FATE_METHOD_FT;
-                    st = proto_ft(&ft[j * K + i], &ftc[j * K + i], &pre[i], &tg, &s, &step);
-                }
-                target_free(&tg);
-                if (st != FATE_OK) {
-                    sweep_fail(&sh, st, stage, step, (uint64_t)i, j, t);
-                    continue;
-                }
-                size_t finished;
-#pragma omp atomic capture
-                finished = --left[j];
-                if (finished == 0) {
-#pragma omp critical(fate_sweep_cell)
-                    {
-                        fate_cell c = {j, t, w->gammas[j], w->thetas[t], s.n, K, NL, pre_res,
-                                       do_sc ? sc + j * K : NULL, do_lt ? lt + j * K * NL : NULL,
-                                       do_ft ? ft + j * K : NULL, do_ft ? ftc + j * K : NULL};
-                        if (h && h->cell_done && h->cell_done(h->ctx, &c)) {
-                            sweep_stop(&sh);
-                        }
-                    }
-                }
-                /* after the cell is reported, so the last progress line counts it */
-                sweep_item_done(&sh);
-            }
-        }
-        for (size_t i = 0; i < K; i++) pretrained_free(&pre[i]);
-    }
-
-    openblas_set_num_threads(blas_threads);
-    fate_status st = sh.status;
-    if (st == FATE_OK && sh.stop) st = FATE_EINTERRUPTED;
-    if (err) *err = sh.err;
-    free(todo); free(need_g); free(need_t); free(sc); free(pre_res); free(lt); free(ft);
-    free(ftc); free(left); free(pre);
+    free(g.sc); free(g.pre_res); free(g.lt); free(g.ft); free(g.ftc); free(g.pre);
     return st;
 }
