@@ -5,6 +5,7 @@
 #ifndef FATE_CLI_SWEEP_JOB_H
 #define FATE_CLI_SWEEP_JOB_H
 #include "figures.h"
+#include "job.h"
 #include "sweep_io.h"
 
 typedef struct sweep_job {
@@ -14,29 +15,12 @@ typedef struct sweep_job {
     const char *label; /* progress label */
 } sweep_job;
 
-/* Exit-style codes of sweep_job_run. */
-enum { JOB_OK = 0, JOB_FAILED = 1, JOB_INTERRUPTED = 130 };
-
-/* Installs the SIGINT/SIGTERM handler that asks running sweeps to stop after
- * the cells in flight. */
-void job_install_signals(void);
-int job_interrupted(void);
-
 /* Runs the sweep (skipping cells already saved with the same parameters),
  * then writes dir/runs.csv and dir/summary.csv. On JOB_OK *rows (malloc'd)
  * holds the summary. Errors are printed (one line). Under MPI every rank
  * computes its share of theta rows; only rank 0 assembles the files and gets
  * rows (other ranks get JOB_OK with *n_rows = 0). */
 int sweep_job_run(const sweep_job *job, summary_row **rows, size_t *n_rows, file_list *written);
-
-/* Writes each text to dir/name atomically, in order, adding its path to
- * written; stops at the first failure, printing one line naming the file.
- * JOB_OK or JOB_FAILED. */
-typedef struct job_text {
-    const char *name, *txt;
-    size_t len;
-} job_text;
-int job_write_texts(const char *dir, const job_text *t, size_t n, file_list *written);
 
 /* Canonical JSON text of a sweep's parameters (malloc'd). */
 char *sweep_params_json(const fate_sweep *w);

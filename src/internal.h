@@ -217,6 +217,16 @@ typedef struct grid_hooks {
  * (gamma_index = col, theta_index = row). h may be NULL. */
 fate_status grid_run(const grid_stages *g, const grid_hooks *h, int threads, fate_sweep_error *err);
 
+/* The models of fate_model.h (src/model.c): a sweep and the caller's hooks,
+ * the context of the forwarders from a model's own sweep hooks to
+ * fate_model_hooks. */
+typedef struct model_fwd {
+    const void *sweep;
+    const struct fate_model_hooks *h;
+} model_fwd;
+int model_fwd_stop(void *ctx);
+void model_fwd_progress(void *ctx, size_t done, size_t total);
+
 /* Which cells of an A x B grid still need work: todo[a B + b] = 1 unless
  * skip(ctx, a, b) says the cell is done (skip may be NULL); need_a[a] and
  * need_b[b] (zeroed by the caller) mark the rows and columns with such a
