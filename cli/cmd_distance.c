@@ -6,11 +6,9 @@
  * (x, y) is computed, and the Spearman rank correlation of each with the
  * measured T is reported beside that of feature-space measures. */
 #define _GNU_SOURCE /* RTLD_DEFAULT */
-#include <dlfcn.h>
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,142 +333,68 @@ typedef struct pair_t {
     size_t unconverged; /* trainings that ended above their tolerance */
 } pair_t;
 
-/* Exact finite-size scratch risk (NaN for d-1 <= n <= d+1). */
-static double th_Rsc(size_t n, size_t d, double at, double s)
+/* The theory of a pair at its finite size (n, d), as fate run prints it:
+ * fate_spec_theory_eval of the pair's spec (teachers of norms a_s, a_t). */
+static fate_spec pair_spec(const pair_t *p, const dist_opts *o, size_t n);
+
+static double th_Tlt(size_t n, const dist_opts *o, const pair_t *p)
 {
-    const double nd = (double)n, dd = (double)d;
-    if (n + 1 < d) return at * at * (1.0 - nd / dd) + s * s * nd / (dd - nd - 1.0);
-    if (n > d + 1) return s * s * dd / (nd - dd - 1.0);
-    return NAN;
+    const fate_spec s = pair_spec(p, o, n);
+    fate_spec_theory t;
+    return fate_spec_theory_eval(&t, &s) == FATE_OK ? t.T_lt : NAN;
 }
 
-static double th_Tlt(size_t n, size_t d, double s, const pair_t *p)
+static double th_Tft(size_t n, const dist_opts *o, const pair_t *p)
 {
-    if (n <= 2) return NAN;
-    const double r = p->at * p->at * sin(p->theta) * sin(p->theta);
-    return th_Rsc(n, d, p->at, s) - (r + (r + s * s) / ((double)n - 2.0));
-}
-
-static double th_Tft(size_t n, size_t d, double s, size_t L, const pair_t *p)
-{
-    if (n >= d) return 0.0;
-    if (n + 1 >= d) return NAN;
-    const double nd = (double)n, dd = (double)d;
-    const double m = p->as * p->at * cos(p->theta), q = p->as * p->as;
-    const double a = 1.0 - nd / dd, b = p->at * p->at * nd / dd + s * s * nd / (dd - nd - 1.0);
-    const double c = fate_theory_ft_c(a, b, q, L);
-    return (1.0 - nd / dd) * (2.0 * c * m - c * c * q);
+    const fate_spec s = pair_spec(p, o, n);
+    fate_spec_theory t;
+    return fate_spec_theory_eval(&t, &s) == FATE_OK ? t.T_ft : NAN;
 }
 
 /* ------------------------------------------------------------------------ */
-/* OpenBLAS thread count, looked up at run time (the CLI does not link       */
-/* OpenBLAS itself; libfate does)                                            */
-/* ------------------------------------------------------------------------ */
-
-static int blas_get(void)
-{
-    void *f = dlsym(RTLD_DEFAULT, "openblas_get_num_threads");
-    if (!f) return -1;
-    int (*get)(void);
-    memcpy(&get, &f, sizeof get);
-    return get();
-}
-
-static void blas_set(int t)
-{
-    void *f = dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
-    if (!f || t < 1) return;
-    void (*set)(int);
-    memcpy(&set, &f, sizeof set);
-    set(t);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Simulation of one (pair, instance), as fate run does                     */
+/* Simulation of one pair's K instances: fate_run, the experiment core of   */
+/* fate run and fate phase, with teachers of norms a_s and a_t              */
 /* ------------------------------------------------------------------------ */
 
 typedef struct sim_out {
     double Tlt, Tft;
     int unconverged;
-    fate_status st;
-    const char *stage;
 } sim_out;
 
-static double sqdist(const double *a, const double *b, size_t d)
+/* The spec of a pair: the defaults of fate run (population pretraining,
+ * width d, automatic lr, 10000 epochs, tol 1e-6, lambda 0, rcond 1e-2). */
+static fate_spec pair_spec(const pair_t *p, const dist_opts *o, size_t n)
 {
-    double s = 0.0;
-    for (size_t i = 0; i < d; i++) s += (a[i] - b[i]) * (a[i] - b[i]);
+    fate_spec s;
+    fate_spec_default(&s);
+    s.d = o->d, s.depth = o->depth, s.n = n, s.theta = p->theta, s.sigma = o->sigma, s.seed = o->seed;
+    s.source_scale = p->as, s.target_scale = p->at;
     return s;
 }
 
-static void simulate(sim_out *r, const pair_t *p, const dist_opts *o, size_t n, uint64_t inst)
+/* K instances of pair p into r (K); FATE_OK or the failure, named in one line. */
+static fate_status simulate(sim_out *r, fate_instance_result *res, const pair_t *p, const dist_opts *o,
+                            size_t n, const char *pair_name)
 {
-    const size_t d = o->d;
-    const fate_dln_shape sh = {d, d, o->depth};
-    const size_t np = fate_dln_nparams(&sh);
-    const double alpha = fate_default_init_scale(o->depth);
-    double *bs = malloc(d * sizeof *bs), *bt = malloc(d * sizeof *bt);
-    double *pre = malloc(np * sizeof *pre), *w = malloc(np * sizeof *w), *beta = malloc(d * sizeof *beta);
-    double *X = malloc(n * d * sizeof *X), *y = malloc(n * sizeof *y);
-    double *S = malloc(d * d * sizeof *S), *b = malloc(d * sizeof *b);
-    memset(r, 0, sizeof *r);
-    r->Tlt = r->Tft = NAN;
-    fate_status st = FATE_ENOMEM;
-    r->stage = "allocation";
-    if (!bs || !bt || !pre || !w || !beta || !X || !y || !S || !b) goto done;
-    r->stage = "task";
-    if ((st = fate_teachers(bs, bt, d, p->theta, o->seed, inst)) != FATE_OK) goto done;
-    double yys = 0.0;
-    for (size_t i = 0; i < d; i++) {
-        bs[i] *= p->as;
-        bt[i] *= p->at;
-        yys += bs[i] * bs[i];
+    const fate_spec s = pair_spec(p, o, n);
+    const size_t K = o->instances;
+    unsigned fm = 0;
+    size_t step = 0;
+    uint64_t inst = 0;
+    fate_status st = fate_run(res, &s, 0, K, o->threads, &fm, &step, &inst);
+    if (st != FATE_OK) {
+        const char *stage = fm == 0 ? "pretraining" : fm == FATE_METHOD_SCRATCH ? "scratch training"
+                          : fm == FATE_METHOD_LT ? "linear transfer" : "fine-tuning";
+        cli_error(C, "%s failed on pair %s, instance %llu: %s%s", stage, pair_name, (unsigned long long)inst,
+                  fate_strerror(st), st == FATE_EDIVERGED ? " (try a smaller --scale or --near)" : "");
+        return st;
     }
-    /* pretraining on the population loss |beta - beta_s|^2 */
-    r->stage = "pretraining";
-    fate_gd_config cfg = {.lr = 0.0, .max_epochs = 10000, .tol = 1e-6, .loss_min = 0.0};
-    fate_gd_report rep;
-    if ((st = fate_dln_init(pre, &sh, alpha, o->seed, inst, FATE_STREAM_INIT_PRETRAIN)) != FATE_OK ||
-        (st = fate_dln_train(pre, &rep, &sh, NULL, bs, yys, &cfg)) != FATE_OK)
-        goto done;
-    r->unconverged += !rep.converged;
-    /* the target set */
-    r->stage = "target set";
-    double yy, lmin;
-    if ((st = fate_dataset(X, y, bt, n, d, o->sigma, o->seed, inst, FATE_STREAM_X_TARGET,
-                           FATE_STREAM_NOISE_TARGET)) != FATE_OK ||
-        (st = fate_suffstats(S, b, &yy, X, y, n, d)) != FATE_OK ||
-        (st = fate_min_loss(&lmin, S, b, yy, n, d)) != FATE_OK)
-        goto done;
-    cfg.loss_min = lmin;
-    /* scratch */
-    r->stage = "scratch training";
-    if ((st = fate_dln_init(w, &sh, alpha, o->seed, inst, FATE_STREAM_INIT_SCRATCH)) != FATE_OK ||
-        (st = fate_dln_train(w, &rep, &sh, S, b, yy, &cfg)) != FATE_OK ||
-        (st = fate_dln_product(beta, w, &sh)) != FATE_OK)
-        goto done;
-    r->unconverged += !rep.converged;
-    const double Rsc = sqdist(beta, bt, d);
-    /* linear transfer, lambda = 0 */
-    r->stage = "linear transfer";
-    size_t rank;
-    memcpy(w, pre, np * sizeof *w);
-    if ((st = fate_linear_transfer(w, &rank, &sh, S, b, 0.0, 1e-2)) != FATE_OK ||
-        (st = fate_dln_product(beta, w, &sh)) != FATE_OK)
-        goto done;
-    r->Tlt = Rsc - sqdist(beta, bt, d);
-    /* fine-tuning from the pretrained weights */
-    r->stage = "fine-tuning";
-    memcpy(w, pre, np * sizeof *w);
-    if ((st = fate_dln_train(w, &rep, &sh, S, b, yy, &cfg)) != FATE_OK ||
-        (st = fate_dln_product(beta, w, &sh)) != FATE_OK)
-        goto done;
-    r->unconverged += !rep.converged;
-    r->Tft = Rsc - sqdist(beta, bt, d);
-    r->stage = NULL;
-done:
-    r->st = st;
-    free(bs); free(bt); free(pre); free(w); free(beta); free(X); free(y); free(S); free(b);
+    for (size_t i = 0; i < K; i++) {
+        r[i].Tlt = res[i].scratch.risk - res[i].lt.risk;
+        r[i].Tft = res[i].scratch.risk - res[i].ft.risk;
+        r[i].unconverged = !res[i].pretrain.converged + !res[i].scratch.converged + !res[i].ft.converged;
+    }
+    return FATE_OK;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -821,8 +745,8 @@ static int fig_angle(const ctx *c, const char *stem, int dist_index, int closed_
         for (size_t j = 0; j < NF; j++) {
             pair_t q = {.fam = FAM_ANGLE, .as = 1.0, .at = 1.0, .theta = M_PI * (double)j / (NF - 1)};
             tx[j] = (1.0 - cos(q.theta)) / (o->sigma * o->sigma);
-            tl[j] = th_Tlt(c->n, o->d, o->sigma, &q);
-            tf[j] = th_Tft(c->n, o->d, o->sigma, o->depth, &q);
+            tl[j] = th_Tlt(c->n, o, &q);
+            tf[j] = th_Tft(c->n, o, &q);
         }
         nth = NF;
     } else {
@@ -1031,6 +955,51 @@ static void contra_text(char *buf, size_t size, const pair_t *P, int k, size_t a
              P[b].dist[k], P[a].Tlt, P[a].Tlt_sem, P[b].Tlt, P[b].Tlt_sem);
 }
 
+/* The progress line of fate distance's work items on stderr. */
+static void work_progress(size_t done, size_t total, size_t np, size_t K, double t0, int show)
+{
+    if (!show) return;
+    double el = wall_now() - t0, eta = done ? el * (double)(total - done) / (double)done : 0.0;
+    fprintf(stderr, "\rfate distance: %zu pairs x %zu instances, work items %zu/%zu (%.0f%%), "
+            "%.0fs, ETA %dm%02ds   ", np, K, done, total, 100.0 * (double)done / (double)total, el,
+            (int)(eta / 60), (int)fmod(eta, 60));
+    if (done == total) fputc('\n', stderr);
+}
+
+/* Distances of every pair (the library parallelises each estimator), then
+ * every pair's K instances through fate_run (in parallel over instances).
+ * Both are identical for any thread count. 0, or -1 after one line. */
+static int run_pairs(sim_out *so, dist_out *dout, pair_t *P, size_t np, const dist_opts *o, size_t n)
+{
+    const size_t K = o->instances, total = np + np * K;
+    const int show = isatty(2) && !o->quiet;
+    const double t0 = wall_now();
+    fate_instance_result *res = calloc(K, sizeof *res);
+    if (!res) { cli_error(C, "out of memory"); return -1; }
+    size_t done = 0;
+    for (size_t i = 0; i < np; i++) {
+        distances(&dout[i], &P[i], o);
+        if (dout[i].st != FATE_OK) {
+            cli_error(C, "distances failed on pair %zu: %s", i, fate_strerror(dout[i].st));
+            free(res);
+            return -1;
+        }
+        work_progress(++done, total, np, K, t0, show);
+    }
+    for (size_t i = 0; i < np; i++) {
+        char lab[96];
+        pair_label(lab, sizeof lab, &P[i]);
+        if (simulate(so + i * K, res, &P[i], o, n, lab) != FATE_OK) {
+            free(res);
+            return -1;
+        }
+        done += K;
+        work_progress(done, total, np, K, t0, show);
+    }
+    free(res);
+    return 0;
+}
+
 int cmd_distance(int argc, char **argv)
 {
     dist_opts o = {.gamma = 0.5, .sigma = 0.2, .d = 100, .depth = 2, .instances = 8, .samples = 400,
@@ -1060,8 +1029,8 @@ int cmd_distance(int argc, char **argv)
         p->feat[F_OVERLAP] = c2;
         p->feat[F_PROJ] = p->at * p->at * c2;
         p->feat[F_RESID] = p->at * p->at * s2;
-        p->feat[F_TLT_TH] = th_Tlt(n, o.d, o.sigma, p);
-        p->feat[F_TFT_TH] = th_Tft(n, o.d, o.sigma, o.depth, p);
+        p->feat[F_TLT_TH] = th_Tlt(n, &o, p);
+        p->feat[F_TFT_TH] = th_Tft(n, &o, p);
     }
 
     if (make_dirs(o.out) != 0) {
@@ -1087,7 +1056,7 @@ int cmd_distance(int argc, char **argv)
     json_object_set_new(params, "samples", json_integer((json_int_t)o.samples));
     json_object_set_new(params, "threads", json_integer(o.threads));
     json_object_set_new(params, "lr", json_string("automatic"));
-    json_object_set_new(params, "max_epochs", json_integer(10000));
+    json_object_set_new(params, "epochs", json_integer(10000));
     json_object_set_new(params, "tol", json_real(1e-6));
     json_object_set_new(params, "lambda", json_real(0.0));
     json_object_set_new(params, "rcond", json_real(1e-2));
@@ -1116,64 +1085,15 @@ int cmd_distance(int argc, char **argv)
     manifest man;
     manifest_begin(&man, o.out, "distance", args, NULL, extra);
 
-    /* the work: distances of each pair, then each (pair, instance) simulation;
-     * one item per thread at a time, BLAS single-threaded inside, so results
-     * do not depend on the thread count */
-    const size_t nsim = np * K, nitems = np + nsim;
-    sim_out *so = calloc(nsim, sizeof *so);
+    /* the work: distances of each pair, then each pair's K instances */
+    sim_out *so = calloc(np * K, sizeof *so);
     dist_out *dout = calloc(np, sizeof *dout);
     file_list files = {0};
     int rc = 0, frc = 0;
     double *tx[N_FAM] = {NULL, NULL, NULL}, *ty[N_FAM] = {NULL, NULL, NULL};
     size_t tn[N_FAM] = {0, 0, 0};
     if (!so || !dout) { cli_error(C, "out of memory"); rc = FATE_EXIT_RUNTIME; goto finish; }
-    const int tty = isatty(2) && !o.quiet;
-    const int nt = o.threads > 0 ? o.threads : omp_get_max_threads();
-    const int blas_threads = blas_get();
-    const int levels = omp_get_max_active_levels();
-    blas_set(1);
-    omp_set_max_active_levels(1);
-    size_t done_items = 0;
-    const double t0 = wall_now();
-    double last = 0.0;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
-    for (size_t it = 0; it < nitems; it++) {
-        if (it < np) distances(&dout[it], &P[it], &o);
-        else simulate(&so[it - np], &P[(it - np) / K], &o, n, (it - np) % K);
-#pragma omp critical(fate_distance_progress)
-        {
-            done_items++;
-            double now = wall_now();
-            if (tty && (now - last >= 0.25 || done_items == nitems)) {
-                last = now;
-                double el = now - t0, eta = el * (double)(nitems - done_items) / (double)done_items;
-                fprintf(stderr, "\rfate distance: %zu pairs x %zu instances, work items %zu/%zu (%.0f%%), "
-                        "%.0fs, ETA %dm%02ds   ", np, K, done_items, nitems,
-                        100.0 * (double)done_items / (double)nitems, el, (int)(eta / 60), (int)fmod(eta, 60));
-                if (done_items == nitems) fputc('\n', stderr);
-            }
-        }
-    }
-    omp_set_max_active_levels(levels);
-    if (blas_threads > 0) blas_set(blas_threads);
-
-    /* failures */
-    for (size_t i = 0; i < nsim; i++)
-        if (so[i].st != FATE_OK) {
-            char lab[96];
-            pair_label(lab, sizeof lab, &P[i / K]);
-            cli_error(C, "%s failed on pair %s, instance %zu: %s%s", so[i].stage, lab, i % K,
-                      fate_strerror(so[i].st),
-                      so[i].st == FATE_EDIVERGED ? " (try a smaller --scale or --near)" : "");
-            rc = FATE_EXIT_RUNTIME;
-            goto finish;
-        }
-    for (size_t i = 0; i < np; i++)
-        if (dout[i].st != FATE_OK) {
-            cli_error(C, "distances failed on pair %zu: %s", i, fate_strerror(dout[i].st));
-            rc = FATE_EXIT_RUNTIME;
-            goto finish;
-        }
+    if (run_pairs(so, dout, P, np, &o, n) != 0) { rc = FATE_EXIT_RUNTIME; goto finish; }
     size_t unconv = 0, dist_failed = 0;
     {
         double *buf = malloc(K * sizeof *buf);
@@ -1302,7 +1222,7 @@ int cmd_distance(int argc, char **argv)
                 else { qq.as = qq.at = v; qq.theta = M_PI / 2; }
                 double c2 = f == FAM_NEAR ? 0.0 : cos(qq.theta) * cos(qq.theta);
                 tx[f][j] = qq.at * qq.at * c2;
-                ty[f][j] = th_Tlt(n, o.d, o.sigma, &qq);
+                ty[f][j] = th_Tlt(n, &o, &qq);
             }
             tn[f] = NF;
         }
@@ -1333,8 +1253,8 @@ int cmd_distance(int argc, char **argv)
                  "near-useless (θ = π/2, a_s = a_t = a for %zu values of a: small divergence, orthogonal features).",
                  o.nt, o.ns, o.nn);
         if (unconv) report_p(r, "Note: %zu of the %zu trainings ended above their tolerance (10000 steps); "
-                             "their results are included.", unconv, 3 * nsim);
-        else report_p(r, "Every training (%zu) reached its tolerance.", 3 * nsim);
+                             "their results are included.", unconv, 3 * np * K);
+        else report_p(r, "Every training (%zu) reached its tolerance.", 3 * np * K);
         if (dist_failed) report_p(r, "Note: %zu distance values could not be computed (NaN in pairs.csv).", dist_failed);
 
         report_h2(r, "Rank correlation with transferability");

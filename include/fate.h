@@ -258,6 +258,9 @@ typedef struct fate_spec {
     double weight_decay; /* of scratch training (0: none) */
     uint64_t seed;
     unsigned methods;    /* FATE_METHOD_* bits */
+    double source_scale; /* |beta_s| = a_s > 0; 0 means 1 (fate_teachers' unit teachers) */
+    double target_scale; /* |beta_t| = a_t > 0; 0 means 1. The tasks of fate distance's
+                            scale and near-useless families (THEORY.md section 4) */
 } fate_spec;
 
 /* One method's outcome on one instance. */

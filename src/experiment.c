@@ -76,6 +76,10 @@ const char *fate_spec_check(const fate_spec *s)
     if (!(s->weight_decay >= 0.0) || !isfinite(s->weight_decay))
         return "weight_decay must be a finite number >= 0";
     if (s->methods == 0 || (s->methods & ~7u)) return "methods must be a non-empty subset of scratch,lt,ft";
+    if (!(s->source_scale >= 0.0) || !isfinite(s->source_scale))
+        return "source_scale must be a finite number >= 0 (0: 1)";
+    if (!(s->target_scale >= 0.0) || !isfinite(s->target_scale))
+        return "target_scale must be a finite number >= 0 (0: 1)";
     return NULL;
 }
 
@@ -177,17 +181,32 @@ fate_status fate_run(fate_instance_result *out, const fate_spec *spec, uint64_t 
 fate_status fate_spec_theory_eval(fate_spec_theory *o, const fate_spec *s)
 {
     if (!o || fate_spec_check(s)) return FATE_EINVAL;
+    /* Teachers of norms a_s, a_t (THEORY.md, "Teachers of other norms"):
+     * every closed form is a_t^2 times the unit-target one at noise
+     * sigma / a_t with source moments m = r m_1, q = r^2 q_1, r = a_s / a_t
+     * (m_1, q_1 those of a unit source at noise sigma_src / a_s). With
+     * a_s = a_t = 1 nothing moves. The ridge form compares lambda with the
+     * squared norm of the pretrained feature, which is a_s^(2(L-1)/L), not
+     * a_s^2: it holds at a_s = 1 only. */
+    const double as = spec_scale(s->source_scale), at = spec_scale(s->target_scale), r = as / at;
+    const double a2 = at * at, sigma = s->sigma / at;
     double m = cos(s->theta), q = 1.0;
-    if (s->n_src > 0) fate_theory_source_moments_exact(&m, &q, s->theta, s->n_src, s->d, s->sigma_src);
-    o->scratch = fate_theory_scratch_exact(s->n, s->d, s->sigma);
-    o->lt = s->lambda == 0.0 ? fate_theory_lt_exact_moments(s->n, m, q, s->sigma)
-                             : fate_theory_lt_moments(m, q, s->lambda);
+    if (s->n_src > 0)
+        fate_theory_source_moments_exact(&m, &q, s->theta, s->n_src, s->d, s->sigma_src / as);
+    m *= r;
+    q *= r * r;
+    o->scratch = a2 * fate_theory_scratch_exact(s->n, s->d, sigma);
+    o->lt = a2 * (s->lambda == 0.0 ? fate_theory_lt_exact_moments(s->n, m, q, sigma)
+                  : as == 1.0      ? fate_theory_lt_moments(m, q, s->lambda / a2)
+                                   : NAN);
     double g = (double)s->n / (double)s->d;
-    o->T_ft_paper = s->n < s->d ? (1.0 - g) * (2.0 * m - q) : 0.0;
-    o->T_ft = fate_theory_T_ft_gf_exact(s->n, s->d, s->sigma, m, q, s->depth);
+    o->T_ft_paper = a2 * (s->n < s->d ? (1.0 - g) * (2.0 * m - q) : 0.0);
+    o->T_ft = a2 * fate_theory_T_ft_gf_exact(s->n, s->d, sigma, m, q, s->depth);
     o->ft_c = NAN;
     if (s->n + 1 < s->d) {
-        double b = g + s->sigma * s->sigma * (double)s->n / (double)(s->d - s->n - 1);
+        double b = g + sigma * sigma * (double)s->n / (double)(s->d - s->n - 1);
+        /* c solves an equation homogeneous of degree 0 in (b, q): the scaled
+         * b and q give the c of the actual norms */
         o->ft_c = fate_theory_ft_c(1.0 - g, b, q, s->depth);
     }
     o->ft = o->scratch - o->T_ft;

@@ -54,6 +54,9 @@ static inline void *calloc_array(size_t a, size_t b, size_t size)
     return bytes_ok(a, b, size) ? calloc(a * b, size) : NULL;
 }
 
+/* A teacher's norm a_s or a_t of fate_spec: 0 means 1. */
+static inline double spec_scale(double a) { return a > 0.0 ? a : 1.0; }
+
 /* A spec's theta where d = 1: the teachers of fate_teachers need a second
  * dimension for any angle but 0 and pi. */
 static inline int theta_ok_for_d(double theta, size_t d)

@@ -76,11 +76,13 @@ fate_status proto_pretrain(pretrained_t *p, const fate_spec *s, double theta, ui
     fate_status st = FATE_ENOMEM;
     if (!p->params || !p->beta || !p->beta_s || !bt) goto done;
     if ((st = fate_teachers(p->beta_s, bt, d, theta, s->seed, inst)) != FATE_OK) goto done;
+    const double as = spec_scale(s->source_scale);
+    for (size_t i = 0; as != 1.0 && i < d; i++) p->beta_s[i] *= as;
 
-    /* population loss |beta - beta_s|^2 = beta.beta - 2 beta_s.beta + 1, or a
-     * finite source set through its statistics */
+    /* population loss |beta - beta_s|^2 = beta.beta - 2 beta_s.beta + a_s^2,
+     * or a finite source set through its statistics */
     const double *Ssrc = NULL, *bsrc = p->beta_s;
-    double yysrc = 1.0;
+    double yysrc = as * as;
     fate_gd_config cfg = {.lr = s->lr, .max_epochs = s->max_epochs, .tol = s->tol, .loss_min = 0.0};
     if (ns > 0) {
         st = FATE_ENOMEM;
@@ -143,8 +145,10 @@ fate_status proto_target(target_t *t, const fate_spec *s, uint64_t inst)
     fate_status st = FATE_ENOMEM;
     if (!t->X || !t->y || !t->S || !t->b || !t->beta_t || !bs) goto done;
     /* beta_t does not depend on theta (fate_teachers) */
-    if ((st = fate_teachers(bs, t->beta_t, d, 0.0, s->seed, inst)) != FATE_OK ||
-        (st = fate_dataset(t->X, t->y, t->beta_t, n, d, s->sigma, s->seed, inst,
+    if ((st = fate_teachers(bs, t->beta_t, d, 0.0, s->seed, inst)) != FATE_OK) goto done;
+    const double at = spec_scale(s->target_scale);
+    for (size_t i = 0; at != 1.0 && i < d; i++) t->beta_t[i] *= at;
+    if ((st = fate_dataset(t->X, t->y, t->beta_t, n, d, s->sigma, s->seed, inst,
                            FATE_STREAM_X_TARGET, FATE_STREAM_NOISE_TARGET)) != FATE_OK ||
         (st = fate_suffstats(t->S, t->b, &t->yy, t->X, t->y, n, d)) != FATE_OK ||
         (st = fate_min_loss(&t->loss_min, t->S, t->b, t->yy, n, d)) != FATE_OK)

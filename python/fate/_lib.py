@@ -125,7 +125,7 @@ class fate_spec(Structure):
                 ("sigma_src", c_double), ("lambda_", c_double), ("rcond", c_double),
                 ("init_scale", c_double), ("lr", c_double), ("max_epochs", c_size_t),
                 ("tol", c_double), ("weight_decay", c_double), ("seed", c_uint64),
-                ("methods", c_uint)]
+                ("methods", c_uint), ("source_scale", c_double), ("target_scale", c_double)]
 
 
 class fate_method_result(Structure):
