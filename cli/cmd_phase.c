@@ -40,8 +40,10 @@ static const char *help =
     "output:\n"
     "  --out DIR          output folder (default fate-phase)\n"
     "  --resume           continue the sweep saved in DIR with its saved parameters\n"
-    "                     (only --threads, --quiet and --plot may be given with it);\n"
-    "                     rerunning the same command also continues it\n"
+    "                     (--threads, --quiet and --plot may change); the original\n"
+    "                     command line with --resume appended continues too, and one\n"
+    "                     that changes a parameter is refused; rerunning the same\n"
+    "                     command also continues it\n"
     "  --plot LIST        figure formats: png, svg, pdf, or none (default png)\n"
     "  --slices LIST      angles of the T-vs-gamma slices (default pi/8,pi/4,3pi/8)\n"
     "  --theory-map       also draw the theory-only phase maps\n"
@@ -236,6 +238,23 @@ static int wants_relu(int argc, char **argv)
     return relu;
 }
 
+static fate_sweep sweep_of(const phase_opts *o)
+{
+    return (fate_sweep){o->so.spec, o->gammas, o->ng, o->thetas, o->nt, o->lambdas, o->nl, o->so.instances,
+                        o->so.threads};
+}
+
+/* 0 when the saved options (r) and this call's (o) describe one sweep. */
+static int same_sweep(const char *C, const phase_opts *r, const phase_opts *o)
+{
+    const fate_sweep a = sweep_of(r), b = sweep_of(o);
+    char *ja = sweep_params_json(&a), *jb = sweep_params_json(&b);
+    int rc = resume_same_sweep(C, o->out, ja, jb);
+    free(ja);
+    free(jb);
+    return rc;
+}
+
 /* resume_parse's parser: the saved words, read as a first parse */
 static int reparse_phase(int ac, char **av, void *opts)
 {
@@ -253,13 +272,9 @@ int cmd_phase(int argc, char **argv)
     int pr = parse_phase(argc, argv, &o, 1);
     if (pr != 0) { free_opts(&o); return pr > 0 ? 0 : FATE_EXIT_USAGE; }
     json_t *args = NULL;
+    int finished = 0;
     if (o.resume) {
-        if (o.n_result_opts > 0) {
-            cli_error(C, "--resume takes every parameter from %s/manifest.json; only --out, --threads, --quiet and --plot may be given with it", o.out);
-            free_opts(&o);
-            return FATE_EXIT_USAGE;
-        }
-        /* re-parse the saved option words, then keep this call's overrides */
+        /* re-parse the saved option words */
         phase_opts r;
         phase_defaults(&r);
         if (resume_parse(&args, C, o.out, "sweep", reparse_phase, &r) != 0) {
@@ -267,20 +282,30 @@ int cmd_phase(int argc, char **argv)
             free_opts(&r);
             return FATE_EXIT_USAGE;
         }
-        r.out = o.out;
-        if (o.have_threads) r.so.threads = o.so.threads;
-        if (o.have_quiet) r.quiet = o.quiet;
-        if (o.have_plot) r.plot = o.plot;
-        free_opts(&o);
-        o = r;
+        if (o.n_result_opts > 0) {
+            /* the original command line with --resume appended: it goes on
+             * when it describes the saved sweep (its figure options apply) */
+            int same = finish_phase(&r) == 0 && finish_phase(&o) == 0 && same_sweep(C, &r, &o) == 0;
+            json_decref(args);
+            free_opts(&r);
+            if (!same) { free_opts(&o); return FATE_EXIT_USAGE; }
+            args = manifest_result_args(argc, argv);
+            finished = 1;
+        } else { /* the saved parameters with this call's overrides */
+            r.out = o.out;
+            if (o.have_threads) r.so.threads = o.so.threads;
+            if (o.have_quiet) r.quiet = o.quiet;
+            if (o.have_plot) r.plot = o.plot;
+            free_opts(&o);
+            o = r;
+        }
     } else {
         args = manifest_result_args(argc, argv);
     }
-    if (finish_phase(&o) != 0) { json_decref(args); free_opts(&o); return FATE_EXIT_USAGE; }
+    if (!finished && finish_phase(&o) != 0) { json_decref(args); free_opts(&o); return FATE_EXIT_USAGE; }
 
     sweep_job job = {.dir = o.out, .quiet = o.quiet, .label = "fate phase"};
-    job.sweep = (fate_sweep){o.so.spec, o.gammas, o.ng, o.thetas, o.nt, o.lambdas, o.nl,
-                             o.so.instances, o.so.threads};
+    job.sweep = sweep_of(&o);
     const char *msg = fate_sweep_check(&job.sweep);
     if (msg) { cli_error(C, "%s", msg); json_decref(args); free_opts(&o); return FATE_EXIT_USAGE; }
     if (make_dirs(o.out) != 0) {

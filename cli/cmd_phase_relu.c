@@ -72,6 +72,8 @@ static const char *help =
     "output:\n"
     "  --out DIR          output folder (default fate-phase-relu2)\n"
     "  --resume           continue the sweep saved in DIR with its saved parameters\n"
+    "                     (the original command line with --resume appended too;\n"
+    "                     one that changes a parameter is refused)\n"
     "  --plot LIST        png, svg, pdf, or none (default png)\n"
     "  --fit-min-n N      fit the scratch power law on n >= N (default d: below\n"
     "                     the input dimension the risk is not yet a power law)\n"
@@ -304,12 +306,8 @@ int cmd_phase_relu(int argc, char **argv)
     int pr = parse(argc, argv, &o);
     if (pr != 0) { free_opts(&o); return pr > 0 ? 0 : FATE_EXIT_USAGE; }
     json_t *args = NULL;
+    int finished = 0;
     if (o.resume) {
-        if (o.n_result_opts > 0) {
-            cli_error(C, "--resume takes every parameter from %s/manifest.json; only --out, --threads, --quiet and --plot may be given with it", o.out);
-            free_opts(&o);
-            return FATE_EXIT_USAGE;
-        }
         relu_opts r;
         defaults(&r);
         if (resume_parse(&args, C, o.out, "sweep", reparse, &r) != 0) {
@@ -317,16 +315,31 @@ int cmd_phase_relu(int argc, char **argv)
             free_opts(&r);
             return FATE_EXIT_USAGE;
         }
-        r.out = o.out;
-        if (o.have_threads) r.w.threads = o.w.threads;
-        if (o.have_quiet) r.quiet = o.quiet;
-        if (o.have_plot) r.plot = o.plot;
-        free_opts(&o);
-        o = r;
+        if (o.n_result_opts > 0) {
+            /* the original command line with --resume appended: it goes on
+             * when it describes the saved sweep */
+            int same = finish(&r) == 0 && finish(&o) == 0;
+            char *ja = same ? relu_params_json(&r.w) : NULL, *jb = same ? relu_params_json(&o.w) : NULL;
+            same = same && resume_same_sweep(C, o.out, ja, jb) == 0;
+            free(ja);
+            free(jb);
+            json_decref(args);
+            free_opts(&r);
+            if (!same) { free_opts(&o); return FATE_EXIT_USAGE; }
+            args = manifest_result_args(argc, argv);
+            finished = 1;
+        } else { /* the saved parameters with this call's overrides */
+            r.out = o.out;
+            if (o.have_threads) r.w.threads = o.w.threads;
+            if (o.have_quiet) r.quiet = o.quiet;
+            if (o.have_plot) r.plot = o.plot;
+            free_opts(&o);
+            o = r;
+        }
     } else {
         args = manifest_result_args(argc, argv);
     }
-    if (finish(&o) != 0) { json_decref(args); free_opts(&o); return FATE_EXIT_USAGE; }
+    if (!finished && finish(&o) != 0) { json_decref(args); free_opts(&o); return FATE_EXIT_USAGE; }
     if (make_dirs(o.out) != 0) {
         cli_error(C, "--out: cannot create folder '%s': %s", o.out, strerror(errno));
         json_decref(args);

@@ -219,3 +219,52 @@ int resume_parse(json_t **args, const char *cmd, const char *dir, const char *wh
     saved_args_free(&s);
     return rc != 0 ? -1 : 0;
 }
+
+/* The option behind a key of sweep.json (both models). */
+static void key_option(char *buf, size_t size, const char *key)
+{
+    static const char *const map[][2] = {
+        {"gammas", "--gamma"}, {"thetas", "--theta"}, {"lambdas", "--lambda"}, {"mus", "--mu"},
+        {"ns", "--n"}, {"m", "--width"}, {"w_init", "--init-scale"}, {"c_init", "--readout-init"},
+        {"online_src", "--online"}, {"teacher", "--theta or --mu"}, {"n_src", "--n-src or --gamma-src"}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (!strcmp(key, map[i][0])) { snprintf(buf, size, "%s", map[i][1]); return; }
+    snprintf(buf, size, "--%s", key);
+    for (char *p = buf + 2; *p; p++)
+        if (*p == '_') *p = '-';
+}
+
+/* A JSON value on one line, cut to about 60 characters. */
+static void short_json(char *buf, size_t size, const json_t *v)
+{
+    char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(10));
+    snprintf(buf, size, "%.60s%s", t ? t : "?", t && strlen(t) > 60 ? "..." : "");
+    free(t);
+}
+
+int resume_same_sweep(const char *cmd, const char *dir, const char *params_saved, const char *params_now)
+{
+    json_t *a = json_loads(params_saved ? params_saved : "", 0, NULL);
+    json_t *b = json_loads(params_now ? params_now : "", 0, NULL);
+    int rc = a && b ? 0 : -1;
+    const char *key;
+    json_t *va;
+    if (rc == 0)
+        json_object_foreach(a, key, va) {
+            const json_t *vb = json_object_get(b, key);
+            if (vb && json_equal(va, vb)) continue;
+            char opt[64], sa[80], sb[80];
+            key_option(opt, sizeof opt, key);
+            short_json(sa, sizeof sa, va);
+            short_json(sb, sizeof sb, vb);
+            cli_error(cmd, "--resume: %s differs from the sweep saved in %s (saved %s, given %s); drop "
+                      "--resume to start over, or choose another --out", opt, dir, sa, sb);
+            rc = -1;
+            break;
+        }
+    else
+        cli_error(cmd, "--resume: the parameters saved in %s cannot be compared", dir);
+    json_decref(a);
+    json_decref(b);
+    return rc;
+}

@@ -34,6 +34,13 @@ json_t *json_seed(unsigned long long seed);
  * --resume. New reference. */
 json_t *manifest_result_args(int argc, char **argv);
 
+/* The habit of re-running a killed command with --resume appended: the
+ * sweep it describes (params_now, canonical JSON as in sweep.json) must be
+ * the saved one (params_saved). 0 when they are the same; otherwise prints
+ * one line naming the first option that differs with both values (exit 2
+ * follows) and returns -1. */
+int resume_same_sweep(const char *cmd, const char *dir, const char *params_saved, const char *params_now);
+
 /* --resume: parses the option words saved in dir/manifest.json with
  * parse(ac, av, opts) (av[0] = cmd), then *args = those words (a new
  * reference, which also keeps alive the strings parse pointed opts to).

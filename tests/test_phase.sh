@@ -83,6 +83,9 @@ check "manifest says interrupted" grep -q '"status": "interrupted"' B/manifest.j
 check "--resume completes" [ $? -eq 0 ]
 check "resumed runs.csv identical to uninterrupted" cmp -s REF/runs.csv B/runs.csv
 check "resumed summary.csv identical to uninterrupted" cmp -s REF/summary.csv B/summary.csv
+"$FATE" phase $BIG --out B --resume > /dev/null 2> B2.err
+check "the original command line with --resume appended continues" [ $? -eq 0 ]
+check "... with the same runs.csv" cmp -s REF/runs.csv B/runs.csv
 
 # ---- SIGKILL: every file parseable, then a rerun completes identically
 "$FATE" phase $BIG --out K > /dev/null 2>&1 &
@@ -126,7 +129,7 @@ badcase "phase --lambda -1" --lambda phase --lambda 0,-1 --out X
 badcase "phase unsorted --gamma" --gamma phase --gamma 0.5,0.2 --out X
 badcase "phase unknown option" --bogus phase --bogus 1
 badcase "phase --resume without a sweep" --resume phase --resume --out NOPE
-badcase "phase --resume with a result option" --resume phase --resume --out A --d 10
+badcase "phase --resume changing --d" "--resume: --d differs" phase --resume --out A --d 10
 # sigma0.2 is reopened for the decay baseline: its files are listed once
 "$FATE" reproduce --quick --only sigma0.2,decay --instances 2 --plot none --quiet --out RD > /dev/null 2>&1
 if command -v python3 > /dev/null; then

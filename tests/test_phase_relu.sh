@@ -75,6 +75,16 @@ check "SIGINT says how to resume" grep -q -- "--resume --out C" C.err
 check "--resume (model read from the folder) exits 0" [ $? -eq 0 ]
 check "resumed runs.csv identical to uninterrupted" cmp -s A/runs.csv C/runs.csv
 check "resumed summary.csv identical" cmp -s A/summary.csv C/summary.csv
+# the original command line with --resume appended continues; a changed
+# parameter is refused in one line naming it with both values
+rm -f C/runs.csv
+"$FATE" phase $SMALL --out C --threads 2 --plot none --resume > C3.out 2> C3.err
+check "the original command line with --resume appended exits 0" [ $? -eq 0 ]
+check "... and gives the same runs.csv" cmp -s A/runs.csv C/runs.csv
+"$FATE" phase $SMALL --sigma 0.3 --out C --plot none --resume > C4.out 2> C4.err
+check "a changed parameter with --resume exits 2" [ $? -eq 2 ]
+check "... naming the option and both values in one line" \
+  sh -c '[ "$(wc -l < C4.err)" -eq 1 ] && grep -q -- "--sigma differs from the sweep saved in C (saved 0.0, given 0.3)" C4.err'
 
 # ---- a cell file with the right row count but wrong rows is recomputed
 cp -r C E
