@@ -1,5 +1,6 @@
-"""fate: transfer learning in deep linear networks, simulated exactly and
-compared with its closed-form theory (Tahir, Ganguli and Rotskoff, ICML 2025).
+"""fate: transfer learning in deep linear networks (simulated exactly and
+compared with its closed-form theory, Tahir, Ganguli and Rotskoff, ICML 2025)
+and in two-layer networks ("relu2").
 
 A pure-Python binding of the C library libfate through ctypes; NumPy is the
 only dependency (Debian python3-numpy).
@@ -29,8 +30,9 @@ types raise TypeError and bad shapes or values ValueError before any C call.
 from math import pi
 
 from . import distance, theory
-from ._experiment import METHOD_FIELDS, METHODS, SweepInterrupted, make_spec, phase, run, spec_theory
+from ._experiment import METHOD_FIELDS, METHODS, make_spec, phase, run, spec_theory
 from ._io import grid_of, load, read_csv
+from ._sweep import SweepInterrupted
 from ._lib import (FateDiverged, FateError, FateValueError, candidate_paths, find_library,
                    library, library_path, version)
 
