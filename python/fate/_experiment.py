@@ -269,6 +269,35 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
 # Sweeps
 # ---------------------------------------------------------------------------
 
+def _linear_sweep(where, gammas, thetas, lambdas, d, instances, threads, **spec):
+    """The checked fate_sweep of fate.phase's arguments, with the arrays its
+    pointers refer to (keep them alive): (sweep, base spec, gammas, thetas,
+    lambdas, ns)."""
+    g = _check.vector(gammas, "gammas", lo=0.0, lo_open=True, where=where)
+    t = _check.vector(thetas, "thetas", lo=0.0, hi=math.pi, where=where, text="in [0, pi]")
+    lam = _check.vector(lambdas, "lambdas", lo=0.0, where=where)
+    base = _make_spec(where, d=d, gamma=None, n=1, theta=0.0, lam=0.0, **spec)
+    ns = np.array([_size_from_ratio(x, "gammas[%d]" % j, "n", base.d, where)
+                   for j, x in enumerate(g.tolist())], dtype=np.int64)
+    G, T, NL = g.size, t.size, lam.size
+    per_instance = G * T * max(3, NL) * ctypes.sizeof(fate_method_result)
+    K = _check.integer(instances, "instances", 1, max(1, _check.BYTES_MAX // per_instance), where,
+                       " for %d gammas x %d thetas x %d lambdas (the results must be addressable)"
+                       % (G, T, NL))
+    sweep = fate_sweep()
+    sweep.base = base
+    P = ctypes.POINTER(ctypes.c_double)
+    sweep.gammas, sweep.n_gammas = g.ctypes.data_as(P), G
+    sweep.thetas, sweep.n_thetas = t.ctypes.data_as(P), T
+    sweep.lambdas, sweep.n_lambdas = lam.ctypes.data_as(P), NL
+    sweep.instances = K
+    sweep.threads = _check.threads(threads, where)
+    msg = library().fate_sweep_check(ctypes.byref(sweep))
+    if msg:
+        raise error_for(FATE_EINVAL, msg.decode())
+    return sweep, base, g, t, lam, ns
+
+
 def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2, width=0,
           methods=METHODS, gamma_src=None, n_src=None, sigma_src=0.0, lr=0.0, epochs=10000,
           tol=1e-6, init_scale=0.0, rcond=1e-2, weight_decay=0.0, seed=1, threads=0,
@@ -315,35 +344,14 @@ def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2
     KeyboardInterrupt) carrying the partial result.
     """
     where = "fate.phase"
-    g = _check.vector(gammas, "gammas", lo=0.0, lo_open=True, where=where)
-    t = _check.vector(thetas, "thetas", lo=0.0, hi=math.pi, where=where, text="in [0, pi]")
-    lam = _check.vector(lambdas, "lambdas", lo=0.0, where=where)
     hk = Hooks(where, should_stop, progress, skip)
-    base = _make_spec(where, d=d, gamma=None, n=1, theta=0.0, sigma=sigma, depth=depth,
-                      width=width, lam=0.0, gamma_src=gamma_src, n_src=n_src, sigma_src=sigma_src,
-                      lr=lr, epochs=epochs, tol=tol, init_scale=init_scale, rcond=rcond,
-                      weight_decay=weight_decay, seed=seed, methods=methods)
-    ns = np.array([_size_from_ratio(x, "gammas[%d]" % j, "n", base.d, where)
-                   for j, x in enumerate(g.tolist())], dtype=np.int64)
-    G, T, NL = g.size, t.size, lam.size
-    per_instance = G * T * max(3, NL) * ctypes.sizeof(fate_method_result)
-    K = _check.integer(instances, "instances", 1, max(1, _check.BYTES_MAX // per_instance), where,
-                       " for %d gammas x %d thetas x %d lambdas (the results must be addressable)"
-                       % (G, T, NL))
-    nthreads = _check.threads(threads, where)
-    M = base.methods
-    sweep = fate_sweep()
-    sweep.base = base
-    P = ctypes.POINTER(ctypes.c_double)
-    sweep.gammas, sweep.n_gammas = g.ctypes.data_as(P), G
-    sweep.thetas, sweep.n_thetas = t.ctypes.data_as(P), T
-    sweep.lambdas, sweep.n_lambdas = lam.ctypes.data_as(P), NL
-    sweep.instances = K
-    sweep.threads = nthreads
+    sweep, base, g, t, lam, ns = _linear_sweep(
+        where, gammas, thetas, lambdas, d, instances, threads, sigma=sigma, depth=depth,
+        width=width, gamma_src=gamma_src, n_src=n_src, sigma_src=sigma_src, lr=lr, epochs=epochs,
+        tol=tol, init_scale=init_scale, rcond=rcond, weight_decay=weight_decay, seed=seed,
+        methods=methods)
+    G, T, NL, K, M = g.size, t.size, lam.size, sweep.instances, base.methods
     lib = library()
-    msg = lib.fate_sweep_check(ctypes.byref(sweep))
-    if msg:
-        raise error_for(FATE_EINVAL, msg.decode())
 
     _, mdt = _dtypes()
     nan = np.nan
