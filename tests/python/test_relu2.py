@@ -7,7 +7,7 @@ import pytest
 
 import fate
 from fate import _lib, _sweep
-from conftest import run_cli
+from conftest import interrupted, run_cli
 
 # tiny sizes: every sweep below takes a fraction of a second
 SIZES = dict(d=4, mstar=2, width=8, n_src=30, n_test=200, steps=300, instances=2)
@@ -196,3 +196,9 @@ def test_bad_run_arguments(lib):
         fate.run_relu2(n=2**40, **SIZES)
     with pytest.raises(fate.FateValueError, match="theta must be 0 or pi"):
         fate.run_relu2(theta=0.5, **dict(SIZES, d=1))
+
+
+def test_ctrl_c_stops_and_raises(lib):
+    e = interrupted(fate.phase_relu2, 2, threads=1, **dict(SIZES, n=[4, 8], mu=[0.0, 0.5, 1.0]))
+    assert len(e.result["runs"]) == e.result["done"].sum() * 4 * 2
+    assert "fate.phase_relu2 interrupted" in str(e)
