@@ -1,5 +1,6 @@
-"""fate: transfer learning in deep linear networks, simulated exactly and
-compared with its closed-form theory (Tahir, Ganguli and Rotskoff, ICML 2025).
+"""fate: transfer learning in deep linear networks (simulated exactly and
+compared with its closed-form theory, Tahir, Ganguli and Rotskoff, ICML 2025)
+and in two-layer networks ("relu2").
 
 A pure-Python binding of the C library libfate through ctypes; NumPy is the
 only dependency (Debian python3-numpy).
@@ -9,6 +10,9 @@ only dependency (Debian python3-numpy).
     r["lt"]["risk"], r["theory"]["lt"]
     p = fate.phase(gammas, thetas, d=60, instances=4)                # like `fate phase`
     p["mean_T"][:, :, 1]          # (gamma, theta) map of linear transfer's T
+    q = fate.phase_relu2(n=[4, 8, 16], mu=[0, 0.5, 1])             # like `fate phase --model relu2`
+    q["runs"], q["mean_T"][:, :, 2]                                  # runs.csv rows; (mu, n) map of lt
+    r2 = fate.run_relu2(n=16, mu=0.5)                                # one relu2 cell
     fate.theory.evaluate(gamma, theta, sigma=0.2)["T_lt"]            # like `fate theory`
     fate.distance.mmd2(X, Y)      # distances between samples (NumPy arrays)
     data = fate.load("fate-phase")                                   # an output folder
@@ -29,14 +33,17 @@ types raise TypeError and bad shapes or values ValueError before any C call.
 from math import pi
 
 from . import distance, theory
-from ._experiment import METHOD_FIELDS, METHODS, SweepInterrupted, make_spec, phase, run, spec_theory
+from ._experiment import METHOD_FIELDS, METHODS, make_spec, phase, run, spec_theory
 from ._io import grid_of, load, read_csv
+from ._sweep import SweepInterrupted
+from ._relu2 import ACTIVATIONS, SCALINGS, make_relu_spec, phase_relu2, run_relu2
 from ._lib import (FateDiverged, FateError, FateValueError, candidate_paths, find_library,
                    library, library_path, version)
 
 __version__ = "0.1.0"
 
-__all__ = ["theory", "distance", "run", "phase", "load", "read_csv", "grid_of", "make_spec", "spec_theory",
+__all__ = ["theory", "distance", "run", "phase", "run_relu2", "phase_relu2", "make_relu_spec",
+           "ACTIVATIONS", "SCALINGS", "load", "read_csv", "grid_of", "make_spec", "spec_theory",
            "FateError", "FateValueError", "FateDiverged", "SweepInterrupted", "METHODS",
            "METHOD_FIELDS", "library", "library_path", "find_library", "candidate_paths",
            "version", "pi", "__version__"]

@@ -207,6 +207,17 @@ def vector(x, name, lo=None, lo_open=False, hi=None, where=None, text=None):
     return np.ascontiguousarray(a, dtype=np.float64)
 
 
+def instances_first(instances, first, item_bytes, where=None):
+    """(K, first) of a run of K = instances instances first..first+K-1:
+    K >= 1 results of item_bytes each addressable, the indices uint64."""
+    K = integer(instances, "instances", 1, BYTES_MAX // item_bytes, where,
+                " (the results must be addressable)")
+    first = integer(first, "first", 0, UINT64_MAX - K + 1, where,
+                    " for instances = %d (instance indices first..first+instances-1 are uint64)"
+                    % K)
+    return K, first
+
+
 def c_round(x):
     """C's round(): halves away from zero (Python's round() rounds to even)."""
     f = math.floor(x)
@@ -278,3 +289,43 @@ def spec_sizes(s, where=None, field="spec field "):
         integer(d, field + "d", 1, GRAM2_D_MAX, where, GRAM2_WHY % w)
     integer(s.n, field + "n", 1, n_max(d), where, " for d = %d" % d)
     integer(s.n_src, field + "n_src", 0, n_max(d), where, " for d = %d (0: infinite source)" % d)
+
+
+# ---------------------------------------------------------------------------
+# Sizes of the two-layer model (src/mlp_protocol.c relu_size_check)
+# ---------------------------------------------------------------------------
+# Every array of a relu2 run is an int BLAS argument: the teachers (mstar, d)
+# and their Gram matrix (mstar, mstar), W (m, d) and the readout's Gram
+# matrix (m, m), and the data (rows, d) and features (rows, max(m, mstar)) of
+# the target, source and test blocks (at most 4096 test rows at a time).
+
+#: m and mstar: m*m <= INT_MAX.
+RELU_WIDTH_MAX = math.isqrt(INT_MAX)
+#: Test inputs are processed in blocks of this many rows.
+RELU_TEST_BLOCK = 4096
+
+
+def relu_width_max(d):
+    """m or mstar for d: m*m and m*d <= INT_MAX."""
+    return min(RELU_WIDTH_MAX, INT_MAX // d)
+
+
+def relu_rows_max(d, m, mstar):
+    """n and n_src: rows*d and rows*max(m, mstar) <= INT_MAX."""
+    return INT_MAX // max(d, m, mstar)
+
+
+def relu_n_test_max(d, m, mstar):
+    """n_test: min(n_test, 4096)*max(d, m, mstar) <= INT_MAX."""
+    rows = relu_rows_max(d, m, mstar)
+    return INT_MAX if rows >= RELU_TEST_BLOCK else rows
+
+
+def word(x, name, words, where=None):
+    """A str argument that must be one of `words`."""
+    if not isinstance(x, str):
+        raise TypeError(_say(where, "%s must be a str, one of %s, got %s %s"
+                             % (name, ", ".join(words), _type_name(x), _fmt(x))))
+    if x not in words:
+        raise value_error(where, "%s must be one of %s, got %r" % (name, ", ".join(words), x))
+    return words.index(x)

@@ -2,18 +2,16 @@
 
 import ctypes
 import math
-import os
-import signal
-import threading
 
 import numpy as np
 
 from . import _check
 from ._lib import (CELL_DONE_FN, FATE_EDIVERGED, FATE_EINTERRUPTED, FATE_EINVAL, FATE_OK,
-                   METHOD_BITS, METHOD_FT, METHOD_LT, METHOD_SCRATCH, METHOD_WHAT, PROGRESS_FN,
-                   SHOULD_STOP_FN, SKIP_FN, error_for, fate_instance_result, fate_method_result,
-                   fate_spec, fate_spec_theory, fate_sweep, fate_sweep_error, fate_sweep_hooks,
-                   keep_blas_threads, library, struct_dtype)
+                   METHOD_BITS, METHOD_FT, METHOD_LT, METHOD_SCRATCH, METHOD_WHAT, error_for,
+                   fate_instance_result, fate_method_result, fate_spec, fate_spec_theory,
+                   fate_sweep, fate_sweep_error, fate_sweep_hooks, keep_blas_threads, library,
+                   struct_dtype)
+from ._sweep import Hooks, SweepInterrupted
 
 __all__ = ["run", "phase", "make_spec", "spec_theory", "SweepInterrupted", "METHODS",
            "METHOD_FIELDS"]
@@ -226,12 +224,7 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
                       width=width, lam=lam, gamma_src=gamma_src, n_src=n_src, sigma_src=sigma_src,
                       lr=lr, epochs=epochs, tol=tol, init_scale=init_scale, rcond=rcond,
                       weight_decay=weight_decay, seed=seed, methods=methods)
-    K = _check.integer(instances, "instances", 1,
-                       _check.BYTES_MAX // ctypes.sizeof(fate_instance_result), where,
-                       " (the results must be addressable)")
-    first = _check.integer(first, "first", 0, _check.UINT64_MAX - K + 1, where,
-                           " for instances = %d (instance indices first..first+instances-1 are "
-                           "uint64)" % K)
+    K, first = _check.instances_first(instances, first, ctypes.sizeof(fate_instance_result), where)
     nthreads = _check.threads(threads, where)
     idt, _ = _dtypes()
     res = np.zeros(K, dtype=idt)
@@ -276,78 +269,33 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
 # Sweeps
 # ---------------------------------------------------------------------------
 
-class SweepInterrupted(KeyboardInterrupt):
-    """Ctrl-C (SIGINT) stopped fate.phase after the cells in flight.
-
-    ``result`` holds the partial result: its "done" mask tells which cells
-    finished; the other cells are NaN."""
-
-    def __init__(self, result):
-        super().__init__("fate.phase interrupted: %d of %d cells done"
-                         % (int(result["done"].sum()), result["done"].size))
-        self.result = result
-
-
-class _SigintWatch:
-    """While a sweep runs in the C library, turn SIGINT into a stop request.
-
-    The C library cannot raise KeyboardInterrupt. In the main thread we install
-    a Python handler that only sets a flag, and a wakeup fd: CPython's C-level
-    handler writes a byte to it whichever thread receives the signal, so the
-    should_stop hook (called from OpenMP threads) sees it at once even when
-    the main thread is busy inside C.
-    """
-
-    def __init__(self):
-        self.active = False
-        self.hit = threading.Event()
-
-    def __enter__(self):
-        if threading.current_thread() is not threading.main_thread():
-            return self
-        try:
-            old = signal.getsignal(signal.SIGINT)
-        except (ValueError, OSError):  # pragma: no cover
-            return self
-        if old in (signal.SIG_IGN, None):
-            return self
-        self.old_handler = old
-        self.r, self.w = os.pipe()
-        os.set_blocking(self.r, False)
-        os.set_blocking(self.w, False)
-        try:
-            signal.signal(signal.SIGINT, lambda signum, frame: self.hit.set())
-            self.old_fd = signal.set_wakeup_fd(self.w, warn_on_full_buffer=False)
-        except (ValueError, OSError):  # pragma: no cover
-            signal.signal(signal.SIGINT, old)
-            os.close(self.r)
-            os.close(self.w)
-            return self
-        self.active = True
-        return self
-
-    def poll(self):
-        if not self.active:
-            return False
-        if self.hit.is_set():
-            return True
-        try:
-            data = os.read(self.r, 512)
-        except (BlockingIOError, OSError):
-            return False
-        if data and signal.SIGINT in data:
-            self.hit.set()
-        return self.hit.is_set()
-
-    def __exit__(self, *exc):
-        if self.active:
-            self.poll()
-            signal.set_wakeup_fd(self.old_fd)
-            signal.signal(signal.SIGINT, self.old_handler)
-            os.close(self.r)
-            os.close(self.w)
-            self.active = False
-        return False
+def _linear_sweep(where, gammas, thetas, lambdas, d, instances, threads, **spec):
+    """The checked fate_sweep of fate.phase's arguments, with the arrays its
+    pointers refer to (keep them alive): (sweep, base spec, gammas, thetas,
+    lambdas, ns)."""
+    g = _check.vector(gammas, "gammas", lo=0.0, lo_open=True, where=where)
+    t = _check.vector(thetas, "thetas", lo=0.0, hi=math.pi, where=where, text="in [0, pi]")
+    lam = _check.vector(lambdas, "lambdas", lo=0.0, where=where)
+    base = _make_spec(where, d=d, gamma=None, n=1, theta=0.0, lam=0.0, **spec)
+    ns = np.array([_size_from_ratio(x, "gammas[%d]" % j, "n", base.d, where)
+                   for j, x in enumerate(g.tolist())], dtype=np.int64)
+    G, T, NL = g.size, t.size, lam.size
+    per_instance = G * T * max(3, NL) * ctypes.sizeof(fate_method_result)
+    K = _check.integer(instances, "instances", 1, max(1, _check.BYTES_MAX // per_instance), where,
+                       " for %d gammas x %d thetas x %d lambdas (the results must be addressable)"
+                       % (G, T, NL))
+    sweep = fate_sweep()
+    sweep.base = base
+    P = ctypes.POINTER(ctypes.c_double)
+    sweep.gammas, sweep.n_gammas = g.ctypes.data_as(P), G
+    sweep.thetas, sweep.n_thetas = t.ctypes.data_as(P), T
+    sweep.lambdas, sweep.n_lambdas = lam.ctypes.data_as(P), NL
+    sweep.instances = K
+    sweep.threads = _check.threads(threads, where)
+    msg = library().fate_sweep_check(ctypes.byref(sweep))
+    if msg:
+        raise error_for(FATE_EINVAL, msg.decode())
+    return sweep, base, g, t, lam, ns
 
 
 def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2, width=0,
@@ -396,37 +344,14 @@ def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2
     KeyboardInterrupt) carrying the partial result.
     """
     where = "fate.phase"
-    g = _check.vector(gammas, "gammas", lo=0.0, lo_open=True, where=where)
-    t = _check.vector(thetas, "thetas", lo=0.0, hi=math.pi, where=where, text="in [0, pi]")
-    lam = _check.vector(lambdas, "lambdas", lo=0.0, where=where)
-    for name, fn in (("should_stop", should_stop), ("progress", progress), ("skip", skip)):
-        if fn is not None and not callable(fn):
-            raise TypeError("%s: %s must be callable" % (where, name))
-    base = _make_spec(where, d=d, gamma=None, n=1, theta=0.0, sigma=sigma, depth=depth,
-                      width=width, lam=0.0, gamma_src=gamma_src, n_src=n_src, sigma_src=sigma_src,
-                      lr=lr, epochs=epochs, tol=tol, init_scale=init_scale, rcond=rcond,
-                      weight_decay=weight_decay, seed=seed, methods=methods)
-    ns = np.array([_size_from_ratio(x, "gammas[%d]" % j, "n", base.d, where)
-                   for j, x in enumerate(g.tolist())], dtype=np.int64)
-    G, T, NL = g.size, t.size, lam.size
-    per_instance = G * T * max(3, NL) * ctypes.sizeof(fate_method_result)
-    K = _check.integer(instances, "instances", 1, max(1, _check.BYTES_MAX // per_instance), where,
-                       " for %d gammas x %d thetas x %d lambdas (the results must be addressable)"
-                       % (G, T, NL))
-    nthreads = _check.threads(threads, where)
-    M = base.methods
-    sweep = fate_sweep()
-    sweep.base = base
-    P = ctypes.POINTER(ctypes.c_double)
-    sweep.gammas, sweep.n_gammas = g.ctypes.data_as(P), G
-    sweep.thetas, sweep.n_thetas = t.ctypes.data_as(P), T
-    sweep.lambdas, sweep.n_lambdas = lam.ctypes.data_as(P), NL
-    sweep.instances = K
-    sweep.threads = nthreads
+    hk = Hooks(where, should_stop, progress, skip)
+    sweep, base, g, t, lam, ns = _linear_sweep(
+        where, gammas, thetas, lambdas, d, instances, threads, sigma=sigma, depth=depth,
+        width=width, gamma_src=gamma_src, n_src=n_src, sigma_src=sigma_src, lr=lr, epochs=epochs,
+        tol=tol, init_scale=init_scale, rcond=rcond, weight_decay=weight_decay, seed=seed,
+        methods=methods)
+    G, T, NL, K, M = g.size, t.size, lam.size, sweep.instances, base.methods
     lib = library()
-    msg = lib.fate_sweep_check(ctypes.byref(sweep))
-    if msg:
-        raise error_for(FATE_EINVAL, msg.decode())
 
     _, mdt = _dtypes()
     nan = np.nan
@@ -445,8 +370,6 @@ def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2
     pre = {k: np.full((T, K), nan) for k in ("risk", "train_loss", "balance")}
     pre["steps"] = np.full((T, K), -1, dtype=np.int64)
     done = np.zeros((G, T), dtype=bool)
-    errors = []
-    watch = _SigintWatch()
 
     def records(ptr, count):
         addr = ctypes.cast(ptr, ctypes.c_void_p).value
@@ -461,65 +384,34 @@ def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2
         dst["on_saddle"][j, tt, mi] = rec["on_saddle"] != 0
 
     def on_cell(ctx, cp):
-        try:
-            c = cp.contents
-            j, tt = c.gamma_index, c.theta_index
-            if c.scratch:
-                put(res, j, tt, 0, records(c.scratch, K))
-            if c.lt:
-                r = records(c.lt, K * NL).reshape(K, NL)
-                put(res, j, tt, 1, r[:, 0])
-                for f in ("risk", "train_loss", "loss_min", "balance"):
-                    lt[f][j, tt] = r[f].T
-                lt["steps"][j, tt] = r["steps"].T
-                lt["converged"][j, tt] = r["converged"].T != 0
-                lt["on_saddle"][j, tt] = r["on_saddle"].T != 0
-            if c.ft:
-                put(res, j, tt, 2, records(c.ft, K))
-                res["ft_c"][j, tt] = np.ctypeslib.as_array(c.ft_c, shape=(K,))
-            if c.pretrain and np.isnan(pre["risk"][tt, 0]):
-                r = records(c.pretrain, K)
-                for f in ("risk", "train_loss", "balance"):
-                    pre[f][tt] = r[f]
-                pre["steps"][tt] = r["steps"]
-            done[j, tt] = True
-            return 0
-        except BaseException as e:  # stop the sweep, re-raise afterwards
-            errors.append(e)
-            return 1
+        c = cp.contents
+        j, tt = c.gamma_index, c.theta_index
+        if c.scratch:
+            put(res, j, tt, 0, records(c.scratch, K))
+        if c.lt:
+            r = records(c.lt, K * NL).reshape(K, NL)
+            put(res, j, tt, 1, r[:, 0])
+            for f in ("risk", "train_loss", "loss_min", "balance"):
+                lt[f][j, tt] = r[f].T
+            lt["steps"][j, tt] = r["steps"].T
+            lt["converged"][j, tt] = r["converged"].T != 0
+            lt["on_saddle"][j, tt] = r["on_saddle"].T != 0
+        if c.ft:
+            put(res, j, tt, 2, records(c.ft, K))
+            res["ft_c"][j, tt] = np.ctypeslib.as_array(c.ft_c, shape=(K,))
+        if c.pretrain and np.isnan(pre["risk"][tt, 0]):
+            r = records(c.pretrain, K)
+            for f in ("risk", "train_loss", "balance"):
+                pre[f][tt] = r[f]
+            pre["steps"][tt] = r["steps"]
+        done[j, tt] = True
 
-    def on_stop(ctx):
-        try:
-            if errors or watch.poll():
-                return 1
-            return 1 if (should_stop is not None and should_stop()) else 0
-        except BaseException as e:
-            errors.append(e)
-            return 1
-
-    def on_progress(ctx, n_done, total):
-        try:
-            progress(int(n_done), int(total))
-        except BaseException as e:
-            errors.append(e)
-
-    def on_skip(ctx, j, tt):
-        try:
-            return 1 if skip(int(j), int(tt)) else 0
-        except BaseException as e:
-            errors.append(e)
-            return 0
-
-    hooks = fate_sweep_hooks()
-    # keep the CFUNCTYPE objects alive for the duration of the call
-    cb = (CELL_DONE_FN(on_cell), SHOULD_STOP_FN(on_stop),
-          PROGRESS_FN(on_progress) if progress is not None else PROGRESS_FN(),
-          SKIP_FN(on_skip) if skip is not None else SKIP_FN())
-    hooks.cell_done, hooks.should_stop, hooks.progress, hooks.skip = cb
+    # fate_sweep_hooks's skip takes (gamma_index, theta_index)
+    hooks = hk.fill(fate_sweep_hooks(), CELL_DONE_FN, on_cell)
     err = fate_sweep_error()
-    with watch, keep_blas_threads():
+    with hk.watch, keep_blas_threads():
         st = lib.fate_sweep_run(ctypes.byref(sweep), ctypes.byref(hooks), ctypes.byref(err))
-    interrupted_by_signal = watch.hit.is_set()
+    interrupted_by_signal = hk.watch.hit.is_set()
 
     # derived arrays
     if M & METHOD_SCRATCH:
@@ -579,8 +471,8 @@ def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2
                instance=np.arange(K, dtype=np.int64), done=done,
                complete=bool(st == FATE_OK and done.all()), spec=sd)
 
-    if errors:
-        raise errors[0]
+    if hk.errors:
+        raise hk.errors[0]
     if st == FATE_EDIVERGED:
         m = _METHOD_NAME.get(err.method, str(err.method))
         raise error_for(st, "%s diverged (NaN/inf or growing loss) at step %d (instance %d, "

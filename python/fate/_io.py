@@ -217,15 +217,78 @@ def _load_folder(path, pandas):
 
 
 RELU_METHODS = ["pretrain", "scratch", "lt", "ft"]
+#: Per-run columns of a relu2 runs.csv that relu_runs_grid shapes
+#: (overlap, n, method, instance).
+RELU_RUN_FIELDS = ("risk", "risk_se", "T", "train_loss", "steps", "converged", "lr_eff")
+
+
+def _finite_mean(x, axis):
+    """Mean over the finite values along axis (NaN where there are none), as
+    the CLI's summaries."""
+    ok = np.isfinite(x)
+    k = ok.sum(axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(ok, x, 0.0).sum(axis=axis) / np.where(k > 0, k, np.nan)
+
+
+def relu_runs_grid(runs, oi, ni, NO, NN, K):
+    """The rows of a relu2 runs table (a dict of columns or a structured
+    array) at overlap indices oi and n indices ni, shaped per run: every
+    RELU_RUN_FIELDS column (NO, NN, 4, K) with the methods in RELU_METHODS
+    order (NaN, steps -1, converged False where absent), "lt_rank" (NO, NN,
+    K), and per overlap the means over instances of "pperp_student" and
+    "pperp_source" (NO,), as boundary.csv."""
+    mi = np.array([RELU_METHODS.index(m) for m in np.asarray(runs["method"]).tolist()],
+                  dtype=np.int64)
+    inst = np.asarray(runs["instance"], dtype=np.int64)
+    g = {"instance": np.arange(K, dtype=np.int64)}
+    for col in RELU_RUN_FIELDS:
+        if col == "steps":
+            a, v = np.full((NO, NN, 4, K), -1, dtype=np.int64), runs[col]
+        elif col == "converged":
+            a, v = np.zeros((NO, NN, 4, K), dtype=bool), np.asarray(runs[col]) != 0
+        else:
+            a, v = np.full((NO, NN, 4, K), np.nan), runs[col]
+        a[oi, ni, mi, inst] = v
+        g[col] = a
+    lt = mi == RELU_METHODS.index("lt")
+    g["lt_rank"] = np.full((NO, NN, K), -1, dtype=np.int64)
+    g["lt_rank"][oi[lt], ni[lt], inst[lt]] = np.asarray(runs["lt_rank"])[lt]
+    for col in ("pperp_student", "pperp_source"):
+        a = np.full((NO, K), np.nan)
+        a[oi, inst] = runs[col]
+        g[col] = _finite_mean(a, 1)
+    return g
+
+
+def relu_means(g, count):
+    """mean_risk, sem_risk, mean_T, sem_T (overlap, n, 4) from the per-run
+    risk and T of relu_runs_grid, as summary.csv: means and standard
+    deviations (ddof 1) over the finite values, sem = sd / sqrt(count), count
+    (overlap, n, 4) the rows of each cell and method (NaN where 0)."""
+    out = {}
+    for col in ("risk", "T"):
+        x = g[col]
+        ok = np.isfinite(x)
+        k = ok.sum(axis=-1)
+        m = _finite_mean(x, -1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            var = (np.where(ok, x - m[..., None], 0.0) ** 2).sum(axis=-1) / np.where(k > 1, k - 1,
+                                                                                      np.nan)
+            sem = np.sqrt(var) / np.sqrt(np.where(count > 0, count, np.nan))
+        out["mean_" + col] = np.where(count > 0, m, np.nan)
+        out["sem_" + col] = sem
+    return out
 
 
 def _relu_grid(out, params):
     """The arrays of a `fate phase --model relu2` folder: the overlap axis
     ("mu" or "theta"), "n", per-run "risk" and "T" shaped (overlap, n, 4, K)
-    with methods in RELU_METHODS order, the per-cell means "mean_risk" and
-    "mean_T" (overlap, n, 4), |P_perp f_t|^2 per overlap ("pperp_student",
-    "pperp_source") and the predicted boundary "n_star", and the scratch
-    power law "A", "p" (with "A_se", "p_se")."""
+    with methods in RELU_METHODS order (and, from runs.csv, the other
+    RELU_RUN_FIELDS, "lt_rank" and "instance": relu_runs_grid), the per-cell
+    means "mean_risk" and "mean_T" (overlap, n, 4), |P_perp f_t|^2 per
+    overlap ("pperp_student", "pperp_source") and the predicted boundary
+    "n_star", and the scratch power law "A", "p" (with "A_se", "p_se")."""
     axis = "theta" if params.get("teacher") == "single-index" else "mu"
     arrays = out.get("arrays", {})
     g = {"model": "relu2", "axis": axis, axis: np.asarray(params.get(axis, []), dtype=float),
@@ -234,6 +297,12 @@ def _relu_grid(out, params):
     for k in ("risk", "T"):
         if k in arrays:
             g[k] = arrays[k]
+    runs = out.get("runs")
+    if runs and runs.get(axis) is not None and runs[axis].size:
+        K = int(params.get("instances", int(runs["instance"].max()) + 1))
+        oi, ni = _index(runs[axis], g[axis]), _index(runs["n"], g["n"])
+        ok = (oi >= 0) & (ni >= 0) & (runs["instance"] < K)
+        g.update(relu_runs_grid({k: v[ok] for k, v in runs.items()}, oi[ok], ni[ok], NO, NN, K))
     summ = out.get("summary")
     if summ is not None:
         for col in ("mean_risk", "mean_T", "sem_risk", "sem_T"):

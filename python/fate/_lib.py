@@ -1,19 +1,21 @@
-"""Finding and loading libfate, and the ctypes mirrors of include/fate.h.
+"""Finding and loading libfate, and the ctypes mirrors of include/fate.h,
+include/fate_mlp.h (the two-layer network) and include/fate_model.h (the
+model interface).
 
 Layout assumption
 -----------------
-Every struct below mirrors the C struct of the same name in include/fate.h
+Every struct below mirrors the C struct of the same name in its header
 field by field, in the same order and with the same C types:
 
     size_t   -> ctypes.c_size_t       uint64_t -> ctypes.c_uint64
-    double   -> ctypes.c_double       int      -> ctypes.c_int
+    double   -> ctypes.c_double       int, enum -> ctypes.c_int
     unsigned -> ctypes.c_uint         pointers -> POINTER(...) / CFUNCTYPE(...)
 
 ctypes lays a Structure out with the platform C ABI (natural alignment, no
 packing), exactly as the C compiler does for these plain structs, so sizes and
 offsets agree. tests/python/test_layout.py checks sizeof and offsetof of every
-field against a C program compiled with the real header. If fate.h changes,
-change the mirror here in the same commit.
+field against a C program compiled with the real headers. If a header
+changes, change the mirror here in the same commit.
 
 The enum fate_status is returned as a C int (values 0..6).
 """
@@ -193,11 +195,103 @@ class fate_theory_point(Structure):
                 ("kl", c_double)]
 
 
+# ---------------------------------------------------------------------------
+# include/fate_mlp.h: the two-layer network (enums are C ints)
+# ---------------------------------------------------------------------------
+
+class fate_mlp_gd_config(Structure):
+    _fields_ = [("lr", c_double), ("max_steps", c_size_t), ("batch", c_size_t),
+                ("tol", c_double), ("rel_tol", c_double), ("window", c_size_t),
+                ("freeze_W", c_int), ("seed", c_uint64), ("instance", c_uint64)]
+
+
+class fate_relu_spec(Structure):
+    _fields_ = [("d", c_size_t), ("mstar", c_size_t), ("m", c_size_t), ("act", c_int),
+                ("scaling", c_int), ("single_index", c_int), ("mu", c_double),
+                ("theta", c_double), ("n", c_size_t), ("n_src", c_size_t), ("sigma", c_double),
+                ("sigma_src", c_double), ("lambda_", c_double), ("rcond", c_double),
+                ("w_init", c_double), ("c_init", c_double), ("gd", fate_mlp_gd_config),
+                ("n_test", c_size_t), ("seed", c_uint64), ("methods", c_uint),
+                ("online_src", c_int), ("pperp_rcond", c_double)]
+
+
+class fate_relu_method_result(Structure):
+    _fields_ = [("risk", c_double), ("risk_se", c_double), ("train_loss", c_double),
+                ("steps", c_size_t), ("converged", c_int), ("lr_eff", c_double)]
+
+
+class fate_relu_result(Structure):
+    _fields_ = [("pretrain", fate_relu_method_result), ("scratch", fate_relu_method_result),
+                ("lt", fate_relu_method_result), ("ft", fate_relu_method_result),
+                ("lt_rank", c_size_t), ("target_norm2", c_double),
+                ("pperp_student", c_double), ("pperp_source", c_double)]
+
+
+class fate_relu_sweep(Structure):
+    _fields_ = [("base", fate_relu_spec), ("overlaps", POINTER(c_double)),
+                ("n_overlaps", c_size_t), ("ns", POINTER(c_size_t)), ("n_ns", c_size_t),
+                ("instances", c_size_t), ("threads", c_int)]
+
+
+# ---------------------------------------------------------------------------
+# include/fate_model.h: the model interface (every model's sweep, one path)
+# ---------------------------------------------------------------------------
+
+FATE_COL_REAL, FATE_COL_COUNT, FATE_COL_WORD = 0, 1, 2
+FATE_ROLE_VALUE, FATE_ROLE_COORD, FATE_ROLE_KEY = 0, 1, 2
+
+
+class fate_column(Structure):
+    _fields_ = [("name", c_char_p), ("kind", c_int), ("role", c_int), ("finite", c_int)]
+
+
+class fate_table(Structure):
+    _fields_ = [("row", c_size_t), ("col", c_size_t), ("n_rows", c_size_t),
+                ("v", POINTER(c_double))]
+
+
+TABLE_DONE_FN = CFUNCTYPE(c_int, c_void_p, POINTER(fate_table))
+
+
+class fate_model_hooks(Structure):
+    _fields_ = [("ctx", c_void_p), ("skip", SKIP_FN), ("cell_done", TABLE_DONE_FN),
+                ("should_stop", SHOULD_STOP_FN), ("progress", PROGRESS_FN)]
+
+
+# The sweep argument of a model's functions is the model's own struct
+# (fate_sweep, fate_relu_sweep), passed as its address.
+MODEL_COLUMNS_FN = CFUNCTYPE(POINTER(fate_column), c_void_p, POINTER(c_size_t))
+MODEL_CHECK_FN = CFUNCTYPE(c_char_p, c_void_p)
+MODEL_GRID_FN = CFUNCTYPE(None, c_void_p, POINTER(c_size_t), POINTER(c_size_t))
+MODEL_KEYS_FN = CFUNCTYPE(c_size_t, c_void_p, c_size_t, c_size_t, POINTER(c_double))
+MODEL_RUN_FN = CFUNCTYPE(c_int, c_void_p, POINTER(fate_model_hooks), POINTER(fate_sweep_error))
+
+
+class fate_model(Structure):
+    _fields_ = [("name", c_char_p), ("words", POINTER(c_char_p)), ("n_words", c_size_t),
+                ("columns", MODEL_COLUMNS_FN), ("check", MODEL_CHECK_FN),
+                ("grid", MODEL_GRID_FN), ("cell_keys", MODEL_KEYS_FN), ("run", MODEL_RUN_FN)]
+
+
+#: The models exported by libfate (fate_model.h), by name.
+MODEL_SYMBOLS = {"linear": "fate_model_linear", "relu2": "fate_model_relu2"}
+
+
+def model(name):
+    """The exported fate_model struct of that name (a ctypes view of the
+    library's static struct)."""
+    if name not in MODEL_SYMBOLS:
+        raise ValueError("unknown model %r (models: %s)" % (name, ", ".join(MODEL_SYMBOLS)))
+    return fate_model.in_dll(library(), MODEL_SYMBOLS[name])
+
+
 # Every mirrored struct, by its C name (the field "lambda_" is C's "lambda").
 STRUCTS = {cls.__name__: cls for cls in (
     fate_dln_shape, fate_gd_config, fate_gd_report, fate_spec, fate_method_result,
     fate_instance_result, fate_spec_theory, fate_sweep, fate_cell, fate_sweep_hooks,
-    fate_sweep_error, fate_theory_point)}
+    fate_sweep_error, fate_theory_point, fate_mlp_gd_config, fate_relu_spec,
+    fate_relu_method_result, fate_relu_result, fate_relu_sweep, fate_column, fate_table,
+    fate_model_hooks, fate_model)}
 
 
 def c_field_name(name):
@@ -425,6 +519,10 @@ def _declare(lib):
         "fate_uniform_at": (c_double, [c_uint64, c_uint64, c_uint64, c_uint64]),
         "fate_normal_fill": (None, [P(c_double), c_size_t, c_uint64, c_uint64, c_uint64,
                                     c_uint64]),
+        "fate_relu_spec_default": (None, [P(fate_relu_spec)]),
+        "fate_relu_spec_check": (c_char_p, [P(fate_relu_spec)]),
+        "fate_relu_run_instance": (c_int, [P(fate_relu_result), P(c_double), P(c_double),
+                                           P(fate_relu_spec), c_uint64, P(c_uint), P(c_size_t)]),
     }
     missing = []
     for name, (res, args) in sig.items():

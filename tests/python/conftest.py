@@ -71,3 +71,24 @@ def parse_csv_text(text):
         return fate.read_csv(name)
     finally:
         os.unlink(name)
+
+
+def interrupted(sweep, after, **kw):
+    """Runs sweep(progress=..., **kw), sending SIGINT to this process once
+    `after` work items are done; returns the SweepInterrupted raised, after
+    checking the partial result and that the SIGINT handler is restored."""
+    import signal
+    sent = []
+
+    def progress(done, total):
+        if done >= after and not sent:
+            sent.append(done)
+            os.kill(os.getpid(), signal.SIGINT)
+    handler = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt) as e:
+        sweep(progress=progress, **kw)
+    assert isinstance(e.value, fate.SweepInterrupted)
+    part = e.value.result
+    assert not part["complete"] and part["done"].sum() < part["done"].size
+    assert signal.getsignal(signal.SIGINT) is handler  # restored
+    return e.value

@@ -1,5 +1,6 @@
-"""The ctypes mirrors have the layout of include/fate.h: sizeof and every
-field's offsetof agree with a C program compiled against the header."""
+"""The ctypes mirrors have the layout of include/fate.h, fate_mlp.h and
+fate_model.h: sizeof and every field's offsetof agree with a C program
+compiled against the headers."""
 import ctypes
 import os
 import shutil
@@ -22,13 +23,15 @@ def c_layout(tmp_path_factory):
     inc = _include_dir()
     if not cc or not os.path.isfile(os.path.join(inc, "fate.h")):
         pytest.skip("no C compiler or no fate.h")
-    lines = ['#include <stddef.h>', '#include <stdio.h>', '#include "fate.h"', 'int main(void) {']
+    lines = ['#include <stddef.h>', '#include <stdio.h>', '#include "fate.h"', '#include "fate_mlp.h"',
+             '#include "fate_model.h"', 'int main(void) {']
     for name, cls in _lib.STRUCTS.items():
         lines.append('printf("%s sizeof %%zu\\n", sizeof(%s));' % (name, name))
         for field, _ in cls._fields_:
             cf = _lib.c_field_name(field)
             lines.append('printf("%s %s %%zu\\n", offsetof(%s, %s));' % (name, cf, name, cf))
-    lines.append('printf("fate_status sizeof %zu\\n", sizeof(fate_status));')
+    for enum in ("fate_status", "fate_act", "fate_mlp_scaling", "fate_col_kind", "fate_col_role"):
+        lines.append('printf("%s sizeof %%zu\\n", sizeof(%s));' % (enum, enum))
     lines += ['return 0;', '}']
     d = tmp_path_factory.mktemp("layout")
     src, exe = d / "layout.c", d / "layout"
@@ -55,8 +58,21 @@ def test_struct_layout_matches_c(c_layout, name):
     assert c_fields == {_lib.c_field_name(f) for f, _ in cls._fields_}
 
 
-def test_status_is_int_sized(c_layout):
-    assert c_layout[("fate_status", "sizeof")] == ctypes.sizeof(ctypes.c_int)
+@pytest.mark.parametrize("enum", ["fate_status", "fate_act", "fate_mlp_scaling", "fate_col_kind",
+                                  "fate_col_role"])
+def test_enums_are_int_sized(c_layout, enum):
+    assert c_layout[(enum, "sizeof")] == ctypes.sizeof(ctypes.c_int)
+
+
+def test_model_structs_in_the_library(lib):
+    """The exported fate_model structs read through the mirror: their names,
+    words and columns."""
+    for name in ("linear", "relu2"):
+        m = _lib.model(name)
+        assert m.name.decode() == name
+        assert m.columns and m.run and m.check and m.grid and m.cell_keys
+    words = _lib.model("relu2").words
+    assert [words[i].decode() for i in range(4)] == ["pretrain", "scratch", "lt", "ft"]
 
 
 def test_numpy_dtypes_match_structs():

@@ -1,14 +1,12 @@
 """fate.phase: documented shapes, the same numbers as `fate phase` and as
 fate.run cell by cell, hooks, interruption and errors."""
 import math
-import os
-import signal
 
 import numpy as np
 import pytest
 
 import fate
-from conftest import run_cli
+from conftest import interrupted, run_cli
 
 GAMMAS = [0.3, 0.6, 1.2]
 THETAS = [0.2, 0.8]
@@ -123,20 +121,8 @@ def test_hook_exception_propagates(lib):
 
 
 def test_ctrl_c_stops_and_raises(lib):
-    sent = []
-
-    def progress(done, total):
-        if done >= 4 and not sent:
-            sent.append(done)
-            os.kill(os.getpid(), signal.SIGINT)
-    handler = signal.getsignal(signal.SIGINT)
-    with pytest.raises(KeyboardInterrupt) as e:
-        fate.phase(np.linspace(0.2, 1.0, 5), [0.3, 0.6, 0.9], d=16, instances=2, threads=2,
-                   progress=progress)
-    assert isinstance(e.value, fate.SweepInterrupted)
-    part = e.value.result
-    assert not part["complete"] and part["done"].sum() < part["done"].size
-    assert signal.getsignal(signal.SIGINT) is handler  # restored
+    interrupted(fate.phase, 4, gammas=np.linspace(0.2, 1.0, 5), thetas=[0.3, 0.6, 0.9], d=16,
+                instances=2, threads=2)
 
 
 @pytest.mark.parametrize("args,kw,exc", [

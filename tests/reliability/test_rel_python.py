@@ -46,6 +46,7 @@ VALID = {
     "ratio": (),                         # gamma: gives a size
     "ratio_src": ("inf",),               # gamma_src: inf = infinite source
     "angle": (),                         # theta in [0, pi]
+    "fraction": (),                      # mu in [0, 1]
     "unit": (),                          # rcond in (0, 1)
     "threads": (),                       # [0, 1024]
     "bool": ("True",),                   # unbiased
@@ -64,6 +65,15 @@ SPEC_ARGS = {"d": "count", "gamma": "ratio", "n": "count", "theta": "angle", "si
 RUN_ARGS = dict(SPEC_ARGS, instances="count", threads="threads", first="first")
 PHASE_ARGS = {k: v for k, v in RUN_ARGS.items() if k not in ("gamma", "n", "theta", "lam", "first")}
 PHASE_ARGS.update(gammas="ratio", thetas="angle", lambdas="real+")
+
+RELU_ARGS = {"d": "count", "mstar": "count", "width": "count", "n_src": "count", "online": "bool",
+             "sigma": "real+", "sigma_src": "real+", "n_test": "count", "lr": "real>0",
+             "steps": "size", "batch": "size", "tol": "real+", "rel_tol": "real+",
+             "init_scale": "real>0", "readout_init": "real+", "lam": "real+", "rcond": "unit",
+             "pperp_rcond": "unit", "seed": "u64", "instances": "count", "threads": "threads"}
+RUN_RELU2_ARGS = dict(RELU_ARGS, n="count", mu="fraction", theta="angle", first="first")
+PHASE_RELU2_ARGS = dict(RELU_ARGS, n="count", mu="fraction", theta="angle")
+RELU_BASE = dict(d=4, mstar=2, width=4, n_src=10, n_test=20, steps=20, instances=1)
 
 R, N = "theory_real", "theory_count"
 THEORY = {  # function: {argument: (valid value, kind)}, in signature order
@@ -118,6 +128,8 @@ def sweep_cases():
     add("make_spec", SPEC_ARGS)
     add("run", RUN_ARGS)
     add("phase", PHASE_ARGS)
+    add("run_relu2", RUN_RELU2_ARGS)
+    add("phase_relu2", PHASE_RELU2_ARGS)
     for fn, args in THEORY.items():
         add("theory." + fn, {a: k for a, (_, k) in args.items()})
     for fn, (_, args) in DISTANCE.items():
@@ -160,6 +172,16 @@ EXAMPLES = [
     ("theory_count_2_64", "fate.theory.risk_scratch_exact(2**64, 100, 0.2)", ("raises", "n", [])),
     ("theory_real_2_1024", "fate.theory.risk_scratch(2**1024, 0.2)", ("raises", "gamma", [])),
     ("run_real_2_1024", "fate.run(d=10, sigma=2**1024, instances=1)", ("raises", "sigma", [])),
+    ("relu2_width_blas", "fate.run_relu2(d=10**6, width=3000, instances=1)",
+     ("raises", "width", ["2147"])),
+    ("relu2_n_blas", "fate.phase_relu2(d=1000, width=1000, n=[4, 3 * 10**6], instances=1)",
+     ("raises", "n", ["2147483"])),
+    ("relu2_act", "fate.run_relu2(act='sigmoid', instances=1)", ("raises", "act", ["relu"])),
+    ("relu2_scaling", "fate.phase_relu2(scaling='ntk', instances=1)", ("raises", "scaling", [])),
+    ("relu2_threads_10000", "fate.phase_relu2(n=[4], mu=[0.5], instances=1, threads=10000)",
+     ("raises", "threads", ["1024"])),
+    ("relu2_first_max", "fate.run_relu2(d=4, mstar=2, width=4, n_src=10, n_test=20, steps=20, "
+     "first=2**64 - 1, instances=1)['instance'].tolist()", ("returns", [2**64 - 1])),
 ]
 
 
@@ -179,6 +201,17 @@ def _worker_call(fate, np, fn, arg, value):
         else:
             kw[arg] = value
         return fate.phase(**kw)
+    if fn in ("run_relu2", "phase_relu2"):
+        grid = fn == "phase_relu2"
+        kw = dict(RELU_BASE, n=[4] if grid else 4, mu=[0.5] if grid else 0.5)
+        if arg == "theta":
+            del kw["mu"]
+            kw["theta"] = [0.3] if grid else 0.3
+        if grid and arg in ("n", "mu", "theta"):
+            kw[arg] = [kw[arg][0], value]
+        else:
+            kw[arg] = value
+        return getattr(fate, fn)(**kw)
     if fn.startswith("theory."):
         name = fn.split(".", 1)[1]
         kw = {a: v for a, (v, _) in THEORY[name].items()}
