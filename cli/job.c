@@ -320,7 +320,8 @@ static int job_assemble(job_ctx *c, job_cells *out, file_list *written)
     int rc = out->n && out->v && f ? JOB_OK : JOB_FAILED;
     if (f) fprintf(f, "%s\n", c->header);
     for (size_t a = 0; rc == JOB_OK && a < R * C; a++) {
-        const size_t t = j->col_major ? a % R : a / C, jj = j->col_major ? a / R : a % C;
+        const int cm = j->model->col_major;
+        const size_t t = cm ? a % R : a / C, jj = cm ? a / R : a % C;
         const char *why;
         double *v;
         long n = load_cell(c, t, jj, &v, &why);

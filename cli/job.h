@@ -21,9 +21,6 @@ typedef struct job_spec {
     const char *params;       /* canonical JSON of the parameters (sweep.json) */
     int quiet;                /* no progress on stderr */
     const char *label;        /* progress label */
-    int col_major;            /* runs.csv lists cells column by column (the
-                                 linear model: gamma-major, the order of its
-                                 arrays), else row by row */
     /* where a divergence happened and the current learning rate, for the
      * message "... diverged at step S (instance I, WHERE): use a smaller --lr
      * (now LR)" */

@@ -351,7 +351,7 @@ int relu_job_run(const relu_job *job, relu_result *res, file_list *written)
 {
     memset(res, 0, sizeof *res);
     char *params = relu_params_json(&job->sweep);
-    const job_spec js = {job->dir, &fate_model_relu2, &job->sweep, params, job->quiet, job->label, 0,
+    const job_spec js = {job->dir, &fate_model_relu2, &job->sweep, params, job->quiet, job->label,
                          relu_diverged};
     job_cells cells;
     int rc = job_run(&js, &cells, written);

@@ -125,7 +125,7 @@ int sweep_job_run(const sweep_job *job, summary_row **rows_out, size_t *n_rows, 
     *rows_out = NULL;
     *n_rows = 0;
     char *params = sweep_params_json(w);
-    const job_spec js = {dir, &fate_model_linear, w, params, job->quiet, job->label, 1, lin_diverged};
+    const job_spec js = {dir, &fate_model_linear, w, params, job->quiet, job->label, lin_diverged};
     job_cells cells;
     int jrc = job_run(&js, &cells, written);
     free(params);

@@ -79,6 +79,10 @@ typedef struct fate_model {
     /* Runs every cell not skipped (fate_sweep_run's contract: FATE_EINTERRUPTED
      * when stopped, FATE_EDIVERGED with *err filled). */
     fate_status (*run)(const void *sweep, const fate_model_hooks *hooks, fate_sweep_error *err);
+    /* Nonzero: the model's files (runs.csv) list the cells column by column
+     * (the linear model: gamma-major, the order of its arrays), else row by
+     * row. */
+    int col_major;
 } fate_model;
 
 FATE_API extern const fate_model fate_model_linear; /* sweep: fate_sweep (fate.h) */

@@ -112,4 +112,4 @@ static fate_status lin_run(const void *sweep, const fate_model_hooks *h, fate_sw
 }
 
 const fate_model fate_model_linear = {"linear", WORDS, 3, lin_columns, lin_check, lin_grid, lin_cell_keys,
-                                      lin_run};
+                                      lin_run, 1};

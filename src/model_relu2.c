@@ -115,4 +115,4 @@ static fate_status relu_run(const void *sweep, const fate_model_hooks *h, fate_s
 }
 
 const fate_model fate_model_relu2 = {"relu2", WORDS, RM_COUNT, relu_columns, relu_check, relu_grid,
-                                     relu_cell_keys, relu_run};
+                                     relu_cell_keys, relu_run, 0};

@@ -270,7 +270,8 @@ MODEL_RUN_FN = CFUNCTYPE(c_int, c_void_p, POINTER(fate_model_hooks), POINTER(fat
 class fate_model(Structure):
     _fields_ = [("name", c_char_p), ("words", POINTER(c_char_p)), ("n_words", c_size_t),
                 ("columns", MODEL_COLUMNS_FN), ("check", MODEL_CHECK_FN),
-                ("grid", MODEL_GRID_FN), ("cell_keys", MODEL_KEYS_FN), ("run", MODEL_RUN_FN)]
+                ("grid", MODEL_GRID_FN), ("cell_keys", MODEL_KEYS_FN), ("run", MODEL_RUN_FN),
+                ("col_major", c_int)]
 
 
 #: The models exported by libfate (fate_model.h), by name.

@@ -193,12 +193,6 @@ def _structured(v, columns, words):
     return out
 
 
-#: The order of the cells in the CLI's runs.csv, by model: True lists them
-#: column by column (cli/sweep_job.c: the linear model's rows are thetas,
-#: its columns gammas, and runs.csv is gamma-major), False row by row. The
-#: CLI's job holds this (job_spec.col_major), not fate_model; a model the
-#: dict does not name is row by row.
-RUNS_COL_MAJOR = {"linear": True, "relu2": False}
 
 
 def model_sweep(name, sweep, where, hooks):
@@ -206,7 +200,7 @@ def model_sweep(name, sweep, where, hooks):
     `run` (fate_model.h), with the Hooks `hooks`.
 
     Returns a dict: "runs" (the structured array of every finished cell's
-    rows, cells in the order of the CLI's runs.csv: RUNS_COL_MAJOR), "cell"
+    rows, cells in the order of the CLI's runs.csv: fate_model.col_major), "cell"
     (rows, 2) int64 grid indices (row, col)
     of each run row, "done" (rows, cols) bool, "columns" (name, kind, role)
     and "status", "error" (fate_sweep_error) for the caller to report.
@@ -235,7 +229,7 @@ def model_sweep(name, sweep, where, hooks):
     err = fate_sweep_error()
     with hooks.watch, keep_blas_threads():
         st = m.run(addr, ctypes.byref(h), ctypes.byref(err))
-    order = sorted(cells, key=(lambda k: (k[1], k[0])) if RUNS_COL_MAJOR.get(name) else None)
+    order = sorted(cells, key=(lambda k: (k[1], k[0])) if m.col_major else None)
     v = np.concatenate([cells[k] for k in order]) if order else np.empty((0, ncol))
     cell = np.array([k for k in order for _ in range(cells[k].shape[0])],
                     dtype=np.int64).reshape(-1, 2)
