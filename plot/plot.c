@@ -1,6 +1,6 @@
 /*
- * plot.c - figures of libfate (fate_plot.h), drawn with PLplot 5.15 and its
- * cairo drivers (pngcairo, svgcairo, pdfcairo).
+ * plot.c - the figures of fate_plot.h (the CLI's plot layer, not libfate),
+ * drawn with PLplot 5.15 and its cairo drivers (pngcairo, svgcairo, pdfcairo).
  *
  * PLplot's defaults (black page, red axes, Hershey fonts, plenv layout) are
  * not what a paper needs, so everything visible is set here explicitly:
