@@ -1,6 +1,7 @@
-/* test_plot.c - figures (src/plot.c): valid files in every format, bad
- * arguments rejected before PLplot is touched, unwritable paths reported,
- * many figures in one process, nothing printed on stdout. */
+/* test_plot.c - figures (plot/, the fate_plot library): valid files in
+ * every format, bad arguments rejected before PLplot is touched, unwritable
+ * paths reported, many figures in one process, nothing printed on stdout.
+ * The layer's own tick choice, contour and clipping: test_plot_units.c. */
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <math.h>
