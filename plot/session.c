@@ -186,6 +186,11 @@ static void start_page(const char *dev, const char *fname, fate_plot_format fmt)
 {
     plsdev(dev);
     plsfnam(fname);
+    /* plimagefr (the cells, the colour bar) would otherwise be rasterised
+     * by the cairo driver at the page's size without anti-aliasing: a
+     * 720 x 540 bitmap inside SVG and PDF. Vector cells stay sharp. plinit
+     * frees driver options, so this is set for every figure. */
+    plsetopt("drvopt", "rasterize_image=0");
     if (fmt == FATE_PLOT_PNG) plspage(0.0, 0.0, PNG_W, PNG_H, 0, 0);
     else plspage(0.0, 0.0, VEC_W, VEC_H, 0, 0);
     plscmap0n(N_CMAP0);
