@@ -67,9 +67,9 @@ static void label_cb(PLINT which, PLFLT value, char *buf, PLINT len, PLPointer d
     tick_label(buf, (size_t)len, &sc[which == PL_X_AXIS ? 0 : 1], value);
 }
 
-/* plbox options of an axis: ticks outside ('i'), digits as minor ticks on
- * log axes of up to 8 decades; `labels`: only the numbers (plbox writes
- * them for linear axes). */
+/* plbox options of an axis: ticks outside ('i'), on a log axis the digits
+ * as minor ticks unless log_ticks kept decades only (a long range);
+ * `labels`: only the numbers (plbox writes them for linear axes). */
 static void axis_opts(char *o, const axis *a, int labels)
 {
     int log = a->sc.kind == AX_LOG, has = log || a->sc.step > 0.0;
@@ -80,7 +80,11 @@ static void axis_opts(char *o, const axis *a, int labels)
         return;
     }
     strcpy(o, log ? "bilt" : "bit");
-    if (log && a->n <= 8 * 9) strcat(o, "s");
+    for (size_t i = 0; log && i < a->n; i++)
+        if (!a->t[i].major) {
+            strcat(o, "s");
+            break;
+        }
 }
 
 /* Labels of a log axis with plmtex ('b': bottom, 'l': left). */
