@@ -16,6 +16,11 @@ LIB=$(dirname "$(find "$P" -name 'libfate.so.0' | head -1)")
 check "versioned shared library installed" [ -n "$LIB" ] && [ -e "$LIB/libfate.so.0" ] && [ -e "$LIB/libfate.so" ]
 check "soname is libfate.so.0" sh -c "objdump -p '$LIB/libfate.so' | grep -q 'SONAME *libfate.so.0'"
 check "headers installed" [ -f "$P/include/fate.h" ]
+# The figures are the CLI's own layer (plot/): neither their header nor
+# PLplot, cairo or pango come with the library a C or Python user loads.
+check "figure header not installed" [ ! -e "$P/include/fate_plot.h" ]
+check "installed library links no PLplot, cairo or pango" \
+  sh -c "! readelf -d '$LIB/libfate.so.0' | grep NEEDED | grep -Eq 'plplot|cairo|pango'"
 check "man page installed" sh -c "ls '$P'/share/man/man1/fate.1 > /dev/null"
 check "installed CLI runs" sh -c "'$P/bin/fate' --version | grep -q '^fate '"
 export PKG_CONFIG_PATH="$LIB/pkgconfig"

@@ -1,6 +1,7 @@
-/* test_plot.c - figures (src/plot.c): valid files in every format, bad
- * arguments rejected before PLplot is touched, unwritable paths reported,
- * many figures in one process, nothing printed on stdout. */
+/* test_plot.c - figures (plot/, the fate_plot library): valid files in
+ * every format, bad arguments rejected before PLplot is touched, unwritable
+ * paths reported, many figures in one process, nothing printed on stdout.
+ * The layer's own tick choice, contour and clipping: test_plot_units.c. */
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <math.h>
@@ -369,6 +370,40 @@ Test(plot, bad_line_plot_arguments_are_einval)
     p.logx = 0;
     p.xmax = INFINITY;
     cr_assert_eq(fate_plot_lines(path, FATE_PLOT_PNG, &p), FATE_EINVAL);
+}
+
+/* The colour map in the SVG (vector cells carry their fill colour): a
+ * diverging map puts -vmax on RdBu's red end and +vmax on its blue end; a
+ * sequential one runs white to blue and has no red. */
+#define RED_END "fill:rgb(69.803922%,9.411765%,16.862745%)"
+#define BLUE_END "fill:rgb(12.941176%,40%,67.45098%)"
+
+static int svg_has(const char *path, const char *needle)
+{
+    size_t len = 0;
+    unsigned char *buf = slurp(path, &len);
+    cr_assert_not_null(buf, "cannot read %s", path);
+    int found = contains(buf, len, needle);
+    free(buf);
+    return found;
+}
+
+Test(plot, colour_map_ends_in_svg)
+{
+    double th[3] = {0.2, 0.6, 1.0}, ga[2] = {0.5, 1.5};
+    double v[6] = {-2.0, 0.0, 2.0, -1.0, 0.5, 1.0};
+    fate_phase_map m = {.thetas = th, .n_thetas = 3, .gammas = ga, .n_gammas = 2, .values = v};
+    char path[128];
+    in_dir(path, sizeof path, "map.svg");
+    cr_assert_eq(fate_plot_phase_map(path, FATE_PLOT_SVG, &m), FATE_OK);
+    cr_assert(svg_has(path, RED_END), "-vmax is not on the red end");
+    cr_assert(svg_has(path, BLUE_END), "+vmax is not on the blue end");
+    double w[6] = {0.0, 1.0, 2.0, 0.5, 1.5, 0.25};
+    m.values = w;
+    m.sequential = 1;
+    cr_assert_eq(fate_plot_phase_map(path, FATE_PLOT_SVG, &m), FATE_OK);
+    cr_assert(svg_has(path, BLUE_END), "vmax is not on the blue end");
+    cr_assert(!svg_has(path, RED_END), "a sequential map has no red");
 }
 
 Test(plot, twelve_figures_in_one_process)

@@ -1,5 +1,6 @@
 /*
- * fate_plot.h - figures of libfate (src/plot.c): PLplot with its cairo
+ * fate_plot.h - figures of fate (plot/, the static library fate_plot that
+ * the CLI links; libfate itself has no PLplot): PLplot with its cairo
  * drivers, styled for publication (white background, dark axes, clear fonts).
  *
  * Functions write one file each and return a fate_status; they never print.
