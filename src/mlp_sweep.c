@@ -151,8 +151,8 @@ fate_status fate_relu_sweep_run(const fate_relu_sweep *w, const fate_relu_sweep_
                        .progress = h ? h->progress : NULL, .status = FATE_OK};
     sh.total = (do_sc ? cols * K : 0) + (do_pre ? rows * K + cells * K : 0);
 
-    const int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
+    const int blas_threads = blas_threads_get();
+    blas_threads_set(1);
     const int nt = team_threads(w->threads);
 
     /* 1. scratch, once per (n, instance) */
@@ -245,7 +245,7 @@ fate_status fate_relu_sweep_run(const fate_relu_sweep *w, const fate_relu_sweep_
         }
     }
 
-    openblas_set_num_threads(blas_threads);
+    blas_threads_set(blas_threads);
     fate_status st = sh.status;
     if (st == FATE_OK && sh.stop) st = FATE_EINTERRUPTED;
     if (err) *err = sh.err;

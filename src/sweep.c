@@ -104,8 +104,8 @@ fate_status fate_sweep_run(const fate_sweep *w, const fate_sweep_hooks *h, fate_
     sh.total = (do_sc ? cols * K : 0) + (do_pre ? rows * K : 0) + ((do_pre) ? cells * K : 0);
     if (!do_pre) sh.total = cols * K;
 
-    const int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
+    const int blas_threads = blas_threads_get();
+    blas_threads_set(1);
     const int nt = team_threads(w->threads);
 
     /* 1. scratch, once per (gamma, instance) */
@@ -197,7 +197,7 @@ fate_status fate_sweep_run(const fate_sweep *w, const fate_sweep_hooks *h, fate_
         for (size_t i = 0; i < K; i++) pretrained_free(&pre[i]);
     }
 
-    openblas_set_num_threads(blas_threads);
+    blas_threads_set(blas_threads);
     fate_status st = sh.status;
     if (st == FATE_OK && sh.stop) st = FATE_EINTERRUPTED;
     if (err) *err = sh.err;
