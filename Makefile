@@ -1,6 +1,8 @@
 # Thin wrapper around CMake for the README's two commands.
 #   make demo   install missing Debian packages, build, run the default job
 #   make check  build and run the whole test suite (ctest)
+# CMAKE_FLAGS goes to every cmake configure: `make check CMAKE_FLAGS=-DFATE_WERROR=ON`
+# makes warnings errors (CI), -DBLA_VENDOR=... picks another BLAS (README).
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
@@ -17,7 +19,10 @@ deps:
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
 
+# Configuring again is cheap and carries CMAKE_FLAGS into a folder
+# configured before.
 build: deps $(BUILD)/CMakeCache.txt
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo: build

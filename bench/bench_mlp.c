@@ -19,6 +19,7 @@
 #include <cblas.h>
 
 #include "fate_mlp.h"
+#include "internal.h" /* blas_threads_get */
 
 static double now(void)
 {
@@ -68,8 +69,8 @@ int main(int argc, char **argv)
         double g = (now() - t0) / (double)steps;
         if (g < best_gemm) best_gemm = g;
     }
-    printf("two-layer ReLU GD step, m = %zu, d = %zu, n = %zu, OpenBLAS threads %d\n", m, d, n,
-           openblas_get_num_threads());
+    printf("two-layer ReLU GD step, m = %zu, d = %zu, n = %zu, BLAS threads %d\n", m, d, n,
+           blas_threads_get());
     printf("  step:        %8.3f ms  %7.2f GFLOP/s (4 n m d = %.3g flops)\n", best_step * 1e3,
            flops / best_step / 1e9, flops);
     printf("  dgemm peak:  %8.3f ms  %7.2f GFLOP/s (the same two products alone)\n", best_gemm * 1e3,

@@ -107,7 +107,7 @@ int main(int argc, char **argv)
         if (bad) { fprintf(stderr, "bench_protocol: cannot export to %s\n", export_dir); return 1; }
     }
     double *risk = calloc(K * nn * 2, sizeof *risk);
-    openblas_set_num_threads(1);
+    blas_threads_set(1);
     const int nt = threads > 0 ? threads : omp_get_max_threads();
     fate_gd_config cfg = {.lr = lr, .max_epochs = epochs, .tol = 0.0, .loss_min = -1.0};
     size_t diverged = 0;

@@ -101,7 +101,7 @@ static double triad(double mb)
 int main(int argc, char **argv)
 {
     size_t steps = argc > 1 ? (size_t)atol(argv[1]) : 2000;
-    openblas_set_num_threads(1);
+    blas_threads_set(1);
     printf("fate bench_step: full-batch GD steps through sufficient statistics, 1 thread\n");
     printf("%6s %6s %6s %8s %12s %12s %10s %12s\n", "d", "depth", "engine", "steps", "steps/s", "ns/d^2", "GB/s",
            "set (MiB)");

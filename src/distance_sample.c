@@ -122,12 +122,12 @@ static int max_threads(void) { return team_threads(0); }
  * take omp_get_max_threads() before (an OpenMP build of OpenBLAS changes it). */
 static int blas_single(void)
 {
-    int t = openblas_get_num_threads();
-    openblas_set_num_threads(1);
+    int t = blas_threads_get();
+    blas_threads_set(1);
     return t;
 }
 
-static void blas_restore(int t) { openblas_set_num_threads(t > 0 ? t : 1); }
+static void blas_restore(int t) { blas_threads_set(t > 0 ? t : 1); }
 
 /* Squared distances between all rows of A and B, block by block, handed to
  * fn. sym: B is A and only blocks J >= I are visited. c: centre (D). */

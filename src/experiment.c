@@ -156,13 +156,13 @@ fate_status fate_run(fate_instance_result *out, const fate_spec *spec, uint64_t 
     /* Parallelism is across instances; each instance runs single-threaded
      * BLAS, so results are bit-identical for every thread count and the
      * cores are not oversubscribed. */
-    const int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
+    const int blas_threads = blas_threads_get();
+    blas_threads_set(1);
     int nt = team_threads(threads);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
     for (size_t i = 0; i < count; i++)
         sts[i] = fate_run_instance(&out[i], spec, first + i, &fm[i], &fs[i]);
-    openblas_set_num_threads(blas_threads);
+    blas_threads_set(blas_threads);
     fate_status st = FATE_OK;
     for (size_t i = 0; i < count; i++)
         if (sts[i] != FATE_OK) {

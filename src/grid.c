@@ -19,7 +19,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <cblas.h>
 
 #include "internal.h"
 
@@ -109,14 +108,14 @@ fate_status grid_run(const grid_stages *g, const grid_hooks *h, int threads, fat
                        .progress = h ? h->progress : NULL, .status = FATE_OK};
     sh.total = (g->scratch ? cols * K : 0) + (g->transfer ? rows * K + cells * K : 0);
 
-    const int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
+    const int blas_threads = blas_threads_get();
+    blas_threads_set(1);
     const int nt = team_threads(threads);
     if (g->scratch) run_scratch(g, &sh, need_col, nt);
     if (!g->transfer) report_scratch_only(g, &sh, todo);
     for (size_t t = 0; g->transfer && t < R && !sh.stop; t++)
         if (need_row[t]) run_row(g, &sh, todo, t, left, nt);
-    openblas_set_num_threads(blas_threads);
+    blas_threads_set(blas_threads);
 
     fate_status st = sh.status;
     if (st == FATE_OK && sh.stop) st = FATE_EINTERRUPTED;

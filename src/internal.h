@@ -165,6 +165,12 @@ fate_status proto_ft(fate_method_result *r, double *c, const pretrained_t *p, co
  * (src/sweep_common.c). */
 int team_threads(int threads);
 
+/* The BLAS library's own thread count (src/blas_threads.c): OpenBLAS's when
+ * fate is built with OpenBLAS; with another BLAS get returns 1 and set does
+ * nothing. Parallel loops set 1 and restore the previous count. */
+int blas_threads_get(void);
+void blas_threads_set(int n);
+
 /* Shared state of a sweep's OpenMP work items (src/sweep_common.c). */
 typedef struct sweep_shared {
     void *ctx;                               /* hooks' context */

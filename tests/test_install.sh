@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_install.sh - install into a temporary prefix and use the installed copy
 # the way a user would: the CLI and its man page, a C program built with
-# pkg-config against <fate.h> and libfate.so, and the Python package.
+# pkg-config against <fate.h> and libfate.so, and the Python package (installed
+# by CMake, and by pip where pip is available).
 # Usage: sh tests/test_install.sh BUILD_DIR SOURCE_DIR PYTHON_DIR PYTHON
 BUILD=${1:?}; SRC=${2:?}; PYDIR=${3:?}; PY=${4:?}
 TMP=$(mktemp -d)
@@ -40,6 +41,24 @@ r = fate.theory.risk_scratch(0.5, 0.0)
 assert abs(float(r) - 0.5) < 1e-12, r
 " "$P" > "$TMP/py.log" 2>&1
 check "installed Python package finds the installed library" [ $? -eq 0 ]
-[ $fail -eq 0 ] || cat "$TMP/py.log" "$TMP/cc.log" "$TMP/install.log"
+# The package alone through pip (python/pyproject.toml), offline with Debian's
+# pip, setuptools and wheel, from a copy because setuptools writes build/ and
+# fate.egg-info beside the sources. --no-deps: --target does not see the
+# system's numpy, which the import below needs anyway.
+if "$PY" -m pip --version > /dev/null 2>&1 && "$PY" -c "import setuptools, wheel" > /dev/null 2>&1; then
+  cp -r "$SRC/python" "$TMP/pysrc"
+  "$PY" -m pip install --no-index --no-build-isolation --no-deps --target "$TMP/pip" "$TMP/pysrc" > "$TMP/pip.log" 2>&1
+  check "pip installs python/ offline (pyproject.toml)" [ $? -eq 0 ]
+  PYTHONPATH="$TMP/pip" FATE_LIBRARY="$LIB/libfate.so.0" "$PY" -c "
+import fate, sys
+assert fate.__file__.startswith(sys.argv[1]), fate.__file__
+r = fate.run(d=10, instances=2)
+assert r['lt']['risk'].shape == (2,), r
+" "$TMP/pip" > "$TMP/pip-run.log" 2>&1
+  check "pip-installed package runs fate.run on the installed library" [ $? -eq 0 ]
+else
+  echo "# skip - pip install check: no pip, setuptools or wheel for $PY (Debian: python3-pip)"
+fi
+[ $fail -eq 0 ] || cat "$TMP/py.log" "$TMP/cc.log" "$TMP/install.log" "$TMP/pip.log" "$TMP/pip-run.log" 2>/dev/null
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -524,7 +524,7 @@ Test(mlp_transfer, online_pretraining)
     free(W1); free(c1); free(W2); free(c2); free(Wi); free(ci); free(V);
 }
 
-void openblas_set_num_threads(int num_threads);
+void blas_threads_set(int n); /* src/internal.h */
 
 typedef struct cells_seen {
     fate_relu_sweep w;
@@ -572,7 +572,7 @@ Test(mlp_sweep, equals_single_runs_for_any_thread_count, .timeout = 120)
     cr_assert_eq(memcmp(seen[0].ft, seen[1].ft, sizeof seen[0].ft), 0, "ft: 1 vs 2 threads");
     /* the sweep runs BLAS single-threaded; so must the reference here for
      * bit-equal sums */
-    openblas_set_num_threads(1);
+    blas_threads_set(1);
     for (size_t t = 0; t < 2; t++)
         for (size_t j = 0; j < 2; j++)
             for (size_t i = 0; i < 2; i++) {
