@@ -20,6 +20,7 @@
 #include "fate_npy.h"
 #include "fate_plot.h"
 #include "figures.h"
+#include "stats.h"
 #include "folder_lock.h"
 #include "manifest.h"
 #include "options.h"
@@ -383,9 +384,7 @@ static fate_status simulate(sim_out *r, fate_instance_result *res, const pair_t 
     uint64_t inst = 0;
     fate_status st = fate_run(res, &s, 0, K, o->threads, &fm, &step, &inst);
     if (st != FATE_OK) {
-        const char *stage = fm == 0 ? "pretraining" : fm == FATE_METHOD_SCRATCH ? "scratch training"
-                          : fm == FATE_METHOD_LT ? "linear transfer" : "fine-tuning";
-        cli_error(C, "%s failed on pair %s, instance %llu: %s%s", stage, pair_name, (unsigned long long)inst,
+        cli_error(C, "%s failed on pair %s, instance %llu: %s%s", method_name(fm), pair_name, (unsigned long long)inst,
                   fate_strerror(st), st == FATE_EDIVERGED ? " (try a smaller --scale or --near)" : "");
         return st;
     }
@@ -529,16 +528,6 @@ done:
 /* ------------------------------------------------------------------------ */
 /* Statistics                                                                */
 /* ------------------------------------------------------------------------ */
-
-static void mean_sem(const double *x, size_t n, double *mean, double *sem)
-{
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++) s += x[i];
-    double m = s / (double)n, v = 0.0;
-    for (size_t i = 0; i < n; i++) v += (x[i] - m) * (x[i] - m);
-    *mean = m;
-    *sem = n > 1 ? sqrt(v / (double)(n - 1)) / sqrt((double)n) : NAN;
-}
 
 typedef struct rk { double v; size_t i; } rk;
 
@@ -1100,9 +1089,11 @@ int cmd_distance(int argc, char **argv)
         if (!buf) { rc = FATE_EXIT_RUNTIME; goto finish; }
         for (size_t i = 0; i < np; i++) {
             for (size_t k = 0; k < K; k++) buf[k] = so[i * K + k].Tlt;
-            mean_sem(buf, K, &P[i].Tlt, &P[i].Tlt_sem);
+            const sample_stat sl = stats_of(buf, K);
+            P[i].Tlt = sl.mean, P[i].Tlt_sem = sl.se;
             for (size_t k = 0; k < K; k++) buf[k] = so[i * K + k].Tft;
-            mean_sem(buf, K, &P[i].Tft, &P[i].Tft_sem);
+            const sample_stat sf = stats_of(buf, K);
+            P[i].Tft = sf.mean, P[i].Tft_sem = sf.se;
             for (size_t k = 0; k < K; k++) P[i].unconverged += (size_t)so[i * K + k].unconverged;
             unconv += P[i].unconverged;
             for (int k = 0; k < NDIST; k++) dist_failed += (dout[i].failed >> k) & 1u;

@@ -13,6 +13,7 @@
 #include "fate.h"
 #include "options.h"
 #include "spec_opts.h"
+#include "stats.h"
 
 static const char *help =
     "usage: fate run [options]\n"
@@ -125,35 +126,6 @@ static int parse_run(int argc, char **argv, run_opts *o)
         return -1;
     }
     return 0;
-}
-
-static const char *method_name(unsigned m)
-{
-    switch (m) {
-    case 0: return "pretraining";
-    case FATE_METHOD_SCRATCH: return "scratch training";
-    case FATE_METHOD_LT: return "linear transfer";
-    case FATE_METHOD_FT: return "fine-tuning";
-    }
-    return "training";
-}
-
-typedef struct stat { double mean, sd, se; } stat;
-
-/* Mean, standard deviation and standard error; with one instance the spread
- * is unknown, so sd and se are NaN (not 0, which would claim certainty). */
-static stat stats_of(const double *x, size_t n)
-{
-    stat s = {0, NAN, NAN};
-    for (size_t i = 0; i < n; i++) s.mean += x[i];
-    s.mean /= (double)n;
-    if (n > 1) {
-        double v = 0;
-        for (size_t i = 0; i < n; i++) v += (x[i] - s.mean) * (x[i] - s.mean);
-        s.sd = sqrt(v / (double)(n - 1));
-        s.se = s.sd / sqrt((double)n);
-    }
-    return s;
 }
 
 /* One method's column in the results. */
@@ -271,7 +243,7 @@ static void print_json(const run_out *o)
             o->buf[i] = mres(&o->res[i], w)->risk;
             json_array_append_new(risks, json_num(o->buf[i]));
         }
-        stat rs = stats_of(o->buf, o->K);
+        sample_stat rs = stats_of(o->buf, o->K);
         json_object_set_new(mo, "method", json_string(w->name));
         json_object_set_new(mo, "risk", risks);
         json_object_set_new(mo, "mean_risk", json_num(rs.mean));
@@ -280,7 +252,7 @@ static void print_json(const run_out *o)
         json_object_set_new(mo, "theory_paper", json_num(w->theory_paper));
         if (has_T(o, w)) {
             for (size_t i = 0; i < o->K; i++) o->buf[i] = o->res[i].scratch.risk - o->buf[i];
-            stat ts = stats_of(o->buf, o->K);
+            sample_stat ts = stats_of(o->buf, o->K);
             json_object_set_new(mo, "mean_T", json_num(ts.mean));
             json_object_set_new(mo, "sem_T", json_num(ts.se));
             json_object_set_new(mo, "T_theory", json_num(w->T_theory));
@@ -353,13 +325,13 @@ static void print_table(const run_out *o)
             conv += (size_t)m->converged;
             steps += (double)m->steps;
         }
-        stat rs = stats_of(o->buf, o->K);
+        sample_stat rs = stats_of(o->buf, o->K);
         char rtxt[48], ttxt[48] = "", tth[24] = "", thx[24];
         snprintf(rtxt, sizeof rtxt, "%.5f +- %.5f", rs.mean, rs.se);
         snprintf(thx, sizeof thx, "%.5f", w->theory);
         if (has_T(o, w) && w->bit != FATE_METHOD_SCRATCH) {
             for (size_t i = 0; i < o->K; i++) o->buf[i] = o->res[i].scratch.risk - o->buf[i];
-            stat ts = stats_of(o->buf, o->K);
+            sample_stat ts = stats_of(o->buf, o->K);
             snprintf(ttxt, sizeof ttxt, "%+.5f +- %.5f", ts.mean, ts.se);
             snprintf(tth, sizeof tth, "%+.5f", w->T_theory);
         }

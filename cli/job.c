@@ -21,6 +21,7 @@
 #include "fate_npy.h"
 #include "job.h"
 #include "par.h"
+#include "stats.h"
 #include "sweep_io.h"
 
 static volatile sig_atomic_t stop_requested = 0;
@@ -246,12 +247,6 @@ void job_cells_free(job_cells *c)
     free(c->v);
     free(c->n);
     memset(c, 0, sizeof *c);
-}
-
-static const char *method_name(unsigned m)
-{
-    return m == 0 ? "pretraining" : m == FATE_METHOD_SCRATCH ? "scratch training"
-         : m == FATE_METHOD_LT ? "linear transfer" : "fine-tuning";
 }
 
 /* Makes the cells folder, syncs sweep.json and clears a killed run's

@@ -23,6 +23,7 @@
 
 #include "manifest.h"
 #include "relu_job.h"
+#include "stats.h"
 #include "sweep_job.h"
 
 const char *const RELU_METHOD[RM_COUNT] = {"pretrain", "scratch", "lt", "ft"};
@@ -109,22 +110,6 @@ void relu_result_free(relu_result *r)
     memset(r, 0, sizeof *r);
 }
 
-static void mean_sd(const double *x, size_t n, double *mean, double *sd)
-{
-    double m = 0, v = 0;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (isfinite(x[i])) { m += x[i]; k++; }
-    if (k == 0) { *mean = *sd = NAN; return; }
-    m /= (double)k;
-    for (size_t i = 0; i < n; i++)
-        if (isfinite(x[i])) v += (x[i] - m) * (x[i] - m);
-    *mean = m;
-    *sd = k > 1 ? sqrt(v / (double)(k - 1)) : NAN;
-}
-
-/* Writes summary.csv, powerlaw.csv, boundary.csv and the arrays from the
- * cells read back by the job; fills res. */
 /* Statistics over instances of each method of one cell (out: RM_COUNT);
  * x, y: scratch of K doubles. */
 static void cell_stats(relu_stat *out, const relu_row *rows, size_t n, double *x, double *y)
@@ -147,8 +132,8 @@ static void cell_stats(relu_stat *out, const relu_row *rows, size_t n, double *x
             s->converged_frac = s->mean_steps = NAN;
             continue;
         }
-        mean_sd(x, k, &s->mean_risk, &s->std_risk);
-        mean_sd(y, k, &s->mean_T, &s->std_T);
+        const sample_stat sr = stats_finite(x, k), sT = stats_finite(y, k);
+        s->mean_risk = sr.mean, s->std_risk = sr.sd, s->mean_T = sT.mean, s->std_T = sT.sd;
         s->sem_risk = s->std_risk / sqrt((double)k);
         s->sem_T = s->std_T / sqrt((double)k);
         s->converged_frac = conv / (double)k;
@@ -317,10 +302,10 @@ static int assemble(const relu_job *job, const job_cells *cells, relu_result *re
             free(rows);
         }
     for (size_t t = 0; t < NO; t++) {
-        double sd;
-        mean_sd(pps + t * K, K, &res->pp_student[t], &res->pp_student_sd[t]);
-        mean_sd(ppo + t * K, K, &res->pp_source[t], &res->pp_source_sd[t]);
-        mean_sd(nrm + t * K, K, &res->norm2[t], &sd);
+        const sample_stat a = stats_finite(pps + t * K, K), b = stats_finite(ppo + t * K, K);
+        res->pp_student[t] = a.mean, res->pp_student_sd[t] = a.sd;
+        res->pp_source[t] = b.mean, res->pp_source_sd[t] = b.sd;
+        res->norm2[t] = stats_finite(nrm + t * K, K).mean;
     }
     fit_powerlaw(job, res);
     rc = write_texts(job, res, written);

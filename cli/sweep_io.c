@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "stats.h"
 #include "sweep_io.h"
 
 static char *slurp(const char *path);
@@ -353,17 +354,6 @@ bad:
     return -1;
 }
 
-static void stats(const double *x, size_t n, double *mean, double *sd, double *se)
-{
-    double m = 0, v = 0;
-    for (size_t i = 0; i < n; i++) m += x[i];
-    m /= (double)n;
-    for (size_t i = 0; i < n; i++) v += (x[i] - m) * (x[i] - m);
-    *mean = m;
-    *sd = n > 1 ? sqrt(v / (double)(n - 1)) : NAN;
-    *se = n > 1 ? *sd / sqrt((double)n) : NAN;
-}
-
 size_t summarise_cell(summary_row *out, const run_row *rows, size_t nrows, size_t j, size_t t,
                       const fate_spec *base, const double *lambdas, size_t n_lambdas)
 {
@@ -397,8 +387,9 @@ size_t summarise_cell(summary_row *out, const run_row *rows, size_t nrows, size_
             snprintf(s->method, sizeof s->method, "%s", methods[mi]);
             s->lambda = mi == 1 ? lambdas[l] : NAN;
             s->instances = k;
-            stats(risk, k, &s->mean_risk, &s->std_risk, &s->sem_risk);
-            stats(T, k, &s->mean_T, &s->std_T, &s->sem_T);
+            const sample_stat sr = stats_of(risk, k), sT = stats_of(T, k);
+            s->mean_risk = sr.mean, s->std_risk = sr.sd, s->sem_risk = sr.se;
+            s->mean_T = sT.mean, s->std_T = sT.sd, s->sem_T = sT.se;
             s->converged_frac = (double)conv / (double)k;
             s->mean_steps = steps / (double)k;
             /* theory at the cell's finite size */
