@@ -399,9 +399,8 @@ fate_status fate_mlp_refit_readout(double *c, size_t *rank, const double *W,
     fate_status st = FATE_ENOMEM;
     mlp_ws w;
     double *G = alloc_array(m, m, sizeof *G), *b = malloc(m * sizeof *b);
-    double *ev = malloc(m * sizeof *ev), *tmp = malloc(m * sizeof *tmp);
     if (mlp_ws_alloc(&w, s, n) != FATE_OK) { memset(&w, 0, sizeof w); goto done; }
-    if (!G || !b || !ev || !tmp) goto done;
+    if (!G || !b) goto done;
     mlp_features_ws(&w, W, s, X, n, 0); /* P = act(X W^T) (n, m); A = s_m P */
     /* G = A^T A / n = (s_m^2 / n) P^T P (m, m), upper triangle */
     cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)m, (int)n, sm * sm / (double)n, w.H,
@@ -419,30 +418,14 @@ fate_status fate_mlp_refit_readout(double *c, size_t *rank, const double *W,
         memcpy(c, b, m * sizeof *c);
         if (rank) *rank = m;
     } else {
-        /* G = Q diag(ev) Q^T (ev ascending, Q in G); c = Q_k diag(1/ev_k) Q_k^T b */
-        if (LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)m, G, (lapack_int)m, ev) != 0) {
-            st = FATE_ENUMERIC;
-            goto done;
-        }
-        double top = ev[m - 1];
-        /* tmp = Q^T b (m) */
-        cblas_dgemv(CblasRowMajor, CblasTrans, (int)m, (int)m, 1.0, G, (int)m, b, 1, 0.0, tmp, 1);
-        size_t r = 0;
-        for (size_t j = 0; j < m; j++) {
-            if (top > 0 && ev[j] > rcond * top) { tmp[j] /= ev[j]; r++; }
-            else tmp[j] = 0.0;
-        }
-        /* c = Q tmp */
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)m, (int)m, 1.0, G, (int)m, tmp, 1, 0.0, c, 1);
-        if (rank) *rank = r;
+        /* c = G^+ b, eigenvalues <= rcond ev_max cut (gd.c) */
+        if ((st = pinv_solve(c, NULL, rank, G, b, m, rcond)) != FATE_OK) goto done;
     }
     st = FATE_OK;
 done:
     mlp_ws_free(&w);
     free(G);
     free(b);
-    free(ev);
-    free(tmp);
     return st;
 }
 
