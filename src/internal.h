@@ -101,8 +101,8 @@ void gram2_step(gram2_t *m, const double *g, double c, double rho, int naive);
 /* With weight decay: *pn2 = |params|^2; returns |full gradient|^2. */
 double gram2_decay(gram2_t *m, double *pn2, const double *g, double wd);
 double gram2_balance(const gram2_t *m);
-/* fate_dln_train on the Gram form (depth 2); the same loop, learning-rate
- * rule and stopping rules. naive selects gram2_pass_naive. */
+/* fate_dln_train on the Gram form (depth 2); the same driver (gd_run),
+ * learning-rate rule and stopping rules. naive selects gram2_pass_naive. */
 fate_status dln_train_gram2(gram2_t *m, fate_gd_report *report, const double *S, const double *b,
                             double yy, const fate_gd_config *config, int naive);
 /* Whether the protocols train this network in Gram form. */

@@ -6,6 +6,9 @@
  * `max_epochs` steps. With weight decay the minimum is not known in closed
  * form; there GD stops at stationarity, |grad|^2 <= tol, once the objective
  * has left the small-init saddle (fallen below 0.9 of its initial value).
+ * The loop and these rules are gd_run's (gd.c, shared with the two-layer
+ * networks); this file supplies the oracle (lin_eval, lin_step) and the
+ * rules' values (lin_rules).
  *
  * Learning rate: near a solution with |beta| ~ 1 the loss curvature in any
  * layer direction is at most 2 lambda_max(S) |beta|^(2(L-1)/L), and L layers
@@ -63,7 +66,7 @@ typedef struct oracle {
     int fused;           /* stats path without weight decay */
     gram2_t *gram;       /* depth 2 in Gram form (params unused) */
     int naive;           /* Gram form: the BLAS reference pass */
-    /* the run (gd_loop) */
+    /* the run (lin_train) */
     double *params;      /* (np), unused in Gram form */
     size_t np;
     double wd, lr0, expo, bnorm; /* bnorm: |beta| at the last eval */
@@ -218,7 +221,8 @@ static gd_rules lin_rules(const fate_gd_config *cfg)
                       .saddle_tol = cfg->tol};
 }
 
-static fate_status gd_loop(double *params, fate_gd_report *rep, oracle *o, double lambda_max,
+/* One run through gd_run with the oracle o (stats, samples or Gram form). */
+static fate_status lin_train(double *params, fate_gd_report *rep, oracle *o, double lambda_max,
                            const fate_gd_config *cfg)
 {
     const fate_dln_shape *s = o->shape;
@@ -260,7 +264,7 @@ fate_status fate_dln_train(double *params, fate_gd_report *report, const fate_dl
     oracle o = {.shape = shape, .S = S, .b = b, .yy = yy};
     if (dln_ws_alloc(&o.ws, shape) != FATE_OK) return FATE_ENOMEM;
     double lmax = config->lr > 0.0 ? 0.0 : fate_lambda_max(S, shape->d);
-    fate_status st = gd_loop(params, report, &o, lmax, config);
+    fate_status st = lin_train(params, report, &o, lmax, config);
     dln_ws_free(&o.ws);
     return st;
 }
@@ -274,7 +278,7 @@ fate_status dln_train_gram2(gram2_t *m, fate_gd_report *report, const double *S,
     oracle o = {.shape = &shape, .S = S, .b = b, .yy = yy, .gram = m, .naive = naive};
     if (dln_ws_alloc(&o.ws, &shape) != FATE_OK) return FATE_ENOMEM;
     double lmax = config->lr > 0.0 ? 0.0 : fate_lambda_max(S, m->d);
-    fate_status st = gd_loop(NULL, report, &o, lmax, config);
+    fate_status st = lin_train(NULL, report, &o, lmax, config);
     dln_ws_free(&o.ws);
     return st;
 }
@@ -299,7 +303,7 @@ fate_status fate_dln_train_samples(double *params, fate_gd_report *report,
         lmax = fate_lambda_max(S, d);
         free(S);
     }
-    fate_status st = gd_loop(params, report, &o, lmax, config);
+    fate_status st = lin_train(params, report, &o, lmax, config);
     free(o.beta);
     return st;
 }
