@@ -104,8 +104,8 @@ void gram2_step(gram2_t *m, const double *g, double c, double rho, int naive);
 /* With weight decay: *pn2 = |params|^2; returns |full gradient|^2. */
 double gram2_decay(gram2_t *m, double *pn2, const double *g, double wd);
 double gram2_balance(const gram2_t *m);
-/* fate_dln_train on the Gram form (depth 2); the same loop, learning-rate
- * rule and stopping rules. naive selects gram2_pass_naive. */
+/* fate_dln_train on the Gram form (depth 2); the same driver (gd_run),
+ * learning-rate rule and stopping rules. naive selects gram2_pass_naive. */
 fate_status dln_train_gram2(gram2_t *m, fate_gd_report *report, const double *S, const double *b,
                             double yy, const fate_gd_config *config, int naive);
 /* Whether the protocols train this network in Gram form. */
@@ -242,5 +242,72 @@ void model_fwd_progress(void *ctx, size_t done, size_t total);
  * cell, counted in *na and *nb. Returns the number of cells to do. */
 size_t sweep_plan(unsigned char *todo, unsigned char *need_a, unsigned char *need_b, size_t *na, size_t *nb,
                   size_t A, size_t B, int (*skip)(void *ctx, size_t a, size_t b), void *ctx);
+
+/* ---- the gradient-descent driver and the pseudo-inverse (src/gd.c) ----
+ * Every model trains through gd_run: the model supplies an oracle, the
+ * driver owns the step budget, the stopping and divergence rules and the
+ * report (rules and thresholds: the comment at the top of gd.c). */
+
+/* What eval() reports about the current point. */
+typedef struct gd_point {
+    double loss;  /* the objective GD descends (with any decay term) */
+    double grad2; /* |gradient|^2, read by the stationary rule only */
+    int finite;   /* 0: another quantity of the point (|beta|) is NaN/inf */
+} gd_point;
+
+typedef struct gd_oracle {
+    void *ctx;
+    /* The loss at the current point, check t (and what step() needs, e.g.
+     * the gradient). An error status ends the run with it. */
+    fate_status (*eval)(void *ctx, gd_point *pt, size_t t);
+    /* Moves the point from where eval() saw it: *done = updates made (1
+     * unless set; a mini-batch epoch makes up to `budget`). FATE_EDIVERGED
+     * reports a non-finite inner loss after *done updates. */
+    fate_status (*step)(void *ctx, size_t t, size_t budget, size_t *done);
+} gd_oracle;
+
+typedef enum gd_window_rule {
+    GD_WINDOW_OFF,   /* no relative-change rule */
+    GD_WINDOW_LAST,  /* L_{t-w} - L_t <= rel_tol L_{t-w}, t >= w */
+    GD_WINDOW_MEANS  /* the sums of the last two windows of w losses, every w checks */
+} gd_window_rule;
+
+typedef struct gd_rules {
+    size_t max_steps;           /* updates at most */
+    double target;              /* converged when loss <= target (-INFINITY: off) */
+    int stationary;             /* converged when grad2 <= grad2_tol and loss < 0.9 loss_0 */
+    double grad2_tol;
+    gd_window_rule window_rule;
+    size_t window;              /* w, >= 1 when a window rule is on */
+    double rel_tol;
+    int saddle;                 /* set on_saddle from loss_min and saddle_tol */
+    double loss_min, saddle_tol;
+} gd_rules;
+
+typedef struct gd_report {
+    double loss0, loss;    /* the loss at the first and the last check */
+    size_t steps;          /* updates made */
+    size_t diverged_step;  /* updates made when divergence was detected */
+    int converged, on_saddle;
+} gd_report;
+
+/* Runs GD until a rule stops it: FATE_OK (converged or out of budget),
+ * FATE_EDIVERGED, an error from the oracle, FATE_ENOMEM (the window
+ * history) or FATE_EINVAL (a window rule with w = 0 or w > INT_MAX). */
+fate_status gd_run(gd_report *rep, const gd_oracle *oracle, const gd_rules *rules);
+
+/* Minimum-norm least squares for a symmetric positive semi-definite system
+ * A x = b (n, n), by the eigendecomposition A = Q diag(ev) Q^T (dsyevd):
+ *     x = sum_j q_j (q_j.b) / ev_j   over ev_j > rcut ev_max
+ * (none when ev_max <= 0). A is overwritten by Q; x may be NULL; *quad =
+ * b.A^+ b = sum_j (q_j.b)^2 / ev_j and *rank = the kept count when not NULL.
+ * The cut-off is relative and each caller passes its own:
+ *     lt_solve (transfer.c)            1e-12 (a true inverse unless G is singular)
+ *     fate_mlp_refit_readout (mlp.c)   spec rcond (relu2 default 1e-6)
+ *     fate_relu_pperp (mlp_theory.c)   spec rcond for the teachers, pperp_rcond
+ *                                      (default 1e-3) for the student
+ * (lt_basis's rcond, 1e-2 by default, truncates an SVD and is no solve.) */
+fate_status pinv_solve(double *x, double *quad, size_t *rank, double *A, const double *b, size_t n,
+                       double rcut);
 
 #endif

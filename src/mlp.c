@@ -247,33 +247,103 @@ static int keyed_cmp(const void *a, const void *b)
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-/* Loss-history check (see fate_mlp_gd_config). hist is a ring of window+1. */
-static int converged_check(const double *hist, size_t t, size_t window, double loss,
-                           const fate_mlp_gd_config *cfg)
+/* W -= lr_eff dW (skipped when dW is NULL: freeze_W), c -= lr_eff dc. */
+static void mlp_update(const mlp_point *p)
 {
-    if (loss <= cfg->tol) return 1;
-    if (t < window) return 0;
-    double old = hist[(t - window) % (window + 1)];
-    return old - loss <= cfg->rel_tol * old;
+    if (p->dW) cblas_daxpy((int)(p->s->m * p->s->d), -p->lr_eff, p->dW, 1, p->W, 1);
+    cblas_daxpy((int)p->s->m, -p->lr_eff, p->dc, 1, p->c, 1);
 }
 
-/* The checks at the start of each check t of fate_mlp_train (steps updates
- * made so far): divergence (NaN/inf, or 1e3 x the first loss), convergence
- * (converged_check), the step budget. Nonzero: stop (*st, rep set). */
-static int stop_check(fate_mlp_gd_report *rep, fate_status *st, double *hist, size_t t, size_t window,
-                      double loss, double loss0, size_t steps, const fate_mlp_gd_config *cfg)
+fate_status mlp_gd_step(void *ctx, size_t t, size_t budget, size_t *done)
 {
-    if (!isfinite(loss) || loss > 1e3 * fmax(loss0, 1.0)) {
-        rep->diverged_step = steps;
-        *st = FATE_EDIVERGED;
-        return 1;
+    (void)t, (void)budget, (void)done;
+    mlp_update(ctx);
+    return FATE_OK;
+}
+
+double mlp_lr_eff(const fate_mlp_shape *s, double lr)
+{
+    return s->scaling == FATE_MLP_MEAN_FIELD ? lr * (double)s->m : lr;
+}
+
+gd_rules mlp_rules(const fate_mlp_gd_config *cfg, gd_window_rule rule)
+{
+    return (gd_rules){.max_steps = cfg->max_steps,
+                      .target = cfg->tol,
+                      .window_rule = rule,
+                      .window = cfg->window ? cfg->window : 100,
+                      .rel_tol = cfg->rel_tol};
+}
+
+void mlp_report(fate_mlp_gd_report *rep, const gd_report *g)
+{
+    rep->loss0 = g->loss0;
+    rep->loss = g->loss;
+    rep->steps = g->steps;
+    rep->converged = g->converged;
+    rep->diverged_step = g->diverged_step;
+}
+
+/* One fate_mlp_train run, the context of its oracles. */
+typedef struct mlp_run {
+    mlp_point p;              /* first: mlp_gd_step's context */
+    const double *X, *y;
+    size_t n, B; /* B: the batch size */
+    const fate_mlp_gd_config *cfg;
+    mlp_ws w, wfull;          /* wfull: the full-set loss in mini-batch mode */
+    double *Xb, *yb;          /* (B, d), (B): the current mini-batch */
+    keyed *ord;               /* (n): the epoch's row order */
+} mlp_run;
+
+/* Full batch: the loss and gradient on the whole set. */
+static fate_status full_eval(void *ctx, gd_point *pt, size_t t)
+{
+    (void)t;
+    mlp_run *R = ctx;
+    const mlp_point *p = &R->p;
+    pt->loss = mlp_grad_ws(p->dW, p->dc, p->W, p->c, p->s, R->X, R->y, R->n, &R->w);
+    return FATE_OK;
+}
+
+/* Mini-batches: a check is the full training loss at the start of an epoch. */
+static fate_status mini_eval(void *ctx, gd_point *pt, size_t t)
+{
+    (void)t;
+    mlp_run *R = ctx;
+    pt->loss = mlp_grad_ws(NULL, NULL, R->p.W, R->p.c, R->p.s, R->X, R->y, R->n, &R->wfull);
+    return FATE_OK;
+}
+
+/* Epoch t: the rows in the order of their keys (fate_mlp_gd_config), in
+ * consecutive batches, at most `budget` updates; a non-finite batch loss
+ * stops it as divergence. */
+static fate_status mini_step(void *ctx, size_t t, size_t budget, size_t *done)
+{
+    mlp_run *R = ctx;
+    const mlp_point *p = &R->p;
+    const size_t n = R->n, d = p->s->d, B = R->B;
+    for (size_t k = 0; k < n; k++) {
+        R->ord[k].key = fate_uniform_at(R->cfg->seed, R->cfg->instance, FATE_MLP_STREAM_BATCH, t * n + k);
+        R->ord[k].idx = k;
     }
-    hist[t % (window + 1)] = loss;
-    if (converged_check(hist, t, window, loss, cfg)) {
-        rep->converged = 1;
-        return 1;
+    qsort(R->ord, n, sizeof *R->ord, keyed_cmp);
+    size_t steps = 0;
+    for (size_t b0 = 0; b0 < n && steps < budget; b0 += B) {
+        size_t nb = n - b0 < B ? n - b0 : B;
+        for (size_t k = 0; k < nb; k++) {
+            memcpy(R->Xb + k * d, R->X + R->ord[b0 + k].idx * d, d * sizeof(double));
+            R->yb[k] = R->y[R->ord[b0 + k].idx];
+        }
+        double lb = mlp_grad_ws(p->dW, p->dc, p->W, p->c, p->s, R->Xb, R->yb, nb, &R->w);
+        if (!isfinite(lb)) {
+            *done = steps;
+            return FATE_EDIVERGED;
+        }
+        mlp_update(p);
+        steps++;
     }
-    return steps >= cfg->max_steps;
+    *done = steps;
+    return FATE_OK;
 }
 
 fate_status fate_mlp_train(double *W, double *c, fate_mlp_gd_report *rep,
@@ -284,84 +354,33 @@ fate_status fate_mlp_train(double *W, double *c, fate_mlp_gd_report *rep,
         !(cfg->lr > 0) || !isfinite(cfg->lr) || cfg->max_steps == 0 || !(cfg->tol >= 0) ||
         !(cfg->rel_tol >= 0) || cfg->window > FATE_INT_MAX) /* the loss history holds window + 1 */
         return FATE_EINVAL;
-    size_t m = s->m, d = s->d;
-    size_t window = cfg->window ? cfg->window : 100;
-    int mini = cfg->batch > 0 && cfg->batch < n;
-    size_t B = mini ? cfg->batch : n;
-    double lr_eff = s->scaling == FATE_MLP_MEAN_FIELD ? cfg->lr * (double)m : cfg->lr;
+    const size_t m = s->m, d = s->d;
+    const int mini = cfg->batch > 0 && cfg->batch < n;
+    mlp_run R = {.p = {.W = W, .c = c, .s = s, .lr_eff = mlp_lr_eff(s, cfg->lr)},
+                 .X = X, .y = y, .n = n, .B = mini ? cfg->batch : n, .cfg = cfg};
     memset(rep, 0, sizeof *rep);
-    rep->lr_eff = lr_eff;
+    rep->lr_eff = R.p.lr_eff;
 
     fate_status st = FATE_ENOMEM;
-    mlp_ws w, wfull;
-    memset(&wfull, 0, sizeof wfull);
-    double *dW = cfg->freeze_W ? NULL : alloc_array(m, d, sizeof *dW);
-    double *dc = malloc(m * sizeof *dc);
-    double *hist = malloc((window + 1) * sizeof *hist);
-    double *Xb = mini ? alloc_array(B, d, sizeof *Xb) : NULL;
-    double *yb = mini ? malloc(B * sizeof *yb) : NULL;
-    keyed *ord = mini ? malloc(n * sizeof *ord) : NULL;
-    if (mlp_ws_alloc(&w, s, B) != FATE_OK) { memset(&w, 0, sizeof w); goto done; }
-    if (mini && mlp_ws_alloc(&wfull, s, n) != FATE_OK) goto done;
-    if ((!cfg->freeze_W && !dW) || !dc || !hist || (mini && (!Xb || !yb || !ord))) goto done;
+    mlp_point *p = &R.p;
+    p->dW = cfg->freeze_W ? NULL : alloc_array(m, d, sizeof *p->dW);
+    p->dc = malloc(m * sizeof *p->dc);
+    R.Xb = mini ? alloc_array(R.B, d, sizeof *R.Xb) : NULL;
+    R.yb = mini ? malloc(R.B * sizeof *R.yb) : NULL;
+    R.ord = mini ? malloc(n * sizeof *R.ord) : NULL;
+    if (mlp_ws_alloc(&R.w, s, R.B) != FATE_OK) goto done;
+    if (mini && mlp_ws_alloc(&R.wfull, s, n) != FATE_OK) goto done;
+    if ((!cfg->freeze_W && !p->dW) || !p->dc || (mini && (!R.Xb || !R.yb || !R.ord))) goto done;
 
-    double loss0 = NAN, loss = NAN;
-    size_t t = 0; /* checks made (steps in full batch, epochs in mini-batch) */
-    size_t steps = 0;
-    st = FATE_OK;
-    if (!mini) {
-        for (;;) {
-            loss = mlp_grad_ws(dW, dc, W, c, s, X, y, n, &w);
-            if (steps == 0) loss0 = loss;
-            if (stop_check(rep, &st, hist, t, window, loss, loss0, steps, cfg)) break;
-            if (dW) cblas_daxpy((int)(m * d), -lr_eff, dW, 1, W, 1);
-            cblas_daxpy((int)m, -lr_eff, dc, 1, c, 1);
-            steps++;
-            t++;
-        }
-    } else {
-        for (size_t epoch = 0;; epoch++) {
-            loss = mlp_grad_ws(NULL, NULL, W, c, s, X, y, n, &wfull);
-            if (epoch == 0) loss0 = loss;
-            if (stop_check(rep, &st, hist, t, window, loss, loss0, steps, cfg)) break;
-            for (size_t k = 0; k < n; k++) {
-                ord[k].key = fate_uniform_at(cfg->seed, cfg->instance, FATE_MLP_STREAM_BATCH,
-                                             epoch * n + k);
-                ord[k].idx = k;
-            }
-            qsort(ord, n, sizeof *ord, keyed_cmp);
-            for (size_t b0 = 0; b0 < n && steps < cfg->max_steps; b0 += B) {
-                size_t nb = n - b0 < B ? n - b0 : B;
-                for (size_t k = 0; k < nb; k++) {
-                    memcpy(Xb + k * d, X + ord[b0 + k].idx * d, d * sizeof(double));
-                    yb[k] = y[ord[b0 + k].idx];
-                }
-                double lb = mlp_grad_ws(dW, dc, W, c, s, Xb, yb, nb, &w);
-                if (!isfinite(lb)) {
-                    rep->diverged_step = steps;
-                    st = FATE_EDIVERGED;
-                    break;
-                }
-                if (dW) cblas_daxpy((int)(m * d), -lr_eff, dW, 1, W, 1);
-                cblas_daxpy((int)m, -lr_eff, dc, 1, c, 1);
-                steps++;
-            }
-            if (st != FATE_OK) break;
-            t++;
-        }
-    }
-    rep->loss0 = loss0;
-    rep->loss = loss;
-    rep->steps = steps;
+    const gd_oracle o = {&R, mini ? mini_eval : full_eval, mini ? mini_step : mlp_gd_step};
+    const gd_rules rules = mlp_rules(cfg, GD_WINDOW_LAST);
+    gd_report g;
+    st = gd_run(&g, &o, &rules);
+    mlp_report(rep, &g);
 done:
-    mlp_ws_free(&w);
-    mlp_ws_free(&wfull);
-    free(dW);
-    free(dc);
-    free(hist);
-    free(Xb);
-    free(yb);
-    free(ord);
+    mlp_ws_free(&R.w);
+    mlp_ws_free(&R.wfull);
+    free(p->dW); free(p->dc); free(R.Xb); free(R.yb); free(R.ord);
     return st;
 }
 
@@ -380,9 +399,8 @@ fate_status fate_mlp_refit_readout(double *c, size_t *rank, const double *W,
     fate_status st = FATE_ENOMEM;
     mlp_ws w;
     double *G = alloc_array(m, m, sizeof *G), *b = malloc(m * sizeof *b);
-    double *ev = malloc(m * sizeof *ev), *tmp = malloc(m * sizeof *tmp);
     if (mlp_ws_alloc(&w, s, n) != FATE_OK) { memset(&w, 0, sizeof w); goto done; }
-    if (!G || !b || !ev || !tmp) goto done;
+    if (!G || !b) goto done;
     mlp_features_ws(&w, W, s, X, n, 0); /* P = act(X W^T) (n, m); A = s_m P */
     /* G = A^T A / n = (s_m^2 / n) P^T P (m, m), upper triangle */
     cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)m, (int)n, sm * sm / (double)n, w.H,
@@ -400,30 +418,14 @@ fate_status fate_mlp_refit_readout(double *c, size_t *rank, const double *W,
         memcpy(c, b, m * sizeof *c);
         if (rank) *rank = m;
     } else {
-        /* G = Q diag(ev) Q^T (ev ascending, Q in G); c = Q_k diag(1/ev_k) Q_k^T b */
-        if (LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)m, G, (lapack_int)m, ev) != 0) {
-            st = FATE_ENUMERIC;
-            goto done;
-        }
-        double top = ev[m - 1];
-        /* tmp = Q^T b (m) */
-        cblas_dgemv(CblasRowMajor, CblasTrans, (int)m, (int)m, 1.0, G, (int)m, b, 1, 0.0, tmp, 1);
-        size_t r = 0;
-        for (size_t j = 0; j < m; j++) {
-            if (top > 0 && ev[j] > rcond * top) { tmp[j] /= ev[j]; r++; }
-            else tmp[j] = 0.0;
-        }
-        /* c = Q tmp */
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)m, (int)m, 1.0, G, (int)m, tmp, 1, 0.0, c, 1);
-        if (rank) *rank = r;
+        /* c = G^+ b, eigenvalues <= rcond ev_max cut (gd.c) */
+        if ((st = pinv_solve(c, NULL, rank, G, b, m, rcond)) != FATE_OK) goto done;
     }
     st = FATE_OK;
 done:
     mlp_ws_free(&w);
     free(G);
     free(b);
-    free(ev);
-    free(tmp);
     return st;
 }
 

@@ -23,6 +23,22 @@ void mlp_features_ws(mlp_ws *ws, const double *W, const fate_mlp_shape *shape, c
 double mlp_grad_ws(double *dW, double *dc, const double *W, const double *c,
                    const fate_mlp_shape *shape, const double *X, const double *y, size_t n,
                    mlp_ws *ws);
+/* A two-layer GD run's point, gradient and step: the first member of every
+ * two-layer oracle context, so that mlp_gd_step serves them all. */
+typedef struct mlp_point {
+    double *W, *c, *dW, *dc; /* (m, d), (m), (m, d) or NULL (freeze_W), (m) */
+    const fate_mlp_shape *s;
+    double lr_eff;
+} mlp_point;
+/* gd_oracle.step: W -= lr_eff dW, c -= lr_eff dc (ctx starts with an mlp_point). */
+fate_status mlp_gd_step(void *ctx, size_t t, size_t budget, size_t *done);
+/* The step applied (fate_mlp_gd_config): lr m under mean-field scaling, else lr. */
+double mlp_lr_eff(const fate_mlp_shape *shape, double lr);
+/* The stopping rules of fate_mlp_gd_config as gd_rules (gd.c): loss <= tol,
+ * or the relative-change `rule` over `window` checks (0: 100). */
+gd_rules mlp_rules(const fate_mlp_gd_config *cfg, gd_window_rule rule);
+/* The driver's report into the public one (lr_eff is the caller's). */
+void mlp_report(fate_mlp_gd_report *rep, const gd_report *g);
 
 /* Teachers of one instance (src/mlp_protocol.c): the source (Vs, as) and
  * target (Vt, at), ms neurons each (1 for single-index teachers); the source's

@@ -153,64 +153,58 @@ static fate_mlp_gd_config gd_of(const fate_relu_spec *s, uint64_t inst)
 /* Online GD on the source: a fresh full batch of n_src rows per step, the
  * rows [t n_src, (t+1) n_src) of the online streams, so every step sees new
  * samples and the run is a pure function of (seed, instance). Same update and
- * stopping rule as fate_mlp_train, on the per-batch losses. */
+ * rules as fate_mlp_train, on the per-batch losses; these are noisy, so the
+ * rel_tol rule compares the means of the last two windows of steps
+ * (GD_WINDOW_MEANS). */
+typedef struct online_run {
+    mlp_point p;   /* first: mlp_gd_step's context */
+    double *X, *y; /* (B, d), (B): the step's batch */
+    const fate_relu_spec *s;
+    const relu_teachers *T;
+    uint64_t inst;
+    mlp_ws w;
+} online_run;
+
+/* Check t: draws batch t, then its loss and gradient. */
+static fate_status online_eval(void *ctx, gd_point *pt, size_t t)
+{
+    online_run *R = ctx;
+    const fate_relu_spec *s = R->s;
+    const mlp_point *p = &R->p;
+    const size_t d = p->s->d, B = s->n_src;
+    fate_normal_fill(R->X, B * d, s->seed, R->inst, FATE_MLP_STREAM_X_ONLINE, (uint64_t)(t * B * d));
+    fate_status st = fate_relu_teacher_eval(R->y, R->T->Vs, R->T->as, R->T->ms, d, R->X, B);
+    if (st != FATE_OK) return st;
+    if (s->sigma_src > 0)
+        for (size_t k = 0; k < B; k++)
+            R->y[k] += s->sigma_src * fate_normal_at(s->seed, R->inst, FATE_MLP_STREAM_NOISE_ONLINE, t * B + k);
+    pt->loss = mlp_grad_ws(p->dW, p->dc, p->W, p->c, p->s, R->X, R->y, B, &R->w);
+    return FATE_OK;
+}
+
 static fate_status train_online(double *W, double *c, fate_mlp_gd_report *rep, const fate_mlp_shape *sh,
                                 const fate_relu_spec *s, const relu_teachers *T, uint64_t inst)
 {
     const size_t m = sh->m, d = sh->d, B = s->n_src;
     const fate_mlp_gd_config cfg = gd_of(s, inst);
-    const size_t window = cfg.window ? cfg.window : 100;
-    /* batch losses are noisy: the rel_tol rule compares the means of the last
-     * two windows of steps */
-    const double lr_eff = sh->scaling == FATE_MLP_MEAN_FIELD ? cfg.lr * (double)m : cfg.lr;
+    online_run R = {.p = {.W = W, .c = c, .s = sh, .lr_eff = mlp_lr_eff(sh, cfg.lr)}, .s = s, .T = T,
+                    .inst = inst};
+    mlp_point *p = &R.p;
     memset(rep, 0, sizeof *rep);
-    rep->lr_eff = lr_eff;
-    mlp_ws w;
-    double *dW = alloc_array(m, d, sizeof *dW), *dc = malloc(m * sizeof *dc);
-    double *hist = alloc_array(2, window, sizeof *hist);
-    double *X = alloc_array(B, d, sizeof *X), *y = malloc(B * sizeof *y);
+    rep->lr_eff = p->lr_eff;
+    p->dW = alloc_array(m, d, sizeof *p->dW), p->dc = malloc(m * sizeof *p->dc);
+    R.X = alloc_array(B, d, sizeof *R.X), R.y = malloc(B * sizeof *R.y);
     fate_status st = FATE_ENOMEM;
-    if (mlp_ws_alloc(&w, sh, B) != FATE_OK) { memset(&w, 0, sizeof w); goto done; }
-    if (!dW || !dc || !hist || !X || !y) goto done;
-    st = FATE_OK;
-    double loss0 = NAN;
-    for (size_t t = 0;; t++) {
-        fate_normal_fill(X, B * d, s->seed, inst, FATE_MLP_STREAM_X_ONLINE, (uint64_t)(t * B * d));
-        if ((st = fate_relu_teacher_eval(y, T->Vs, T->as, T->ms, d, X, B)) != FATE_OK) break;
-        if (s->sigma_src > 0)
-            for (size_t k = 0; k < B; k++)
-                y[k] += s->sigma_src * fate_normal_at(s->seed, inst, FATE_MLP_STREAM_NOISE_ONLINE, t * B + k);
-        double loss = mlp_grad_ws(dW, dc, W, c, sh, X, y, B, &w);
-        if (t == 0) loss0 = loss;
-        rep->loss = loss;
-        rep->steps = t;
-        if (!isfinite(loss) || loss > 1e3 * fmax(loss0, 1.0)) {
-            rep->diverged_step = t;
-            st = FATE_EDIVERGED;
-            break;
-        }
-        hist[t % (2 * window)] = loss;
-        int stalled = 0;
-        if (t + 1 >= 2 * window && (t + 1) % window == 0) {
-            double prev = 0.0, cur = 0.0;
-            for (size_t q = 0; q < window; q++) {
-                cur += hist[(t - q) % (2 * window)];
-                prev += hist[(t - window - q) % (2 * window)];
-            }
-            stalled = prev - cur <= cfg.rel_tol * prev;
-        }
-        if (loss <= cfg.tol || stalled) {
-            rep->converged = 1;
-            break;
-        }
-        if (t >= cfg.max_steps) break;
-        cblas_daxpy((int)(m * d), -lr_eff, dW, 1, W, 1);
-        cblas_daxpy((int)m, -lr_eff, dc, 1, c, 1);
-    }
-    rep->loss0 = loss0;
+    if (mlp_ws_alloc(&R.w, sh, B) != FATE_OK) goto done;
+    if (!p->dW || !p->dc || !R.X || !R.y) goto done;
+    const gd_oracle o = {&R, online_eval, mlp_gd_step};
+    const gd_rules rules = mlp_rules(&cfg, GD_WINDOW_MEANS);
+    gd_report g;
+    st = gd_run(&g, &o, &rules);
+    mlp_report(rep, &g);
 done:
-    mlp_ws_free(&w);
-    free(dW); free(dc); free(hist); free(X); free(y);
+    mlp_ws_free(&R.w);
+    free(p->dW); free(p->dc); free(R.X); free(R.y);
     return st;
 }
 

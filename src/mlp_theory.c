@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cblas.h>
-#include <lapacke.h>
 
 #include "fate_mlp.h"
 #include "mlp_internal.h"
@@ -62,9 +61,8 @@ fate_status fate_relu_pperp(double *pperp, size_t *rank, const double *F, size_t
     double *ta = malloc(mstar * sizeof *ta);
     double *Gss = nf ? alloc_array(nf, nf, sizeof *Gss) : NULL;
     double *Gst = nf ? alloc_array(nf, mstar, sizeof *Gst) : NULL;
-    double *g = nf ? malloc(nf * sizeof *g) : NULL, *q = nf ? malloc(nf * sizeof *q) : NULL;
-    double *ev = nf ? malloc(nf * sizeof *ev) : NULL;
-    if (!Gtt || !ta || (nf && (!Gss || !Gst || !g || !q || !ev))) goto done;
+    double *g = nf ? malloc(nf * sizeof *g) : NULL;
+    if (!Gtt || !ta || (nf && (!Gss || !Gst || !g))) goto done;
     /* tt = a^T G_tt a */
     if ((st = fate_relu_gram(Gtt, V, mstar, V, mstar, d)) != FATE_OK) goto done;
     cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)mstar, (int)mstar, 1.0, Gtt, (int)mstar, a, 1,
@@ -77,21 +75,14 @@ fate_status fate_relu_pperp(double *pperp, size_t *rank, const double *F, size_t
         /* g = G_st a: (nf, mstar) x (mstar) -> (nf) */
         cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)nf, (int)mstar, 1.0, Gst, (int)mstar, a, 1,
                     0.0, g, 1);
-        /* G_ss = Q diag(ev) Q^T; proj = sum_kept (Q^T g)_j^2 / ev_j */
-        if (LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)nf, Gss, (lapack_int)nf, ev) != 0) {
-            st = FATE_ENUMERIC;
-            goto done;
-        }
-        cblas_dgemv(CblasRowMajor, CblasTrans, (int)nf, (int)nf, 1.0, Gss, (int)nf, g, 1, 0.0, q, 1);
-        double top = ev[nf - 1];
-        for (size_t j = 0; j < nf; j++)
-            if (top > 0 && ev[j] > rcond * top) { proj += q[j] * q[j] / ev[j]; r++; }
+        /* proj = g.G_ss^+ g, eigenvalues <= rcond ev_max cut (gd.c) */
+        if ((st = pinv_solve(NULL, &proj, &r, Gss, g, nf, rcond)) != FATE_OK) goto done;
     }
     *pperp = fmax(0.0, tt - proj);
     if (rank) *rank = r;
     st = FATE_OK;
 done:
-    free(Gtt); free(ta); free(Gss); free(Gst); free(g); free(q); free(ev);
+    free(Gtt); free(ta); free(Gss); free(Gst); free(g);
     return st;
 }
 

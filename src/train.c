@@ -6,6 +6,9 @@
  * `max_epochs` steps. With weight decay the minimum is not known in closed
  * form; there GD stops at stationarity, |grad|^2 <= tol, once the objective
  * has left the small-init saddle (fallen below 0.9 of its initial value).
+ * The loop and these rules are gd_run's (gd.c, shared with the two-layer
+ * networks); this file supplies the oracle (lin_eval, lin_step) and the
+ * rules' values (lin_rules).
  *
  * Learning rate: near a solution with |beta| ~ 1 the loss curvature in any
  * layer direction is at most 2 lambda_max(S) |beta|^(2(L-1)/L), and L layers
@@ -47,9 +50,9 @@ double fate_lambda_max(const double *S, size_t d)
     return 1.05 * lam;
 }
 
-/* The gradient oracle the loop below calls. eval() computes the loss at
- * params (and returns |beta|); step() then moves params by -lr * gradient at
- * that same point. Splitting the two lets the sufficient-statistics path fuse
+/* The gradient oracle gd_run (gd.c) calls through lin_eval and lin_step.
+ * eval computes the loss at params (and returns |beta|); step then moves
+ * params by -lr * gradient at that same point. Splitting the two lets the sufficient-statistics path fuse
  * the backward pass with the update (see step_fused). */
 typedef struct oracle {
     const fate_dln_shape *shape;
@@ -63,6 +66,11 @@ typedef struct oracle {
     int fused;           /* stats path without weight decay */
     gram2_t *gram;       /* depth 2 in Gram form (params unused) */
     int naive;           /* Gram form: the BLAS reference pass */
+    /* the run (lin_train) */
+    double *params;      /* (np), unused in Gram form */
+    size_t np;
+    double wd, lr0, expo, bnorm; /* bnorm: |beta| at the last eval */
+    int auto_lr;
 } oracle;
 
 /* g = S beta - b and the loss beta.(g - b) + yy; returns |beta|. */
@@ -152,68 +160,90 @@ static double eval_full(oracle *o, double *loss, const double *params)
     return cblas_dnrm2((int)o->shape->d, o->ws.beta, 1);
 }
 
-static fate_status gd_loop(double *params, fate_gd_report *rep, oracle *o, double lambda_max,
+/* gd_oracle.eval: the loss at the current point (with the decay term
+ * wd |params|^2 and, with decay, |grad|^2 for the stationary rule); keeps
+ * |beta| for the learning rate of the step that follows. */
+static fate_status lin_eval(void *ctx, gd_point *pt, size_t t)
+{
+    (void)t;
+    oracle *o = ctx;
+    const double wd = o->wd;
+    double loss;
+    o->bnorm = o->gram    ? stats_loss(o, &loss, o->gram->beta)
+               : o->fused ? eval_fused(o, &loss, o->params)
+                          : eval_full(o, &loss, o->params);
+    double gn2 = 0.0;
+    if (wd > 0.0) {
+        double pn2 = 0.0;
+        if (o->gram) {
+            gn2 = gram2_decay(o->gram, &pn2, o->ws.g, wd);
+        } else {
+            for (size_t i = 0; i < o->np; i++) {
+                pn2 += o->params[i] * o->params[i];
+                o->grad[i] += 2.0 * wd * o->params[i];
+                gn2 += o->grad[i] * o->grad[i];
+            }
+        }
+        loss += wd * pn2; /* the objective actually descended */
+    }
+    pt->loss = loss;
+    pt->grad2 = gn2;
+    pt->finite = isfinite(o->bnorm);
+    return FATE_OK;
+}
+
+/* gd_oracle.step: decay: params <- (1 - 2 lr wd) params - lr grad (exactly
+ * 1 without), at the automatic or fixed rate (see the top of this file). */
+static fate_status lin_step(void *ctx, size_t t, size_t budget, size_t *done)
+{
+    (void)t, (void)budget, (void)done;
+    oracle *o = ctx;
+    double lr = o->auto_lr ? o->lr0 / fmax(1.0, pow(o->bnorm, o->expo)) : o->lr0;
+    if (o->gram) gram2_step(o->gram, o->ws.g, 2.0 * lr, 1.0 - 2.0 * lr * o->wd, o->naive);
+    else if (o->fused) step_fused(o, o->params, lr);
+    else cblas_daxpy((int)o->np, -lr, o->grad, 1, o->params, 1);
+    return FATE_OK;
+}
+
+/* The stopping rules of the protocol (top of this file) as gd_rules: the
+ * target loss_min + tol without decay, stationarity with it, and the saddle
+ * report either way. */
+static gd_rules lin_rules(const fate_gd_config *cfg)
+{
+    const int wd = cfg->weight_decay > 0.0;
+    return (gd_rules){.max_steps = cfg->max_epochs,
+                      .target = wd ? -INFINITY : cfg->loss_min + cfg->tol,
+                      .stationary = wd,
+                      .grad2_tol = cfg->tol,
+                      .window_rule = GD_WINDOW_OFF,
+                      .saddle = 1,
+                      .loss_min = cfg->loss_min,
+                      .saddle_tol = cfg->tol};
+}
+
+/* One run through gd_run with the oracle o (stats, samples or Gram form). */
+static fate_status lin_train(double *params, fate_gd_report *rep, oracle *o, double lambda_max,
                            const fate_gd_config *cfg)
 {
     const fate_dln_shape *s = o->shape;
-    const size_t np = fate_dln_nparams(s);
-    const double wd = cfg->weight_decay;
-    o->fused = o->X == NULL && !(wd > 0.0);
+    o->params = params;
+    o->np = fate_dln_nparams(s);
+    o->wd = cfg->weight_decay;
+    o->fused = o->X == NULL && !(o->wd > 0.0);
     const int need_grad = !o->gram && !o->fused;
-    o->grad = need_grad ? malloc(np * sizeof *o->grad) : NULL;
+    o->grad = need_grad ? malloc(o->np * sizeof *o->grad) : NULL;
     if (need_grad && !o->grad) return FATE_ENOMEM;
-    const int auto_lr = !(cfg->lr > 0.0);
-    const double lr0 = auto_lr ? 0.4 / ((double)s->depth * lambda_max) : cfg->lr;
-    const double expo = 2.0 * (double)(s->depth - 1) / (double)s->depth;
+    o->auto_lr = !(cfg->lr > 0.0);
+    o->lr0 = o->auto_lr ? 0.4 / ((double)s->depth * lambda_max) : cfg->lr;
+    o->expo = 2.0 * (double)(s->depth - 1) / (double)s->depth;
 
-    memset(rep, 0, sizeof *rep);
-    rep->lr = lr0;
-    fate_status st = FATE_OK;
-    for (size_t step = 0;; step++) {
-        double loss;
-        double bnorm = o->gram    ? stats_loss(o, &loss, o->gram->beta)
-                       : o->fused ? eval_fused(o, &loss, params)
-                                  : eval_full(o, &loss, params);
-        double gn2 = 0.0;
-        if (wd > 0.0) {
-            double pn2 = 0.0;
-            if (o->gram) {
-                gn2 = gram2_decay(o->gram, &pn2, o->ws.g, wd);
-            } else {
-                for (size_t i = 0; i < np; i++) {
-                    pn2 += params[i] * params[i];
-                    o->grad[i] += 2.0 * wd * params[i];
-                    gn2 += o->grad[i] * o->grad[i];
-                }
-            }
-            loss += wd * pn2; /* the objective actually descended */
-        }
-        if (step == 0) rep->loss0 = loss;
-        rep->loss = loss;
-        rep->steps = step;
-        if (!isfinite(loss) || !isfinite(bnorm) || loss > 1e3 * fmax(rep->loss0, 1.0)) {
-            rep->diverged_step = step;
-            st = FATE_EDIVERGED;
-            break;
-        }
-        /* With weight decay the minimum is not known: stop at stationarity,
-         * but not at the small-init saddle, where the gradient vanishes too
-         * (the loss must first have fallen by 10%). */
-        if (wd > 0.0 ? (gn2 <= cfg->tol && loss < 0.9 * rep->loss0) : loss <= cfg->loss_min + cfg->tol) {
-            rep->converged = 1;
-            break;
-        }
-        if (step == cfg->max_epochs) break;
-        double lr = auto_lr ? lr0 / fmax(1.0, pow(bnorm, expo)) : lr0;
-        /* decay: params <- (1 - 2 lr wd) params - lr grad (exactly 1 without) */
-        if (o->gram) gram2_step(o->gram, o->ws.g, 2.0 * lr, 1.0 - 2.0 * lr * wd, o->naive);
-        else if (o->fused) step_fused(o, params, lr);
-        else cblas_daxpy((int)np, -lr, o->grad, 1, params, 1);
-    }
-    /* On the saddle: less than half of the reducible loss removed. */
-    double reducible = rep->loss0 - cfg->loss_min;
-    rep->on_saddle = !rep->converged && reducible > cfg->tol &&
-                     (rep->loss0 - rep->loss) < 0.5 * reducible;
+    const gd_oracle go = {o, lin_eval, lin_step};
+    const gd_rules rules = lin_rules(cfg);
+    gd_report g;
+    fate_status st = gd_run(&g, &go, &rules);
+    *rep = (fate_gd_report){.loss0 = g.loss0, .loss = g.loss, .lr = o->lr0, .steps = g.steps,
+                            .converged = g.converged, .on_saddle = g.on_saddle,
+                            .diverged_step = g.diverged_step};
     free(o->grad);
     o->grad = NULL;
     return st;
@@ -234,7 +264,7 @@ fate_status fate_dln_train(double *params, fate_gd_report *report, const fate_dl
     oracle o = {.shape = shape, .S = S, .b = b, .yy = yy};
     if (dln_ws_alloc(&o.ws, shape) != FATE_OK) return FATE_ENOMEM;
     double lmax = config->lr > 0.0 ? 0.0 : fate_lambda_max(S, shape->d);
-    fate_status st = gd_loop(params, report, &o, lmax, config);
+    fate_status st = lin_train(params, report, &o, lmax, config);
     dln_ws_free(&o.ws);
     return st;
 }
@@ -248,7 +278,7 @@ fate_status dln_train_gram2(gram2_t *m, fate_gd_report *report, const double *S,
     oracle o = {.shape = &shape, .S = S, .b = b, .yy = yy, .gram = m, .naive = naive};
     if (dln_ws_alloc(&o.ws, &shape) != FATE_OK) return FATE_ENOMEM;
     double lmax = config->lr > 0.0 ? 0.0 : fate_lambda_max(S, m->d);
-    fate_status st = gd_loop(NULL, report, &o, lmax, config);
+    fate_status st = lin_train(NULL, report, &o, lmax, config);
     dln_ws_free(&o.ws);
     return st;
 }
@@ -273,7 +303,7 @@ fate_status fate_dln_train_samples(double *params, fate_gd_report *report,
         lmax = fate_lambda_max(S, d);
         free(S);
     }
-    fate_status st = gd_loop(params, report, &o, lmax, config);
+    fate_status st = lin_train(params, report, &o, lmax, config);
     free(o.beta);
     return st;
 }

@@ -11,9 +11,9 @@
  * singular values > rcond sigma_1. Writing F = U_r Sigma_r (d, r) and
  * w = V_r u, the problem becomes the r x r ridge system
  *     (F^T S F + lambda I) u = F^T b,
- * solved by a symmetric eigendecomposition with a pseudo-inverse (robust when
- * the features are degenerate on the data, e.g. n < r). For the rank-one case
- * this is THEORY.md's b = z.y / (|z|^2 + n lambda) with z = X beta_s.
+ * solved by a symmetric eigendecomposition with a pseudo-inverse (pinv_solve
+ * in gd.c; robust when the features are degenerate on the data, e.g. n < r).
+ * For the rank-one case this is THEORY.md's b = z.y / (|z|^2 + n lambda) with z = X beta_s.
  *
  * The basis (F, V_r) depends only on the pretrained network, so a sweep
  * computes it once per pretrained network (lt_basis) and solves the small
@@ -82,8 +82,8 @@ fate_status lt_solve(double *wL, const lt_basis_t *B, const double *S, const dou
     if (r == 0) return FATE_OK;
     fate_status st = FATE_ENOMEM;
     double *SF = alloc_array(d, r, sizeof *SF), *G = alloc_array(r, r, sizeof *G);
-    double *h = malloc(r * sizeof *h), *ev = malloc(r * sizeof *ev), *u = malloc(r * sizeof *u);
-    if (!SF || !G || !h || !ev || !u) goto done;
+    double *h = malloc(r * sizeof *h), *u = malloc(r * sizeof *u);
+    if (!SF || !G || !h || !u) goto done;
     /* SF = S F (d, r); G = F^T S F + lambda I (r, r); h = F^T b (r) */
     cblas_dsymm(CblasRowMajor, CblasLeft, CblasUpper, (int)d, (int)r, 1.0, S, (int)d, B->F, (int)r,
                 0.0, SF, (int)r);
@@ -91,27 +91,16 @@ fate_status lt_solve(double *wL, const lt_basis_t *B, const double *S, const dou
                 SF, (int)r, 0.0, G, (int)r);
     for (size_t i = 0; i < r; i++) G[i * r + i] += lambda;
     cblas_dgemv(CblasRowMajor, CblasTrans, (int)d, (int)r, 1.0, B->F, (int)r, b, 1, 0.0, h, 1);
-    /* u = G^+ h through G = Q diag(ev) Q^T; eigenvalues below 1e-12 max are
-     * treated as zero (minimum-norm solution). */
-    if (LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)r, G, (lapack_int)r, ev) != 0) {
-        st = FATE_ENUMERIC;
-        goto done;
-    }
-    double evmax = fabs(ev[r - 1]);
-    memset(u, 0, r * sizeof *u);
-    for (size_t j = 0; j < r; j++) {
-        if (!(ev[j] > 1e-12 * evmax)) continue;
-        double c = 0.0;
-        for (size_t i = 0; i < r; i++) c += G[i * r + j] * h[i];
-        c /= ev[j];
-        for (size_t i = 0; i < r; i++) u[i] += c * G[i * r + j];
-    }
+    /* u = G^+ h (minimum norm), eigenvalues <= 1e-12 ev_max cut (gd.c):
+     * G is positive definite unless the features are degenerate on the
+     * data (n < r) and lambda = 0. */
+    if ((st = pinv_solve(u, NULL, NULL, G, h, r, 1e-12)) != FATE_OK) goto done;
     /* w_L = V_r u: VT rows are right singular vectors */
     for (size_t j = 0; j < r; j++)
         for (size_t c = 0; c < k; c++) wL[c] += B->VT[j * k + c] * u[j];
     st = FATE_OK;
 done:
-    free(SF); free(G); free(h); free(ev); free(u);
+    free(SF); free(G); free(h); free(u);
     return st;
 }
 
