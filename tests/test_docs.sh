@@ -16,8 +16,8 @@
 #   file, with GitHub's rule for heading anchors (lower case, punctuation other
 #   than '-' and '_' dropped, spaces to '-', "-1", "-2" for repeated headings).
 #
-# The man page (fate.1) is generated from the same --help texts by help2man
-# at build time, so it cannot drift either.
+# The man page (fate.1) is generated from `fate --help` by help2man at build
+# time, so it cannot drift from it either.
 # Prints "ok - ..." / "not ok - ..." per check and "N passed, M failed".
 SRC=${2:?usage: sh $0 path/to/fate path/to/source-tree}
 case "$SRC" in /*) ;; *) SRC="$(pwd)/$SRC" ;; esac
