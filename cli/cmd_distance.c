@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -360,6 +361,8 @@ static double th_Tft(size_t n, const dist_opts *o, const pair_t *p)
 typedef struct sim_out {
     double Tlt, Tft;
     int unconverged;
+    fate_status st;
+    unsigned failed_method; /* FATE_METHOD_* bit, 0 for pretraining */
 } sim_out;
 
 /* The spec of a pair: the defaults of fate run (population pretraining,
@@ -373,27 +376,18 @@ static fate_spec pair_spec(const pair_t *p, const dist_opts *o, size_t n)
     return s;
 }
 
-/* K instances of pair p into r (K); FATE_OK or the failure, named in one line. */
-static fate_status simulate(sim_out *r, fate_instance_result *res, const pair_t *p, const dist_opts *o,
-                            size_t n, const char *pair_name)
+/* Instance inst of pair p: fate_run_instance, the experiment core of fate run. */
+static void simulate(sim_out *r, const pair_t *p, const dist_opts *o, size_t n, uint64_t inst)
 {
     const fate_spec s = pair_spec(p, o, n);
-    const size_t K = o->instances;
-    unsigned fm = 0;
+    fate_instance_result res;
     size_t step = 0;
-    uint64_t inst = 0;
-    fate_status st = fate_run(res, &s, 0, K, o->threads, &fm, &step, &inst);
-    if (st != FATE_OK) {
-        cli_error(C, "%s failed on pair %s, instance %llu: %s%s", method_name(fm), pair_name, (unsigned long long)inst,
-                  fate_strerror(st), st == FATE_EDIVERGED ? " (try a smaller --scale or --near)" : "");
-        return st;
-    }
-    for (size_t i = 0; i < K; i++) {
-        r[i].Tlt = res[i].scratch.risk - res[i].lt.risk;
-        r[i].Tft = res[i].scratch.risk - res[i].ft.risk;
-        r[i].unconverged = !res[i].pretrain.converged + !res[i].scratch.converged + !res[i].ft.converged;
-    }
-    return FATE_OK;
+    memset(r, 0, sizeof *r);
+    r->st = fate_run_instance(&res, &s, inst, &r->failed_method, &step);
+    if (r->st != FATE_OK) return;
+    r->Tlt = res.scratch.risk - res.lt.risk;
+    r->Tft = res.scratch.risk - res.ft.risk;
+    r->unconverged = !res.pretrain.converged + !res.scratch.converged + !res.ft.converged;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -955,37 +949,42 @@ static void work_progress(size_t done, size_t total, size_t np, size_t K, double
     if (done == total) fputc('\n', stderr);
 }
 
-/* Distances of every pair (the library parallelises each estimator), then
- * every pair's K instances through fate_run (in parallel over instances).
- * Both are identical for any thread count. 0, or -1 after one line. */
+/* Distances of every pair, then every (pair, instance) simulation, as one
+ * list of work items for the OpenMP threads; BLAS single-threaded and no
+ * nested parallelism inside, so every item runs alone on its thread and the
+ * results do not depend on the thread count. 0, or -1 after one line. */
 static int run_pairs(sim_out *so, dist_out *dout, pair_t *P, size_t np, const dist_opts *o, size_t n)
 {
     const size_t K = o->instances, total = np + np * K;
     const int show = isatty(2) && !o->quiet;
     const double t0 = wall_now();
-    fate_instance_result *res = calloc(K, sizeof *res);
-    if (!res) { cli_error(C, "out of memory"); return -1; }
+    const int nt = o->threads > 0 ? o->threads : omp_get_max_threads();
+    const int levels = omp_get_max_active_levels(), blas = fate_blas_threads(1);
+    omp_set_max_active_levels(1);
     size_t done = 0;
-    for (size_t i = 0; i < np; i++) {
-        distances(&dout[i], &P[i], o);
-        if (dout[i].st != FATE_OK) {
-            cli_error(C, "distances failed on pair %zu: %s", i, fate_strerror(dout[i].st));
-            free(res);
-            return -1;
-        }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt < FATE_MAX_THREADS ? nt : FATE_MAX_THREADS)
+    for (size_t it = 0; it < total; it++) {
+        if (it < np) distances(&dout[it], &P[it], o);
+        else simulate(&so[it - np], &P[(it - np) / K], o, n, (it - np) % K);
+#pragma omp critical(fate_distance_progress)
         work_progress(++done, total, np, K, t0, show);
     }
-    for (size_t i = 0; i < np; i++) {
-        char lab[96];
-        pair_label(lab, sizeof lab, &P[i]);
-        if (simulate(so + i * K, res, &P[i], o, n, lab) != FATE_OK) {
-            free(res);
+    omp_set_max_active_levels(levels);
+    fate_blas_threads(blas);
+    for (size_t i = 0; i < np * K; i++)
+        if (so[i].st != FATE_OK) {
+            char lab[96];
+            pair_label(lab, sizeof lab, &P[i / K]);
+            cli_error(C, "%s failed on pair %s, instance %zu: %s%s", method_name(so[i].failed_method), lab,
+                      i % K, fate_strerror(so[i].st),
+                      so[i].st == FATE_EDIVERGED ? " (try a smaller --scale or --near)" : "");
             return -1;
         }
-        done += K;
-        work_progress(done, total, np, K, t0, show);
-    }
-    free(res);
+    for (size_t i = 0; i < np; i++)
+        if (dout[i].st != FATE_OK) {
+            cli_error(C, "distances failed on pair %zu: %s", i, fate_strerror(dout[i].st));
+            return -1;
+        }
     return 0;
 }
 

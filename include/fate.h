@@ -57,6 +57,14 @@ typedef enum fate_status {
 /* A static, human-readable description of a status code. */
 FATE_API const char *fate_strerror(fate_status status);
 
+/* The thread count of the BLAS library fate links (OpenBLAS; other BLAS
+ * libraries report 1 and ignore the call), for callers that run fate's
+ * functions from their own parallel loops: set it to 1 around such a loop, as
+ * fate_run and the sweeps do inside theirs, so that threads do not multiply
+ * and sums do not depend on the thread count. Sets n when n >= 1 and returns
+ * the count before the call. */
+FATE_API int fate_blas_threads(int n);
+
 /* ------------------------------------------------------------------------ */
 /* Counter-based random numbers (src/rng.c)                                  */
 /* ------------------------------------------------------------------------ */

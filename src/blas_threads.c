@@ -26,6 +26,13 @@ int blas_threads_get(void)
 #endif
 }
 
+int fate_blas_threads(int n)
+{
+    const int before = blas_threads_get();
+    if (n >= 1) blas_threads_set(n);
+    return before;
+}
+
 void blas_threads_set(int n)
 {
 #ifdef FATE_OPENBLAS_THREADS

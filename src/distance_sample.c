@@ -119,15 +119,22 @@ static int max_threads(void) { return team_threads(0); }
 
 /* OpenBLAS single-threaded inside the parallel loops (as fate_run does);
  * returns the previous thread count, which blas_restore puts back. Callers
- * take omp_get_max_threads() before (an OpenMP build of OpenBLAS changes it). */
+ * take omp_get_max_threads() before (an OpenMP build of OpenBLAS changes it).
+ * Called from a caller's own parallel region (fate distance runs the pairs
+ * in parallel), the thread count is the caller's to set (fate_blas_threads):
+ * changing it here from several threads at once would race. */
 static int blas_single(void)
 {
+    if (omp_in_parallel()) return 0;
     int t = blas_threads_get();
     blas_threads_set(1);
     return t;
 }
 
-static void blas_restore(int t) { blas_threads_set(t > 0 ? t : 1); }
+static void blas_restore(int t)
+{
+    if (t > 0) blas_threads_set(t);
+}
 
 /* Squared distances between all rows of A and B, block by block, handed to
  * fn. sym: B is A and only blocks J >= I are visited. c: centre (D). */
