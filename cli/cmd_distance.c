@@ -988,25 +988,43 @@ static int run_pairs(sim_out *so, dist_out *dout, pair_t *P, size_t np, const di
     return 0;
 }
 
-int cmd_distance(int argc, char **argv)
-{
-    dist_opts o = {.gamma = 0.5, .sigma = 0.2, .d = 100, .depth = 2, .instances = 8, .samples = 400,
-                   .seed = 1, .plot = FATE_PLOT_PNG, .out = "fate-distance"};
-    int pr = parse_opts(argc, argv, &o);
-    if (pr != 0) { free_opts(&o); return pr > 0 ? 0 : FATE_EXIT_USAGE; }
-    const size_t n = (size_t)lround(o.gamma * (double)o.d), K = o.instances;
-    const size_t np = o.nt + o.ns + o.nn;
+/* ------------------------------------------------------------------------ */
+/* The command, in steps                                                     */
+/* ------------------------------------------------------------------------ */
 
-    /* the pairs */
+enum { NMEAS = NDIST + NFEAT };
+
+/* What the steps of one run share: cmd_distance sets the settings and the
+ * pairs; the simulations, the aggregation, the correlations and the figures
+ * fill the rest in that order, and the report reads it all. */
+typedef struct dist_run {
+    const dist_opts *o;
+    size_t n, K, np;
+    pair_t *P;
+    sim_out *so;
+    dist_out *dout;
+    file_list files;
+    size_t unconv, dist_failed; /* trainings above their tolerance, distance values not computed */
+    double rho_lt[NMEAS], rho_ft[NMEAS], rho_fam[NMEAS][N_FAM];
+    size_t used[NMEAS];
+    size_t dropped[NDIST]; /* pairs a logarithmic scatter axis could not draw */
+    double *tx[N_FAM], *ty[N_FAM]; /* the overlap figures' theory lines */
+    size_t tn[N_FAM];
+} dist_run;
+
+/* The np pairs of the three families in order, with their feature-space
+ * measures and theory T; NULL when out of memory. */
+static pair_t *make_pairs(const dist_opts *o, size_t n, size_t np)
+{
     pair_t *P = calloc(np, sizeof *P);
-    if (!P) { free_opts(&o); return FATE_EXIT_RUNTIME; }
+    if (!P) return NULL;
     size_t q = 0;
-    for (size_t i = 0; i < o.nt; i++)
-        P[q++] = (pair_t){.fam = FAM_ANGLE, .param = o.thetas[i], .as = 1, .at = 1, .theta = o.thetas[i]};
-    for (size_t i = 0; i < o.ns; i++)
-        P[q++] = (pair_t){.fam = FAM_SCALE, .param = o.scales[i], .as = 1, .at = o.scales[i], .theta = 0};
-    for (size_t i = 0; i < o.nn; i++)
-        P[q++] = (pair_t){.fam = FAM_NEAR, .param = o.nears[i], .as = o.nears[i], .at = o.nears[i],
+    for (size_t i = 0; i < o->nt; i++)
+        P[q++] = (pair_t){.fam = FAM_ANGLE, .param = o->thetas[i], .as = 1, .at = 1, .theta = o->thetas[i]};
+    for (size_t i = 0; i < o->ns; i++)
+        P[q++] = (pair_t){.fam = FAM_SCALE, .param = o->scales[i], .as = 1, .at = o->scales[i], .theta = 0};
+    for (size_t i = 0; i < o->nn; i++)
+        P[q++] = (pair_t){.fam = FAM_NEAR, .param = o->nears[i], .as = o->nears[i], .at = o->nears[i],
                           .theta = M_PI / 2};
     for (size_t i = 0; i < np; i++) {
         pair_t *p = &P[i];
@@ -1017,361 +1035,471 @@ int cmd_distance(int argc, char **argv)
         p->feat[F_OVERLAP] = c2;
         p->feat[F_PROJ] = p->at * p->at * c2;
         p->feat[F_RESID] = p->at * p->at * s2;
-        p->feat[F_TLT_TH] = th_Tlt(n, &o, p);
-        p->feat[F_TFT_TH] = th_Tft(n, &o, p);
+        p->feat[F_TLT_TH] = th_Tlt(n, o, p);
+        p->feat[F_TFT_TH] = th_Tft(n, o, p);
     }
+    return P;
+}
 
-    if (make_dirs(o.out) != 0) {
-        cli_error(C, "--out: cannot create folder '%s': %s", o.out, strerror(errno));
-        free(P);
-        free_opts(&o);
-        return FATE_EXIT_USAGE;
-    }
-    int claim = folder_claim(C, o.out, "distance"); /* locked until the process ends */
-    if (claim) { free(P); free_opts(&o); return claim; }
-    json_t *args = json_array();
-    for (int i = 1; i < argc; i++) json_array_append_new(args, json_string(argv[i]));
-    json_t *extra = json_object(), *params = json_object(), *cols = json_array(), *dd = json_object();
-    json_object_set_new(params, "d", json_integer((json_int_t)o.d));
+/* The manifest's "params": every setting the results depend on, the fixed
+ * ones (steps, tolerance, estimator parameters) included, so that the
+ * manifest alone says how the numbers were made. */
+static json_t *manifest_params(const dist_opts *o, size_t n)
+{
+    json_t *params = json_object();
+    json_object_set_new(params, "d", json_integer((json_int_t)o->d));
     json_object_set_new(params, "n", json_integer((json_int_t)n));
-    json_object_set_new(params, "gamma", json_real(o.gamma));
-    json_object_set_new(params, "sigma", json_real(o.sigma));
-    json_object_set_new(params, "depth", json_integer((json_int_t)o.depth));
-    json_object_set_new(params, "width", json_integer((json_int_t)o.d));
-    json_object_set_new(params, "init_scale", json_real(fate_default_init_scale(o.depth)));
-    json_object_set_new(params, "instances", json_integer((json_int_t)K));
-    json_object_set_new(params, "seed", json_seed(o.seed));
-    json_object_set_new(params, "samples", json_integer((json_int_t)o.samples));
-    json_object_set_new(params, "threads", json_integer(o.threads));
+    json_object_set_new(params, "gamma", json_real(o->gamma));
+    json_object_set_new(params, "sigma", json_real(o->sigma));
+    json_object_set_new(params, "depth", json_integer((json_int_t)o->depth));
+    json_object_set_new(params, "width", json_integer((json_int_t)o->d));
+    json_object_set_new(params, "init_scale", json_real(fate_default_init_scale(o->depth)));
+    json_object_set_new(params, "instances", json_integer((json_int_t)o->instances));
+    json_object_set_new(params, "seed", json_seed(o->seed));
+    json_object_set_new(params, "samples", json_integer((json_int_t)o->samples));
+    json_object_set_new(params, "threads", json_integer(o->threads));
     json_object_set_new(params, "lr", json_string("automatic"));
     json_object_set_new(params, "epochs", json_integer(10000));
     json_object_set_new(params, "tol", json_real(1e-6));
     json_object_set_new(params, "lambda", json_real(0.0));
     json_object_set_new(params, "rcond", json_real(1e-2));
-    json_object_set_new(params, "mmd_gauss_bandwidth", json_real(sqrt((double)(o.d + 1))));
+    json_object_set_new(params, "mmd_gauss_bandwidth", json_real(sqrt((double)(o->d + 1))));
     json_object_set_new(params, "knn_kl_k", json_integer(5));
-    json_object_set_new(params, "knn_tv_js_k", json_integer((json_int_t)lround(sqrt(2.0 * (double)o.samples))));
+    json_object_set_new(params, "knn_tv_js_k", json_integer((json_int_t)lround(sqrt(2.0 * (double)o->samples))));
     json_object_set_new(params, "sliced_directions", json_integer(50));
     json_object_set_new(params, "bl_directions", json_integer(50));
     json_object_set_new(params, "sample_streams",
                         json_string("key (seed, 0), teachers of instance 0; source x and noise on streams "
                                     "FATE_STREAM_USER + 1, + 2, target on FATE_STREAM_USER + 3, + 4"));
     json_t *th = json_array(), *sc = json_array(), *ne = json_array();
-    for (size_t i = 0; i < o.nt; i++) json_array_append_new(th, json_real(o.thetas[i]));
-    for (size_t i = 0; i < o.ns; i++) json_array_append_new(sc, json_real(o.scales[i]));
-    for (size_t i = 0; i < o.nn; i++) json_array_append_new(ne, json_real(o.nears[i]));
+    for (size_t i = 0; i < o->nt; i++) json_array_append_new(th, json_real(o->thetas[i]));
+    for (size_t i = 0; i < o->ns; i++) json_array_append_new(sc, json_real(o->scales[i]));
+    for (size_t i = 0; i < o->nn; i++) json_array_append_new(ne, json_real(o->nears[i]));
     json_object_set_new(params, "angle_thetas", th);
     json_object_set_new(params, "scale_c", sc);
     json_object_set_new(params, "near_useless_a", ne);
-    json_object_set_new(extra, "params", params);
+    return params;
+}
+
+/* The manifest's own fields: the params, the layout of pairs.npy and what
+ * each measure is. */
+static json_t *manifest_extra(const dist_opts *o, size_t n, size_t np)
+{
+    json_t *extra = json_object(), *cols = json_array(), *dd = json_object();
+    json_object_set_new(extra, "params", manifest_params(o, n));
     for (size_t k = 0; k < N_NUM; k++) json_array_append_new(cols, json_string(col_name(k)));
     json_object_set_new(extra, "pairs_npy_columns", cols);
     json_object_set_new(extra, "pairs_npy_shape", json_pack("[I, I]", (json_int_t)np, (json_int_t)N_NUM));
     for (int k = 0; k < NDIST; k++) json_object_set_new(dd, DIST[k].name, json_string(DIST[k].desc));
     for (int k = 0; k < NFEAT; k++) json_object_set_new(dd, FEAT[k].name, json_string(FEAT[k].desc));
     json_object_set_new(extra, "measures", dd);
-    manifest man;
-    manifest_begin(&man, o.out, "distance", args, NULL, extra);
+    return extra;
+}
 
-    /* the work: distances of each pair, then each pair's K instances */
-    sim_out *so = calloc(np * K, sizeof *so);
-    dist_out *dout = calloc(np, sizeof *dout);
-    file_list files = {0};
-    int rc = 0, frc = 0;
-    double *tx[N_FAM] = {NULL, NULL, NULL}, *ty[N_FAM] = {NULL, NULL, NULL};
-    size_t tn[N_FAM] = {0, 0, 0};
-    if (!so || !dout) { cli_error(C, "out of memory"); rc = FATE_EXIT_RUNTIME; goto finish; }
-    if (run_pairs(so, dout, P, np, &o, n) != 0) { rc = FATE_EXIT_RUNTIME; goto finish; }
-    size_t unconv = 0, dist_failed = 0;
-    {
-        double *buf = malloc(K * sizeof *buf);
-        if (!buf) { rc = FATE_EXIT_RUNTIME; goto finish; }
-        for (size_t i = 0; i < np; i++) {
-            for (size_t k = 0; k < K; k++) buf[k] = so[i * K + k].Tlt;
-            const sample_stat sl = stats_of(buf, K);
-            P[i].Tlt = sl.mean, P[i].Tlt_sem = sl.se;
-            for (size_t k = 0; k < K; k++) buf[k] = so[i * K + k].Tft;
-            const sample_stat sf = stats_of(buf, K);
-            P[i].Tft = sf.mean, P[i].Tft_sem = sf.se;
-            for (size_t k = 0; k < K; k++) P[i].unconverged += (size_t)so[i * K + k].unconverged;
-            unconv += P[i].unconverged;
-            for (int k = 0; k < NDIST; k++) dist_failed += (dout[i].failed >> k) & 1u;
-        }
-        free(buf);
+/* Each pair's mean T and its standard error over the K instances, and the
+ * counts the report notes; -1 when out of memory. */
+static int aggregate(dist_run *d)
+{
+    const size_t K = d->K;
+    double *buf = malloc(K * sizeof *buf);
+    if (!buf) return -1;
+    for (size_t i = 0; i < d->np; i++) {
+        pair_t *p = &d->P[i];
+        const sim_out *so = d->so + i * K;
+        for (size_t k = 0; k < K; k++) buf[k] = so[k].Tlt;
+        const sample_stat sl = stats_of(buf, K);
+        p->Tlt = sl.mean, p->Tlt_sem = sl.se;
+        for (size_t k = 0; k < K; k++) buf[k] = so[k].Tft;
+        const sample_stat sf = stats_of(buf, K);
+        p->Tft = sf.mean, p->Tft_sem = sf.se;
+        for (size_t k = 0; k < K; k++) p->unconverged += (size_t)so[k].unconverged;
+        d->unconv += p->unconverged;
+        for (int k = 0; k < NDIST; k++) d->dist_failed += (d->dout[i].failed >> k) & 1u;
     }
+    free(buf);
+    return 0;
+}
 
-    /* pairs.csv, pairs.npy */
+/* pairs.csv and pairs.npy; 0, or -1 (after a line unless out of memory). */
+static int write_pairs(dist_run *d)
+{
+    const size_t np = d->np;
     char path[4200];
-    {
-        char *txt = csv_text(P, np);
-        snprintf(path, sizeof path, "%s/pairs.csv", o.out);
-        if (!txt || write_atomic(path, txt, strlen(txt)) != 0) {
-            cli_error(C, "cannot write %s: %s", path, strerror(errno));
-            free(txt);
-            rc = FATE_EXIT_RUNTIME;
-            goto finish;
-        }
+    char *txt = csv_text(d->P, np);
+    snprintf(path, sizeof path, "%s/pairs.csv", d->o->out);
+    if (!txt || write_atomic(path, txt, strlen(txt)) != 0) {
+        cli_error(C, "cannot write %s: %s", path, strerror(errno));
         free(txt);
-        file_list_add(&files, path);
-        double *arr = malloc(np * N_NUM * sizeof *arr);
-        if (!arr) { rc = FATE_EXIT_RUNTIME; goto finish; }
-        for (size_t i = 0; i < np; i++) row_numeric(arr + i * N_NUM, &P[i]);
-        const size_t shape[2] = {np, N_NUM};
-        snprintf(path, sizeof path, "%s/pairs.npy", o.out);
-        fate_status st = fate_npy_write(path, arr, shape, 2);
-        free(arr);
-        if (st != FATE_OK) { cli_error(C, "cannot write %s: %s", path, strerror(errno)); rc = FATE_EXIT_RUNTIME; goto finish; }
-        file_list_add(&files, path);
+        return -1;
     }
+    free(txt);
+    file_list_add(&d->files, path);
+    double *arr = malloc(np * N_NUM * sizeof *arr);
+    if (!arr) return -1;
+    for (size_t i = 0; i < np; i++) row_numeric(arr + i * N_NUM, &d->P[i]);
+    const size_t shape[2] = {np, N_NUM};
+    snprintf(path, sizeof path, "%s/pairs.npy", d->o->out);
+    fate_status st = fate_npy_write(path, arr, shape, 2);
+    free(arr);
+    if (st != FATE_OK) { cli_error(C, "cannot write %s: %s", path, strerror(errno)); return -1; }
+    file_list_add(&d->files, path);
+    return 0;
+}
 
-    /* correlations: over all pairs, and of T_lt within each family */
-    enum { NMEAS = NDIST + NFEAT };
-    double rho_lt[NMEAS], rho_ft[NMEAS], rho_fam[NMEAS][N_FAM];
-    size_t used[NMEAS];
-    {
-        double *x = malloc(np * sizeof *x), *tl = malloc(np * sizeof *tl), *tf = malloc(np * sizeof *tf);
-        double *xf = malloc(np * sizeof *xf), *tlf = malloc(np * sizeof *tlf);
-        if (!x || !tl || !tf || !xf || !tlf) {
-            free(x); free(tl); free(tf); free(xf); free(tlf);
-            rc = FATE_EXIT_RUNTIME;
-            goto finish;
-        }
-        for (size_t i = 0; i < np; i++) { tl[i] = P[i].Tlt; tf[i] = P[i].Tft; }
-        for (int k = 0; k < NMEAS; k++) {
-            for (size_t i = 0; i < np; i++) x[i] = k < NDIST ? P[i].dist[k] : P[i].feat[k - NDIST];
-            size_t u2;
-            rho_lt[k] = spearman(x, tl, np, &used[k]);
-            rho_ft[k] = spearman(x, tf, np, &u2);
-            for (int f = 0; f < N_FAM; f++) {
-                size_t m = 0;
-                for (size_t i = 0; i < np; i++)
-                    if (P[i].fam == f) { xf[m] = x[i]; tlf[m] = tl[i]; m++; }
-                rho_fam[k][f] = spearman(xf, tlf, m, &u2);
-            }
-        }
+/* Spearman's rho of every measure with T_lt and T_ft over all pairs, and
+ * with T_lt within each family; -1 when out of memory. */
+static int correlate(dist_run *d)
+{
+    const size_t np = d->np;
+    const pair_t *P = d->P;
+    double *x = malloc(np * sizeof *x), *tl = malloc(np * sizeof *tl), *tf = malloc(np * sizeof *tf);
+    double *xf = malloc(np * sizeof *xf), *tlf = malloc(np * sizeof *tlf);
+    if (!x || !tl || !tf || !xf || !tlf) {
         free(x); free(tl); free(tf); free(xf); free(tlf);
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&buf, &len);
-        if (!f) { rc = FATE_EXIT_RUNTIME; goto finish; }
-        fputs(CORR_HEADER "\n", f);
-        for (int k = 0; k < NMEAS; k++)
-            fprintf(f, "%s,%s,%.6f,%.6f,%zu,%.6f,%.6f,%.6f\n", k < NDIST ? DIST[k].name : FEAT[k - NDIST].name,
-                    k < NDIST ? "distance" : "feature", rho_lt[k], rho_ft[k], used[k], rho_fam[k][FAM_ANGLE],
-                    rho_fam[k][FAM_SCALE], rho_fam[k][FAM_NEAR]);
-        fclose(f);
-        snprintf(path, sizeof path, "%s/correlation.csv", o.out);
-        int w = write_atomic(path, buf, len);
-        free(buf);
-        if (w != 0) { cli_error(C, "cannot write %s: %s", path, strerror(errno)); rc = FATE_EXIT_RUNTIME; goto finish; }
-        file_list_add(&files, path);
+        return -1;
     }
-
-    /* figures */
-    ctx cx = {.o = &o, .n = n, .pairs = P, .np = np, .files = &files};
-    snprintf(cx.setting, sizeof cx.setting, "γ = %g, σ = %g, d = %zu, L = %zu, %zu instances", o.gamma,
-             o.sigma, o.d, o.depth, K);
-    size_t dropped[NDIST] = {0};
-    if (o.plot) {
-        frc |= fig_angle(&cx, "angle_kl", D_KL_ST, 1, "T vs KL divergence, angle family");
-        frc |= fig_angle(&cx, "angle_w1", D_W1, 0, "T vs sample Wasserstein-1, angle family");
-        double *x = malloc(np * sizeof *x);
-        if (!x) { rc = FATE_EXIT_RUNTIME; goto finish; }
-        for (int k = 0; k < NDIST; k++) {
-            for (size_t i = 0; i < np; i++) x[i] = P[i].dist[k];
-            char stem[64], t[160];
-            snprintf(stem, sizeof stem, "scatter_%s", DIST[k].name);
-            snprintf(t, sizeof t, "T_lt vs %s", DIST[k].name);
-            frc |= fig_scatter(&cx, stem, x, DIST[k].axis, t, 1, NULL, NULL, NULL, 0.0, &dropped[k]);
-        }
-        /* overlap: T_lt vs |P_u beta_t|^2 with the theory of each family on a
-         * fine grid of its parameter */
-        enum { NF = 201 };
+    for (size_t i = 0; i < np; i++) { tl[i] = P[i].Tlt; tf[i] = P[i].Tft; }
+    for (int k = 0; k < NMEAS; k++) {
+        for (size_t i = 0; i < np; i++) x[i] = k < NDIST ? P[i].dist[k] : P[i].feat[k - NDIST];
+        size_t u2;
+        d->rho_lt[k] = spearman(x, tl, np, &d->used[k]);
+        d->rho_ft[k] = spearman(x, tf, np, &u2);
         for (int f = 0; f < N_FAM; f++) {
-            tx[f] = malloc(NF * sizeof(double));
-            ty[f] = malloc(NF * sizeof(double));
+            size_t m = 0;
+            for (size_t i = 0; i < np; i++)
+                if (P[i].fam == f) { xf[m] = x[i]; tlf[m] = tl[i]; m++; }
+            d->rho_fam[k][f] = spearman(xf, tlf, m, &u2);
         }
-        double lo[N_FAM] = {0, INFINITY, INFINITY}, hi[N_FAM] = {M_PI, -INFINITY, -INFINITY};
-        for (size_t i = 0; i < np; i++) {
-            int f = P[i].fam;
-            if (f == FAM_ANGLE) continue;
-            lo[f] = fmin(lo[f], P[i].param);
-            hi[f] = fmax(hi[f], P[i].param);
-        }
-        for (int f = 0; f < N_FAM; f++) {
-            if (!tx[f] || !ty[f]) { free(x); rc = FATE_EXIT_RUNTIME; goto finish; }
-            int have = 0;
-            for (size_t i = 0; i < np; i++) have |= P[i].fam == f;
-            if (!have) continue;
-            if (f == FAM_ANGLE) { lo[f] = 0; hi[f] = M_PI / 2; } /* T_lt is symmetric about pi/2 */
-            for (size_t j = 0; j < NF; j++) {
-                double v = lo[f] + (hi[f] - lo[f]) * (double)j / (NF - 1);
-                pair_t qq = {.fam = f};
-                if (f == FAM_ANGLE) { qq.as = qq.at = 1; qq.theta = v; }
-                else if (f == FAM_SCALE) { qq.as = 1; qq.at = v; qq.theta = 0; }
-                else { qq.as = qq.at = v; qq.theta = M_PI / 2; }
-                double c2 = f == FAM_NEAR ? 0.0 : cos(qq.theta) * cos(qq.theta);
-                tx[f][j] = qq.at * qq.at * c2;
-                ty[f][j] = th_Tlt(n, &o, &qq);
-            }
-            tn[f] = NF;
-        }
-        for (size_t i = 0; i < np; i++) x[i] = P[i].feat[F_PROJ];
-        frc |= fig_scatter(&cx, "overlap", x, "projected target norm |P_u β_t|² = a_t² cos²θ",
-                           "T_lt vs the projected target norm", 0, tx, ty, tn, 0.0, NULL);
-        frc |= fig_scatter(&cx, "overlap_zoom", x, "projected target norm |P_u β_t|² = a_t² cos²θ",
-                           "T_lt vs the projected target norm, |P_u β_t|² ≤ 1.1", 0, tx, ty, tn, 1.1, NULL);
-        free(x);
     }
+    free(x); free(tl); free(tf); free(xf); free(tlf);
+    return 0;
+}
 
-    /* report */
-    {
-        report *r = report_new("fate distance: task distances do not predict transfer");
-        report_p(r, "Task pairs with linear teachers β_s = a_s u, β_t = a_t (cos θ u + sin θ ν) in d = %zu "
-                 "dimensions, x ~ N(0, I), y = β·x + σε with σ = %g. Target set n = round(γd) = %zu (γ = %g); "
-                 "depth-%zu linear networks of width d, pretrained on the population loss toward β_s, then "
-                 "trained from scratch, linearly transferred (last layer refit, λ = 0) and fine-tuned on the "
-                 "target set, %zu instances per pair (seed %llu). T = R_scratch − R_method: positive when "
-                 "transfer helps. Distances are between the joint laws of (x, y) in D = d + 1 = %zu dimensions: "
-                 "closed forms for the Gaussian laws, and sample estimators on m = %zu samples of each law "
-                 "(also on the 3-D projection (y, u·x, ν·x), where the laws differ; columns *_proj). "
-                 "The Gaussian-kernel MMD closed form uses bandwidth h = √D = %.4g.",
-                 o.d, o.sigma, n, o.gamma, o.depth, K, (unsigned long long)o.seed, o.d + 1, o.samples,
-                 sqrt((double)(o.d + 1)));
-        report_p(r, "Families: angle (a_s = a_t = 1, %zu angles θ ∈ [0, π]: the paper's demonstration); "
-                 "scale (θ = 0, a_s = 1, a_t = c for %zu values of c: the same feature, far apart); "
-                 "near-useless (θ = π/2, a_s = a_t = a for %zu values of a: small divergence, orthogonal features).",
-                 o.nt, o.ns, o.nn);
-        if (unconv) report_p(r, "Note: %zu of the %zu trainings ended above their tolerance (10000 steps); "
-                             "their results are included.", unconv, 3 * np * K);
-        else report_p(r, "Every training (%zu) reached its tolerance.", 3 * np * K);
-        if (dist_failed) report_p(r, "Note: %zu distance values could not be computed (NaN in pairs.csv).", dist_failed);
+/* correlation.csv; 0, or -1 (after a line unless out of memory). */
+static int write_correlation(dist_run *d)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return -1;
+    fputs(CORR_HEADER "\n", f);
+    for (int k = 0; k < NMEAS; k++)
+        fprintf(f, "%s,%s,%.6f,%.6f,%zu,%.6f,%.6f,%.6f\n", k < NDIST ? DIST[k].name : FEAT[k - NDIST].name,
+                k < NDIST ? "distance" : "feature", d->rho_lt[k], d->rho_ft[k], d->used[k],
+                d->rho_fam[k][FAM_ANGLE], d->rho_fam[k][FAM_SCALE], d->rho_fam[k][FAM_NEAR]);
+    fclose(f);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/correlation.csv", d->o->out);
+    int w = write_atomic(path, buf, len);
+    free(buf);
+    if (w != 0) { cli_error(C, "cannot write %s: %s", path, strerror(errno)); return -1; }
+    file_list_add(&d->files, path);
+    return 0;
+}
 
-        report_h2(r, "Rank correlation with transferability");
-        report_p(r, "Spearman rank correlation between each measure and the simulated T, over all %zu pairs and, "
-                 "for T_lt, within each family (ties get their average rank; — where the measure is constant in "
-                 "the family). If a distance predicted transfer, closer tasks would transfer better: ρ near −1 "
-                 "everywhere. Feature-space measures should be near +1 (the residual |P_⊥ β_t|² near −1).", np);
-        {
-            double lo = INFINITY, hi = -INFINITY;
-            size_t neg = 0, flip = 0, nd = 0;
-            for (int k = 0; k < NDIST; k++) {
-                if (!isfinite(rho_lt[k])) continue;
-                nd++;
-                lo = fmin(lo, rho_lt[k]);
-                hi = fmax(hi, rho_lt[k]);
-                neg += rho_lt[k] < 0;
-                flip += rho_fam[k][FAM_SCALE] > 0.5 && rho_fam[k][FAM_NEAR] < -0.5;
-            }
-            report_p(r, "Over all pairs the %zu distances have ρ(·, T_lt) between %+.2f and %+.2f (%zu of them "
-                     "negative): on the whole, farther tasks transferred better here, because the scale family's "
-                     "targets are far from their source and transfer best. Within families the sign changes: "
-                     "%zu of the %zu distances have ρ > +0.5 in the scale family (farther is better) and ρ < −0.5 "
-                     "in the near-useless family (closer is better), and in the angle family linear transfer is "
-                     "symmetric about θ = π/2 while KL = (1 − cos θ)/σ² and the other closed forms grow with θ. The theory T_lt, a function of "
-                     "feature-space quantities only, has ρ = %+.3f with the simulated T_lt; the projected target "
-                     "norm |P_u β_t|² alone has ρ = %+.3f.", nd, lo, hi, neg, flip, nd, rho_lt[NDIST + F_TLT_TH],
-                     rho_lt[NDIST + F_PROJ]);
-        }
-        enum { NC = 8 };
-        const char *hdr[NC] = {"measure", "kind", "what", "ρ(·, T_lt)", "ρ(·, T_ft)", "ρ(·, T_lt) angle",
-                               "ρ(·, T_lt) scale", "ρ(·, T_lt) near-useless"};
-        char (*cells)[200] = calloc((size_t)NMEAS * NC, sizeof *cells);
-        const char **cp = calloc((size_t)NMEAS * NC, sizeof *cp);
-        if (cells && cp) {
-            for (int k = 0; k < NMEAS; k++) {
-                const dist_info *di = k < NDIST ? &DIST[k] : &FEAT[k - NDIST];
-                char(*row)[200] = cells + NC * k;
-                snprintf(row[0], 200, "%s", di->name);
-                snprintf(row[1], 200, "%s", k < NDIST ? "distance" : "feature");
-                snprintf(row[2], 200, "%s", di->desc);
-                const double v[5] = {rho_lt[k], rho_ft[k], rho_fam[k][0], rho_fam[k][1], rho_fam[k][2]};
-                for (int j = 0; j < 5; j++) {
-                    if (isfinite(v[j])) snprintf(row[3 + j], 200, "%+.3f", v[j]);
-                    else snprintf(row[3 + j], 200, "—");
-                }
-                for (int j = 0; j < NC; j++) cp[NC * k + j] = row[j];
-            }
-            report_table(r, NC, hdr, cp, NMEAS);
-        }
-        free(cells);
-        free(cp);
-
-        report_h2(r, "Pairs that contradict each distance");
-        report_p(r, "Two contradictions per distance (T_lt ± standard error over instances; a pair \"hurts\" or "
-                 "\"helps\" when its mean T_lt is more than two standard errors below or above zero). Near but "
-                 "useless: the closest pair whose linear transfer hurts, against the closest pair that is farther "
-                 "away yet helps. Largest gap: of two pairs, the closer one transfers worse by the largest amount.");
-        for (int k = 0; k < NDIST; k++) {
-            size_t a = 0, b = 0;
-            char t1[400], t2[400];
-            int n1 = contra_near(P, np, k, &a, &b);
-            if (n1) contra_text(t1, sizeof t1, P, k, a, b);
-            int n2 = contra_gap(P, np, k, &a, &b);
-            if (n2) contra_text(t2, sizeof t2, P, k, a, b);
-            if (!n1 && !n2) report_p(r, "%s: no contradiction, it orders the pairs as T_lt does.", DIST[k].name);
-            else if (!n1) report_p(r, "%s: largest gap: %s.", DIST[k].name, t2);
-            else report_p(r, "%s: near but useless: %s. Largest gap: %s.", DIST[k].name, t1, n2 ? t2 : "none");
-        }
-
-        if (o.plot) {
-            const char *ext = fig_ext(o.plot);
-            char rel[128], cap[400];
-            report_h2(r, "Figures");
-            snprintf(rel, sizeof rel, "angle_kl.%s", ext);
-            report_fig(r, rel, "Angle family: T of linear transfer and fine-tuning against KL(p_s ‖ p_t) = "
-                       "(1 − cos θ)/σ², simulation (mean ± standard error) and theory. KL grows monotonically "
-                       "with θ while T_lt is symmetric about θ = π/2: equal KL-ranks, opposite outcomes.");
-            snprintf(rel, sizeof rel, "angle_w1.%s", ext);
-            report_fig(r, rel, "Angle family: T against the sample Wasserstein-1 distance (exact, between the "
-                       "two empirical measures in D = d + 1 dimensions); the theory line joins the theory T "
-                       "at each pair.");
-            snprintf(rel, sizeof rel, "overlap.%s", ext);
-            report_fig(r, rel, "T_lt against the projected target norm |P_u β_t|² = a_t² cos²θ, the three "
-                       "families, with the theory of each family (lines).");
-            for (int k = 0; k < NDIST; k++) {
-                snprintf(rel, sizeof rel, "scatter_%s.%s", DIST[k].name, ext);
-                int l = snprintf(cap, sizeof cap, "T_lt against %s (Spearman ρ = %+.2f).", DIST[k].desc,
-                                 rho_lt[k]);
-                if (dropped[k] && l > 0 && (size_t)l < sizeof cap)
-                    snprintf(cap + l, sizeof cap - (size_t)l, " Logarithmic axis: %zu pair%s with a value "
-                             "<= 0 (e.g. identical tasks) not drawn.", dropped[k], dropped[k] > 1 ? "s" : "");
-                report_fig(r, rel, cap);
-            }
-        }
-        report_h2(r, "Theory");
-        report_p(r, "Exact finite-size means at λ = 0 with an infinite source: R_sc = a_t²(1 − n/d) + σ² n/(d − n − 1) "
-                 "(n < d − 1), σ² d/(n − d − 1) (n > d + 1); R_lt = a_t² sin²θ + (a_t² sin²θ + σ²)/(n − 2); "
-                 "T_lt = R_sc − R_lt; T_ft = (1 − n/d)(2cm − c²q) for n < d − 1 (0 for n ≥ d) with "
-                 "m = a_s a_t cos θ, q = a_s² and c the gradient-flow coefficient (root of "
-                 "q c^(2L/(L−1)) − a q c² − b = 0, a = 1 − n/d, b = a_t² n/d + σ² n/(d − n − 1)). All of "
-                 "these depend on the tasks only through feature-space quantities: a_t² cos²θ, a_t² sin²θ, "
-                 "a_s a_t cos θ and a_s². For this family KL(p_s ‖ p_t) = |β_s − β_t|²/(2σ²) = "
-                 "(a_s² + a_t² − 2 a_s a_t cos θ)/(2σ²), which mixes them with the noise level.");
-        if (report_write(r, o.out) != 0) { /* it names the file */
-            rc = FATE_EXIT_RUNTIME;
-        } else {
-            snprintf(path, sizeof path, "%s/report.md", o.out);
-            file_list_add(&files, path);
-            snprintf(path, sizeof path, "%s/index.html", o.out);
-            file_list_add(&files, path);
-        }
-        report_free(r);
+/* The overlap figures' theory lines: T_lt of each family present against
+ * its projected target norm, on a fine grid of the family's parameter (the
+ * range of its pairs; [0, pi/2] for the angle, as T_lt is symmetric about
+ * pi/2); -1 when out of memory. */
+static int overlap_theory(dist_run *d)
+{
+    enum { NF = 201 };
+    const pair_t *P = d->P;
+    for (int f = 0; f < N_FAM; f++) {
+        d->tx[f] = malloc(NF * sizeof(double));
+        d->ty[f] = malloc(NF * sizeof(double));
     }
-    if (frc && !rc) rc = FATE_EXIT_RUNTIME;
+    double lo[N_FAM] = {0, INFINITY, INFINITY}, hi[N_FAM] = {M_PI, -INFINITY, -INFINITY};
+    for (size_t i = 0; i < d->np; i++) {
+        int f = P[i].fam;
+        if (f == FAM_ANGLE) continue;
+        lo[f] = fmin(lo[f], P[i].param);
+        hi[f] = fmax(hi[f], P[i].param);
+    }
+    for (int f = 0; f < N_FAM; f++) {
+        if (!d->tx[f] || !d->ty[f]) return -1;
+        int have = 0;
+        for (size_t i = 0; i < d->np; i++) have |= P[i].fam == f;
+        if (!have) continue;
+        if (f == FAM_ANGLE) { lo[f] = 0; hi[f] = M_PI / 2; }
+        for (size_t j = 0; j < NF; j++) {
+            double v = lo[f] + (hi[f] - lo[f]) * (double)j / (NF - 1);
+            pair_t qq = {.fam = f};
+            if (f == FAM_ANGLE) { qq.as = qq.at = 1; qq.theta = v; }
+            else if (f == FAM_SCALE) { qq.as = 1; qq.at = v; qq.theta = 0; }
+            else { qq.as = qq.at = v; qq.theta = M_PI / 2; }
+            double c2 = f == FAM_NEAR ? 0.0 : cos(qq.theta) * cos(qq.theta);
+            d->tx[f][j] = qq.at * qq.at * c2;
+            d->ty[f][j] = th_Tlt(d->n, d->o, &qq);
+        }
+        d->tn[f] = NF;
+    }
+    return 0;
+}
 
-finish:
-    for (int f = 0; f < N_FAM; f++) { free(tx[f]); free(ty[f]); }
-    if (manifest_end(&man, rc == 0 ? "complete" : "failed", &files) != 0 && rc == 0) rc = FATE_EXIT_RUNTIME;
+/* The figures: the angle family, T_lt against each distance, and against
+ * the projected target norm with the theory. -1 when out of memory; a figure
+ * that could not be written sets *frc instead, so the others are drawn. */
+static int draw_figures(dist_run *d, int *frc)
+{
+    const dist_opts *o = d->o;
+    const size_t np = d->np;
+    ctx cx = {.o = o, .n = d->n, .pairs = d->P, .np = np, .files = &d->files};
+    snprintf(cx.setting, sizeof cx.setting, "γ = %g, σ = %g, d = %zu, L = %zu, %zu instances", o->gamma,
+             o->sigma, o->d, o->depth, d->K);
+    *frc |= fig_angle(&cx, "angle_kl", D_KL_ST, 1, "T vs KL divergence, angle family");
+    *frc |= fig_angle(&cx, "angle_w1", D_W1, 0, "T vs sample Wasserstein-1, angle family");
+    double *x = malloc(np * sizeof *x);
+    if (!x) return -1;
+    for (int k = 0; k < NDIST; k++) {
+        for (size_t i = 0; i < np; i++) x[i] = d->P[i].dist[k];
+        char stem[64], t[160];
+        snprintf(stem, sizeof stem, "scatter_%s", DIST[k].name);
+        snprintf(t, sizeof t, "T_lt vs %s", DIST[k].name);
+        *frc |= fig_scatter(&cx, stem, x, DIST[k].axis, t, 1, NULL, NULL, NULL, 0.0, &d->dropped[k]);
+    }
+    if (overlap_theory(d) != 0) { free(x); return -1; }
+    for (size_t i = 0; i < np; i++) x[i] = d->P[i].feat[F_PROJ];
+    *frc |= fig_scatter(&cx, "overlap", x, "projected target norm |P_u β_t|² = a_t² cos²θ",
+                        "T_lt vs the projected target norm", 0, d->tx, d->ty, d->tn, 0.0, NULL);
+    *frc |= fig_scatter(&cx, "overlap_zoom", x, "projected target norm |P_u β_t|² = a_t² cos²θ",
+                        "T_lt vs the projected target norm, |P_u β_t|² ≤ 1.1", 0, d->tx, d->ty, d->tn, 1.1, NULL);
+    free(x);
+    return 0;
+}
+
+/* The report's opening: the setting, the families, and what did not converge
+ * or could not be computed. */
+static void report_intro(report *r, const dist_run *d)
+{
+    const dist_opts *o = d->o;
+    const size_t np = d->np, K = d->K;
+    report_p(r, "Task pairs with linear teachers β_s = a_s u, β_t = a_t (cos θ u + sin θ ν) in d = %zu "
+             "dimensions, x ~ N(0, I), y = β·x + σε with σ = %g. Target set n = round(γd) = %zu (γ = %g); "
+             "depth-%zu linear networks of width d, pretrained on the population loss toward β_s, then "
+             "trained from scratch, linearly transferred (last layer refit, λ = 0) and fine-tuned on the "
+             "target set, %zu instances per pair (seed %llu). T = R_scratch − R_method: positive when "
+             "transfer helps. Distances are between the joint laws of (x, y) in D = d + 1 = %zu dimensions: "
+             "closed forms for the Gaussian laws, and sample estimators on m = %zu samples of each law "
+             "(also on the 3-D projection (y, u·x, ν·x), where the laws differ; columns *_proj). "
+             "The Gaussian-kernel MMD closed form uses bandwidth h = √D = %.4g.",
+             o->d, o->sigma, d->n, o->gamma, o->depth, K, (unsigned long long)o->seed, o->d + 1, o->samples,
+             sqrt((double)(o->d + 1)));
+    report_p(r, "Families: angle (a_s = a_t = 1, %zu angles θ ∈ [0, π]: the paper's demonstration); "
+             "scale (θ = 0, a_s = 1, a_t = c for %zu values of c: the same feature, far apart); "
+             "near-useless (θ = π/2, a_s = a_t = a for %zu values of a: small divergence, orthogonal features).",
+             o->nt, o->ns, o->nn);
+    if (d->unconv) report_p(r, "Note: %zu of the %zu trainings ended above their tolerance (10000 steps); "
+                            "their results are included.", d->unconv, 3 * np * K);
+    else report_p(r, "Every training (%zu) reached its tolerance.", 3 * np * K);
+    if (d->dist_failed)
+        report_p(r, "Note: %zu distance values could not be computed (NaN in pairs.csv).", d->dist_failed);
+}
+
+/* The paragraph that reads the correlations: the range over the distances,
+ * the sign change between families, and the feature-space measures. */
+static void report_corr_summary(report *r, const dist_run *d)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    size_t neg = 0, flip = 0, nd = 0;
+    for (int k = 0; k < NDIST; k++) {
+        if (!isfinite(d->rho_lt[k])) continue;
+        nd++;
+        lo = fmin(lo, d->rho_lt[k]);
+        hi = fmax(hi, d->rho_lt[k]);
+        neg += d->rho_lt[k] < 0;
+        flip += d->rho_fam[k][FAM_SCALE] > 0.5 && d->rho_fam[k][FAM_NEAR] < -0.5;
+    }
+    report_p(r, "Over all pairs the %zu distances have ρ(·, T_lt) between %+.2f and %+.2f (%zu of them "
+             "negative): on the whole, farther tasks transferred better here, because the scale family's "
+             "targets are far from their source and transfer best. Within families the sign changes: "
+             "%zu of the %zu distances have ρ > +0.5 in the scale family (farther is better) and ρ < −0.5 "
+             "in the near-useless family (closer is better), and in the angle family linear transfer is "
+             "symmetric about θ = π/2 while KL = (1 − cos θ)/σ² and the other closed forms grow with θ. The theory T_lt, a function of "
+             "feature-space quantities only, has ρ = %+.3f with the simulated T_lt; the projected target "
+             "norm |P_u β_t|² alone has ρ = %+.3f.", nd, lo, hi, neg, flip, nd, d->rho_lt[NDIST + F_TLT_TH],
+             d->rho_lt[NDIST + F_PROJ]);
+}
+
+/* The correlation table, one row per measure ("—" where rho is undefined);
+ * left out when out of memory. */
+static void report_corr_table(report *r, const dist_run *d)
+{
+    enum { NC = 8 };
+    const char *hdr[NC] = {"measure", "kind", "what", "ρ(·, T_lt)", "ρ(·, T_ft)", "ρ(·, T_lt) angle",
+                           "ρ(·, T_lt) scale", "ρ(·, T_lt) near-useless"};
+    char (*cells)[200] = calloc((size_t)NMEAS * NC, sizeof *cells);
+    const char **cp = calloc((size_t)NMEAS * NC, sizeof *cp);
+    if (cells && cp) {
+        for (int k = 0; k < NMEAS; k++) {
+            const dist_info *di = k < NDIST ? &DIST[k] : &FEAT[k - NDIST];
+            char(*row)[200] = cells + NC * k;
+            snprintf(row[0], 200, "%s", di->name);
+            snprintf(row[1], 200, "%s", k < NDIST ? "distance" : "feature");
+            snprintf(row[2], 200, "%s", di->desc);
+            const double v[5] = {d->rho_lt[k], d->rho_ft[k], d->rho_fam[k][0], d->rho_fam[k][1],
+                                 d->rho_fam[k][2]};
+            for (int j = 0; j < 5; j++) {
+                if (isfinite(v[j])) snprintf(row[3 + j], 200, "%+.3f", v[j]);
+                else snprintf(row[3 + j], 200, "—");
+            }
+            for (int j = 0; j < NC; j++) cp[NC * k + j] = row[j];
+        }
+        report_table(r, NC, hdr, cp, NMEAS);
+    }
+    free(cells);
+    free(cp);
+}
+
+static void report_correlations(report *r, const dist_run *d)
+{
+    report_h2(r, "Rank correlation with transferability");
+    report_p(r, "Spearman rank correlation between each measure and the simulated T, over all %zu pairs and, "
+             "for T_lt, within each family (ties get their average rank; — where the measure is constant in "
+             "the family). If a distance predicted transfer, closer tasks would transfer better: ρ near −1 "
+             "everywhere. Feature-space measures should be near +1 (the residual |P_⊥ β_t|² near −1).", d->np);
+    report_corr_summary(r, d);
+    report_corr_table(r, d);
+}
+
+static void report_contradictions(report *r, const pair_t *P, size_t np)
+{
+    report_h2(r, "Pairs that contradict each distance");
+    report_p(r, "Two contradictions per distance (T_lt ± standard error over instances; a pair \"hurts\" or "
+             "\"helps\" when its mean T_lt is more than two standard errors below or above zero). Near but "
+             "useless: the closest pair whose linear transfer hurts, against the closest pair that is farther "
+             "away yet helps. Largest gap: of two pairs, the closer one transfers worse by the largest amount.");
+    for (int k = 0; k < NDIST; k++) {
+        size_t a = 0, b = 0;
+        char t1[400], t2[400];
+        int n1 = contra_near(P, np, k, &a, &b);
+        if (n1) contra_text(t1, sizeof t1, P, k, a, b);
+        int n2 = contra_gap(P, np, k, &a, &b);
+        if (n2) contra_text(t2, sizeof t2, P, k, a, b);
+        if (!n1 && !n2) report_p(r, "%s: no contradiction, it orders the pairs as T_lt does.", DIST[k].name);
+        else if (!n1) report_p(r, "%s: largest gap: %s.", DIST[k].name, t2);
+        else report_p(r, "%s: near but useless: %s. Largest gap: %s.", DIST[k].name, t1, n2 ? t2 : "none");
+    }
+}
+
+static void report_figures(report *r, const dist_run *d)
+{
+    const char *ext = fig_ext(d->o->plot);
+    char rel[128], cap[400];
+    report_h2(r, "Figures");
+    snprintf(rel, sizeof rel, "angle_kl.%s", ext);
+    report_fig(r, rel, "Angle family: T of linear transfer and fine-tuning against KL(p_s ‖ p_t) = "
+               "(1 − cos θ)/σ², simulation (mean ± standard error) and theory. KL grows monotonically "
+               "with θ while T_lt is symmetric about θ = π/2: equal KL-ranks, opposite outcomes.");
+    snprintf(rel, sizeof rel, "angle_w1.%s", ext);
+    report_fig(r, rel, "Angle family: T against the sample Wasserstein-1 distance (exact, between the "
+               "two empirical measures in D = d + 1 dimensions); the theory line joins the theory T "
+               "at each pair.");
+    snprintf(rel, sizeof rel, "overlap.%s", ext);
+    report_fig(r, rel, "T_lt against the projected target norm |P_u β_t|² = a_t² cos²θ, the three "
+               "families, with the theory of each family (lines).");
+    for (int k = 0; k < NDIST; k++) {
+        snprintf(rel, sizeof rel, "scatter_%s.%s", DIST[k].name, ext);
+        int l = snprintf(cap, sizeof cap, "T_lt against %s (Spearman ρ = %+.2f).", DIST[k].desc,
+                         d->rho_lt[k]);
+        if (d->dropped[k] && l > 0 && (size_t)l < sizeof cap)
+            snprintf(cap + l, sizeof cap - (size_t)l, " Logarithmic axis: %zu pair%s with a value "
+                     "<= 0 (e.g. identical tasks) not drawn.", d->dropped[k], d->dropped[k] > 1 ? "s" : "");
+        report_fig(r, rel, cap);
+    }
+}
+
+static void report_theory(report *r)
+{
+    report_h2(r, "Theory");
+    report_p(r, "Exact finite-size means at λ = 0 with an infinite source: R_sc = a_t²(1 − n/d) + σ² n/(d − n − 1) "
+             "(n < d − 1), σ² d/(n − d − 1) (n > d + 1); R_lt = a_t² sin²θ + (a_t² sin²θ + σ²)/(n − 2); "
+             "T_lt = R_sc − R_lt; T_ft = (1 − n/d)(2cm − c²q) for n < d − 1 (0 for n ≥ d) with "
+             "m = a_s a_t cos θ, q = a_s² and c the gradient-flow coefficient (root of "
+             "q c^(2L/(L−1)) − a q c² − b = 0, a = 1 − n/d, b = a_t² n/d + σ² n/(d − n − 1)). All of "
+             "these depend on the tasks only through feature-space quantities: a_t² cos²θ, a_t² sin²θ, "
+             "a_s a_t cos θ and a_s². For this family KL(p_s ‖ p_t) = |β_s − β_t|²/(2σ²) = "
+             "(a_s² + a_t² − 2 a_s a_t cos θ)/(2σ²), which mixes them with the noise level.");
+}
+
+/* report.md and index.html; 0, or -1 after report_write's line naming the file. */
+static int write_report(dist_run *d)
+{
+    report *r = report_new("fate distance: task distances do not predict transfer");
+    report_intro(r, d);
+    report_correlations(r, d);
+    report_contradictions(r, d->P, d->np);
+    if (d->o->plot) report_figures(r, d);
+    report_theory(r);
+    int rc = 0;
+    if (report_write(r, d->o->out) != 0) {
+        rc = -1;
+    } else {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/report.md", d->o->out);
+        file_list_add(&d->files, path);
+        snprintf(path, sizeof path, "%s/index.html", d->o->out);
+        file_list_add(&d->files, path);
+    }
+    report_free(r);
+    return rc;
+}
+
+/* Everything after the manifest is begun, in order; the exit code. A figure
+ * that could not be written sets *frc and fails the run only at the end, so
+ * that the other files and the report are still written. */
+static int run_steps(dist_run *d, int *frc)
+{
+    d->so = calloc(d->np * d->K, sizeof *d->so);
+    d->dout = calloc(d->np, sizeof *d->dout);
+    if (!d->so || !d->dout) { cli_error(C, "out of memory"); return FATE_EXIT_RUNTIME; }
+    /* the work: distances of each pair, then each pair's K instances */
+    if (run_pairs(d->so, d->dout, d->P, d->np, d->o, d->n) != 0) return FATE_EXIT_RUNTIME;
+    if (aggregate(d) != 0 || write_pairs(d) != 0 || correlate(d) != 0 || write_correlation(d) != 0)
+        return FATE_EXIT_RUNTIME;
+    if (d->o->plot && draw_figures(d, frc) != 0) return FATE_EXIT_RUNTIME;
+    if (write_report(d) != 0) return FATE_EXIT_RUNTIME;
+    return *frc ? FATE_EXIT_RUNTIME : 0;
+}
+
+int cmd_distance(int argc, char **argv)
+{
+    dist_opts o = {.gamma = 0.5, .sigma = 0.2, .d = 100, .depth = 2, .instances = 8, .samples = 400,
+                   .seed = 1, .plot = FATE_PLOT_PNG, .out = "fate-distance"};
+    int pr = parse_opts(argc, argv, &o);
+    if (pr != 0) { free_opts(&o); return pr > 0 ? 0 : FATE_EXIT_USAGE; }
+    dist_run d = {.o = &o, .n = (size_t)lround(o.gamma * (double)o.d), .K = o.instances,
+                  .np = o.nt + o.ns + o.nn};
+    d.P = make_pairs(&o, d.n, d.np);
+    if (!d.P) { free_opts(&o); return FATE_EXIT_RUNTIME; }
+
+    if (make_dirs(o.out) != 0) {
+        cli_error(C, "--out: cannot create folder '%s': %s", o.out, strerror(errno));
+        free(d.P);
+        free_opts(&o);
+        return FATE_EXIT_USAGE;
+    }
+    int claim = folder_claim(C, o.out, "distance"); /* locked until the process ends */
+    if (claim) { free(d.P); free_opts(&o); return claim; }
+    json_t *args = json_array();
+    for (int i = 1; i < argc; i++) json_array_append_new(args, json_string(argv[i]));
+    manifest man;
+    manifest_begin(&man, o.out, "distance", args, NULL, manifest_extra(&o, d.n, d.np));
+
+    int frc = 0;
+    int rc = run_steps(&d, &frc);
+    for (int f = 0; f < N_FAM; f++) { free(d.tx[f]); free(d.ty[f]); }
+    if (manifest_end(&man, rc == 0 ? "complete" : "failed", &d.files) != 0 && rc == 0) rc = FATE_EXIT_RUNTIME;
     if (rc == 0 || frc) {
-        printf("fate distance: %zu pairs, %zu instances each, m = %zu samples, in %s\n", np, K, o.samples, o.out);
-        for (size_t i = 0; i < files.n; i++) printf("  %s\n", files.paths[i]);
+        printf("fate distance: %zu pairs, %zu instances each, m = %zu samples, in %s\n", d.np, d.K, o.samples,
+               o.out);
+        for (size_t i = 0; i < d.files.n; i++) printf("  %s\n", d.files.paths[i]);
         printf("  %s/manifest.json\n", o.out);
     }
-    file_list_free(&files);
-    free(so);
-    free(dout);
-    free(P);
+    file_list_free(&d.files);
+    free(d.so);
+    free(d.dout);
+    free(d.P);
     free_opts(&o);
     return rc;
 }

@@ -261,6 +261,59 @@ static int reparse_phase(int ac, char **av, void *opts)
     return parse_phase(ac, av, opts, 1);
 }
 
+/* --resume, given a command line with the result options (the original one
+ * with --resume appended): it goes on when it describes the saved sweep (its
+ * figure options apply), with *args this call's words and *finished set, as
+ * finish_phase() ran. Without them: the saved parameters with this call's
+ * overrides replace *o. 0, or the exit code after one line. */
+static int resume_phase(phase_opts *o, json_t **args, int argc, char **argv, int *finished)
+{
+    const char *C = "phase";
+    /* re-parse the saved option words */
+    phase_opts r;
+    phase_defaults(&r);
+    if (resume_parse(args, C, o->out, "sweep", reparse_phase, &r) != 0) {
+        free_opts(&r);
+        return FATE_EXIT_USAGE;
+    }
+    if (o->n_result_opts > 0) {
+        int same = finish_phase(&r) == 0 && finish_phase(o) == 0 && same_sweep(C, &r, o) == 0;
+        json_decref(*args);
+        *args = NULL;
+        free_opts(&r);
+        if (!same) return FATE_EXIT_USAGE;
+        *args = manifest_result_args(argc, argv);
+        *finished = 1;
+    } else {
+        r.out = o->out;
+        if (o->have_threads) r.so.threads = o->so.threads;
+        if (o->have_quiet) r.quiet = o->quiet;
+        if (o->have_plot) r.plot = o->plot;
+        free_opts(o);
+        *o = r;
+    }
+    return 0;
+}
+
+/* say where training stopped early (as fate run does) */
+static void warn_unconverged(const phase_opts *o, const summary_row *rows, size_t nrows)
+{
+    size_t unconv = 0, cells_unconv = 0;
+    double gmin_u = INFINITY, gmax_u = -INFINITY;
+    for (size_t i = 0; i < nrows; i++)
+        if (rows[i].converged_frac < 1.0) {
+            cells_unconv++;
+            unconv += (size_t)lround((1.0 - rows[i].converged_frac) * (double)rows[i].instances);
+            gmin_u = fmin(gmin_u, rows[i].gamma);
+            gmax_u = fmax(gmax_u, rows[i].gamma);
+        }
+    if (cells_unconv)
+        fprintf(stderr, "fate phase: warning: %zu runs in %zu (cell, method) rows did not reach the minimum "
+                "loss + %g within %zu epochs (gamma %.3g..%.3g; near gamma = 1 convergence is slow): "
+                "their results are early-stopped; raise --epochs for more\n", unconv, cells_unconv,
+                o->so.spec.tol, o->so.spec.max_epochs, gmin_u, gmax_u);
+}
+
 int cmd_phase(int argc, char **argv)
 {
     const char *C = "phase";
@@ -274,31 +327,8 @@ int cmd_phase(int argc, char **argv)
     json_t *args = NULL;
     int finished = 0;
     if (o.resume) {
-        /* re-parse the saved option words */
-        phase_opts r;
-        phase_defaults(&r);
-        if (resume_parse(&args, C, o.out, "sweep", reparse_phase, &r) != 0) {
-            free_opts(&o);
-            free_opts(&r);
-            return FATE_EXIT_USAGE;
-        }
-        if (o.n_result_opts > 0) {
-            /* the original command line with --resume appended: it goes on
-             * when it describes the saved sweep (its figure options apply) */
-            int same = finish_phase(&r) == 0 && finish_phase(&o) == 0 && same_sweep(C, &r, &o) == 0;
-            json_decref(args);
-            free_opts(&r);
-            if (!same) { free_opts(&o); return FATE_EXIT_USAGE; }
-            args = manifest_result_args(argc, argv);
-            finished = 1;
-        } else { /* the saved parameters with this call's overrides */
-            r.out = o.out;
-            if (o.have_threads) r.so.threads = o.so.threads;
-            if (o.have_quiet) r.quiet = o.quiet;
-            if (o.have_plot) r.plot = o.plot;
-            free_opts(&o);
-            o = r;
-        }
+        int rr = resume_phase(&o, &args, argc, argv, &finished);
+        if (rr) { free_opts(&o); return rr; }
     } else {
         args = manifest_result_args(argc, argv);
     }
@@ -344,21 +374,7 @@ int cmd_phase(int argc, char **argv)
         free_opts(&o);
         return FATE_EXIT_RUNTIME;
     }
-    /* say where training stopped early (as fate run does) */
-    size_t unconv = 0, cells_unconv = 0;
-    double gmin_u = INFINITY, gmax_u = -INFINITY;
-    for (size_t i = 0; i < nrows; i++)
-        if (rows[i].converged_frac < 1.0) {
-            cells_unconv++;
-            unconv += (size_t)lround((1.0 - rows[i].converged_frac) * (double)rows[i].instances);
-            gmin_u = fmin(gmin_u, rows[i].gamma);
-            gmax_u = fmax(gmax_u, rows[i].gamma);
-        }
-    if (cells_unconv)
-        fprintf(stderr, "fate phase: warning: %zu runs in %zu (cell, method) rows did not reach the minimum "
-                "loss + %g within %zu epochs (gamma %.3g..%.3g; near gamma = 1 convergence is slow): "
-                "their results are early-stopped; raise --epochs for more\n", unconv, cells_unconv,
-                o.so.spec.tol, o.so.spec.max_epochs, gmin_u, gmax_u);
+    warn_unconverged(&o, rows, nrows);
     sweep_view v = {&o.so.spec, o.gammas, o.thetas, o.lambdas, o.ng, o.nt, o.nl, rows, nrows, ""};
     int frc = o.plot ? fig_phase_all(&v, o.out, o.so.spec.methods, o.slices, o.nsl, o.theory_map, o.plot, &files)
                      : 0;

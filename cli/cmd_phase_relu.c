@@ -121,6 +121,162 @@ static void defaults(relu_opts *o)
     o->plot = FATE_PLOT_PNG;
 }
 
+/* An option's name (the part before any '='), checked against the known
+ * ones; 0, or -1 after one line. */
+static int option_name(const char *a, char name[64])
+{
+    const char *C = "phase";
+    const char *eq = strchr(a, '=');
+    size_t nl = eq ? (size_t)(eq - a) : strlen(a);
+    if (strncmp(a, "--", 2) != 0 || nl >= 64) {
+        cli_error(C, "unknown option '%s' (see fate phase --model relu2 --help)", a);
+        return -1;
+    }
+    memcpy(name, a, nl);
+    name[nl] = '\0';
+    if (!strcmp(name, "--online") || !strcmp(name, "--resume") || !strcmp(name, "--quiet")) {
+        cli_error(C, "%s is a flag and takes no value, got '%s'", name, a);
+        return -1;
+    }
+    static const char *known[] = {
+        "--model", "--mu", "--theta", "--n", "--d", "--mstar", "--width", "--act", "--scaling", "--n-src",
+        "--sigma-src", "--sigma", "--n-test", "--lr", "--steps", "--batch", "--tol", "--rel-tol",
+        "--init-scale", "--readout-init", "--lambda", "--rcond", "--pperp-rcond", "--instances", "--seed",
+        "--threads", "--out", "--plot", "--gram-mu", "--fit-min-n", NULL};
+    int ok = 0;
+    for (int k = 0; known[k]; k++) ok |= !strcmp(name, known[k]);
+    if (!ok) {
+        cli_error(C, "unknown option '%s' for --model relu2 (see fate phase --model relu2 --help)", name);
+        return -1;
+    }
+    return 0;
+}
+
+/* The option setters below each take their group of options: 1 when the
+ * name was theirs and the value is set, 0 when it was not theirs, -1 after
+ * one line. */
+
+/* --model and the grid: --mu or --theta, --n */
+static int set_grid(relu_opts *o, const char *name, const char *v)
+{
+    const char *C = "phase";
+    if (!strcmp(name, "--model")) {
+        if (strcmp(v, "relu2")) {
+            cli_error(C, "--model must be linear or relu2, got '%s'", v);
+            return -1;
+        }
+    } else if (!strcmp(name, "--mu") || !strcmp(name, "--theta")) {
+        int th = !strcmp(name, "--theta");
+        free(o->overlaps);
+        o->overlaps = NULL;
+        if (opt_list(C, name, v, th, 0.0, th ? M_PI : 1.0, 0, th ? "in [0, pi]" : "in [0, 1]", &o->overlaps,
+                     &o->no))
+            return -1;
+        o->have_mu |= !th;
+        o->have_theta |= th;
+        o->w.base.single_index = th;
+    } else if (!strcmp(name, "--n")) {
+        free(o->nsd);
+        o->nsd = NULL;
+        if (opt_list(C, name, v, 0, 1.0, 1e9, 0, "integers >= 1", &o->nsd, &o->nn)) return -1;
+        for (size_t j = 0; j < o->nn; j++)
+            if (o->nsd[j] != floor(o->nsd[j])) {
+                cli_error(C, "--n must be a list of integers >= 1, got %g", o->nsd[j]);
+                return -1;
+            }
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* the model and its data */
+static int set_model(fate_relu_spec *s, const char *name, const char *v)
+{
+    const char *C = "phase";
+    int bad = 0;
+    if (!strcmp(name, "--d")) bad = opt_size(C, name, v, 1, 100000, &s->d);
+    else if (!strcmp(name, "--mstar")) bad = opt_size(C, name, v, 1, 100000, &s->mstar);
+    else if (!strcmp(name, "--width")) bad = opt_size(C, name, v, 1, 10000000, &s->m);
+    else if (!strcmp(name, "--act")) {
+        static const char *acts[] = {"relu", "tanh", "erf", "linear"};
+        int k = -1;
+        for (int q = 0; q < 4; q++)
+            if (!strcmp(v, acts[q])) k = q;
+        if (k < 0) { cli_error(C, "--act must be relu, tanh, erf or linear, got '%s'", v); return -1; }
+        s->act = (fate_act)k;
+    } else if (!strcmp(name, "--scaling")) {
+        if (!strcmp(v, "mean-field")) s->scaling = FATE_MLP_MEAN_FIELD;
+        else if (!strcmp(v, "standard")) s->scaling = FATE_MLP_STANDARD;
+        else { cli_error(C, "--scaling must be mean-field or standard, got '%s'", v); return -1; }
+    } else if (!strcmp(name, "--n-src")) bad = opt_size(C, name, v, 1, 1000000000, &s->n_src);
+    else if (!strcmp(name, "--sigma-src")) bad = opt_double(C, name, v, 0, 1e6, 0, ">= 0", &s->sigma_src);
+    else if (!strcmp(name, "--sigma")) bad = opt_double(C, name, v, 0, 1e6, 0, ">= 0", &s->sigma);
+    else if (!strcmp(name, "--n-test")) bad = opt_size(C, name, v, 2, 1000000000, &s->n_test);
+    else return 0;
+    return bad ? -1 : 1;
+}
+
+/* a pseudo-inverse cut-off in [0, 1) */
+static int set_rcond(const char *name, const char *v, double *out)
+{
+    double x = 0; /* read below even when opt_double refused the value */
+    if (opt_double("phase", name, v, 0, 1, 0, "in [0, 1)", &x) || x >= 1) {
+        if (x >= 1) cli_error("phase", "%s must be in [0, 1), got '%s'", name, v);
+        return -1;
+    }
+    *out = x;
+    return 1;
+}
+
+/* training, initialisation and transfer */
+static int set_train(fate_relu_spec *s, const char *name, const char *v)
+{
+    const char *C = "phase";
+    int bad = 0;
+    if (!strcmp(name, "--lr")) bad = opt_double(C, name, v, 0, 1e6, 1, "> 0", &s->gd.lr);
+    else if (!strcmp(name, "--steps")) bad = opt_size(C, name, v, 1, 1000000000, &s->gd.max_steps);
+    else if (!strcmp(name, "--batch")) bad = opt_size(C, name, v, 0, 1000000000, &s->gd.batch);
+    else if (!strcmp(name, "--tol")) bad = opt_double(C, name, v, 0, 1e6, 0, ">= 0", &s->gd.tol);
+    else if (!strcmp(name, "--rel-tol")) bad = opt_double(C, name, v, 0, 1, 0, "in [0, 1]", &s->gd.rel_tol);
+    else if (!strcmp(name, "--init-scale")) bad = opt_double(C, name, v, 0, 1e6, 1, "> 0", &s->w_init);
+    else if (!strcmp(name, "--readout-init")) bad = opt_double(C, name, v, 0, 1e6, 0, ">= 0", &s->c_init);
+    else if (!strcmp(name, "--lambda")) bad = opt_double(C, name, v, 0, 1e12, 0, ">= 0", &s->lambda);
+    else if (!strcmp(name, "--rcond")) return set_rcond(name, v, &s->rcond);
+    else if (!strcmp(name, "--pperp-rcond")) return set_rcond(name, v, &s->pperp_rcond);
+    else return 0;
+    return bad ? -1 : 1;
+}
+
+/* the run and its output */
+static int set_run(relu_opts *o, const char *name, const char *v)
+{
+    const char *C = "phase";
+    if (!strcmp(name, "--instances")) {
+        if (opt_size(C, name, v, 1, 1000000, &o->w.instances)) return -1;
+    } else if (!strcmp(name, "--seed")) {
+        if (opt_u64(C, name, v, &o->w.base.seed)) return -1;
+    } else if (!strcmp(name, "--threads")) {
+        if (opt_threads(C, name, v, &o->w.threads)) return -1;
+    } else if (!strcmp(name, "--out")) {
+        if (!*v) { cli_error(C, "--out needs a folder name"); return -1; }
+        o->out = v;
+    } else if (!strcmp(name, "--plot")) {
+        if (parse_plot_formats(C, v, &o->plot)) return -1;
+        o->have_plot = 1;
+    } else if (!strcmp(name, "--fit-min-n")) {
+        if (opt_size(C, name, v, 1, 1000000000, &o->fit_min_n)) return -1;
+        o->have_fit_min_n = 1;
+    } else if (!strcmp(name, "--gram-mu")) {
+        if (opt_double(C, name, v, 0, 1, 0, "in [0, 1]", &o->gram_mu)) return -1;
+        o->have_gram_mu = 1;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* 0, 1 after --help, or -1 after one line. */
 static int parse(int argc, char **argv, relu_opts *o)
 {
     const char *C = "phase";
@@ -132,129 +288,15 @@ static int parse(int argc, char **argv, relu_opts *o)
         if (!strcmp(a, "--quiet")) { o->quiet = 1; o->have_quiet = 1; continue; }
         if (!strcmp(a, "--online")) { s->online_src = 1; o->n_result_opts++; continue; }
         char name[64];
-        const char *eq = strchr(a, '=');
-        size_t nl = eq ? (size_t)(eq - a) : strlen(a);
-        if (strncmp(a, "--", 2) != 0 || nl >= sizeof name) {
-            cli_error(C, "unknown option '%s' (see fate phase --model relu2 --help)", a);
-            return -1;
-        }
-        memcpy(name, a, nl);
-        name[nl] = '\0';
-        if (!strcmp(name, "--online") || !strcmp(name, "--resume") || !strcmp(name, "--quiet")) {
-            cli_error(C, "%s is a flag and takes no value, got '%s'", name, a);
-            return -1;
-        }
-        static const char *known[] = {
-            "--model", "--mu", "--theta", "--n", "--d", "--mstar", "--width", "--act", "--scaling", "--n-src",
-            "--sigma-src", "--sigma", "--n-test", "--lr", "--steps", "--batch", "--tol", "--rel-tol",
-            "--init-scale", "--readout-init", "--lambda", "--rcond", "--pperp-rcond", "--instances", "--seed",
-            "--threads", "--out", "--plot", "--gram-mu", "--fit-min-n", NULL};
-        int ok = 0;
-        for (int k = 0; known[k]; k++) ok |= !strcmp(name, known[k]);
-        if (!ok) {
-            cli_error(C, "unknown option '%s' for --model relu2 (see fate phase --model relu2 --help)", name);
-            return -1;
-        }
+        if (option_name(a, name) != 0) return -1;
         if (!(v = opt_value(C, argc, argv, &i, name))) return -1;
         if (!strcmp(name, "--threads")) o->have_threads = 1;
         else if (strcmp(name, "--plot") && strcmp(name, "--out") && strcmp(name, "--model")) o->n_result_opts++;
-        double x = 0; /* read below even when opt_double refused the value */
-        if (!strcmp(name, "--model")) {
-            if (strcmp(v, "relu2")) {
-                cli_error(C, "--model must be linear or relu2, got '%s'", v);
-                return -1;
-            }
-        } else if (!strcmp(name, "--mu") || !strcmp(name, "--theta")) {
-            int th = !strcmp(name, "--theta");
-            free(o->overlaps);
-            o->overlaps = NULL;
-            if (opt_list(C, name, v, th, 0.0, th ? M_PI : 1.0, 0, th ? "in [0, pi]" : "in [0, 1]", &o->overlaps,
-                         &o->no))
-                return -1;
-            o->have_mu |= !th;
-            o->have_theta |= th;
-            s->single_index = th;
-        } else if (!strcmp(name, "--n")) {
-            free(o->nsd);
-            o->nsd = NULL;
-            if (opt_list(C, name, v, 0, 1.0, 1e9, 0, "integers >= 1", &o->nsd, &o->nn)) return -1;
-            for (size_t j = 0; j < o->nn; j++)
-                if (o->nsd[j] != floor(o->nsd[j])) {
-                    cli_error(C, "--n must be a list of integers >= 1, got %g", o->nsd[j]);
-                    return -1;
-                }
-        } else if (!strcmp(name, "--d")) {
-            if (opt_size(C, name, v, 1, 100000, &s->d)) return -1;
-        } else if (!strcmp(name, "--mstar")) {
-            if (opt_size(C, name, v, 1, 100000, &s->mstar)) return -1;
-        } else if (!strcmp(name, "--width")) {
-            if (opt_size(C, name, v, 1, 10000000, &s->m)) return -1;
-        } else if (!strcmp(name, "--act")) {
-            static const char *acts[] = {"relu", "tanh", "erf", "linear"};
-            int k = -1;
-            for (int q = 0; q < 4; q++)
-                if (!strcmp(v, acts[q])) k = q;
-            if (k < 0) { cli_error(C, "--act must be relu, tanh, erf or linear, got '%s'", v); return -1; }
-            s->act = (fate_act)k;
-        } else if (!strcmp(name, "--scaling")) {
-            if (!strcmp(v, "mean-field")) s->scaling = FATE_MLP_MEAN_FIELD;
-            else if (!strcmp(v, "standard")) s->scaling = FATE_MLP_STANDARD;
-            else { cli_error(C, "--scaling must be mean-field or standard, got '%s'", v); return -1; }
-        } else if (!strcmp(name, "--n-src")) {
-            if (opt_size(C, name, v, 1, 1000000000, &s->n_src)) return -1;
-        } else if (!strcmp(name, "--sigma-src")) {
-            if (opt_double(C, name, v, 0, 1e6, 0, ">= 0", &s->sigma_src)) return -1;
-        } else if (!strcmp(name, "--sigma")) {
-            if (opt_double(C, name, v, 0, 1e6, 0, ">= 0", &s->sigma)) return -1;
-        } else if (!strcmp(name, "--n-test")) {
-            if (opt_size(C, name, v, 2, 1000000000, &s->n_test)) return -1;
-        } else if (!strcmp(name, "--lr")) {
-            if (opt_double(C, name, v, 0, 1e6, 1, "> 0", &s->gd.lr)) return -1;
-        } else if (!strcmp(name, "--steps")) {
-            if (opt_size(C, name, v, 1, 1000000000, &s->gd.max_steps)) return -1;
-        } else if (!strcmp(name, "--batch")) {
-            if (opt_size(C, name, v, 0, 1000000000, &s->gd.batch)) return -1;
-        } else if (!strcmp(name, "--tol")) {
-            if (opt_double(C, name, v, 0, 1e6, 0, ">= 0", &s->gd.tol)) return -1;
-        } else if (!strcmp(name, "--rel-tol")) {
-            if (opt_double(C, name, v, 0, 1, 0, "in [0, 1]", &s->gd.rel_tol)) return -1;
-        } else if (!strcmp(name, "--init-scale")) {
-            if (opt_double(C, name, v, 0, 1e6, 1, "> 0", &s->w_init)) return -1;
-        } else if (!strcmp(name, "--readout-init")) {
-            if (opt_double(C, name, v, 0, 1e6, 0, ">= 0", &s->c_init)) return -1;
-        } else if (!strcmp(name, "--lambda")) {
-            if (opt_double(C, name, v, 0, 1e12, 0, ">= 0", &s->lambda)) return -1;
-        } else if (!strcmp(name, "--rcond")) {
-            if (opt_double(C, name, v, 0, 1, 0, "in [0, 1)", &x) || x >= 1) {
-                if (x >= 1) cli_error(C, "--rcond must be in [0, 1), got '%s'", v);
-                return -1;
-            }
-            s->rcond = x;
-        } else if (!strcmp(name, "--pperp-rcond")) {
-            if (opt_double(C, name, v, 0, 1, 0, "in [0, 1)", &x) || x >= 1) {
-                if (x >= 1) cli_error(C, "--pperp-rcond must be in [0, 1), got '%s'", v);
-                return -1;
-            }
-            s->pperp_rcond = x;
-        } else if (!strcmp(name, "--instances")) {
-            if (opt_size(C, name, v, 1, 1000000, &o->w.instances)) return -1;
-        } else if (!strcmp(name, "--seed")) {
-            if (opt_u64(C, name, v, &s->seed)) return -1;
-        } else if (!strcmp(name, "--threads")) {
-            if (opt_threads(C, name, v, &o->w.threads)) return -1;
-        } else if (!strcmp(name, "--out")) {
-            if (!*v) { cli_error(C, "--out needs a folder name"); return -1; }
-            o->out = v;
-        } else if (!strcmp(name, "--plot")) {
-            if (parse_plot_formats(C, v, &o->plot)) return -1;
-            o->have_plot = 1;
-        } else if (!strcmp(name, "--fit-min-n")) {
-            if (opt_size(C, name, v, 1, 1000000000, &o->fit_min_n)) return -1;
-            o->have_fit_min_n = 1;
-        } else if (!strcmp(name, "--gram-mu")) {
-            if (opt_double(C, name, v, 0, 1, 0, "in [0, 1]", &o->gram_mu)) return -1;
-            o->have_gram_mu = 1;
-        }
+        int r = set_grid(o, name, v);
+        if (!r) r = set_model(s, name, v);
+        if (!r) r = set_train(s, name, v);
+        if (!r) r = set_run(o, name, v);
+        if (r < 0) return -1;
     }
     return 0;
 }
@@ -298,6 +340,79 @@ static int reparse(int ac, char **av, void *opts)
     return parse(ac, av, opts);
 }
 
+/* --resume, given a command line with the result options (the original one
+ * with --resume appended): it goes on when it describes the saved sweep,
+ * with *args this call's words and *finished set, as finish() ran. Without
+ * them: the saved parameters with this call's overrides replace *o. 0, or
+ * the exit code after one line. */
+static int resume(relu_opts *o, json_t **args, int argc, char **argv, int *finished)
+{
+    const char *C = "phase";
+    relu_opts r;
+    defaults(&r);
+    if (resume_parse(args, C, o->out, "sweep", reparse, &r) != 0) {
+        free_opts(&r);
+        return FATE_EXIT_USAGE;
+    }
+    if (o->n_result_opts > 0) {
+        int same = finish(&r) == 0 && finish(o) == 0;
+        char *ja = same ? relu_params_json(&r.w) : NULL, *jb = same ? relu_params_json(&o->w) : NULL;
+        same = same && resume_same_sweep(C, o->out, ja, jb) == 0;
+        free(ja);
+        free(jb);
+        json_decref(*args);
+        *args = NULL;
+        free_opts(&r);
+        if (!same) return FATE_EXIT_USAGE;
+        *args = manifest_result_args(argc, argv);
+        *finished = 1;
+    } else {
+        r.out = o->out;
+        if (o->have_threads) r.w.threads = o->w.threads;
+        if (o->have_quiet) r.quiet = o->quiet;
+        if (o->have_plot) r.plot = o->plot;
+        free_opts(o);
+        *o = r;
+    }
+    return 0;
+}
+
+/* say where training stopped on the step budget */
+static void warn_unconverged(const relu_opts *o, const relu_result *res)
+{
+    /* each training once: pretraining is repeated in every cell of its row
+     * (count n index 0), scratch in every row (count overlap index 0) */
+    size_t unconv = 0;
+    for (size_t t = 0; t < res->NO; t++)
+        for (size_t j = 0; j < res->NN; j++)
+            for (size_t m = 0; m < RM_COUNT; m++) {
+                const relu_stat *st = &res->stat[(t * res->NN + j) * RM_COUNT + m];
+                if (!st->count || m == RM_LT || (m == RM_PRE && j > 0) || (m == RM_SC && t > 0)) continue;
+                unconv += (size_t)lround((1.0 - st->converged_frac) * (double)st->count);
+            }
+    if (unconv)
+        fprintf(stderr, "fate phase: warning: %zu trainings stopped at --steps %zu before converging "
+                "(loss <= %g or relative decrease < %g over 100 checks); raise --steps or --lr for more\n",
+                unconv, o->w.base.gd.max_steps, o->w.base.gd.tol, o->w.base.gd.rel_tol);
+}
+
+/* the closing summary on stdout: the scratch fit, the boundary per
+ * overlap, the files */
+static void print_summary(const relu_opts *o, const relu_result *res, const file_list *files)
+{
+    printf("fate phase: relu2, %zu x %zu cells (%s x n), %zu instances each, in %s\n", o->no, o->nn,
+           o->w.base.single_index ? "theta" : "mu", o->w.instances, o->out);
+    printf("  scratch fit R_sc = A n^-p on %zu points n >= %zu: A = %.4g +- %.2g, p = %.4f +- %.4f\n",
+           res->fit_points, res->fit_n_min, res->A, res->A_se, res->p, res->p_se);
+    printf("  %-8s %-14s %-14s %-12s\n", o->w.base.single_index ? "theta" : "mu", "|Pperp f|^2 st",
+           "|Pperp f|^2 src", "boundary n*");
+    for (size_t t = 0; t < res->NO; t++)
+        printf("  %-8.4g %-14.4g %-14.4g %-12.4g\n", res->overlaps[t], res->pp_student[t], res->pp_source[t],
+               res->n_star[t]);
+    for (size_t i = 0; i < files->n; i++) printf("  %s\n", files->paths[i]);
+    printf("  %s/manifest.json\n", o->out);
+}
+
 int cmd_phase_relu(int argc, char **argv)
 {
     const char *C = "phase";
@@ -308,34 +423,8 @@ int cmd_phase_relu(int argc, char **argv)
     json_t *args = NULL;
     int finished = 0;
     if (o.resume) {
-        relu_opts r;
-        defaults(&r);
-        if (resume_parse(&args, C, o.out, "sweep", reparse, &r) != 0) {
-            free_opts(&o);
-            free_opts(&r);
-            return FATE_EXIT_USAGE;
-        }
-        if (o.n_result_opts > 0) {
-            /* the original command line with --resume appended: it goes on
-             * when it describes the saved sweep */
-            int same = finish(&r) == 0 && finish(&o) == 0;
-            char *ja = same ? relu_params_json(&r.w) : NULL, *jb = same ? relu_params_json(&o.w) : NULL;
-            same = same && resume_same_sweep(C, o.out, ja, jb) == 0;
-            free(ja);
-            free(jb);
-            json_decref(args);
-            free_opts(&r);
-            if (!same) { free_opts(&o); return FATE_EXIT_USAGE; }
-            args = manifest_result_args(argc, argv);
-            finished = 1;
-        } else { /* the saved parameters with this call's overrides */
-            r.out = o.out;
-            if (o.have_threads) r.w.threads = o.w.threads;
-            if (o.have_quiet) r.quiet = o.quiet;
-            if (o.have_plot) r.plot = o.plot;
-            free_opts(&o);
-            o = r;
-        }
+        int rr = resume(&o, &args, argc, argv, &finished);
+        if (rr) { free_opts(&o); return rr; }
     } else {
         args = manifest_result_args(argc, argv);
     }
@@ -375,34 +464,10 @@ int cmd_phase_relu(int argc, char **argv)
         free_opts(&o);
         return rc == JOB_INTERRUPTED ? 130 : FATE_EXIT_RUNTIME;
     }
-    /* say where training stopped on the step budget */
-    /* each training once: pretraining is repeated in every cell of its row
-     * (count n index 0), scratch in every row (count overlap index 0) */
-    size_t unconv = 0;
-    for (size_t t = 0; t < res.NO; t++)
-        for (size_t j = 0; j < res.NN; j++)
-            for (size_t m = 0; m < RM_COUNT; m++) {
-                const relu_stat *st = &res.stat[(t * res.NN + j) * RM_COUNT + m];
-                if (!st->count || m == RM_LT || (m == RM_PRE && j > 0) || (m == RM_SC && t > 0)) continue;
-                unconv += (size_t)lround((1.0 - st->converged_frac) * (double)st->count);
-            }
-    if (unconv)
-        fprintf(stderr, "fate phase: warning: %zu trainings stopped at --steps %zu before converging "
-                "(loss <= %g or relative decrease < %g over 100 checks); raise --steps or --lr for more\n",
-                unconv, o.w.base.gd.max_steps, o.w.base.gd.tol, o.w.base.gd.rel_tol);
+    warn_unconverged(&o, &res);
     int frc = o.plot ? relu_figures(&job, &res, o.gram_mu, o.plot, &files) : 0;
     frc |= manifest_end(&man, frc ? "failed" : "complete", &files) != 0;
-    printf("fate phase: relu2, %zu x %zu cells (%s x n), %zu instances each, in %s\n", o.no, o.nn,
-           o.w.base.single_index ? "theta" : "mu", o.w.instances, o.out);
-    printf("  scratch fit R_sc = A n^-p on %zu points n >= %zu: A = %.4g +- %.2g, p = %.4f +- %.4f\n",
-           res.fit_points, res.fit_n_min, res.A, res.A_se, res.p, res.p_se);
-    printf("  %-8s %-14s %-14s %-12s\n", o.w.base.single_index ? "theta" : "mu", "|Pperp f|^2 st",
-           "|Pperp f|^2 src", "boundary n*");
-    for (size_t t = 0; t < res.NO; t++)
-        printf("  %-8.4g %-14.4g %-14.4g %-12.4g\n", res.overlaps[t], res.pp_student[t], res.pp_source[t],
-               res.n_star[t]);
-    for (size_t i = 0; i < files.n; i++) printf("  %s\n", files.paths[i]);
-    printf("  %s/manifest.json\n", o.out);
+    print_summary(&o, &res, &files);
     relu_result_free(&res);
     file_list_free(&files);
     free_opts(&o);

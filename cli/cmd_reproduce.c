@@ -237,6 +237,75 @@ static fate_sweep base_sweep(ctx *c, double sigma, const double *lambdas, size_t
     return w;
 }
 
+/* The figures of one phase experiment; non-zero when one could not be written. */
+static int phase_figures(const sweep_view *v, const char *dir, unsigned f, file_list *files)
+{
+    const double slices[3] = {M_PI / 8, M_PI / 4, 3 * M_PI / 8};
+    int frc = 0;
+    frc |= fig_scratch(v, dir, "scratch", f, files);
+    frc |= fig_phase_map(v, dir, "phase_lt", FATE_METHOD_LT, 0, f, files);
+    frc |= fig_phase_map(v, dir, "phase_lt_theory", FATE_METHOD_LT, 1, f, files);
+    frc |= fig_slices(v, dir, "slices_lt", FATE_METHOD_LT, slices, 3, f, files);
+    frc |= fig_phase_map(v, dir, "phase_ft", FATE_METHOD_FT, 0, f, files);
+    frc |= fig_phase_map(v, dir, "phase_ft_theory", FATE_METHOD_FT, 1, f, files);
+    frc |= fig_slices(v, dir, "slices_ft", FATE_METHOD_FT, slices, 3, f, files);
+    return frc;
+}
+
+/* With noise, whether the simulation can tell the two fine-tuning formulas
+ * apart: their largest gap in T against a cell's typical standard error
+ * (g and p: the simulation's deviation from each). */
+static void report_ft_formulas(report *r, const summary_row *rows, size_t n, double sigma, dev g, dev p)
+{
+    double gap = 0, sem = 0;
+    size_t ns = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(rows[i].method, "ft") && isfinite(rows[i].theory_T) && isfinite(rows[i].theory_T_paper)) {
+            gap = fmax(gap, fabs(rows[i].theory_T - rows[i].theory_T_paper));
+            sem += rows[i].sem_T;
+            ns++;
+        }
+    sem = ns ? sem / (double)ns : NAN;
+    if (sigma > 0 && gap < sem)
+        report_p(r, "At this noise level the two fine-tuning formulas differ by at most %.4f in T "
+                 "(the gradient-flow c is within a few per cent of 1), below the typical standard "
+                 "error of a cell (%.4f), so the simulation cannot tell them apart here. Gradient "
+                 "descent at the automatic learning rate also drifts in the conserved layer "
+                 "balance, which lowers c by 1-2%% (a smaller --lr approaches gradient flow); at "
+                 "σ = 1 the formulas differ by a factor of about two and the simulation follows "
+                 "the gradient-flow one (see the test suite and fate run --sigma 1).", gap, sem);
+    else if (sigma > 0)
+        report_p(r, "The two fine-tuning formulas differ by up to %.4f in T here (typical standard "
+                 "error of a cell %.4f). Mean deviation of the simulation: %.4f from the "
+                 "gradient-flow theory (solid lines), %.4f from the paper's c = 1 (dashed). The "
+                 "gradient-flow coefficient is exact for gradient flow; gradient descent at the "
+                 "automatic learning rate drifts in the conserved balance and lowers c by 1-2%%.",
+                 gap, sem, g.mean_abs, p.mean_abs);
+}
+
+/* The anomalous band: with noise, the scratch risk's double-descent peak
+ * makes T_lt > 0 near gamma = 1 even at orthogonal features; theory puts it
+ * between the boundary roots g_hi and g_over at theta = pi/2. */
+static void report_band(report *r, const summary_row *rows, size_t n, double sigma, size_t n_src)
+{
+    double glo, ghi, gover;
+    fate_theory_lt_boundary(&glo, &ghi, &gover, M_PI / 2, sigma);
+    if (sigma > 0 && n_src == 0 && isfinite(ghi) && isfinite(gover)) {
+        size_t band = 0, band_pos = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(rows[i].method, "lt") && rows[i].theta >= 3 * M_PI / 8 - 1e-9 &&
+                fabs(rows[i].gamma - 1.0) <= 0.1 + 1e-9) {
+                band++;
+                band_pos += rows[i].mean_T > 0;
+            }
+        report_p(r, "The anomalous band: at θ = π/2 theory gives T_lt > 0 for γ in (%.3f, %.3f), where the "
+                 "unregularised scratch baseline's double-descent peak makes even orthogonal features "
+                 "look transferable (an artefact of the baseline, removed by weight decay below). In the "
+                 "simulation T_lt > 0 in %zu of %zu cells with θ ≥ 3π/8 and |γ − 1| ≤ 0.1.",
+                 ghi, gover, band_pos, band);
+    }
+}
+
 /* The phase experiment at one noise level / source: maps, slices, scratch. */
 static int phase_experiment(ctx *c, const char *sub, double sigma, size_t n_src, const char *title)
 {
@@ -253,16 +322,8 @@ static int phase_experiment(ctx *c, const char *sub, double sigma, size_t n_src,
     char dir[4096], pt[512], rel[256], cap[512];
     snprintf(dir, sizeof dir, "%s/%s", c->o->out, sub);
     sweep_view v = {&w.base, w.gammas, w.thetas, w.lambdas, w.n_gammas, w.n_thetas, 1, rows, n, ""};
-    const double slices[3] = {M_PI / 8, M_PI / 4, 3 * M_PI / 8};
     unsigned f = c->o->plot;
-    int frc = 0;
-    frc |= fig_scratch(&v, dir, "scratch", f, &c->files);
-    frc |= fig_phase_map(&v, dir, "phase_lt", FATE_METHOD_LT, 0, f, &c->files);
-    frc |= fig_phase_map(&v, dir, "phase_lt_theory", FATE_METHOD_LT, 1, f, &c->files);
-    frc |= fig_slices(&v, dir, "slices_lt", FATE_METHOD_LT, slices, 3, f, &c->files);
-    frc |= fig_phase_map(&v, dir, "phase_ft", FATE_METHOD_FT, 0, f, &c->files);
-    frc |= fig_phase_map(&v, dir, "phase_ft_theory", FATE_METHOD_FT, 1, f, &c->files);
-    frc |= fig_slices(&v, dir, "slices_ft", FATE_METHOD_FT, slices, 3, f, &c->files);
+    int frc = phase_figures(&v, dir, f, &c->files);
     params_text(pt, sizeof pt, &w);
     report *r = c->rep;
     report_h2(r, "%s", title);
@@ -290,51 +351,10 @@ static int phase_experiment(ctx *c, const char *sub, double sigma, size_t n_src,
             dev g = deviation(rows, n, "ft", 0, 0, 0), p = deviation(rows, n, "ft", 0, 0, 1);
             report_dev(r, "Fine-tuning T against the gradient-flow theory", g, 1);
             report_dev(r, "Fine-tuning T against the paper's formula (c = 1)", p, 1);
-            double gap = 0, sem = 0;
-            size_t ns = 0;
-            for (size_t i = 0; i < n; i++)
-                if (!strcmp(rows[i].method, "ft") && isfinite(rows[i].theory_T) && isfinite(rows[i].theory_T_paper)) {
-                    gap = fmax(gap, fabs(rows[i].theory_T - rows[i].theory_T_paper));
-                    sem += rows[i].sem_T;
-                    ns++;
-                }
-            sem = ns ? sem / (double)ns : NAN;
-            if (sigma > 0 && gap < sem)
-                report_p(r, "At this noise level the two fine-tuning formulas differ by at most %.4f in T "
-                         "(the gradient-flow c is within a few per cent of 1), below the typical standard "
-                         "error of a cell (%.4f), so the simulation cannot tell them apart here. Gradient "
-                         "descent at the automatic learning rate also drifts in the conserved layer "
-                         "balance, which lowers c by 1-2%% (a smaller --lr approaches gradient flow); at "
-                         "σ = 1 the formulas differ by a factor of about two and the simulation follows "
-                         "the gradient-flow one (see the test suite and fate run --sigma 1).", gap, sem);
-            else if (sigma > 0)
-                report_p(r, "The two fine-tuning formulas differ by up to %.4f in T here (typical standard "
-                         "error of a cell %.4f). Mean deviation of the simulation: %.4f from the "
-                         "gradient-flow theory (solid lines), %.4f from the paper's c = 1 (dashed). The "
-                         "gradient-flow coefficient is exact for gradient flow; gradient descent at the "
-                         "automatic learning rate drifts in the conserved balance and lowers c by 1-2%%.",
-                         gap, sem, g.mean_abs, p.mean_abs);
+            report_ft_formulas(r, rows, n, sigma, g, p);
         }
     }
-    /* the anomalous band: with noise, the scratch risk's double-descent peak
-     * makes T_lt > 0 near gamma = 1 even at orthogonal features; theory puts
-     * it between the boundary roots g_hi and g_over at theta = pi/2 */
-    double glo, ghi, gover;
-    fate_theory_lt_boundary(&glo, &ghi, &gover, M_PI / 2, sigma);
-    if (sigma > 0 && n_src == 0 && isfinite(ghi) && isfinite(gover)) {
-        size_t band = 0, band_pos = 0;
-        for (size_t i = 0; i < n; i++)
-            if (!strcmp(rows[i].method, "lt") && rows[i].theta >= 3 * M_PI / 8 - 1e-9 &&
-                fabs(rows[i].gamma - 1.0) <= 0.1 + 1e-9) {
-                band++;
-                band_pos += rows[i].mean_T > 0;
-            }
-        report_p(r, "The anomalous band: at θ = π/2 theory gives T_lt > 0 for γ in (%.3f, %.3f), where the "
-                 "unregularised scratch baseline's double-descent peak makes even orthogonal features "
-                 "look transferable (an artefact of the baseline, removed by weight decay below). In the "
-                 "simulation T_lt > 0 in %zu of %zu cells with θ ≥ 3π/8 and |γ − 1| ≤ 0.1.",
-                 ghi, gover, band_pos, band);
-    }
+    report_band(r, rows, n, sigma, n_src);
     free(rows);
     return frc ? JOB_FAILED : JOB_OK;
 }
@@ -391,81 +411,107 @@ static int ridge_experiment(ctx *c)
     return frc ? JOB_FAILED : JOB_OK;
 }
 
-static int decay_experiment(ctx *c, const summary_row *lt_rows, size_t n_lt)
+/* The weight decays of the scratch baseline */
+static const double DECAY_WDS[5] = {0, 1e-4, 1e-3, 1e-2, 1e-1};
+
+/* The weight-decay experiment's numbers, per gamma (G) and theta (T). */
+typedef struct decay_data {
+    size_t G, T;
+    double *risk, *sd;   /* scratch risk per (decay, gamma) */
+    double *best;        /* the lowest of them per gamma, at decay best_k */
+    size_t *best_k;
+    double *Tb, *Tp;     /* T_lt against the best and the plain baseline per (gamma, theta) */
+    summary_row *fake;   /* the linear-transfer rows with T against the best baseline */
+} decay_data;
+
+static void decay_free(decay_data *dd)
 {
-    static const double wds[5] = {0, 1e-4, 1e-3, 1e-2, 1e-1};
+    free(dd->Tb); free(dd->Tp); free(dd->fake);
+    free(dd->risk); free(dd->sd); free(dd->best); free(dd->best_k);
+}
+
+/* Scratch training at each decay (sigma = 0.2, one angle: scratch does not
+ * see it) into decay/wd_*; JOB_OK or the job code of the first that failed. */
+static int decay_runs(ctx *c, decay_data *dd)
+{
     static const double lam0 = 0.0, t0 = 0.0;
-    const size_t G = c->ng, T = c->nt;
-    double *risk = calloc(5 * G, sizeof *risk), *sd = calloc(5 * G, sizeof *sd);
-    double *best = calloc(G, sizeof *best);
-    size_t *best_k = calloc(G, sizeof *best_k);
-    if (!risk || !sd || !best || !best_k) { free(risk); free(sd); free(best); free(best_k); return JOB_FAILED; }
+    const size_t G = dd->G;
     int rc = JOB_OK;
     for (int k = 0; k < 5 && rc == JOB_OK; k++) {
         fate_sweep w = base_sweep(c, 0.2, &lam0, 1);
         w.thetas = &t0;
         w.n_thetas = 1;
         w.base.methods = FATE_METHOD_SCRATCH;
-        w.base.weight_decay = wds[k];
+        w.base.weight_decay = DECAY_WDS[k];
         char sub[64];
-        snprintf(sub, sizeof sub, "decay/wd_%g", wds[k]);
+        snprintf(sub, sizeof sub, "decay/wd_%g", DECAY_WDS[k]);
         summary_row *rows = NULL;
         size_t n = 0;
         rc = run_sweep(c, sub, &w, &rows, &n);
         for (size_t i = 0; rc == JOB_OK && i < n; i++) {
-            risk[(size_t)k * G + rows[i].gamma_index] = rows[i].mean_risk;
-            sd[(size_t)k * G + rows[i].gamma_index] = rows[i].std_risk;
+            dd->risk[(size_t)k * G + rows[i].gamma_index] = rows[i].mean_risk;
+            dd->sd[(size_t)k * G + rows[i].gamma_index] = rows[i].std_risk;
         }
         free(rows);
     }
-    if (rc != JOB_OK || !par_root()) { free(risk); free(sd); free(best); free(best_k); return rc; }
-    for (size_t j = 0; j < G; j++) {
-        best[j] = INFINITY;
-        for (size_t k = 0; k < 5; k++)
-            if (risk[k * G + j] < best[j]) { best[j] = risk[k * G + j]; best_k[j] = k; }
+    return rc;
+}
+
+/* T_lt against the best baseline, from the sigma = 0.2 linear-transfer risks */
+static void decay_lt_best(decay_data *dd, const summary_row *lt_rows, size_t n_lt)
+{
+    const size_t G = dd->G, T = dd->T;
+    for (size_t i = 0; i < G * T; i++) dd->Tb[i] = dd->Tp[i] = NAN;
+    for (size_t i = 0; i < n_lt; i++) {
+        const summary_row *s = &lt_rows[i];
+        if (strcmp(s->method, "lt") != 0 || s->lambda != 0) continue;
+        size_t j = s->gamma_index, t = s->theta_index;
+        dd->Tb[j * T + t] = dd->best[j] - s->mean_risk;
+        dd->Tp[j * T + t] = s->mean_T;
+        dd->fake[j * T + t] = *s;
+        dd->fake[j * T + t].mean_T = dd->Tb[j * T + t];
     }
-    /* T_lt against the best baseline, from the sigma = 0.2 linear-transfer risks */
-    double *Tb = malloc(G * T * sizeof *Tb), *Tp = malloc(G * T * sizeof *Tp);
-    summary_row *fake = calloc(G * T, sizeof *fake);
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s/decay", c->o->out);
+}
+
+/* The map of T_lt against the best baseline and the scratch risk per decay;
+ * non-zero when a figure could not be written. */
+static int decay_figures(ctx *c, const decay_data *dd, const char *dir)
+{
+    static const double lam0 = 0.0;
+    const size_t G = dd->G, T = dd->T;
     int frc = 0;
-    if (Tb && Tp && fake) {
-        for (size_t i = 0; i < G * T; i++) Tb[i] = Tp[i] = NAN;
-        for (size_t i = 0; i < n_lt; i++) {
-            const summary_row *s = &lt_rows[i];
-            if (strcmp(s->method, "lt") != 0 || s->lambda != 0) continue;
-            size_t j = s->gamma_index, t = s->theta_index;
-            Tb[j * T + t] = best[j] - s->mean_risk;
-            Tp[j * T + t] = s->mean_T;
-            fake[j * T + t] = *s;
-            fake[j * T + t].mean_T = Tb[j * T + t];
-        }
-        fate_sweep w = base_sweep(c, 0.2, &lam0, 1);
-        sweep_view v = {&w.base, c->gammas, c->thetas, &lam0, G, T, 1, fake, G * T,
-                        "Best weight-decayed baseline"};
-        frc |= fig_phase_map(&v, dir, "phase_lt_best_decay", FATE_METHOD_LT, 0, c->o->plot, &c->files);
-        /* scratch risk per decay */
-        fate_series ser[6];
-        char labels[5][48];
-        for (size_t k = 0; k < 5; k++) {
-            snprintf(labels[k], sizeof labels[k], "weight decay %g", wds[k]);
-            ser[k] = (fate_series){labels[k], c->gammas, risk + k * G, NULL, G, FATE_SERIES_POINTS, (int)k};
-        }
-        ser[5] = (fate_series){"best per γ", c->gammas, best, NULL, G, FATE_SERIES_LINE, 7};
-        char title[160];
-        snprintf(title, sizeof title, "Scratch risk with weight decay (d = %zu, L = 2, σ = 0.2)", c->d);
-        fate_line_plot p = {.title = title, .xlabel = "target samples per dimension γ = n/d",
-                            .ylabel = "scratch risk R_sc", .series = ser, .n_series = 6};
-        const fate_plot_format all[3] = {FATE_PLOT_PNG, FATE_PLOT_SVG, FATE_PLOT_PDF};
-        for (int k = 0; k < 3; k++) {
-            if (!(c->o->plot & all[k])) continue;
-            char path[4200];
-            snprintf(path, sizeof path, "%s/scratch_decay.%s", dir, fate_plot_extension(all[k]));
-            if (fate_plot_lines(path, all[k], &p) == FATE_OK) file_list_add(&c->files, path);
-            else { fprintf(stderr, "fate: could not write figure %s\n", path); frc = 1; }
-        }
+    fate_sweep w = base_sweep(c, 0.2, &lam0, 1);
+    sweep_view v = {&w.base, c->gammas, c->thetas, &lam0, G, T, 1, dd->fake, G * T,
+                    "Best weight-decayed baseline"};
+    frc |= fig_phase_map(&v, dir, "phase_lt_best_decay", FATE_METHOD_LT, 0, c->o->plot, &c->files);
+    /* scratch risk per decay */
+    fate_series ser[6];
+    char labels[5][48];
+    for (size_t k = 0; k < 5; k++) {
+        snprintf(labels[k], sizeof labels[k], "weight decay %g", DECAY_WDS[k]);
+        ser[k] = (fate_series){labels[k], c->gammas, dd->risk + k * G, NULL, G, FATE_SERIES_POINTS, (int)k};
     }
+    ser[5] = (fate_series){"best per γ", c->gammas, dd->best, NULL, G, FATE_SERIES_LINE, 7};
+    char title[160];
+    snprintf(title, sizeof title, "Scratch risk with weight decay (d = %zu, L = 2, σ = 0.2)", c->d);
+    fate_line_plot p = {.title = title, .xlabel = "target samples per dimension γ = n/d",
+                        .ylabel = "scratch risk R_sc", .series = ser, .n_series = 6};
+    const fate_plot_format all[3] = {FATE_PLOT_PNG, FATE_PLOT_SVG, FATE_PLOT_PDF};
+    for (int k = 0; k < 3; k++) {
+        if (!(c->o->plot & all[k])) continue;
+        char path[4200];
+        snprintf(path, sizeof path, "%s/scratch_decay.%s", dir, fate_plot_extension(all[k]));
+        if (fate_plot_lines(path, all[k], &p) == FATE_OK) file_list_add(&c->files, path);
+        else { fprintf(stderr, "fate: could not write figure %s\n", path); frc = 1; }
+    }
+    return frc;
+}
+
+/* The report's section: the setting, the figures, the best decay per gamma,
+ * and the anomalous band against either baseline. */
+static void decay_report(ctx *c, const decay_data *dd)
+{
+    const size_t G = dd->G, T = dd->T;
     report *r = c->rep;
     report_h2(r, "Weight-decayed scratch baseline");
     report_p(r, "Scratch training with weight decay ∈ {0, 1e-4, 1e-3, 1e-2, 1e-1} (σ = 0.2, d = %zu, %zu "
@@ -487,27 +533,56 @@ static int decay_experiment(ctx *c, const summary_row *lt_rows, size_t n_lt)
     if (cells && cp) {
         for (size_t j = 0; j < G; j++) {
             snprintf(cells[j][0], 32, "%.3g", c->gammas[j]);
-            snprintf(cells[j][1], 32, "%g", wds[best_k[j]]);
-            snprintf(cells[j][2], 32, "%.4f", best[j]);
-            snprintf(cells[j][3], 32, "%.4f", risk[j]);
+            snprintf(cells[j][1], 32, "%g", DECAY_WDS[dd->best_k[j]]);
+            snprintf(cells[j][2], 32, "%.4f", dd->best[j]);
+            snprintf(cells[j][3], 32, "%.4f", dd->risk[j]);
             for (int k = 0; k < 4; k++) cp[4 * j + (size_t)k] = cells[j][k];
         }
         report_table(r, 4, hdr, cp, G);
     }
-    for (size_t j = 0; Tb && Tp && j < G; j++)
+    for (size_t j = 0; dd->Tb && dd->Tp && j < G; j++)
         for (size_t t = 0; t < T; t++)
             if (c->thetas[t] >= 3 * M_PI / 8 - 1e-9 && fabs(c->gammas[j] - 1.0) <= 0.1 + 1e-9 &&
-                isfinite(Tp[j * T + t])) {
+                isfinite(dd->Tp[j * T + t])) {
                 band++;
-                pos_plain += Tp[j * T + t] > 0;
-                pos_best += Tb[j * T + t] > 0;
+                pos_plain += dd->Tp[j * T + t] > 0;
+                pos_best += dd->Tb[j * T + t] > 0;
             }
     if (band)
         report_p(r, "The anomalous band: among the %zu cells with θ ≥ 3π/8 and |γ − 1| ≤ 0.1, linear "
                  "transfer looks helpful (T > 0) in %zu against the plain scratch baseline but in %zu "
                  "against the best weight-decayed one.", band, pos_plain, pos_best);
-    free(cells); free(cp); free(Tb); free(Tp); free(fake);
-    free(risk); free(sd); free(best); free(best_k);
+    free(cells); free(cp);
+}
+
+static int decay_experiment(ctx *c, const summary_row *lt_rows, size_t n_lt)
+{
+    decay_data dd = {.G = c->ng, .T = c->nt};
+    const size_t G = dd.G, T = dd.T;
+    dd.risk = calloc(5 * G, sizeof *dd.risk);
+    dd.sd = calloc(5 * G, sizeof *dd.sd);
+    dd.best = calloc(G, sizeof *dd.best);
+    dd.best_k = calloc(G, sizeof *dd.best_k);
+    if (!dd.risk || !dd.sd || !dd.best || !dd.best_k) { decay_free(&dd); return JOB_FAILED; }
+    int rc = decay_runs(c, &dd);
+    if (rc != JOB_OK || !par_root()) { decay_free(&dd); return rc; }
+    for (size_t j = 0; j < G; j++) {
+        dd.best[j] = INFINITY;
+        for (size_t k = 0; k < 5; k++)
+            if (dd.risk[k * G + j] < dd.best[j]) { dd.best[j] = dd.risk[k * G + j]; dd.best_k[j] = k; }
+    }
+    dd.Tb = malloc(G * T * sizeof *dd.Tb);
+    dd.Tp = malloc(G * T * sizeof *dd.Tp);
+    dd.fake = calloc(G * T, sizeof *dd.fake);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/decay", c->o->out);
+    int frc = 0;
+    if (dd.Tb && dd.Tp && dd.fake) {
+        decay_lt_best(&dd, lt_rows, n_lt);
+        frc = decay_figures(c, &dd, dir);
+    }
+    decay_report(c, &dd);
+    decay_free(&dd);
     return frc ? JOB_FAILED : JOB_OK;
 }
 
@@ -611,6 +686,96 @@ static int reparse_repro(int ac, char **av, void *opts)
     return parse_repro(ac, av, opts);
 }
 
+/* --resume: every option from the saved manifest, but for --out, --threads,
+ * --quiet and --plot; *args are the saved words. 0, or the exit code after
+ * one line. */
+static int resume_repro(repro_opts *o, json_t **args)
+{
+    const char *C = "reproduce";
+    if (o->n_result_opts) {
+        cli_error(C, "--resume takes every option from %s/manifest.json; only --out, --threads, --quiet and --plot may be given with it", o->out);
+        return FATE_EXIT_USAGE;
+    }
+    repro_opts r;
+    repro_defaults(&r);
+    if (resume_parse(args, C, o->out, "run", reparse_repro, &r) != 0) return FATE_EXIT_USAGE;
+    r.out = o->out;
+    if (o->have_threads) r.threads = o->threads;
+    if (o->have_quiet) r.quiet = o->quiet;
+    if (o->have_plot) r.plot = o->plot;
+    *o = r;
+    return 0;
+}
+
+/* The report's opening and every experiment --only selects, in the paper's
+ * order; JOB_OK or the job code of the first that did not finish. */
+static int run_experiments(ctx *c)
+{
+    const repro_opts *o = c->o;
+    c->rep = report_new(o->quick ? "fate reproduce (quick size)" : "fate reproduce");
+    report_p(c->rep, "Every linear experiment of Tahir, Ganguli and Rotskoff, \"Features are fate: a theory of "
+             "transfer learning in high-dimensional regression\" (ICML 2025), simulated with fate %s on deep "
+             "linear networks (depth 2, width d, small initialisation, full-batch gradient descent) and compared "
+             "with the closed-form theory. T = R_scratch − R_method: positive where transfer helps (blue in the "
+             "maps), negative where it hurts (red).", fate_version());
+    int rc = JOB_OK;
+    summary_row *s02 = NULL;
+    size_t n02 = 0;
+    if (rc == JOB_OK && (o->only & X_SIGMA0))
+        rc = phase_experiment(c, "sigma0", 0.0, 0, "Noise-free targets (σ = 0)");
+    if (rc == JOB_OK && (o->only & X_SIGMA02))
+        rc = phase_experiment(c, "sigma0.2", 0.2, 0, "Noisy targets (σ = 0.2)");
+    if (rc == JOB_OK && (o->only & X_RIDGE)) rc = ridge_experiment(c);
+    if (rc == JOB_OK && (o->only & X_DECAY)) {
+        /* needs the sigma = 0.2 linear-transfer risks */
+        static const double lam0 = 0.0;
+        fate_sweep w = base_sweep(c, 0.2, &lam0, 1);
+        rc = run_sweep(c, "sigma0.2", &w, &s02, &n02);
+        if (rc == JOB_OK) rc = decay_experiment(c, s02, n02);
+    }
+    if (rc == JOB_OK && (o->only & X_SOURCE)) {
+        rc = phase_experiment(c, "source0.5", 0.2, (size_t)lround(0.5 * (double)c->d),
+                              "Finite source, γ_s = 0.5 (σ = σ_s = 0.2)");
+        if (rc == JOB_OK)
+            rc = phase_experiment(c, "source1.5", 0.2, (size_t)lround(1.5 * (double)c->d),
+                                  "Finite source, γ_s = 1.5 (σ = σ_s = 0.2)");
+    }
+    if (rc == JOB_OK && (o->only & X_RELU)) rc = relu_experiment(c);
+    free(s02);
+    return rc;
+}
+
+/* Rank 0 after the experiments: the report (when they all finished), the
+ * manifest's end and the closing lines; the job code. */
+static int close_run(ctx *c, manifest *man, int rc)
+{
+    const char *out = c->o->out;
+    if (rc == JOB_INTERRUPTED) {
+        manifest_end(man, "interrupted", &c->files);
+        fprintf(stderr, "fate reproduce: interrupted; finished cells are saved under %s. Resume with: "
+                "fate reproduce --resume --out %s\n", out, out);
+    } else if (rc != JOB_OK) {
+        manifest_end(man, "failed", &c->files);
+    } else {
+        /* report_write names the file that failed */
+        if (report_write(c->rep, out) != 0) {
+            rc = JOB_FAILED;
+        } else {
+            char p[4200];
+            snprintf(p, sizeof p, "%s/report.md", out);
+            file_list_add(&c->files, p);
+            snprintf(p, sizeof p, "%s/index.html", out);
+            file_list_add(&c->files, p);
+        }
+        if (manifest_end(man, rc == JOB_OK ? "complete" : "failed", &c->files) != 0) rc = JOB_FAILED;
+        if (rc == JOB_OK) {
+            printf("fate reproduce: %zu files in %s\n", c->files.n, out);
+            printf("  %s/report.md\n  %s/index.html\n  %s/manifest.json\n", out, out, out);
+        }
+    }
+    return rc;
+}
+
 int cmd_reproduce(int argc, char **argv)
 {
     const char *C = "reproduce";
@@ -620,18 +785,8 @@ int cmd_reproduce(int argc, char **argv)
     if (pr != 0) return pr > 0 ? 0 : FATE_EXIT_USAGE;
     json_t *args = NULL;
     if (o.resume) {
-        if (o.n_result_opts) {
-            cli_error(C, "--resume takes every option from %s/manifest.json; only --out, --threads, --quiet and --plot may be given with it", o.out);
-            return FATE_EXIT_USAGE;
-        }
-        repro_opts r;
-        repro_defaults(&r);
-        if (resume_parse(&args, C, o.out, "run", reparse_repro, &r) != 0) return FATE_EXIT_USAGE;
-        r.out = o.out;
-        if (o.have_threads) r.threads = o.threads;
-        if (o.have_quiet) r.quiet = o.quiet;
-        if (o.have_plot) r.plot = o.plot;
-        o = r;
+        int rr = resume_repro(&o, &args);
+        if (rr) return rr;
     } else {
         args = manifest_result_args(argc, argv);
     }
@@ -664,66 +819,8 @@ int cmd_reproduce(int argc, char **argv)
     if (par_root()) manifest_begin(&man, o.out, "reproduce", args, NULL, extra);
     else { json_decref(args); json_decref(extra); }
     job_install_signals();
-    c.rep = report_new(o.quick ? "fate reproduce (quick size)" : "fate reproduce");
-    report_p(c.rep, "Every linear experiment of Tahir, Ganguli and Rotskoff, \"Features are fate: a theory of "
-             "transfer learning in high-dimensional regression\" (ICML 2025), simulated with fate %s on deep "
-             "linear networks (depth 2, width d, small initialisation, full-batch gradient descent) and compared "
-             "with the closed-form theory. T = R_scratch − R_method: positive where transfer helps (blue in the "
-             "maps), negative where it hurts (red).", fate_version());
-    int rc = JOB_OK;
-    summary_row *s02 = NULL;
-    size_t n02 = 0;
-    if (rc == JOB_OK && (o.only & X_SIGMA0))
-        rc = phase_experiment(&c, "sigma0", 0.0, 0, "Noise-free targets (σ = 0)");
-    if (rc == JOB_OK && (o.only & X_SIGMA02))
-        rc = phase_experiment(&c, "sigma0.2", 0.2, 0, "Noisy targets (σ = 0.2)");
-    if (rc == JOB_OK && (o.only & X_RIDGE)) rc = ridge_experiment(&c);
-    if (rc == JOB_OK && (o.only & X_DECAY)) {
-        /* needs the sigma = 0.2 linear-transfer risks */
-        static const double lam0 = 0.0;
-        fate_sweep w = base_sweep(&c, 0.2, &lam0, 1);
-        rc = run_sweep(&c, "sigma0.2", &w, &s02, &n02);
-        if (rc == JOB_OK) rc = decay_experiment(&c, s02, n02);
-    }
-    if (rc == JOB_OK && (o.only & X_SOURCE)) {
-        rc = phase_experiment(&c, "source0.5", 0.2, (size_t)lround(0.5 * (double)c.d),
-                              "Finite source, γ_s = 0.5 (σ = σ_s = 0.2)");
-        if (rc == JOB_OK)
-            rc = phase_experiment(&c, "source1.5", 0.2, (size_t)lround(1.5 * (double)c.d),
-                                  "Finite source, γ_s = 1.5 (σ = σ_s = 0.2)");
-    }
-    if (rc == JOB_OK && (o.only & X_RELU)) rc = relu_experiment(&c);
-    free(s02);
-    if (!par_root()) {
-        report_free(c.rep);
-        file_list_free(&c.files);
-        free(c.gammas);
-        free(c.thetas);
-        return rc == JOB_OK ? 0 : rc == JOB_INTERRUPTED ? 130 : FATE_EXIT_RUNTIME;
-    }
-    if (rc == JOB_INTERRUPTED) {
-        manifest_end(&man, "interrupted", &c.files);
-        fprintf(stderr, "fate reproduce: interrupted; finished cells are saved under %s. Resume with: "
-                "fate reproduce --resume --out %s\n", o.out, o.out);
-    } else if (rc != JOB_OK) {
-        manifest_end(&man, "failed", &c.files);
-    } else {
-        /* report_write names the file that failed */
-        if (report_write(c.rep, o.out) != 0) {
-            rc = JOB_FAILED;
-        } else {
-            char p[4200];
-            snprintf(p, sizeof p, "%s/report.md", o.out);
-            file_list_add(&c.files, p);
-            snprintf(p, sizeof p, "%s/index.html", o.out);
-            file_list_add(&c.files, p);
-        }
-        if (manifest_end(&man, rc == JOB_OK ? "complete" : "failed", &c.files) != 0) rc = JOB_FAILED;
-        if (rc == JOB_OK) {
-            printf("fate reproduce: %zu files in %s\n", c.files.n, o.out);
-            printf("  %s/report.md\n  %s/index.html\n  %s/manifest.json\n", o.out, o.out, o.out);
-        }
-    }
+    int rc = run_experiments(&c);
+    if (par_root()) rc = close_run(&c, &man, rc);
     report_free(c.rep);
     file_list_free(&c.files);
     free(c.gammas);

@@ -47,85 +47,103 @@ static void put(double v, int csv)
     }
 }
 
-int cmd_theory(int argc, char **argv)
+static const char *C = "theory";
+
+/* The options: a list per axis of the grid, and how to print it. */
+typedef struct theory_opts {
+    double *g, *t, *sg, *lm, *gs, *ss;
+    size_t ng, nt, ns, nl, ngs, nss;
+    size_t d, depth;
+    int csv, boundary;
+} theory_opts;
+
+static void free_opts(theory_opts *o)
 {
-    const char *C = "theory";
-    double *g = NULL, *t = NULL, *sg = NULL, *lm = NULL, *gs = NULL, *ss = NULL;
-    size_t ng = 0, nt = 0, ns = 0, nl = 0, ngs = 0, nss = 0;
-    size_t d = 0, depth = 2;
-    int csv = 0, boundary = 0, rc = FATE_EXIT_USAGE;
+    free(o->g); free(o->t); free(o->sg); free(o->lm); free(o->gs); free(o->ss);
+}
+
+/* The given options, then the defaults of the lists not given: 0, 1 after
+ * --help, or -1 after one line (or, out of memory, none). */
+static int parse(int argc, char **argv, theory_opts *o)
+{
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(help, stdout);
-            rc = 0;
-            goto done;
+            return 1;
         }
-        if (!strcmp(a, "--boundary")) { boundary = 1; continue; }
+        if (!strcmp(a, "--boundary")) { o->boundary = 1; continue; }
 #define LIST(name, arr, cnt, ang, lo, hi, open, txt)                                         \
     if (opt_is(a, name)) {                                                                   \
-        if (!(v = opt_value(C, argc, argv, &i, name))) goto done;                            \
+        if (!(v = opt_value(C, argc, argv, &i, name))) return -1;                            \
         free(arr);                                                                           \
-        if (opt_list(C, name, v, ang, lo, hi, open, txt, &arr, &cnt)) goto done;             \
+        if (opt_list(C, name, v, ang, lo, hi, open, txt, &arr, &cnt)) return -1;             \
         continue;                                                                            \
     }
-        LIST("--gamma", g, ng, 0, 0.0, 1e6, 1, "> 0")
-        LIST("--theta", t, nt, 1, 0.0, M_PI, 0, "in [0, pi]")
-        LIST("--sigma", sg, ns, 0, 0.0, 1e6, 0, ">= 0")
-        LIST("--lambda", lm, nl, 0, 0.0, 1e12, 0, ">= 0")
-        LIST("--gamma-src", gs, ngs, 0, 0.0, 1e6, 1, "> 0")
-        LIST("--sigma-src", ss, nss, 0, 0.0, 1e6, 0, ">= 0")
+        LIST("--gamma", o->g, o->ng, 0, 0.0, 1e6, 1, "> 0")
+        LIST("--theta", o->t, o->nt, 1, 0.0, M_PI, 0, "in [0, pi]")
+        LIST("--sigma", o->sg, o->ns, 0, 0.0, 1e6, 0, ">= 0")
+        LIST("--lambda", o->lm, o->nl, 0, 0.0, 1e12, 0, ">= 0")
+        LIST("--gamma-src", o->gs, o->ngs, 0, 0.0, 1e6, 1, "> 0")
+        LIST("--sigma-src", o->ss, o->nss, 0, 0.0, 1e6, 0, ">= 0")
 #undef LIST
         if (opt_is(a, "--d")) {
-            if (!(v = opt_value(C, argc, argv, &i, "--d")) || opt_size(C, "--d", v, 3, 100000000, &d))
-                goto done;
+            if (!(v = opt_value(C, argc, argv, &i, "--d")) || opt_size(C, "--d", v, 3, 100000000, &o->d))
+                return -1;
         } else if (opt_is(a, "--depth")) {
-            if (!(v = opt_value(C, argc, argv, &i, "--depth")) || opt_size(C, "--depth", v, 2, 64, &depth))
-                goto done;
+            if (!(v = opt_value(C, argc, argv, &i, "--depth")) || opt_size(C, "--depth", v, 2, 64, &o->depth))
+                return -1;
         } else if (opt_is(a, "--format")) {
-            if (!(v = opt_value(C, argc, argv, &i, "--format"))) goto done;
-            if (!strcmp(v, "csv")) csv = 1;
-            else if (!strcmp(v, "table")) csv = 0;
-            else { cli_error(C, "--format must be table or csv, got '%s'", v); goto done; }
+            if (!(v = opt_value(C, argc, argv, &i, "--format"))) return -1;
+            if (!strcmp(v, "csv")) o->csv = 1;
+            else if (!strcmp(v, "table")) o->csv = 0;
+            else { cli_error(C, "--format must be table or csv, got '%s'", v); return -1; }
         } else {
             cli_error(C, "unknown option '%s' (see fate theory --help)", a);
-            goto done;
+            return -1;
         }
     }
-    if (!g && opt_list(C, "--gamma", "0.1:2.0:20", 0, 0.0, 1e6, 1, "> 0", &g, &ng)) goto done;
-    if (!t && opt_list(C, "--theta", "pi/8,pi/4,3pi/8", 1, 0, M_PI, 0, "", &t, &nt)) goto done;
-    if (!sg && opt_list(C, "--sigma", "0", 0, 0, 1e6, 0, "", &sg, &ns)) goto done;
-    if (!lm && opt_list(C, "--lambda", "0", 0, 0, 1e12, 0, "", &lm, &nl)) goto done;
-    if (!ss && opt_list(C, "--sigma-src", "0", 0, 0, 1e6, 0, "", &ss, &nss)) goto done;
-    if (!gs) {
-        gs = malloc(sizeof *gs);
-        if (!gs) goto done;
-        gs[0] = 0.0; /* infinite source */
-        ngs = 1;
+    if (!o->g && opt_list(C, "--gamma", "0.1:2.0:20", 0, 0.0, 1e6, 1, "> 0", &o->g, &o->ng)) return -1;
+    if (!o->t && opt_list(C, "--theta", "pi/8,pi/4,3pi/8", 1, 0, M_PI, 0, "", &o->t, &o->nt)) return -1;
+    if (!o->sg && opt_list(C, "--sigma", "0", 0, 0, 1e6, 0, "", &o->sg, &o->ns)) return -1;
+    if (!o->lm && opt_list(C, "--lambda", "0", 0, 0, 1e12, 0, "", &o->lm, &o->nl)) return -1;
+    if (!o->ss && opt_list(C, "--sigma-src", "0", 0, 0, 1e6, 0, "", &o->ss, &o->nss)) return -1;
+    if (!o->gs) {
+        o->gs = malloc(sizeof *o->gs);
+        if (!o->gs) return -1;
+        o->gs[0] = 0.0; /* infinite source */
+        o->ngs = 1;
     }
+    return 0;
+}
 
-    if (boundary) {
-        printf(csv ? "theta,sigma,n_roots,g_lo,g_hi,g_over\n"
-                   : "     theta      sigma  roots       g_lo       g_hi     g_over\n");
-        for (size_t it = 0; it < nt; it++)
-            for (size_t is = 0; is < ns; is++) {
-                double lo, hi, over;
-                int nr = fate_theory_lt_boundary(&lo, &hi, &over, t[it], sg[is]);
-                if (csv) {
-                    printf("%.17g,%.17g,%d", t[it], sg[is], nr);
-                    put(lo, 1); put(hi, 1); put(over, 1);
-                } else {
-                    printf(" %9.5g  %9.5g  %5d", t[it], sg[is], nr);
-                    put(lo, 0); put(hi, 0); put(over, 0);
-                }
-                printf("\n");
+/* --boundary: the linear-transfer phase boundary of each (theta, sigma). */
+static void print_boundary(const theory_opts *o)
+{
+    const int csv = o->csv;
+    printf(csv ? "theta,sigma,n_roots,g_lo,g_hi,g_over\n"
+               : "     theta      sigma  roots       g_lo       g_hi     g_over\n");
+    for (size_t it = 0; it < o->nt; it++)
+        for (size_t is = 0; is < o->ns; is++) {
+            double lo, hi, over;
+            int nr = fate_theory_lt_boundary(&lo, &hi, &over, o->t[it], o->sg[is]);
+            if (csv) {
+                printf("%.17g,%.17g,%d", o->t[it], o->sg[is], nr);
+                put(lo, 1); put(hi, 1); put(over, 1);
+            } else {
+                printf(" %9.5g  %9.5g  %5d", o->t[it], o->sg[is], nr);
+                put(lo, 0); put(hi, 0); put(over, 0);
             }
-        rc = 0;
-        goto done;
-    }
+            printf("\n");
+        }
+}
 
-    const char *cols[] = {"R_sc", "R_lt", "R_ft", "T_lt", "T_ft", "T_ft_gf", "R_ft_gf", "c_gf", "kl"};
-    const char *xcols[] = {"R_sc_exact", "R_lt_exact", "T_lt_exact", "T_ft_exact", "T_ft_gf_exact"};
+static const char *cols[] = {"R_sc", "R_lt", "R_ft", "T_lt", "T_ft", "T_ft_gf", "R_ft_gf", "c_gf", "kl"};
+static const char *xcols[] = {"R_sc_exact", "R_lt_exact", "T_lt_exact", "T_ft_exact", "T_ft_gf_exact"};
+
+/* The header of the grid; the exact columns only with --d. */
+static void print_header(int csv, size_t d)
+{
     if (csv) {
         printf("gamma,theta,sigma,lambda,gamma_src,sigma_src");
         for (size_t c = 0; c < 9; c++) printf(",%s", cols[c]);
@@ -140,49 +158,71 @@ int cmd_theory(int argc, char **argv)
         if (d) for (size_t c = 0; c < 5; c++) printf(" %13s", xcols[c]);
         printf("\n");
     }
-    for (size_t a1 = 0; a1 < ngs; a1++)
-    for (size_t a2 = 0; a2 < nss; a2++)
-    for (size_t il = 0; il < nl; il++)
-    for (size_t is = 0; is < ns; is++)
-    for (size_t it = 0; it < nt; it++)
-    for (size_t ig = 0; ig < ng; ig++) {
+}
+
+/* One evaluated point, in the header's columns. */
+static void print_row(const fate_theory_point *p, int csv, size_t d)
+{
+    double vals[9] = {p->R_sc, p->R_lt, p->R_ft, p->T_lt, p->T_ft, p->T_ft_gf, p->R_ft_gf, p->c_gf, p->kl};
+    double xv[5] = {p->R_sc_exact, p->R_lt_exact, p->T_lt_exact, p->T_ft_exact, p->T_ft_gf_exact};
+    if (csv) {
+        printf("%.17g,%.17g,%.17g,%.17g", p->gamma, p->theta, p->sigma, p->lambda);
+        if (p->gamma_src > 0) printf(",%.17g", p->gamma_src); else printf(",inf");
+        printf(",%.17g", p->sigma_src);
+        for (size_t c = 0; c < 9; c++) put(vals[c], 1);
+        if (d) {
+            printf(",%zu", d);
+            for (size_t c = 0; c < 5; c++) put(xv[c], 1);
+        }
+    } else {
+        printf("%8.4g %8.4g %6.3g %6.3g", p->gamma, p->theta, p->sigma, p->lambda);
+        if (p->gamma_src > 0) printf(" %6.3g", p->gamma_src); else printf(" %6s", "inf");
+        printf(" %6.3g", p->sigma_src);
+        for (size_t c = 0; c < 9; c++) put(vals[c], 0);
+        if (d) for (size_t c = 0; c < 5; c++) printf(" %13.6g", xv[c]);
+    }
+    printf("\n");
+}
+
+/* The grid, gamma fastest; 0, or -1 after one line at the first point the
+ * closed forms refuse (the rows before it are printed). */
+static int print_grid(const theory_opts *o)
+{
+    print_header(o->csv, o->d);
+    for (size_t a1 = 0; a1 < o->ngs; a1++)
+    for (size_t a2 = 0; a2 < o->nss; a2++)
+    for (size_t il = 0; il < o->nl; il++)
+    for (size_t is = 0; is < o->ns; is++)
+    for (size_t it = 0; it < o->nt; it++)
+    for (size_t ig = 0; ig < o->ng; ig++) {
         fate_theory_point p;
         memset(&p, 0, sizeof p);
-        p.gamma = g[ig];
-        p.theta = t[it];
-        p.sigma = sg[is];
-        p.lambda = lm[il];
-        p.gamma_src = gs[a1];
-        p.sigma_src = ss[a2];
-        p.d = d;
-        p.depth = depth;
+        p.gamma = o->g[ig];
+        p.theta = o->t[it];
+        p.sigma = o->sg[is];
+        p.lambda = o->lm[il];
+        p.gamma_src = o->gs[a1];
+        p.sigma_src = o->ss[a2];
+        p.d = o->d;
+        p.depth = o->depth;
         if (fate_theory_eval(&p) != FATE_OK) {
             cli_error(C, "invalid point gamma=%g theta=%g sigma=%g", p.gamma, p.theta, p.sigma);
-            rc = FATE_EXIT_USAGE;
-            goto done;
+            return -1;
         }
-        double vals[9] = {p.R_sc, p.R_lt, p.R_ft, p.T_lt, p.T_ft, p.T_ft_gf, p.R_ft_gf, p.c_gf, p.kl};
-        double xv[5] = {p.R_sc_exact, p.R_lt_exact, p.T_lt_exact, p.T_ft_exact, p.T_ft_gf_exact};
-        if (csv) {
-            printf("%.17g,%.17g,%.17g,%.17g", p.gamma, p.theta, p.sigma, p.lambda);
-            if (p.gamma_src > 0) printf(",%.17g", p.gamma_src); else printf(",inf");
-            printf(",%.17g", p.sigma_src);
-            for (size_t c = 0; c < 9; c++) put(vals[c], 1);
-            if (d) {
-                printf(",%zu", d);
-                for (size_t c = 0; c < 5; c++) put(xv[c], 1);
-            }
-        } else {
-            printf("%8.4g %8.4g %6.3g %6.3g", p.gamma, p.theta, p.sigma, p.lambda);
-            if (p.gamma_src > 0) printf(" %6.3g", p.gamma_src); else printf(" %6s", "inf");
-            printf(" %6.3g", p.sigma_src);
-            for (size_t c = 0; c < 9; c++) put(vals[c], 0);
-            if (d) for (size_t c = 0; c < 5; c++) printf(" %13.6g", xv[c]);
-        }
-        printf("\n");
+        print_row(&p, o->csv, o->d);
     }
-    rc = 0;
-done:
-    free(g); free(t); free(sg); free(lm); free(gs); free(ss);
+    return 0;
+}
+
+int cmd_theory(int argc, char **argv)
+{
+    theory_opts o = {.depth = 2};
+    int pr = parse(argc, argv, &o);
+    int rc = pr < 0 ? FATE_EXIT_USAGE : 0;
+    if (pr == 0) {
+        if (o.boundary) print_boundary(&o);
+        else if (print_grid(&o) != 0) rc = FATE_EXIT_USAGE;
+    }
+    free_opts(&o);
     return rc;
 }
