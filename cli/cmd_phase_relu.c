@@ -34,7 +34,7 @@ static const char *help =
     "grid (each a value, a comma list a,b,c or an inclusive range start:stop:count):\n"
     "  --mu LIST          fractions in [0, 1] (default 0:1:5)\n"
     "  --theta LIST       angles in [0, pi] of single-index teachers relu(beta.x)\n"
-    "                     (instead of --mu; selects --teacher single-index)\n"
+    "                     (instead of --mu; selects single-index teachers)\n"
     "  --n LIST           target sample sizes, integers >= 1 (default 4,8,16,32,64,128)\n"
     "model:\n"
     "  --d D              input dimension (default 10)\n"
