@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "fate.h"
 #include "fate_git.h"
+#include "fate_model.h"
 #include "fate_plot.h"
 #include "figures.h"
 #include "folder_lock.h"
@@ -199,43 +200,66 @@ static void phase_defaults(phase_opts *o)
 }
 
 
-/* The model a command line asks for: 1 for relu2 (--model relu2 given, or
- * --resume of a folder whose saved options say so), 0 for linear, -1 after
- * printing an error: an unknown model, or two different ones (each parser
- * would otherwise refuse the other's value with a misleading message). */
-static int wants_relu(int argc, char **argv)
+/* "linear, relu2 or ridge": the registered models (fate_model_find). */
+static void model_list(char *buf, size_t size)
+{
+    size_t at = 0, n = 0;
+    while (fate_model_at(n)) n++;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && at < size; i++) {
+        int w = snprintf(buf + at, size - at, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+                         fate_model_at(i)->name);
+        if (w < 0) break;
+        at += (size_t)w;
+    }
+}
+
+/* The model of a saved run (--resume without --model): its --model word. */
+static const fate_model *saved_model(const char *out)
+{
+    char mpath[4096];
+    snprintf(mpath, sizeof mpath, "%s/manifest.json", out);
+    json_t *man = json_load_file(mpath, 0, NULL);
+    json_t *saved = man ? json_object_get(man, "args") : NULL;
+    const fate_model *m = &fate_model_linear;
+    for (size_t i = 0; json_is_array(saved) && i < json_array_size(saved); i++) {
+        const char *a = json_string_value(json_array_get(saved, i));
+        const char *b = json_string_value(json_array_get(saved, i + 1));
+        if (a && !strcmp(a, "--model") && b && fate_model_find(b)) m = fate_model_find(b);
+        if (a && !strncmp(a, "--model=", 8) && fate_model_find(a + 8)) m = fate_model_find(a + 8);
+    }
+    json_decref(man);
+    return m;
+}
+
+/* The model a command line asks for (--model, or --resume of a folder whose
+ * saved options name one; linear by default), or NULL after printing an
+ * error: an unknown model, or two different ones (each parser would
+ * otherwise refuse the other's value with a misleading message). */
+static const fate_model *phase_model(int argc, char **argv)
 {
     const char *out = "fate-phase", *model = NULL;
+    char list[128];
+    model_list(list, sizeof list);
     int resume = 0;
     for (int i = 1; i < argc; i++) {
         const char *m = !strncmp(argv[i], "--model=", 8) ? argv[i] + 8
                         : !strcmp(argv[i], "--model") && i + 1 < argc ? argv[++i] : NULL;
-        if (m && strcmp(m, "linear") && strcmp(m, "relu2")) {
-            cli_error("phase", "--model must be linear or relu2, got '%s'", m);
-            return -1;
+        if (m && !fate_model_find(m)) {
+            cli_error("phase", "--model must be %s, got '%s'", list, m);
+            return NULL;
         }
         if (m && model && strcmp(m, model)) {
-            cli_error("phase", "--model given twice ('%s' then '%s'); give one of linear or relu2", model, m);
-            return -1;
+            cli_error("phase", "--model given twice ('%s' then '%s'); give one of %s", model, m, list);
+            return NULL;
         }
         if (m) model = m;
         if (!strcmp(argv[i], "--resume")) resume = 1;
         if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[i + 1];
         else if (!strncmp(argv[i], "--out=", 6)) out = argv[i] + 6;
     }
-    if (model || !resume) return model && !strcmp(model, "relu2");
-    char mpath[4096];
-    snprintf(mpath, sizeof mpath, "%s/manifest.json", out);
-    json_t *man = json_load_file(mpath, 0, NULL);
-    json_t *saved = man ? json_object_get(man, "args") : NULL;
-    int relu = 0;
-    for (size_t i = 0; json_is_array(saved) && i < json_array_size(saved); i++) {
-        const char *a = json_string_value(json_array_get(saved, i));
-        const char *b = json_string_value(json_array_get(saved, i + 1));
-        if (a && ((!strcmp(a, "--model") && b && !strcmp(b, "relu2")) || !strcmp(a, "--model=relu2"))) relu = 1;
-    }
-    json_decref(man);
-    return relu;
+    if (model) return fate_model_find(model);
+    return resume ? saved_model(out) : &fate_model_linear;
 }
 
 static fate_sweep sweep_of(const phase_opts *o)
@@ -317,9 +341,10 @@ static void warn_unconverged(const phase_opts *o, const summary_row *rows, size_
 int cmd_phase(int argc, char **argv)
 {
     const char *C = "phase";
-    int relu = wants_relu(argc, argv);
-    if (relu < 0) return FATE_EXIT_USAGE;
-    if (relu) return cmd_phase_relu(argc, argv);
+    const fate_model *model = phase_model(argc, argv);
+    if (!model) return FATE_EXIT_USAGE;
+    if (model == &fate_model_relu2) return cmd_phase_relu(argc, argv);
+    if (model->params) return cmd_phase_model(model, argc, argv);
     phase_opts o;
     phase_defaults(&o);
     int pr = parse_phase(argc, argv, &o, 1);

@@ -6,6 +6,10 @@ int cmd_theory(int argc, char **argv);
 int cmd_phase(int argc, char **argv);
 /* `fate phase --model relu2` (cli/cmd_phase_relu.c) */
 int cmd_phase_relu(int argc, char **argv);
+/* `fate phase --model NAME` for a model that declares its parameters
+ * (cli/cmd_phase_model.c) */
+struct fate_model;
+int cmd_phase_model(const struct fate_model *m, int argc, char **argv);
 int cmd_reproduce(int argc, char **argv);
 int cmd_distance(int argc, char **argv);
 /* --plot LIST -> FATE_PLOT_* bits (0 for none); 0 or -1 after an error line */

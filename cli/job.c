@@ -62,7 +62,7 @@ typedef struct job_ctx {
     int tty, write_failed;
 } job_ctx;
 
-static void put_value(FILE *f, const fate_model *m, fate_col_kind kind, double v)
+void job_put_value(FILE *f, const fate_model *m, fate_col_kind kind, double v)
 {
     if (kind == FATE_COL_COUNT) fprintf(f, "%zu", (size_t)v);
     else if (kind == FATE_COL_WORD) fputs(m->words[(size_t)v], f);
@@ -75,7 +75,7 @@ static void put_rows(FILE *f, const job_ctx *c, const double *v, size_t n)
     for (size_t r = 0; r < n; r++) {
         for (size_t k = 0; k < c->ncol; k++) {
             if (k) fputc(',', f);
-            put_value(f, c->j->model, c->cols[k].kind, v[r * c->ncol + k]);
+            job_put_value(f, c->j->model, c->cols[k].kind, v[r * c->ncol + k]);
         }
         fputc('\n', f);
     }

@@ -8,6 +8,7 @@
 #ifndef FATE_CLI_JOB_H
 #define FATE_CLI_JOB_H
 #include <stddef.h>
+#include <stdio.h>
 #include "fate_model.h"
 #include "figures.h"
 
@@ -67,6 +68,10 @@ typedef struct job_array {
     size_t nd;
 } job_array;
 int job_write_arrays(const char *dir, const job_array *a, size_t n, file_list *written);
+
+/* One value of a column as runs.csv writes it: a count as an integer, a
+ * word as its text, a real with 17 significant digits. */
+void job_put_value(FILE *f, const fate_model *m, fate_col_kind kind, double v);
 
 /* The index of word w among the model's words (for WORD columns), or -1. */
 int job_word(const fate_model *m, const char *w);

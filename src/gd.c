@@ -160,3 +160,43 @@ done:
     free(t);
     return st;
 }
+
+/* The ridge path of a symmetric positive semi-definite S (d, d): for every
+ * lambda_l, x_l = (S + lambda_l I)^{-1} b, from one eigendecomposition
+ * S = Q diag(ev) Q^T: x_l = Q u with u_j = t_j / (ev_j + lambda_l), t = Q^T b.
+ * lambda_l = 0 is the minimum-norm solution, with pinv_solve's rule: the
+ * directions ev_j <= rcut ev_max are dropped (u_j = 0). train_l = yy - 2 b.x_l
+ * + x_l.S x_l = yy - sum_j (2 t_j u_j - ev_j u_j^2), the mean squared residual
+ * when S = X^T X / n, b = X^T y / n, yy = y.y / n. X (L, d), train (L). */
+fate_status ridge_path(double *X, double *train, const double *S, const double *b, double yy,
+                       const double *lambdas, size_t L, size_t d, double rcut)
+{
+    if (d == 0 || !fits_int2(d, d)) return FATE_EINVAL;
+    double *Q = alloc_array(d, d, sizeof *Q), *ev = malloc(d * sizeof *ev), *t = malloc(d * sizeof *t),
+           *u = malloc(d * sizeof *u);
+    fate_status st = FATE_ENOMEM;
+    if (!Q || !ev || !t || !u) goto done;
+    memcpy(Q, S, d * d * sizeof *Q);
+    st = FATE_ENUMERIC;
+    if (LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)d, Q, (lapack_int)d, ev) != 0) goto done;
+    /* t = Q^T b: (d, d)^T x (d) -> (d) */
+    cblas_dgemv(CblasRowMajor, CblasTrans, (int)d, (int)d, 1.0, Q, (int)d, b, 1, 0.0, t, 1);
+    const double top = ev[d - 1];
+    for (size_t l = 0; l < L; l++) {
+        double fit = 0.0;
+        for (size_t j = 0; j < d; j++) {
+            const int kept = lambdas[l] > 0.0 || (top > 0 && ev[j] > rcut * top);
+            u[j] = kept ? t[j] / (ev[j] + lambdas[l]) : 0.0;
+            fit += 2.0 * t[j] * u[j] - ev[j] * u[j] * u[j];
+        }
+        /* a mean of squares: a rounding error below 0 (an interpolating
+         * fit, n <= d) is 0 */
+        train[l] = fmax(yy - fit, 0.0);
+        /* x_l = Q u */
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)d, (int)d, 1.0, Q, (int)d, u, 1, 0.0, X + l * d, 1);
+    }
+    st = FATE_OK;
+done:
+    free(Q); free(ev); free(t); free(u);
+    return st;
+}

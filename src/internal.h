@@ -234,6 +234,7 @@ typedef struct model_fwd {
     const struct fate_model_hooks *h;
 } model_fwd;
 int model_fwd_stop(void *ctx);
+int model_fwd_skip(void *ctx, size_t row, size_t col);
 void model_fwd_progress(void *ctx, size_t done, size_t total);
 
 /* Which cells of an A x B grid still need work: todo[a B + b] = 1 unless
@@ -309,5 +310,15 @@ fate_status gd_run(gd_report *rep, const gd_oracle *oracle, const gd_rules *rule
  * (lt_basis's rcond, 1e-2 by default, truncates an SVD and is no solve.) */
 fate_status pinv_solve(double *x, double *quad, size_t *rank, double *A, const double *b, size_t n,
                        double rcut);
+
+/* Ridge solutions x_l = (S + lambda_l I)^{-1} b of a symmetric positive
+ * semi-definite S (d, d) for L ridges from one eigendecomposition, the
+ * lambda = 0 one minimum-norm with pinv_solve's relative cut-off rcut; and
+ * train_l = yy - 2 b.x_l + x_l.S x_l. X (L, d), train (L). (gd.c) */
+fate_status ridge_path(double *X, double *train, const double *S, const double *b, double yy,
+                       const double *lambdas, size_t L, size_t d, double rcut);
+/* The ridge model's cut-off at lambda = 0: lt_solve's 1e-12 (a true inverse
+ * unless S is singular, when n < d). */
+#define RIDGE_RCUT 1e-12
 
 #endif

@@ -14,14 +14,14 @@ static const char *const WORDS[] = {"scratch", "lt", "ft"};
 enum { C_GAMMA, C_THETA, C_N, C_METHOD, C_LAMBDA, C_INST, C_RISK, C_T, C_TRAIN, C_LMIN, C_STEPS,
        C_CONV, C_SADDLE, C_BAL, C_FTC, NCOL };
 static const fate_column COLUMNS[NCOL] = {
-    {"gamma", FATE_COL_REAL, FATE_ROLE_COORD, 0},  {"theta", FATE_COL_REAL, FATE_ROLE_COORD, 0},
-    {"n", FATE_COL_COUNT, FATE_ROLE_COORD, 0},     {"method", FATE_COL_WORD, FATE_ROLE_KEY, 0},
-    {"lambda", FATE_COL_REAL, FATE_ROLE_KEY, 0},   {"instance", FATE_COL_COUNT, FATE_ROLE_KEY, 0},
-    {"risk", FATE_COL_REAL, FATE_ROLE_VALUE, 1},   {"T", FATE_COL_REAL, FATE_ROLE_VALUE, 1},
-    {"train_loss", FATE_COL_REAL, FATE_ROLE_VALUE, 0}, {"loss_min", FATE_COL_REAL, FATE_ROLE_VALUE, 0},
-    {"steps", FATE_COL_COUNT, FATE_ROLE_VALUE, 0}, {"converged", FATE_COL_COUNT, FATE_ROLE_VALUE, 0},
-    {"on_saddle", FATE_COL_COUNT, FATE_ROLE_VALUE, 0}, {"balance", FATE_COL_REAL, FATE_ROLE_VALUE, 0},
-    {"ft_c", FATE_COL_REAL, FATE_ROLE_VALUE, 0}};
+    {"gamma", FATE_COL_REAL, FATE_ROLE_COORD, 0, "target samples per dimension γ = n/d"},  {"theta", FATE_COL_REAL, FATE_ROLE_COORD, 0, "feature angle θ (rad)"},
+    {"n", FATE_COL_COUNT, FATE_ROLE_COORD, 0, "target samples n"},     {"method", FATE_COL_WORD, FATE_ROLE_KEY, 0, NULL},
+    {"lambda", FATE_COL_REAL, FATE_ROLE_KEY, 0, "ridge λ"},   {"instance", FATE_COL_COUNT, FATE_ROLE_INSTANCE, 0, NULL},
+    {"risk", FATE_COL_REAL, FATE_ROLE_VALUE, 1, "risk R"},   {"T", FATE_COL_REAL, FATE_ROLE_VALUE, 1, "transferability T = R_sc − R"},
+    {"train_loss", FATE_COL_REAL, FATE_ROLE_VALUE, 0, NULL}, {"loss_min", FATE_COL_REAL, FATE_ROLE_VALUE, 0, NULL},
+    {"steps", FATE_COL_COUNT, FATE_ROLE_VALUE, 0, NULL}, {"converged", FATE_COL_COUNT, FATE_ROLE_VALUE, 0, NULL},
+    {"on_saddle", FATE_COL_COUNT, FATE_ROLE_VALUE, 0, NULL}, {"balance", FATE_COL_REAL, FATE_ROLE_VALUE, 0, NULL},
+    {"ft_c", FATE_COL_REAL, FATE_ROLE_VALUE, 0, NULL}};
 
 static const fate_column *lin_columns(const void *sweep, size_t *n)
 {
@@ -111,5 +111,8 @@ static fate_status lin_run(const void *sweep, const fate_model_hooks *h, fate_sw
     return fate_sweep_run(sweep, &sh, err);
 }
 
-const fate_model fate_model_linear = {"linear", WORDS, 3, lin_columns, lin_check, lin_grid, lin_cell_keys,
-                                      lin_run, 1};
+const fate_model fate_model_linear = {
+    .name = "linear", .words = WORDS, .n_words = 3, .columns = lin_columns, .check = lin_check,
+    .grid = lin_grid, .cell_keys = lin_cell_keys, .run = lin_run, .col_major = 1,
+    .title = "deep linear networks (fate phase)", .row_axis = C_THETA, .col_axis = C_GAMMA,
+    .figure_value = C_T, .figure_diverging = 1};

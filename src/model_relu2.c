@@ -15,19 +15,19 @@ static const char *const WORDS[RM_COUNT] = {"pretrain", "scratch", "lt", "ft"};
 enum { C_AXIS, C_N, C_METHOD, C_INST, C_RISK, C_RISK_SE, C_T, C_TRAIN, C_STEPS, C_CONV, C_LR, C_RANK,
        C_PP_STUDENT, C_PP_SOURCE, C_NORM2, NCOL };
 #define RELU_TAIL                                                                                      \
-    {"n", FATE_COL_COUNT, FATE_ROLE_COORD, 0}, {"method", FATE_COL_WORD, FATE_ROLE_KEY, 0},            \
-        {"instance", FATE_COL_COUNT, FATE_ROLE_KEY, 0}, {"risk", FATE_COL_REAL, FATE_ROLE_VALUE, 0},   \
-        {"risk_se", FATE_COL_REAL, FATE_ROLE_VALUE, 0}, {"T", FATE_COL_REAL, FATE_ROLE_VALUE, 0},      \
-        {"train_loss", FATE_COL_REAL, FATE_ROLE_VALUE, 0},                                             \
-        {"steps", FATE_COL_COUNT, FATE_ROLE_VALUE, 0}, {"converged", FATE_COL_COUNT, FATE_ROLE_VALUE, 0}, \
-        {"lr_eff", FATE_COL_REAL, FATE_ROLE_VALUE, 0}, {"lt_rank", FATE_COL_COUNT, FATE_ROLE_VALUE, 0}, \
-        {"pperp_student", FATE_COL_REAL, FATE_ROLE_VALUE, 0},                                          \
-        {"pperp_source", FATE_COL_REAL, FATE_ROLE_VALUE, 0},                                           \
-        {"target_norm2", FATE_COL_REAL, FATE_ROLE_VALUE, 0}
+    {"n", FATE_COL_COUNT, FATE_ROLE_COORD, 0, "target samples n"}, {"method", FATE_COL_WORD, FATE_ROLE_KEY, 0, NULL},            \
+        {"instance", FATE_COL_COUNT, FATE_ROLE_INSTANCE, 0, NULL}, {"risk", FATE_COL_REAL, FATE_ROLE_VALUE, 0, "risk R"},   \
+        {"risk_se", FATE_COL_REAL, FATE_ROLE_VALUE, 0, NULL}, {"T", FATE_COL_REAL, FATE_ROLE_VALUE, 0, "transferability T = R_sc − R"},      \
+        {"train_loss", FATE_COL_REAL, FATE_ROLE_VALUE, 0, NULL},                                             \
+        {"steps", FATE_COL_COUNT, FATE_ROLE_VALUE, 0, NULL}, {"converged", FATE_COL_COUNT, FATE_ROLE_VALUE, 0, NULL}, \
+        {"lr_eff", FATE_COL_REAL, FATE_ROLE_VALUE, 0, NULL}, {"lt_rank", FATE_COL_COUNT, FATE_ROLE_VALUE, 0, NULL}, \
+        {"pperp_student", FATE_COL_REAL, FATE_ROLE_VALUE, 0, NULL},                                          \
+        {"pperp_source", FATE_COL_REAL, FATE_ROLE_VALUE, 0, NULL},                                           \
+        {"target_norm2", FATE_COL_REAL, FATE_ROLE_VALUE, 0, NULL}
 /* the first column is named after the row axis: mu (teachers with a fraction
  * of neurons removed) or theta (single-index teachers) */
-static const fate_column COLUMNS_MU[NCOL] = {{"mu", FATE_COL_REAL, FATE_ROLE_COORD, 0}, RELU_TAIL};
-static const fate_column COLUMNS_THETA[NCOL] = {{"theta", FATE_COL_REAL, FATE_ROLE_COORD, 0}, RELU_TAIL};
+static const fate_column COLUMNS_MU[NCOL] = {{"mu", FATE_COL_REAL, FATE_ROLE_COORD, 0, "teacher neurons removed μ"}, RELU_TAIL};
+static const fate_column COLUMNS_THETA[NCOL] = {{"theta", FATE_COL_REAL, FATE_ROLE_COORD, 0, "feature angle θ (rad)"}, RELU_TAIL};
 
 static const fate_column *relu_columns(const void *sweep, size_t *n)
 {
@@ -114,5 +114,8 @@ static fate_status relu_run(const void *sweep, const fate_model_hooks *h, fate_s
     return fate_relu_sweep_run(sweep, &sh, err);
 }
 
-const fate_model fate_model_relu2 = {"relu2", WORDS, RM_COUNT, relu_columns, relu_check, relu_grid,
-                                     relu_cell_keys, relu_run, 0};
+const fate_model fate_model_relu2 = {
+    .name = "relu2", .words = WORDS, .n_words = RM_COUNT, .columns = relu_columns, .check = relu_check,
+    .grid = relu_grid, .cell_keys = relu_cell_keys, .run = relu_run, .col_major = 0,
+    .title = "two-layer networks (fate phase --model relu2)", .row_axis = C_AXIS, .col_axis = C_N,
+    .figure_value = C_T, .figure_diverging = 1};

@@ -25,7 +25,7 @@ import ctypes.util
 import os
 import threading
 
-from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_double, c_int, c_size_t,
+from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_double, c_int, c_size_t, c_ulonglong,
                     c_uint, c_uint64, c_void_p)
 
 # ---------------------------------------------------------------------------
@@ -238,11 +238,22 @@ class fate_relu_sweep(Structure):
 # ---------------------------------------------------------------------------
 
 FATE_COL_REAL, FATE_COL_COUNT, FATE_COL_WORD = 0, 1, 2
-FATE_ROLE_VALUE, FATE_ROLE_COORD, FATE_ROLE_KEY = 0, 1, 2
+FATE_ROLE_VALUE, FATE_ROLE_COORD, FATE_ROLE_KEY, FATE_ROLE_INSTANCE = 0, 1, 2, 3
+FATE_PARAM_REAL, FATE_PARAM_COUNT, FATE_PARAM_LIST, FATE_PARAM_SEED = 0, 1, 2, 3
 
 
 class fate_column(Structure):
-    _fields_ = [("name", c_char_p), ("kind", c_int), ("role", c_int), ("finite", c_int)]
+    _fields_ = [("name", c_char_p), ("kind", c_int), ("role", c_int), ("finite", c_int),
+                ("label", c_char_p)]
+
+
+class fate_param(Structure):
+    _fields_ = [("name", c_char_p), ("kind", c_int), ("lo", c_double), ("hi", c_double),
+                ("lo_open", c_int), ("def_", c_char_p), ("help", c_char_p)]
+
+
+class fate_param_value(Structure):
+    _fields_ = [("v", POINTER(c_double)), ("n", c_size_t), ("seed", c_ulonglong)]
 
 
 class fate_table(Structure):
@@ -265,13 +276,20 @@ MODEL_CHECK_FN = CFUNCTYPE(c_char_p, c_void_p)
 MODEL_GRID_FN = CFUNCTYPE(None, c_void_p, POINTER(c_size_t), POINTER(c_size_t))
 MODEL_KEYS_FN = CFUNCTYPE(c_size_t, c_void_p, c_size_t, c_size_t, POINTER(c_double))
 MODEL_RUN_FN = CFUNCTYPE(c_int, c_void_p, POINTER(fate_model_hooks), POINTER(fate_sweep_error))
+MODEL_MAKE_FN = CFUNCTYPE(c_int, POINTER(c_void_p), POINTER(fate_param_value), POINTER(c_char_p))
+MODEL_DESTROY_FN = CFUNCTYPE(None, c_void_p)
+MODEL_THEORY_FN = CFUNCTYPE(None, c_void_p, POINTER(c_double), POINTER(c_double))
 
 
 class fate_model(Structure):
     _fields_ = [("name", c_char_p), ("words", POINTER(c_char_p)), ("n_words", c_size_t),
                 ("columns", MODEL_COLUMNS_FN), ("check", MODEL_CHECK_FN),
                 ("grid", MODEL_GRID_FN), ("cell_keys", MODEL_KEYS_FN), ("run", MODEL_RUN_FN),
-                ("col_major", c_int)]
+                ("col_major", c_int), ("title", c_char_p), ("params", POINTER(fate_param)),
+                ("n_params", c_size_t), ("make", MODEL_MAKE_FN), ("destroy", MODEL_DESTROY_FN),
+                ("row_axis", c_size_t), ("col_axis", c_size_t), ("figure_value", c_size_t),
+                ("figure_diverging", c_int), ("theory_names", POINTER(c_char_p)),
+                ("n_theory", c_size_t), ("theory", MODEL_THEORY_FN)]
 
 
 #: The models exported by libfate (fate_model.h), by name.
@@ -292,12 +310,12 @@ STRUCTS = {cls.__name__: cls for cls in (
     fate_instance_result, fate_spec_theory, fate_sweep, fate_cell, fate_sweep_hooks,
     fate_sweep_error, fate_theory_point, fate_mlp_gd_config, fate_relu_spec,
     fate_relu_method_result, fate_relu_result, fate_relu_sweep, fate_column, fate_table,
-    fate_model_hooks, fate_model)}
+    fate_model_hooks, fate_model, fate_param, fate_param_value)}
 
 
 def c_field_name(name):
     """C spelling of a mirrored field name ("lambda_" -> "lambda")."""
-    return "lambda" if name == "lambda_" else name
+    return {"lambda_": "lambda", "def_": "def"}.get(name, name)
 
 
 # ---------------------------------------------------------------------------

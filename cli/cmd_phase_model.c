@@ -1,0 +1,153 @@
+/* cmd_phase_model.c - `fate phase --model NAME` for every model that declares
+ * its parameters (fate_model.params, e.g. the ridge toy model): options from
+ * the model's table, the one job (cells, resume, runs.csv), the one summary
+ * writer and the one figure layer. Nothing in this file names a model. */
+#include <errno.h>
+#include <jansson.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "folder_lock.h"
+#include "job.h"
+#include "manifest.h"
+#include "model_figures.h"
+#include "model_opts.h"
+#include "model_summary.h"
+#include "options.h"
+#include "par.h"
+#include "sweep_io.h"
+
+static const char *const C = "phase";
+
+/* resume_parse's parser */
+static int reparse(int ac, char **av, void *opts)
+{
+    return model_opts_parse(opts, ac, av);
+}
+
+/* --resume: with parameters on the command line (the original one with
+ * --resume appended) they must describe the saved sweep; without, the saved
+ * ones are taken, with this call's run options. 0 or the exit code. */
+static int resume(model_opts *o, json_t **args, int argc, char **argv)
+{
+    model_opts r;
+    if (model_opts_init(&r, o->m)) return FATE_EXIT_RUNTIME;
+    int rc = 0;
+    if (resume_parse(args, C, o->out, "sweep", reparse, &r) != 0 || model_opts_finish(&r) != 0) {
+        rc = FATE_EXIT_USAGE;
+    } else if (o->n_result_opts > 0) {
+        char *ja = model_opts_json(&r), *jb = model_opts_finish(o) == 0 ? model_opts_json(o) : NULL;
+        if (!jb || resume_same_sweep(C, o->out, ja, jb) != 0) rc = FATE_EXIT_USAGE;
+        free(ja);
+        free(jb);
+        json_decref(*args);
+        *args = rc ? NULL : manifest_result_args(argc, argv);
+    } else {
+        /* the saved texts (kept alive by *args) with this call's run options */
+        for (size_t k = 0; k < o->m->n_params; k++) o->text[k] = r.text[k];
+    }
+    model_opts_free(&r);
+    return rc;
+}
+
+/* A model without gradient descent has no learning rate to blame. */
+static void diverged(const void *sweep, const fate_sweep_error *e, char *where, size_t wsize, char *lr,
+                     size_t lsize)
+{
+    (void)sweep;
+    snprintf(where, wsize, "cell row %zu, column %zu", e->theta_index, e->gamma_index);
+    snprintf(lr, lsize, "the model's default");
+}
+
+/* Options, the sweep, its folder: 0, or the exit code after one line. */
+static int prepare(model_opts *o, json_t **args, void **sweep, int argc, char **argv)
+{
+    int pr = model_opts_parse(o, argc, argv);
+    if (pr) return pr > 0 ? -1 : FATE_EXIT_USAGE;
+    if (o->resume) {
+        int rr = resume(o, args, argc, argv);
+        if (rr) return rr;
+    } else {
+        *args = manifest_result_args(argc, argv);
+    }
+    if (model_opts_finish(o)) return FATE_EXIT_USAGE;
+    const char *why = NULL;
+    fate_status st = o->m->make(sweep, o->val, &why);
+    if (st != FATE_OK) {
+        if (why) cli_error(C, "%s", why);
+        else cli_error(C, "cannot build the sweep: %s", fate_strerror(st));
+        return st == FATE_EINVAL ? FATE_EXIT_USAGE : FATE_EXIT_RUNTIME;
+    }
+    if (make_dirs(o->out) != 0) {
+        cli_error(C, "--out: cannot create folder '%s': %s", o->out, strerror(errno));
+        return FATE_EXIT_USAGE;
+    }
+    return folder_claim(C, o->out, "phase"); /* locked until the process ends */
+}
+
+/* The job, the summary, the figures and the manifest's end. */
+static int run(const model_opts *o, const void *sweep, const char *params, manifest *man, file_list *files)
+{
+    char label[128];
+    snprintf(label, sizeof label, "fate phase --model %s", o->m->name);
+    job_spec js = {.dir = o->out, .model = o->m, .sweep = sweep, .params = params, .quiet = o->quiet,
+                   .label = label, .diverged = diverged};
+    job_cells cells;
+    int rc = job_run(&js, &cells, files);
+    if (!par_root()) return rc;
+    if (rc != JOB_OK) {
+        manifest_end(man, rc == JOB_INTERRUPTED ? "interrupted" : "failed", NULL);
+        if (rc == JOB_INTERRUPTED)
+            fprintf(stderr, "fate phase: interrupted; finished cells are saved in %s/cells. Resume with: fate "
+                    "phase --model %s --resume --out %s\n", o->out, o->m->name, o->out);
+        return rc;
+    }
+    model_summary s;
+    rc = model_summary_build(&s, o->m, sweep, &cells) ? JOB_FAILED : model_summary_write(&s, o->out, files);
+    if (rc == JOB_OK && o->plot) rc = model_figures(&s, cells.rows, cells.cols, o->out, o->plot, files) ? JOB_FAILED : JOB_OK;
+    if (manifest_end(man, rc == JOB_OK ? "complete" : "failed", files) != 0) rc = JOB_FAILED;
+    if (rc == JOB_OK) {
+        printf("fate phase: %s, %zu x %zu cells, in %s\n", o->m->name, cells.rows, cells.cols, o->out);
+        for (size_t i = 0; i < files->n; i++) printf("  %s\n", files->paths[i]);
+        printf("  %s/manifest.json\n", o->out);
+    }
+    if (s.g) model_summary_free(&s);
+    job_cells_free(&cells);
+    return rc;
+}
+
+int cmd_phase_model(const fate_model *m, int argc, char **argv)
+{
+    model_opts o;
+    json_t *args = NULL;
+    void *sweep = NULL;
+    if (model_opts_init(&o, m)) {
+        model_opts_free(&o);
+        return FATE_EXIT_RUNTIME;
+    }
+    int rc = prepare(&o, &args, &sweep, argc, argv);
+    if (rc) {
+        json_decref(args);
+        if (sweep) m->destroy(sweep);
+        model_opts_free(&o);
+        return rc < 0 ? 0 : rc;
+    }
+    if (o.have_threads) omp_set_num_threads(o.threads);
+    char *params = model_opts_json(&o);
+    manifest man;
+    json_t *extra = json_object();
+    json_object_set_new(extra, "sweep", params ? json_loads(params, 0, NULL) : json_null());
+    if (par_root()) manifest_begin(&man, o.out, "phase", args, NULL, extra);
+    else { json_decref(args); json_decref(extra); }
+    job_install_signals();
+    file_list files = {0};
+    rc = run(&o, sweep, params, &man, &files);
+    free(params);
+    file_list_free(&files);
+    m->destroy(sweep);
+    model_opts_free(&o);
+    return rc == JOB_OK ? 0 : rc == JOB_INTERRUPTED ? 130 : FATE_EXIT_RUNTIME;
+}
