@@ -51,9 +51,11 @@ static const char *help =
     "  --only LIST        run only some of: sigma0, sigma0.2, ridge, decay, source,\n"
     "                     relu\n"
     "  --out DIR          output folder (default fate-reproduce)\n"
-    "  --resume           continue the run saved in DIR with its saved options (only\n"
-    "                     --out, --threads, --quiet, --plot may be given with it);\n"
-    "                     rerunning the same command also continues it\n"
+    "  --resume           continue the run saved in DIR with its saved options\n"
+    "                     (--threads, --quiet and --plot may change); the original\n"
+    "                     command line with --resume appended continues too, and one\n"
+    "                     that changes --quick, --only, --d, --instances or --seed is\n"
+    "                     refused; rerunning the same command also continues it\n"
     "  --threads T        OpenMP threads in " THREADS_RANGE " (default: all cores)\n"
     "  --plot LIST        figure formats: png, svg, pdf, or none (default png)\n"
     "  --quiet            no progress on stderr\n"
@@ -73,11 +75,12 @@ typedef struct repro_opts {
     int have_threads, have_quiet, have_plot, n_result_opts;
 } repro_opts;
 
+/* bit k of the --only mask is X_* = 1 << k */
+static const char *const only_words[] = {"sigma0", "sigma0.2", "ridge", "decay", "source", "relu", NULL};
+
 static int parse_only(const char *v, unsigned *out)
 {
-    /* bit k of the word mask is X_* = 1 << k */
-    static const char *const words[] = {"sigma0", "sigma0.2", "ridge", "decay", "source", "relu", NULL};
-    return opt_words("reproduce", "--only", v, words,
+    return opt_words("reproduce", "--only", v, only_words,
                      "a comma list of sigma0, sigma0.2, ridge, decay, source, relu", out);
 }
 
@@ -133,6 +136,12 @@ static void repro_defaults(repro_opts *o)
     o->plot = FATE_PLOT_PNG;
     o->out = "fate-reproduce";
 }
+
+/* The sizes the options resolve to: one place, so that the run and the
+ * --resume comparison cannot disagree. */
+static size_t linear_d(const repro_opts *o) { return o->d ? o->d : o->quick ? 100 : 500; }
+static size_t linear_instances(const repro_opts *o) { return o->instances ? o->instances : o->quick ? 6 : 20; }
+static size_t relu_instances(const repro_opts *o) { return o->instances ? o->instances : o->quick ? 4 : 8; }
 
 /* ---- deviation of simulation from theory ---- */
 
@@ -604,7 +613,7 @@ static int relu_experiment(ctx *c)
     w->n_overlaps = quick ? 5 : 7;
     w->ns = quick ? n_q : n_f;
     w->n_ns = 6;
-    w->instances = c->o->instances ? c->o->instances : quick ? 4 : 8;
+    w->instances = relu_instances(c->o);
     w->threads = c->o->threads;
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/relu", c->o->out);
@@ -686,19 +695,49 @@ static int reparse_repro(int ac, char **av, void *opts)
     return parse_repro(ac, av, opts);
 }
 
-/* --resume: every option from the saved manifest, but for --out, --threads,
- * --quiet and --plot; *args are the saved words. 0, or the exit code after
- * one line. */
-static int resume_repro(repro_opts *o, json_t **args)
+/* What the results depend on, as parsed and resolved (keys named after the
+ * options): --quick given twice, or a default written out, compares equal.
+ * --d and the linear instance count only matter where a linear experiment
+ * runs, relu's instance count where relu does, so only those are compared.
+ * New reference. */
+static json_t *result_params(const repro_opts *o)
+{
+    char only[96] = "";
+    for (int k = 0; only_words[k]; k++)
+        if (o->only & (1u << k))
+            snprintf(only + strlen(only), sizeof only - strlen(only), "%s%s", *only ? "," : "", only_words[k]);
+    const int linear = (o->only & ~(unsigned)X_RELU) != 0, relu = (o->only & X_RELU) != 0;
+    const json_int_t K = (json_int_t)linear_instances(o), KR = (json_int_t)relu_instances(o);
+    json_t *p = json_object();
+    json_object_set_new(p, "quick", json_boolean(o->quick));
+    json_object_set_new(p, "only", json_string(only));
+    if (linear) json_object_set_new(p, "d", json_integer((json_int_t)linear_d(o)));
+    if (linear && relu) json_object_set_new(p, "instances", json_pack("{s:I, s:I}", "linear", K, "relu", KR));
+    else json_object_set_new(p, "instances", json_integer(linear ? K : KR));
+    json_object_set_new(p, "seed", json_seed(o->seed));
+    return p;
+}
+
+/* --resume. With result options (the original command line with --resume
+ * appended) it goes on when they resolve to the saved run's, with *args
+ * this call's words; without them the saved options replace *o but for
+ * --out, --threads, --quiet and --plot, *args the saved words. 0, or the
+ * exit code after one line (nothing written yet, so the folder is as it was). */
+static int resume_repro(repro_opts *o, json_t **args, int argc, char **argv)
 {
     const char *C = "reproduce";
-    if (o->n_result_opts) {
-        cli_error(C, "--resume takes every option from %s/manifest.json; only --out, --threads, --quiet and --plot may be given with it", o->out);
-        return FATE_EXIT_USAGE;
-    }
     repro_opts r;
     repro_defaults(&r);
     if (resume_parse(args, C, o->out, "run", reparse_repro, &r) != 0) return FATE_EXIT_USAGE;
+    if (o->n_result_opts) {
+        json_t *a = result_params(&r), *b = result_params(o);
+        const int same = resume_same_params(C, o->out, "run", a, b) == 0;
+        json_decref(a);
+        json_decref(b);
+        json_decref(*args);
+        *args = same ? manifest_result_args(argc, argv) : NULL;
+        return same ? 0 : FATE_EXIT_USAGE;
+    }
     r.out = o->out;
     if (o->have_threads) r.threads = o->threads;
     if (o->have_quiet) r.quiet = o->quiet;
@@ -785,7 +824,7 @@ int cmd_reproduce(int argc, char **argv)
     if (pr != 0) return pr > 0 ? 0 : FATE_EXIT_USAGE;
     json_t *args = NULL;
     if (o.resume) {
-        int rr = resume_repro(&o, &args);
+        int rr = resume_repro(&o, &args, argc, argv);
         if (rr) return rr;
     } else {
         args = manifest_result_args(argc, argv);
@@ -793,8 +832,8 @@ int cmd_reproduce(int argc, char **argv)
     ctx c;
     memset(&c, 0, sizeof c);
     c.o = &o;
-    c.d = o.d ? o.d : (o.quick ? 100 : 500);
-    c.K = o.instances ? o.instances : (o.quick ? 6 : 20);
+    c.d = linear_d(&o);
+    c.K = linear_instances(&o);
     const char *gl = o.quick ? "0.2:2.0:10" : "0.1:2.0:20";
     const char *tl = o.quick ? "pi/16:pi/2:8" : "pi/40:pi/2:20";
     if (opt_list(C, "--gamma", gl, 0, 0, 1e6, 1, "> 0", &c.gammas, &c.ng) ||

@@ -242,28 +242,34 @@ static void short_json(char *buf, size_t size, const json_t *v)
     free(t);
 }
 
+int resume_same_params(const char *cmd, const char *dir, const char *what, json_t *saved,
+                       json_t *now)
+{
+    const char *key;
+    json_t *va;
+    if (!json_is_object(saved) || !json_is_object(now)) {
+        cli_error(cmd, "--resume: the parameters saved in %s cannot be compared", dir);
+        return -1;
+    }
+    json_object_foreach(saved, key, va) {
+        const json_t *vb = json_object_get(now, key);
+        if (vb && json_equal(va, vb)) continue;
+        char opt[64], sa[80], sb[80];
+        key_option(opt, sizeof opt, key);
+        short_json(sa, sizeof sa, va);
+        short_json(sb, sizeof sb, vb);
+        cli_error(cmd, "--resume: %s differs from the %s saved in %s (saved %s, given %s); drop "
+                  "--resume to start over, or choose another --out", opt, what, dir, sa, sb);
+        return -1;
+    }
+    return 0;
+}
+
 int resume_same_sweep(const char *cmd, const char *dir, const char *params_saved, const char *params_now)
 {
     json_t *a = json_loads(params_saved ? params_saved : "", 0, NULL);
     json_t *b = json_loads(params_now ? params_now : "", 0, NULL);
-    int rc = a && b ? 0 : -1;
-    const char *key;
-    json_t *va;
-    if (rc == 0)
-        json_object_foreach(a, key, va) {
-            const json_t *vb = json_object_get(b, key);
-            if (vb && json_equal(va, vb)) continue;
-            char opt[64], sa[80], sb[80];
-            key_option(opt, sizeof opt, key);
-            short_json(sa, sizeof sa, va);
-            short_json(sb, sizeof sb, vb);
-            cli_error(cmd, "--resume: %s differs from the sweep saved in %s (saved %s, given %s); drop "
-                      "--resume to start over, or choose another --out", opt, dir, sa, sb);
-            rc = -1;
-            break;
-        }
-    else
-        cli_error(cmd, "--resume: the parameters saved in %s cannot be compared", dir);
+    int rc = resume_same_params(cmd, dir, "sweep", a, b);
     json_decref(a);
     json_decref(b);
     return rc;

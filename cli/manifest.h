@@ -40,6 +40,12 @@ json_t *manifest_result_args(int argc, char **argv);
  * one line naming the first option that differs with both values (exit 2
  * follows) and returns -1. */
 int resume_same_sweep(const char *cmd, const char *dir, const char *params_saved, const char *params_now);
+/* The same for any command: saved and now are JSON objects of resolved
+ * parameters keyed like sweep.json ("--" + key names the option); the first
+ * saved key whose value differs is named in one line, "the <what> saved in
+ * dir". 0 when they agree, else -1. */
+int resume_same_params(const char *cmd, const char *dir, const char *what, json_t *saved,
+                       json_t *now);
 
 /* --resume: parses the option words saved in dir/manifest.json with
  * parse(ac, av, opts) (av[0] = cmd), then *args = those words (a new

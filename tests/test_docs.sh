@@ -1,7 +1,7 @@
 #!/bin/sh
 # test_docs.sh - the documentation cannot drift from the program.
 #
-# usage: sh tests/test_docs.sh path/to/fate path/to/source-tree
+# usage: sh tests/test_docs.sh path/to/fate path/to/source-tree [man-folder]
 #
 # - Every command that `fate --help` lists has its section in docs/commands.md
 #   (a heading "## `fate <command>`"; `fate phase --model relu2` has its own).
@@ -15,12 +15,16 @@
 #   a file that exists, and a link with an anchor (#name) to a heading of that
 #   file, with GitHub's rule for heading anchors (lower case, punctuation other
 #   than '-' and '_' dropped, spaces to '-', "-1", "-2" for repeated headings).
-#
-# The man page (fate.1) is generated from `fate --help` by help2man at build
-# time, so it cannot drift from it either.
+# - With a third argument, the folder where help2man made the man pages at
+#   build time (CMake passes it when help2man is installed): fate.1 and one
+#   page fate-<command>.1 per command of `fate --help` exist, fate.1 names each
+#   page, and each page holds every option its command's --help lists
+#   (fate-phase.1 also those of --model relu2), so the pages cannot drift.
 # Prints "ok - ..." / "not ok - ..." per check and "N passed, M failed".
-SRC=${2:?usage: sh $0 path/to/fate path/to/source-tree}
+SRC=${2:?usage: sh $0 path/to/fate path/to/source-tree [man-folder]}
+MAN=${3:-}
 case "$SRC" in /*) ;; *) SRC="$(pwd)/$SRC" ;; esac
+case "$MAN" in /* | '') ;; *) MAN="$(pwd)/$MAN" ;; esac
 . "$(cd "$(dirname "$0")" && pwd)/tap.sh"
 LC_ALL=C
 export LC_ALL
@@ -81,6 +85,25 @@ opts_check "fate phase --model relu2" sec_relu2 phase --model relu2
 gone=$(mentions < "$SRC/README.md" | comm -23 - all_opts | tr '\n' ' ')
 if [ -z "$gone" ]; then ok "README.md: every option it mentions exists"
 else bad "README.md: every option it mentions exists" "no command has: $gone"; fi
+
+# ---- man pages: every option of a --help on its page
+# page_opts PAGE: the --options of a roff page (fonts and \- escapes removed)
+page_opts() { sed -e 's/\\f[BIRP]//g' -e 's/\\-/-/g' "$1" | grep -o -- '--[a-z][a-z0-9-]*' | sort -u; }
+if [ -n "$MAN" ]; then
+    check "man: fate.1 exists" [ -s "$MAN/fate.1" ]
+    for c in $cmds; do
+        page="$MAN/fate-$c.1"
+        check "man: fate.1 names fate-$c(1)" grep -q "^\.BR fate-$c (1)" "$MAN/fate.1"
+        if [ ! -s "$page" ]; then bad "man: fate-$c.1 exists"; continue; fi
+        ok "man: fate-$c.1 exists"
+        { help_opts "$c"; [ "$c" = phase ] && help_opts phase --model relu2; } | sort -u > help_list
+        missing=$(page_opts "$page" | comm -13 - help_list | tr '\n' ' ')
+        if [ -s help_list ] && [ -z "$missing" ]; then ok "man: fate-$c.1 has every option of its --help"
+        else bad "man: fate-$c.1 has every option of its --help" "missing: $missing"; fi
+    done
+else
+    echo "# skip: no man pages (help2man not installed when built)"
+fi
 
 # ---- links
 # anchors FILE: GitHub's anchor of every heading outside code blocks

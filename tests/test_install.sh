@@ -22,7 +22,14 @@ check "headers installed" [ -f "$P/include/fate.h" ]
 check "figure header not installed" [ ! -e "$P/include/fate_plot.h" ]
 check "installed library links no PLplot, cairo or pango" \
   sh -c "! readelf -d '$LIB/libfate.so.0' | grep NEEDED | grep -Eq 'plplot|cairo|pango'"
-check "man page installed" sh -c "ls '$P'/share/man/man1/fate.1 > /dev/null"
+# the man pages exist where help2man was there to make them at build time
+if [ -f "$BUILD/fate.1" ]; then
+  for page in fate.1 fate-run.1 fate-theory.1 fate-phase.1 fate-reproduce.1 fate-distance.1; do
+    check "man page $page installed" [ -s "$P/share/man/man1/$page" ]
+  done
+else
+  echo "# skip: no man pages were built (help2man not installed)"
+fi
 check "installed CLI runs" sh -c "'$P/bin/fate' --version | grep -q '^fate '"
 export PKG_CONFIG_PATH="$LIB/pkgconfig"
 check "pkg-config --cflags --libs fate" sh -c "pkg-config --cflags --libs fate | grep -q -- '-lfate'"
