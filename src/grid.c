@@ -10,7 +10,8 @@
  *   2. per row with an unfinished cell: pretraining items (row, instance),
  *      shared by every column of the row; then cell items (row, col,
  *      instance) using both (target set, transfer methods).
- * A cell is handed to the model's cell_done as soon as its K items are done.
+ * A cell is handed to the model's cell_done as soon as its K items are done
+ * (in a model without transfer stages, its column's K scratch items).
  * Every item is a pure function of its indices, so the results never depend
  * on the number of threads or the order of execution; OpenMP threads take
  * items dynamically and BLAS runs single-threaded inside (no
@@ -22,28 +23,47 @@
 
 #include "internal.h"
 
+/* Without transfer a column's cells are ready when its K scratch items are:
+ * report them then (not after the whole stage), so an interrupted run keeps
+ * every finished column. left (cols) counts each column's unfinished items. */
+static void column_done(const grid_stages *g, sweep_shared *sh, const unsigned char *todo, size_t *left,
+                        size_t j)
+{
+    size_t finished;
+#pragma omp atomic capture
+    finished = --left[j];
+    if (finished != 0) return;
+#pragma omp critical(fate_grid_cell)
+    {
+        for (size_t t = 0; t < g->rows; t++)
+            if (todo[t * g->cols + j] && g->cell_done(g->ctx, t, j)) {
+                sweep_stop(sh);
+                break;
+            }
+    }
+}
+
 /* Stage 1: scratch items of the columns that have an unfinished cell. */
-static void run_scratch(const grid_stages *g, sweep_shared *sh, const unsigned char *need_col, int nt)
+static void run_scratch(const grid_stages *g, sweep_shared *sh, const unsigned char *todo,
+                        const unsigned char *need_col, size_t *left, int nt)
 {
     const size_t K = g->instances;
     const long items = (long)(g->cols * K);
+    for (size_t j = 0; j < g->cols; j++) left[j] = K;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
     for (long it = 0; it < items; it++) {
         const size_t j = (size_t)it / K, i = (size_t)it % K;
         if (!need_col[j] || sweep_poll_stop(sh)) continue;
         size_t step = 0;
         fate_status st = g->scratch_item(g->ctx, j, i, &step);
-        if (st != FATE_OK) sweep_fail(sh, st, FATE_METHOD_SCRATCH, step, i, j, 0);
-        else sweep_item_done(sh);
+        if (st != FATE_OK) {
+            sweep_fail(sh, st, FATE_METHOD_SCRATCH, step, i, j, 0);
+            continue;
+        }
+        if (!g->transfer) column_done(g, sh, todo, left, j);
+        /* after the cells are reported, so the last progress line counts them */
+        sweep_item_done(sh);
     }
-}
-
-/* Without transfer every unfinished cell is ready after stage 1. */
-static void report_scratch_only(const grid_stages *g, sweep_shared *sh, const unsigned char *todo)
-{
-    for (size_t t = 0; t < g->rows && !sh->stop; t++)
-        for (size_t j = 0; j < g->cols && !sh->stop; j++)
-            if (todo[t * g->cols + j] && g->cell_done(g->ctx, t, j)) sh->stop = 1;
 }
 
 /* Stage 2 of one row: its pretraining items, then its cell items. left
@@ -111,8 +131,7 @@ fate_status grid_run(const grid_stages *g, const grid_hooks *h, int threads, fat
     const int blas_threads = blas_threads_get();
     blas_threads_set(1);
     const int nt = team_threads(threads);
-    if (g->scratch) run_scratch(g, &sh, need_col, nt);
-    if (!g->transfer) report_scratch_only(g, &sh, todo);
+    if (g->scratch) run_scratch(g, &sh, todo, need_col, left, nt);
     for (size_t t = 0; g->transfer && t < R && !sh.stop; t++)
         if (need_row[t]) run_row(g, &sh, todo, t, left, nt);
     blas_threads_set(blas_threads);

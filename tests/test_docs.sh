@@ -4,7 +4,8 @@
 # usage: sh tests/test_docs.sh path/to/fate path/to/source-tree [man-folder]
 #
 # - Every command that `fate --help` lists has its section in docs/commands.md
-#   (a heading "## `fate <command>`"; `fate phase --model relu2` has its own).
+#   (a heading "## `fate <command>`"; `fate phase --model relu2` and
+#   `--model ridge` have their own).
 # - Every option that `fate <command> --help` lists (a line starting with two
 #   spaces and `--name`) is mentioned in that command's section as `--name`,
 #   and every option row of the section's tables ("| `--name ...") is an
@@ -19,7 +20,8 @@
 #   build time (CMake passes it when help2man is installed): fate.1 and one
 #   page fate-<command>.1 per command of `fate --help` exist, fate.1 names each
 #   page, and each page holds every option its command's --help lists
-#   (fate-phase.1 also those of --model relu2), so the pages cannot drift.
+#   (fate-phase.1 also those of --model relu2 and ridge), so the pages cannot
+#   drift.
 # Prints "ok - ..." / "not ok - ..." per check and "N passed, M failed".
 SRC=${2:?usage: sh $0 path/to/fate path/to/source-tree [man-folder]}
 MAN=${3:-}
@@ -57,7 +59,9 @@ for c in $cmds; do
 done
 
 # ---- options: --help against the section, both ways
-all=$( { for c in $cmds; do help_opts "$c"; done; help_opts phase --model relu2;
+# the models with options of their own (`fate phase --model M --help`)
+MODELS="relu2 ridge"
+all=$( { for c in $cmds; do help_opts "$c"; done; for m in $MODELS; do help_opts phase --model "$m"; done;
          printf -- '--help\n--version\n'; } | sort -u)
 printf '%s\n' "$all" > all_opts
 opts_check() { # NAME SECTIONFILE HELP-ARGS...
@@ -78,9 +82,11 @@ opts_check() { # NAME SECTIONFILE HELP-ARGS...
 for c in $cmds; do
     opts_check "fate $c" "sec_$c" "$c"
 done
-section "fate phase --model relu2" > sec_relu2
-check "docs/commands.md has a section for fate phase --model relu2" [ -s sec_relu2 ]
-opts_check "fate phase --model relu2" sec_relu2 phase --model relu2
+for m in $MODELS; do
+    section "fate phase --model $m" > "sec_$m"
+    check "docs/commands.md has a section for fate phase --model $m" [ -s "sec_$m" ]
+    opts_check "fate phase --model $m" "sec_$m" phase --model "$m"
+done
 
 gone=$(mentions < "$SRC/README.md" | comm -23 - all_opts | tr '\n' ' ')
 if [ -z "$gone" ]; then ok "README.md: every option it mentions exists"
@@ -96,7 +102,7 @@ if [ -n "$MAN" ]; then
         check "man: fate.1 names fate-$c(1)" grep -q "^\.BR fate-$c (1)" "$MAN/fate.1"
         if [ ! -s "$page" ]; then bad "man: fate-$c.1 exists"; continue; fi
         ok "man: fate-$c.1 exists"
-        { help_opts "$c"; [ "$c" = phase ] && help_opts phase --model relu2; } | sort -u > help_list
+        { help_opts "$c"; [ "$c" = phase ] && for m in $MODELS; do help_opts phase --model "$m"; done; } | sort -u > help_list
         missing=$(page_opts "$page" | comm -13 - help_list | tr '\n' ' ')
         if [ -s help_list ] && [ -z "$missing" ]; then ok "man: fate-$c.1 has every option of its --help"
         else bad "man: fate-$c.1 has every option of its --help" "missing: $missing"; fi
