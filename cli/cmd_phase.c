@@ -268,56 +268,32 @@ static fate_sweep sweep_of(const phase_opts *o)
                         o->so.threads};
 }
 
-/* 0 when the saved options (r) and this call's (o) describe one sweep. */
-static int same_sweep(const char *C, const phase_opts *r, const phase_opts *o)
+/* --resume's view of the linear options (resume_run, manifest.h) */
+static int rk_init(void *o, const void *ctx)
 {
-    const fate_sweep a = sweep_of(r), b = sweep_of(o);
-    char *ja = sweep_params_json(&a), *jb = sweep_params_json(&b);
-    int rc = resume_same_sweep(C, o->out, ja, jb);
-    free(ja);
-    free(jb);
-    return rc;
-}
-
-/* resume_parse's parser: the saved words, read as a first parse */
-static int reparse_phase(int ac, char **av, void *opts)
-{
-    return parse_phase(ac, av, opts, 1);
-}
-
-/* --resume, given a command line with the result options (the original one
- * with --resume appended): it goes on when it describes the saved sweep (its
- * figure options apply), with *args this call's words and *finished set, as
- * finish_phase() ran. Without them: the saved parameters with this call's
- * overrides replace *o. 0, or the exit code after one line. */
-static int resume_phase(phase_opts *o, json_t **args, int argc, char **argv, int *finished)
-{
-    const char *C = "phase";
-    /* re-parse the saved option words */
-    phase_opts r;
-    phase_defaults(&r);
-    if (resume_parse(args, C, o->out, "sweep", reparse_phase, &r) != 0) {
-        free_opts(&r);
-        return FATE_EXIT_USAGE;
-    }
-    if (o->n_result_opts > 0) {
-        int same = finish_phase(&r) == 0 && finish_phase(o) == 0 && same_sweep(C, &r, o) == 0;
-        json_decref(*args);
-        *args = NULL;
-        free_opts(&r);
-        if (!same) return FATE_EXIT_USAGE;
-        *args = manifest_result_args(argc, argv);
-        *finished = 1;
-    } else {
-        r.out = o->out;
-        if (o->have_threads) r.so.threads = o->so.threads;
-        if (o->have_quiet) r.quiet = o->quiet;
-        if (o->have_plot) r.plot = o->plot;
-        free_opts(o);
-        *o = r;
-    }
+    (void)ctx;
+    phase_defaults(o);
     return 0;
 }
+static int rk_parse(int ac, char **av, void *o) { return parse_phase(ac, av, o, 1); }
+static int rk_finish(void *o) { return finish_phase(o); }
+static char *rk_params(const void *o)
+{
+    const fate_sweep w = sweep_of(o);
+    return sweep_params_json(&w);
+}
+static void rk_release(void *o) { free_opts(o); }
+static void rk_keep_run(void *saved, const void *now)
+{
+    phase_opts *r = saved;
+    const phase_opts *o = now;
+    r->out = o->out;
+    if (o->have_threads) r->so.threads = o->so.threads;
+    if (o->have_quiet) r->quiet = o->quiet;
+    if (o->have_plot) r->plot = o->plot;
+}
+static const resume_kind RESUME = {"phase", "sweep", sizeof(phase_opts), NULL, rk_init, rk_parse,
+                                   rk_finish, rk_params, rk_release, rk_keep_run};
 
 /* say where training stopped early (as fate run does) */
 static void warn_unconverged(const phase_opts *o, const summary_row *rows, size_t nrows)
@@ -352,7 +328,7 @@ int cmd_phase(int argc, char **argv)
     json_t *args = NULL;
     int finished = 0;
     if (o.resume) {
-        int rr = resume_phase(&o, &args, argc, argv, &finished);
+        int rr = resume_run(&RESUME, &o, o.out, o.n_result_opts, &args, argc, argv, &finished);
         if (rr) { free_opts(&o); return rr; }
     } else {
         args = manifest_result_args(argc, argv);

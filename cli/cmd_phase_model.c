@@ -22,35 +22,20 @@
 
 static const char *const C = "phase";
 
-/* resume_parse's parser */
-static int reparse(int ac, char **av, void *opts)
+/* --resume's view of a model's options (resume_run, manifest.h) */
+static int rk_init(void *o, const void *model) { return model_opts_init(o, model); }
+static int rk_parse(int ac, char **av, void *o) { return model_opts_parse(o, ac, av); }
+static int rk_finish(void *o) { return model_opts_finish(o); }
+static char *rk_params(const void *o) { return model_opts_json(o); }
+static void rk_release(void *o) { model_opts_free(o); }
+static void rk_keep_run(void *saved, const void *now)
 {
-    return model_opts_parse(opts, ac, av);
-}
-
-/* --resume: with parameters on the command line (the original one with
- * --resume appended) they must describe the saved sweep; without, the saved
- * ones are taken, with this call's run options. 0 or the exit code. */
-static int resume(model_opts *o, json_t **args, int argc, char **argv)
-{
-    model_opts r;
-    if (model_opts_init(&r, o->m)) return FATE_EXIT_RUNTIME;
-    int rc = 0;
-    if (resume_parse(args, C, o->out, "sweep", reparse, &r) != 0 || model_opts_finish(&r) != 0) {
-        rc = FATE_EXIT_USAGE;
-    } else if (o->n_result_opts > 0) {
-        char *ja = model_opts_json(&r), *jb = model_opts_finish(o) == 0 ? model_opts_json(o) : NULL;
-        if (!jb || resume_same_sweep(C, o->out, ja, jb) != 0) rc = FATE_EXIT_USAGE;
-        free(ja);
-        free(jb);
-        json_decref(*args);
-        *args = rc ? NULL : manifest_result_args(argc, argv);
-    } else {
-        /* the saved texts (kept alive by *args) with this call's run options */
-        for (size_t k = 0; k < o->m->n_params; k++) o->text[k] = r.text[k];
-    }
-    model_opts_free(&r);
-    return rc;
+    model_opts *r = saved;
+    const model_opts *o = now;
+    r->out = o->out;
+    if (o->have_threads) r->threads = o->threads, r->have_threads = 1;
+    if (o->have_quiet) r->quiet = o->quiet;
+    if (o->have_plot) r->plot = o->plot;
 }
 
 /* A model without gradient descent has no learning rate to blame. */
@@ -67,13 +52,16 @@ static int prepare(model_opts *o, json_t **args, void **sweep, int argc, char **
 {
     int pr = model_opts_parse(o, argc, argv);
     if (pr) return pr > 0 ? -1 : FATE_EXIT_USAGE;
+    int finished = 0;
     if (o->resume) {
-        int rr = resume(o, args, argc, argv);
+        const resume_kind k = {C, "sweep", sizeof *o, o->m, rk_init, rk_parse, rk_finish, rk_params, rk_release,
+                               rk_keep_run};
+        int rr = resume_run(&k, o, o->out, o->n_result_opts, args, argc, argv, &finished);
         if (rr) return rr;
     } else {
         *args = manifest_result_args(argc, argv);
     }
-    if (model_opts_finish(o)) return FATE_EXIT_USAGE;
+    if (!finished && model_opts_finish(o)) return FATE_EXIT_USAGE;
     const char *why = NULL;
     fate_status st = o->m->make(sweep, o->val, &why);
     if (st != FATE_OK) {

@@ -334,48 +334,28 @@ static int finish(relu_opts *o)
     return 0;
 }
 
-/* resume_parse's parser */
-static int reparse(int ac, char **av, void *opts)
+/* --resume's view of the relu2 options (resume_run, manifest.h) */
+static int rk_init(void *o, const void *ctx)
 {
-    return parse(ac, av, opts);
-}
-
-/* --resume, given a command line with the result options (the original one
- * with --resume appended): it goes on when it describes the saved sweep,
- * with *args this call's words and *finished set, as finish() ran. Without
- * them: the saved parameters with this call's overrides replace *o. 0, or
- * the exit code after one line. */
-static int resume(relu_opts *o, json_t **args, int argc, char **argv, int *finished)
-{
-    const char *C = "phase";
-    relu_opts r;
-    defaults(&r);
-    if (resume_parse(args, C, o->out, "sweep", reparse, &r) != 0) {
-        free_opts(&r);
-        return FATE_EXIT_USAGE;
-    }
-    if (o->n_result_opts > 0) {
-        int same = finish(&r) == 0 && finish(o) == 0;
-        char *ja = same ? relu_params_json(&r.w) : NULL, *jb = same ? relu_params_json(&o->w) : NULL;
-        same = same && resume_same_sweep(C, o->out, ja, jb) == 0;
-        free(ja);
-        free(jb);
-        json_decref(*args);
-        *args = NULL;
-        free_opts(&r);
-        if (!same) return FATE_EXIT_USAGE;
-        *args = manifest_result_args(argc, argv);
-        *finished = 1;
-    } else {
-        r.out = o->out;
-        if (o->have_threads) r.w.threads = o->w.threads;
-        if (o->have_quiet) r.quiet = o->quiet;
-        if (o->have_plot) r.plot = o->plot;
-        free_opts(o);
-        *o = r;
-    }
+    (void)ctx;
+    defaults(o);
     return 0;
 }
+static int rk_parse(int ac, char **av, void *o) { return parse(ac, av, o); }
+static int rk_finish(void *o) { return finish(o); }
+static char *rk_params(const void *o) { return relu_params_json(&((const relu_opts *)o)->w); }
+static void rk_release(void *o) { free_opts(o); }
+static void rk_keep_run(void *saved, const void *now)
+{
+    relu_opts *r = saved;
+    const relu_opts *o = now;
+    r->out = o->out;
+    if (o->have_threads) r->w.threads = o->w.threads;
+    if (o->have_quiet) r->quiet = o->quiet;
+    if (o->have_plot) r->plot = o->plot;
+}
+static const resume_kind RESUME = {"phase", "sweep", sizeof(relu_opts), NULL, rk_init, rk_parse,
+                                   rk_finish, rk_params, rk_release, rk_keep_run};
 
 /* say where training stopped on the step budget */
 static void warn_unconverged(const relu_opts *o, const relu_result *res)
@@ -423,7 +403,7 @@ int cmd_phase_relu(int argc, char **argv)
     json_t *args = NULL;
     int finished = 0;
     if (o.resume) {
-        int rr = resume(&o, &args, argc, argv, &finished);
+        int rr = resume_run(&RESUME, &o, o.out, o.n_result_opts, &args, argc, argv, &finished);
         if (rr) { free_opts(&o); return rr; }
     } else {
         args = manifest_result_args(argc, argv);

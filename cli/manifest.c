@@ -274,3 +274,38 @@ int resume_same_sweep(const char *cmd, const char *dir, const char *params_saved
     json_decref(b);
     return rc;
 }
+
+int resume_run(const resume_kind *k, void *o, const char *dir, int n_result_opts, json_t **args, int argc,
+               char **argv, int *finished)
+{
+    void *r = calloc(1, k->size);
+    if (!r || k->init(r, k->ctx) != 0) {
+        if (r) k->release(r);
+        free(r);
+        cli_error(k->cmd, "out of memory");
+        return FATE_EXIT_RUNTIME;
+    }
+    int rc = 0;
+    if (resume_parse(args, k->cmd, dir, k->what, k->parse, r) != 0) {
+        rc = FATE_EXIT_USAGE;
+    } else if (n_result_opts > 0) {
+        char *ja = NULL, *jb = NULL;
+        int same = k->finish(r) == 0 && k->finish(o) == 0 && (ja = k->params(r)) != NULL &&
+                   (jb = k->params(o)) != NULL && resume_same_sweep(k->cmd, dir, ja, jb) == 0;
+        free(ja);
+        free(jb);
+        json_decref(*args); /* after r's last use: its words point into them */
+        *args = same ? manifest_result_args(argc, argv) : NULL;
+        if (same) *finished = 1;
+        else rc = FATE_EXIT_USAGE;
+    } else {
+        k->keep_run(r, o);
+        k->release(o);
+        memcpy(o, r, k->size);
+        free(r);
+        return 0;
+    }
+    k->release(r);
+    free(r);
+    return rc;
+}

@@ -54,4 +54,27 @@ int resume_same_params(const char *cmd, const char *dir, const char *what, json_
  * ("no <what> to resume in dir"), or the saved words do not parse. */
 int resume_parse(json_t **args, const char *cmd, const char *dir, const char *what,
                  int (*parse)(int ac, char **av, void *opts), void *opts);
+/* How --resume treats one command's options struct (resume_run). */
+typedef struct resume_kind {
+    const char *cmd, *what;     /* "phase", "sweep" (for the messages) */
+    size_t size;                /* of the options struct */
+    const void *ctx;            /* handed to init (e.g. the model) */
+    int (*init)(void *o, const void *ctx);        /* defaults; 0 or -1 */
+    int (*parse)(int ac, char **av, void *o);     /* the saved words */
+    int (*finish)(void *o);                       /* check; 0 or -1 after one line */
+    char *(*params)(const void *o);               /* canonical JSON, malloc'd */
+    void (*release)(void *o);                     /* frees what o owns */
+    /* copies this call's run options (--out, --threads, --quiet, --plot,
+     * those given) from now into the saved options */
+    void (*keep_run)(void *saved, const void *now);
+} resume_kind;
+
+/* --resume of the run saved in dir, for every command alike. With result
+ * options on this command line (n_result_opts > 0: the original line with
+ * --resume appended) both option sets are finished and must describe the
+ * same run (resume_same_sweep): then *o stays, *args become this call's
+ * words and *finished is set. Without, the saved options replace *o, with
+ * this call's run options kept. 0, or the exit code after one line. */
+int resume_run(const resume_kind *k, void *o, const char *dir, int n_result_opts, json_t **args, int argc,
+               char **argv, int *finished);
 #endif
