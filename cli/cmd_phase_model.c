@@ -94,7 +94,7 @@ static int run(const model_opts *o, const void *sweep, const char *params, manif
         return rc;
     }
     model_summary s;
-    rc = model_summary_build(&s, o->m, sweep, &cells) ? JOB_FAILED : model_summary_write(&s, o->out, files);
+    rc = model_summary_build(&s, o->m, sweep, &cells, NULL, 0) ? JOB_FAILED : model_summary_write(&s, o->out, files);
     if (rc == JOB_OK && o->plot) rc = model_figures(&s, cells.rows, cells.cols, o->out, o->plot, files) ? JOB_FAILED : JOB_OK;
     if (manifest_end(man, rc == JOB_OK ? "complete" : "failed", files) != 0) rc = JOB_FAILED;
     if (rc == JOB_OK) {

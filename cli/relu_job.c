@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "manifest.h"
+#include "model_summary.h"
 #include "relu_job.h"
 #include "stats.h"
 #include "sweep_job.h"
@@ -110,34 +111,27 @@ void relu_result_free(relu_result *r)
     memset(r, 0, sizeof *r);
 }
 
-/* Statistics over instances of each method of one cell (out: RM_COUNT);
- * x, y: scratch of K doubles. */
-static void cell_stats(relu_stat *out, const relu_row *rows, size_t n, double *x, double *y)
+/* summary.csv's columns after the keys and `instances`: the statistics,
+ * then what the job adds: the per-overlap |P_perp f_t|^2 and the
+ * predictions of the scratch fit (THEORY.md section 5). */
+static const summary_entry LAYOUT[] = {
+    {SUM_STATS, "risk", NULL}, {SUM_STATS, "T", NULL}, {SUM_MEAN, "converged", "converged_frac"},
+    {SUM_MEAN, "steps", "mean_steps"}, {SUM_EXTRA, NULL, "pperp_student"}, {SUM_EXTRA, NULL, "pperp_source"},
+    {SUM_EXTRA, NULL, "predicted_risk"}, {SUM_EXTRA, NULL, "predicted_T"}};
+
+/* The figures' per (cell, method) statistics from the summary groups. */
+static void stats_of_groups(relu_result *res, const model_summary *s)
 {
-    for (size_t m = 0; m < RM_COUNT; m++) {
-        relu_stat *s = &out[m];
-        size_t k = 0;
-        double conv = 0, steps = 0;
-        for (size_t r = 0; r < n; r++)
-            if ((size_t)rows[r].method == m) {
-                x[k] = rows[r].risk;
-                y[k] = rows[r].T;
-                conv += rows[r].converged;
-                steps += (double)rows[r].steps;
-                k++;
-            }
-        s->count = k;
-        if (k == 0) {
-            s->mean_risk = s->std_risk = s->sem_risk = s->mean_T = s->std_T = s->sem_T = NAN;
-            s->converged_frac = s->mean_steps = NAN;
-            continue;
-        }
-        const sample_stat sr = stats_finite(x, k), sT = stats_finite(y, k);
-        s->mean_risk = sr.mean, s->std_risk = sr.sd, s->mean_T = sT.mean, s->std_T = sT.sd;
-        s->sem_risk = s->std_risk / sqrt((double)k);
-        s->sem_T = s->std_T / sqrt((double)k);
-        s->converged_frac = conv / (double)k;
-        s->mean_steps = steps / (double)k;
+    const size_t NN = res->NN, M = RM_COUNT;
+    for (size_t i = 0; i < res->NO * NN * M; i++)
+        res->stat[i] = (relu_stat){0, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+    const long cm = model_column(s, "method");
+    for (size_t i = 0; i < s->n; i++) {
+        const summary_group *g = &s->g[i];
+        const sample_stat *r = summary_stat(s, g, "risk"), *T = summary_stat(s, g, "T");
+        res->stat[(g->row * NN + g->col) * M + (size_t)g->keys[cm]] =
+            (relu_stat){g->count, r->mean, r->sd, r->se, T->mean, T->sd, T->se,
+                        summary_stat(s, g, "converged")->mean, summary_stat(s, g, "steps")->mean};
     }
 }
 
@@ -175,31 +169,22 @@ static void fit_powerlaw(const relu_job *job, relu_result *res)
     }
 }
 
-/* summary.csv: per (cell, method) statistics and the predictions. */
-static void put_summary(FILE *sf, const relu_job *job, const relu_result *res)
+/* The job's columns of summary.csv: |P_perp f_t|^2 of the overlap and the
+ * predictions: scratch from the fit; linear transfer tends to |P_perp f_t|^2
+ * (THEORY.md section 5), so T_lt -> A n^-p - it. */
+static void fill_extras(model_summary *s, const relu_job *job, const relu_result *res)
 {
     const fate_relu_sweep *w = &job->sweep;
-    const size_t NO = w->n_overlaps, NN = w->n_ns, M = RM_COUNT;
-    fprintf(sf, "%s,n,method,instances,mean_risk,std_risk,sem_risk,mean_T,std_T,sem_T,converged_frac,"
-                "mean_steps,pperp_student,pperp_source,predicted_risk,predicted_T\n", axis_name(w));
-    for (size_t t = 0; t < NO; t++)
-        for (size_t j = 0; j < NN; j++)
-            for (size_t m = 0; m < M; m++) {
-                const relu_stat *s = &res->stat[(t * NN + j) * M + m];
-                if (s->count == 0) continue;
-                /* predictions: scratch from the fit; linear transfer tends to
-                 * |P_perp f_t|^2 (THEORY.md section 5), so T_lt -> A n^-p - it */
-                double fit = res->A * pow((double)w->ns[j], -res->p);
-                double pr = m == RM_SC ? fit : m == RM_LT ? res->pp_student[t] : NAN;
-                double pT = m == RM_SC ? 0.0 : m == RM_LT ? fit - res->pp_student[t] : NAN;
-                put_num(sf, w->overlaps[t]);
-                fprintf(sf, ",%zu,%s,%zu", w->ns[j], RELU_METHOD[m], s->count);
-                const double v[] = {s->mean_risk, s->std_risk, s->sem_risk, s->mean_T, s->std_T, s->sem_T,
-                                    s->converged_frac, s->mean_steps, res->pp_student[t], res->pp_source[t],
-                                    pr, pT};
-                for (size_t q = 0; q < sizeof v / sizeof v[0]; q++) { fputc(',', sf); put_num(sf, v[q]); }
-                fputc('\n', sf);
-            }
+    const long cm = model_column(s, "method");
+    for (size_t i = 0; i < s->n; i++) {
+        summary_group *g = &s->g[i];
+        const size_t t = g->row, m = (size_t)g->keys[cm];
+        const double fit = res->A * pow((double)w->ns[g->col], -res->p);
+        g->extra[0] = res->pp_student[t];
+        g->extra[1] = res->pp_source[t];
+        g->extra[2] = m == RM_SC ? fit : m == RM_LT ? res->pp_student[t] : NAN;
+        g->extra[3] = m == RM_SC ? 0.0 : m == RM_LT ? fit - res->pp_student[t] : NAN;
+    }
 }
 
 /* powerlaw.csv and boundary.csv. */
@@ -220,24 +205,23 @@ static void put_fit(FILE *pf, FILE *bf, const relu_job *job, const relu_result *
     }
 }
 
-/* Writes summary.csv, powerlaw.csv and boundary.csv. */
-static int write_texts(const relu_job *job, const relu_result *res, file_list *written)
+/* Writes summary.csv (the one writer, model_summary.c), powerlaw.csv and
+ * boundary.csv. */
+static int write_texts(const relu_job *job, model_summary *s, const relu_result *res, file_list *written)
 {
-    char *txt[3] = {NULL, NULL, NULL};
-    size_t len[3] = {0, 0, 0};
-    FILE *f[3];
+    fill_extras(s, job, res);
+    int rc = model_summary_write(s, job->dir, written);
+    char *txt[2] = {NULL, NULL};
+    size_t len[2] = {0, 0};
+    FILE *f[2];
     int ok = 1;
-    for (int k = 0; k < 3; k++) ok &= (f[k] = open_memstream(&txt[k], &len[k])) != NULL;
-    if (ok) {
-        put_summary(f[0], job, res);
-        put_fit(f[1], f[2], job, res);
-    }
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < 2; k++) ok &= (f[k] = open_memstream(&txt[k], &len[k])) != NULL;
+    if (ok) put_fit(f[0], f[1], job, res);
+    for (int k = 0; k < 2; k++)
         if (f[k]) fclose(f[k]);
-    const job_text files[] = {{"summary.csv", txt[0], len[0]}, {"powerlaw.csv", txt[1], len[1]},
-                              {"boundary.csv", txt[2], len[2]}};
-    int rc = ok ? job_write_texts(job->dir, files, 3, written) : JOB_FAILED;
-    for (int k = 0; k < 3; k++) free(txt[k]);
+    const job_text files[] = {{"powerlaw.csv", txt[0], len[0]}, {"boundary.csv", txt[1], len[1]}};
+    if (rc == JOB_OK) rc = ok ? job_write_texts(job->dir, files, 2, written) : JOB_FAILED;
+    for (int k = 0; k < 2; k++) free(txt[k]);
     return rc;
 }
 
@@ -259,48 +243,59 @@ static int write_arrays(const relu_job *job, const double *arisk, const double *
     return rc;
 }
 
+/* The per-instance arrays (NO, NN, RM_COUNT, K) and the per-overlap
+ * |P_perp f_t|^2 and target norms over instances (NO, K) from the cells. */
+static void cell_arrays(double *arisk, double *aT, double *pps, double *ppo, double *nrm, const relu_job *job,
+                        const job_cells *cells)
+{
+    const fate_relu_sweep *w = &job->sweep;
+    const size_t NO = w->n_overlaps, NN = w->n_ns, K = w->instances, M = RM_COUNT;
+    for (size_t i = 0; i < NO * NN * M * K; i++) arisk[i] = aT[i] = NAN;
+    for (size_t i = 0; i < NO * K; i++) pps[i] = ppo[i] = nrm[i] = NAN;
+    for (size_t t = 0; t < NO; t++)
+        for (size_t j = 0; j < NN; j++)
+            for (size_t r = 0; r < cells->n[t * NN + j]; r++) {
+                const relu_row q = row_of(cells->v[t * NN + j] + r * cells->ncol);
+                if (q.instance >= K) continue;
+                const size_t at = ((t * NN + j) * M + (size_t)q.method) * K + q.instance;
+                arisk[at] = q.risk;
+                aT[at] = q.T;
+                pps[t * K + q.instance] = q.pp_student;
+                ppo[t * K + q.instance] = q.pp_source;
+                nrm[t * K + q.instance] = q.norm2;
+            }
+}
+
+static int alloc_result(relu_result *res, const fate_relu_sweep *w)
+{
+    const size_t NO = w->n_overlaps, NN = w->n_ns;
+    memset(res, 0, sizeof *res);
+    res->NO = NO, res->NN = NN, res->K = w->instances, res->overlaps = w->overlaps, res->ns = w->ns;
+    res->stat = calloc(NO * NN * RM_COUNT, sizeof *res->stat);
+    res->pp_student = malloc(NO * sizeof(double)), res->pp_student_sd = malloc(NO * sizeof(double));
+    res->pp_source = malloc(NO * sizeof(double)), res->pp_source_sd = malloc(NO * sizeof(double));
+    res->norm2 = malloc(NO * sizeof(double));
+    res->n_star = malloc(NO * sizeof(double)), res->n_star_source = malloc(NO * sizeof(double));
+    return res->stat && res->pp_student && res->pp_student_sd && res->pp_source && res->pp_source_sd &&
+           res->norm2 && res->n_star && res->n_star_source ? 0 : -1;
+}
+
 /* Writes summary.csv, powerlaw.csv, boundary.csv and the arrays from the
  * cells read back by the job; fills res. */
 static int assemble(const relu_job *job, const job_cells *cells, relu_result *res, file_list *written)
 {
     const fate_relu_sweep *w = &job->sweep;
     const size_t NO = w->n_overlaps, NN = w->n_ns, K = w->instances, M = RM_COUNT;
-    memset(res, 0, sizeof *res);
-    res->NO = NO, res->NN = NN, res->K = K, res->overlaps = w->overlaps, res->ns = w->ns;
-    res->stat = calloc(NO * NN * M, sizeof *res->stat);
-    res->pp_student = malloc(NO * sizeof(double)), res->pp_student_sd = malloc(NO * sizeof(double));
-    res->pp_source = malloc(NO * sizeof(double)), res->pp_source_sd = malloc(NO * sizeof(double));
-    res->norm2 = malloc(NO * sizeof(double));
-    res->n_star = malloc(NO * sizeof(double)), res->n_star_source = malloc(NO * sizeof(double));
+    model_summary s = {0};
     double *arisk = malloc(NO * NN * M * K * sizeof *arisk), *aT = malloc(NO * NN * M * K * sizeof *aT);
     double *pps = malloc(NO * K * sizeof *pps), *ppo = malloc(NO * K * sizeof *ppo);
     double *nrm = malloc(NO * K * sizeof *nrm);
-    double *x = malloc(K * sizeof *x), *y = malloc(K * sizeof *y);
     int rc = JOB_FAILED;
-    if (!res->stat || !res->pp_student || !res->pp_student_sd || !res->pp_source || !res->pp_source_sd ||
-        !res->norm2 || !res->n_star || !res->n_star_source || !arisk || !aT || !pps || !ppo || !nrm ||
-        !x || !y)
+    if (alloc_result(res, w) || !arisk || !aT || !pps || !ppo || !nrm ||
+        model_summary_build(&s, &fate_model_relu2, w, cells, LAYOUT, sizeof LAYOUT / sizeof LAYOUT[0]))
         goto done;
-    for (size_t i = 0; i < NO * NN * M * K; i++) arisk[i] = aT[i] = NAN;
-    for (size_t i = 0; i < NO * K; i++) pps[i] = ppo[i] = nrm[i] = NAN;
-    for (size_t t = 0; t < NO; t++)
-        for (size_t j = 0; j < NN; j++) {
-            const size_t n = cells->n[t * NN + j];
-            relu_row *rows = malloc(n * sizeof *rows);
-            if (!rows) goto done;
-            for (size_t r = 0; r < n; r++) rows[r] = row_of(cells->v[t * NN + j] + r * cells->ncol);
-            for (size_t r = 0; r < n; r++) {
-                if (rows[r].instance >= K) continue;
-                size_t at = ((t * NN + j) * M + (size_t)rows[r].method) * K + rows[r].instance;
-                arisk[at] = rows[r].risk;
-                aT[at] = rows[r].T;
-                pps[t * K + rows[r].instance] = rows[r].pp_student;
-                ppo[t * K + rows[r].instance] = rows[r].pp_source;
-                nrm[t * K + rows[r].instance] = rows[r].norm2;
-            }
-            cell_stats(&res->stat[(t * NN + j) * M], rows, n, x, y);
-            free(rows);
-        }
+    cell_arrays(arisk, aT, pps, ppo, nrm, job, cells);
+    stats_of_groups(res, &s);
     for (size_t t = 0; t < NO; t++) {
         const sample_stat a = stats_finite(pps + t * K, K), b = stats_finite(ppo + t * K, K);
         res->pp_student[t] = a.mean, res->pp_student_sd[t] = a.sd;
@@ -308,10 +303,11 @@ static int assemble(const relu_job *job, const job_cells *cells, relu_result *re
         res->norm2[t] = stats_finite(nrm + t * K, K).mean;
     }
     fit_powerlaw(job, res);
-    rc = write_texts(job, res, written);
+    rc = write_texts(job, &s, res, written);
     if (rc == JOB_OK) rc = write_arrays(job, arisk, aT, written);
 done:
-    free(arisk); free(aT); free(pps); free(ppo); free(nrm); free(x); free(y);
+    free(arisk); free(aT); free(pps); free(ppo); free(nrm);
+    if (s.g) model_summary_free(&s);
     if (rc != JOB_OK) relu_result_free(res);
     return rc;
 }

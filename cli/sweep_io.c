@@ -1,4 +1,4 @@
-/* sweep_io.c - per-cell result files, runs.csv and summary.csv (see
+/* sweep_io.c - the files of a sweep folder: atomic writes, sealed cell files (see
  * sweep_io.h). Numbers are printed with 17 significant digits so that
  * parsing them back gives the same doubles: the summary computed from the
  * files equals the one computed in memory, and a resumed sweep writes files
@@ -18,12 +18,6 @@
 #include "sweep_io.h"
 
 static char *slurp(const char *path);
-
-const char *RUNS_HEADER = "gamma,theta,n,method,lambda,instance,risk,T,train_loss,loss_min,"
-                          "steps,converged,on_saddle,balance,ft_c";
-const char *SUMMARY_HEADER = "gamma,theta,n,method,lambda,instances,mean_risk,std_risk,sem_risk,"
-                             "mean_T,std_T,sem_T,theory_risk,theory_T,theory_T_paper,"
-                             "converged_frac,mean_steps";
 
 int make_dirs(const char *path)
 {
@@ -128,69 +122,6 @@ void put_num(FILE *f, double v)
     else fprintf(f, "%.17g", v);
 }
 
-void fprint_run_row(FILE *f, const run_row *r)
-{
-    put_num(f, r->gamma);
-    fputc(',', f);
-    put_num(f, r->theta);
-    fprintf(f, ",%zu,%s,", r->n, r->method);
-    put_num(f, r->lambda);
-    fprintf(f, ",%zu,", r->instance);
-    put_num(f, r->risk);
-    fputc(',', f);
-    put_num(f, r->T);
-    fputc(',', f);
-    put_num(f, r->train_loss);
-    fputc(',', f);
-    put_num(f, r->loss_min);
-    fprintf(f, ",%zu,%d,%d,", r->steps, r->converged, r->on_saddle);
-    put_num(f, r->balance);
-    fputc(',', f);
-    put_num(f, r->ft_c);
-    fputc('\n', f);
-}
-
-void fprint_summary_row(FILE *f, const summary_row *s)
-{
-    put_num(f, s->gamma);
-    fputc(',', f);
-    put_num(f, s->theta);
-    fprintf(f, ",%zu,%s,", s->n, s->method);
-    put_num(f, s->lambda);
-    fprintf(f, ",%zu", s->instances);
-    const double v[] = {s->mean_risk, s->std_risk, s->sem_risk, s->mean_T, s->std_T, s->sem_T,
-                        s->theory_risk, s->theory_T, s->theory_T_paper, s->converged_frac,
-                        s->mean_steps};
-    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
-        fputc(',', f);
-        put_num(f, v[i]);
-    }
-    fputc('\n', f);
-}
-
-static run_row make_row(const fate_cell *c, const char *method, double lambda, size_t i,
-                        const fate_method_result *r, double T, double ftc)
-{
-    run_row w;
-    memset(&w, 0, sizeof w);
-    w.gamma = c->gamma;
-    w.theta = c->theta;
-    w.n = c->n;
-    snprintf(w.method, sizeof w.method, "%s", method);
-    w.lambda = lambda;
-    w.instance = i;
-    w.risk = r->risk;
-    w.T = T;
-    w.train_loss = r->train_loss;
-    w.loss_min = r->loss_min;
-    w.steps = r->steps;
-    w.converged = r->converged;
-    w.on_saddle = r->on_saddle;
-    w.balance = r->balance;
-    w.ft_c = ftc;
-    return w;
-}
-
 uint64_t fnv1a64(const void *p, size_t n)
 {
     const unsigned char *b = p;
@@ -250,34 +181,6 @@ void cell_warn(const char *path, const char *why)
     fprintf(stderr, "fate: warning: %s is damaged (%s): recomputing it\n", path, why);
 }
 
-char *cell_csv(const fate_cell *c, unsigned methods, const double *lambdas, const char *id)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) return NULL;
-    const size_t K = c->instances;
-    for (size_t i = 0; i < K; i++) {
-        double rsc = c->scratch ? c->scratch[i].risk : NAN;
-        if (methods & FATE_METHOD_SCRATCH) {
-            run_row w = make_row(c, "scratch", NAN, i, &c->scratch[i], 0.0, NAN);
-            fprint_run_row(f, &w);
-        }
-        if (methods & FATE_METHOD_LT)
-            for (size_t l = 0; l < c->n_lambdas; l++) {
-                const fate_method_result *r = &c->lt[i * c->n_lambdas + l];
-                run_row w = make_row(c, "lt", lambdas[l], i, r, rsc - r->risk, NAN);
-                fprint_run_row(f, &w);
-            }
-        if (methods & FATE_METHOD_FT) {
-            run_row w = make_row(c, "ft", NAN, i, &c->ft[i], rsc - c->ft[i].risk, c->ft_c[i]);
-            fprint_run_row(f, &w);
-        }
-    }
-    fclose(f);
-    return cell_seal(RUNS_HEADER, id, buf);
-}
-
 int parse_d(const char *s, double *out)
 {
     char *end;
@@ -294,128 +197,6 @@ int parse_z(const char *s, size_t *out)
     if (end == s || *end != '\0' || errno) return -1;
     *out = (size_t)v;
     return 0;
-}
-
-int csv_fields(char *line, char **fld, int nf)
-{
-    size_t L = strlen(line);
-    if (L == 0 || line[L - 1] != '\n') return -1; /* cut short or too long */
-    line[L - 1] = '\0';
-    char *p = line;
-    int k = 0;
-    /* fields never contain commas; strsep keeps empty fields */
-    while (k < nf && (fld[k] = strsep(&p, ",")) != NULL) k++;
-    return k == nf && p == NULL ? 0 : -1;
-}
-
-long read_cell(const char *path, const char *id, run_row **rows, const char **why)
-{
-    *rows = NULL;
-    char *text;
-    if (cell_unseal(path, RUNS_HEADER, id, &text, why) != 0) return -1;
-    FILE *f = fmemopen(text, strlen(text) + 1, "r");
-    if (!f) { free(text); *why = "out of memory"; return -1; }
-    char line[2048];
-    long n = 0, cap = 0;
-    run_row *v = NULL;
-    while (fgets(line, sizeof line, f) && line[0] != '\0') {
-        char *fld[15];
-        if (csv_fields(line, fld, 15) != 0) goto bad;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 64;
-            run_row *nv = realloc(v, (size_t)cap * sizeof *v);
-            if (!nv) goto bad;
-            v = nv;
-        }
-        run_row *r = &v[n];
-        memset(r, 0, sizeof *r);
-        size_t conv, sad;
-        if (parse_d(fld[0], &r->gamma) || parse_d(fld[1], &r->theta) || parse_z(fld[2], &r->n) ||
-            strlen(fld[3]) >= sizeof r->method || parse_d(fld[4], &r->lambda) ||
-            parse_z(fld[5], &r->instance) || parse_d(fld[6], &r->risk) || parse_d(fld[7], &r->T) ||
-            parse_d(fld[8], &r->train_loss) || parse_d(fld[9], &r->loss_min) ||
-            parse_z(fld[10], &r->steps) || parse_z(fld[11], &conv) || parse_z(fld[12], &sad) ||
-            parse_d(fld[13], &r->balance) || parse_d(fld[14], &r->ft_c))
-            goto bad;
-        strcpy(r->method, fld[3]);
-        r->converged = (int)conv;
-        r->on_saddle = (int)sad;
-        n++;
-    }
-    fclose(f);
-    free(text);
-    *rows = v;
-    return n;
-bad:
-    fclose(f);
-    free(text);
-    free(v);
-    *why = "a malformed row";
-    return -1;
-}
-
-size_t summarise_cell(summary_row *out, const run_row *rows, size_t nrows, size_t j, size_t t,
-                      const fate_spec *base, const double *lambdas, size_t n_lambdas)
-{
-    if (nrows == 0) return 0;
-    double *risk = malloc(nrows * sizeof *risk), *T = malloc(nrows * sizeof *T);
-    if (!risk || !T) { free(risk); free(T); return 0; }
-    size_t count = 0;
-    const char *methods[3] = {"scratch", "lt", "ft"};
-    for (int mi = 0; mi < 3; mi++) {
-        size_t nl = mi == 1 ? n_lambdas : 1;
-        for (size_t l = 0; l < nl; l++) {
-            size_t k = 0, conv = 0;
-            double steps = 0;
-            for (size_t r = 0; r < nrows; r++) {
-                if (strcmp(rows[r].method, methods[mi]) != 0) continue;
-                if (mi == 1 && rows[r].lambda != lambdas[l]) continue;
-                risk[k] = rows[r].risk;
-                T[k] = rows[r].T;
-                conv += (size_t)rows[r].converged;
-                steps += (double)rows[r].steps;
-                k++;
-            }
-            if (k == 0) continue;
-            summary_row *s = &out[count++];
-            memset(s, 0, sizeof *s);
-            s->gamma_index = j;
-            s->theta_index = t;
-            s->gamma = rows[0].gamma;
-            s->theta = rows[0].theta;
-            s->n = rows[0].n;
-            snprintf(s->method, sizeof s->method, "%s", methods[mi]);
-            s->lambda = mi == 1 ? lambdas[l] : NAN;
-            s->instances = k;
-            const sample_stat sr = stats_of(risk, k), sT = stats_of(T, k);
-            s->mean_risk = sr.mean, s->std_risk = sr.sd, s->sem_risk = sr.se;
-            s->mean_T = sT.mean, s->std_T = sT.sd, s->sem_T = sT.se;
-            s->converged_frac = (double)conv / (double)k;
-            s->mean_steps = steps / (double)k;
-            /* theory at the cell's finite size */
-            fate_spec sp = *base;
-            sp.n = s->n;
-            sp.theta = s->theta;
-            sp.lambda = mi == 1 ? lambdas[l] : 0.0;
-            fate_spec_theory th;
-            fate_spec_theory_eval(&th, &sp);
-            s->theory_T_paper = NAN;
-            if (mi == 0) {
-                s->theory_risk = th.scratch;
-                s->theory_T = 0.0;
-            } else if (mi == 1) {
-                s->theory_risk = th.lt;
-                s->theory_T = th.T_lt;
-            } else {
-                s->theory_risk = th.ft;
-                s->theory_T = th.T_ft;
-                s->theory_T_paper = th.T_ft_paper;
-            }
-        }
-    }
-    free(risk);
-    free(T);
-    return count;
 }
 
 double wall_now(void)

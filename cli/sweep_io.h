@@ -8,19 +8,6 @@
 #include <stdio.h>
 #include "fate.h"
 
-/* One row of runs.csv: one (cell, method, instance, lambda). */
-typedef struct run_row {
-    double gamma, theta;
-    size_t n;
-    char method[12];   /* scratch, lt, ft */
-    double lambda;     /* NaN for scratch and ft */
-    size_t instance;
-    double risk, T, train_loss, loss_min;
-    size_t steps;
-    int converged, on_saddle;
-    double balance, ft_c;
-} run_row;
-
 /* One row of summary.csv: one (cell, method, lambda). */
 typedef struct summary_row {
     size_t gamma_index, theta_index;
@@ -33,9 +20,6 @@ typedef struct summary_row {
     double theory_risk, theory_T, theory_T_paper;
     double converged_frac, mean_steps;
 } summary_row;
-
-extern const char *RUNS_HEADER;
-extern const char *SUMMARY_HEADER;
 
 /* Write `text` to path atomically (temporary file, fsync, rename, fsync of
  * the folder): a reader sees the old file or the new one, never a partial
@@ -70,27 +54,6 @@ char *cell_seal(const char *header, const char *id, char *rows);
 int cell_unseal(const char *path, const char *header, const char *id, char **rows, const char **why);
 /* "fate: warning: <path> is damaged (<why>): recomputing it" on stderr. */
 void cell_warn(const char *path, const char *why);
-
-/* Serialise a finished cell as a sealed CSV (cell_seal with id) into a
- * malloc'd string. */
-char *cell_csv(const fate_cell *c, unsigned methods, const double *lambdas, const char *id);
-/* Splits one line read by fgets (with its newline) in place into exactly nf
- * comma-separated fields; -1 if the line has no newline (cut short or too
- * long) or another number of fields. */
-int csv_fields(char *line, char **fld, int nf);
-/* Parse a sealed cell file (cell_unseal with id); *rows malloc'd. Returns
- * the row count, or -1 with *why as cell_unseal (then the cell is
- * recomputed). The rows still need checking against the grid. */
-long read_cell(const char *path, const char *id, run_row **rows, const char **why);
-
-/* Summaries of one cell from its rows (per method and lambda), with the
- * theory of `base` at the cell's (n, theta, lambda). out must hold
- * 2 + n_lambdas rows; returns the count. */
-size_t summarise_cell(summary_row *out, const run_row *rows, size_t nrows, size_t j, size_t t,
-                      const fate_spec *base, const double *lambdas, size_t n_lambdas);
-
-void fprint_run_row(FILE *f, const run_row *r);
-void fprint_summary_row(FILE *f, const summary_row *s);
 
 /* Saves a finished cell's text (malloc'd, freed here; NULL counts as a
  * failure) atomically to path. 0, or -1 after printing one line (preceded by

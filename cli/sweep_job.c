@@ -12,12 +12,28 @@
  */
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "manifest.h"
+#include "model_summary.h"
 #include "sweep_job.h"
+
+/* (a, b, c, d) doubles, or NULL when the count overflows or malloc fails */
+static double *alloc_array4(size_t a, size_t b, size_t c, size_t d)
+{
+    size_t n = a;
+    if (b && n > SIZE_MAX / b) return NULL;
+    n *= b;
+    if (c && n > SIZE_MAX / c) return NULL;
+    n *= c;
+    if (d && n > SIZE_MAX / d) return NULL;
+    n *= d;
+    if (n > SIZE_MAX / sizeof(double)) return NULL;
+    return malloc((n ? n : 1) * sizeof(double));
+}
 
 static json_t *darr(const double *x, size_t n)
 {
@@ -68,18 +84,65 @@ static void lin_diverged(const void *sweep, const fate_sweep_error *e, char *whe
     snprintf(lr, lsize, "%s", w->base.lr > 0 ? "set by --lr" : "automatic");
 }
 
-/* A row of fate_model_linear's table (its columns are those of runs.csv, in
- * order) as a run_row. */
-static run_row row_of(const double *q)
+/* summary.csv's columns after the keys and `instances` (the layout the
+ * deep linear files have always had): the theory between the statistics
+ * and the convergence. */
+static const summary_entry LAYOUT[] = {{SUM_STATS, "risk", NULL},
+                                       {SUM_STATS, "T", NULL},
+                                       {SUM_THEORY, NULL, NULL},
+                                       {SUM_MEAN, "converged", "converged_frac"},
+                                       {SUM_MEAN, "steps", "mean_steps"}};
+
+/* The index of method m (scratch, lt per lambda, ft) in the arrays. */
+static size_t method_index(const fate_sweep *w, const double *q, size_t c_method, size_t c_lambda)
 {
-    run_row r;
+    const char *m = fate_model_linear.words[(size_t)q[c_method]];
+    if (!strcmp(m, "ft")) return w->n_lambdas + 1;
+    if (strcmp(m, "lt")) return 0;
+    for (size_t l = 0; l < w->n_lambdas; l++)
+        if (q[c_lambda] == w->lambdas[l]) return 1 + l;
+    return 0;
+}
+
+/* A summary group as the summary_row the figures and the report read. */
+static summary_row row_of_group(const model_summary *s, const summary_group *g)
+{
+    summary_row r;
     memset(&r, 0, sizeof r);
-    r.gamma = q[0], r.theta = q[1], r.n = (size_t)q[2];
-    snprintf(r.method, sizeof r.method, "%s", fate_model_linear.words[(size_t)q[3]]);
-    r.lambda = q[4], r.instance = (size_t)q[5], r.risk = q[6], r.T = q[7], r.train_loss = q[8];
-    r.loss_min = q[9], r.steps = (size_t)q[10], r.converged = (int)q[11], r.on_saddle = (int)q[12];
-    r.balance = q[13], r.ft_c = q[14];
+    r.gamma_index = g->col, r.theta_index = g->row;
+    r.gamma = g->keys[model_column(s, "gamma")], r.theta = g->keys[model_column(s, "theta")];
+    r.n = (size_t)g->keys[model_column(s, "n")];
+    snprintf(r.method, sizeof r.method, "%s", fate_model_linear.words[(size_t)g->keys[model_column(s, "method")]]);
+    r.lambda = g->keys[model_column(s, "lambda")];
+    r.instances = g->count;
+    const sample_stat *sr = summary_stat(s, g, "risk"), *sT = summary_stat(s, g, "T");
+    r.mean_risk = sr->mean, r.std_risk = sr->sd, r.sem_risk = sr->se;
+    r.mean_T = sT->mean, r.std_T = sT->sd, r.sem_T = sT->se;
+    r.theory_risk = g->theory[0], r.theory_T = g->theory[1], r.theory_T_paper = g->theory[2];
+    r.converged_frac = summary_stat(s, g, "converged")->mean;
+    r.mean_steps = summary_stat(s, g, "steps")->mean;
     return r;
+}
+
+/* risk.npy and T.npy (G, T, M, K), M = scratch, lt per lambda, ft; NaN where
+ * a method was not run. */
+static void fill_arrays(double *arisk, double *aT, const fate_sweep *w, const model_summary *s,
+                        const job_cells *c)
+{
+    const size_t G = w->n_gammas, T = w->n_thetas, M = 2 + w->n_lambdas, K = w->instances;
+    const long cm = model_column(s, "method"), cl = model_column(s, "lambda"), ci = model_column(s, "instance");
+    const long cr = model_column(s, "risk"), ct = model_column(s, "T");
+    for (size_t i = 0; i < G * T * M * K; i++) arisk[i] = aT[i] = NAN;
+    for (size_t j = 0; j < G; j++)
+        for (size_t t = 0; t < T; t++)
+            for (size_t r = 0; r < c->n[t * G + j]; r++) {
+                const double *q = c->v[t * G + j] + r * c->ncol;
+                const size_t i = (size_t)q[ci];
+                if (i >= K) continue;
+                const size_t at = ((j * T + t) * M + method_index(w, q, (size_t)cm, (size_t)cl)) * K + i;
+                arisk[at] = q[cr];
+                aT[at] = q[ct];
+            }
 }
 
 /* summary.npy (G, T, M, 11), risk.npy and T.npy (G, T, M, K), the grids;
@@ -118,74 +181,44 @@ static int write_arrays(const fate_sweep *w, const char *dir, const summary_row 
     return rc;
 }
 
+/* summary.csv, the arrays and the summary rows from the cells read back. */
+static int assemble(const sweep_job *job, const job_cells *cells, summary_row **rows_out, size_t *n_rows,
+                    file_list *written)
+{
+    const fate_sweep *w = &job->sweep;
+    const size_t G = w->n_gammas, T = w->n_thetas, M = 2 + w->n_lambdas, K = w->instances;
+    model_summary s;
+    if (model_summary_build(&s, &fate_model_linear, w, cells, LAYOUT, sizeof LAYOUT / sizeof LAYOUT[0]))
+        return JOB_FAILED;
+    summary_row *sum = calloc(s.n ? s.n : 1, sizeof *sum);
+    double *arisk = alloc_array4(G, T, M, K), *aT = alloc_array4(G, T, M, K);
+    int rc = sum && arisk && aT ? model_summary_write(&s, job->dir, written) : JOB_FAILED;
+    if (rc == JOB_OK) {
+        for (size_t i = 0; i < s.n; i++) sum[i] = row_of_group(&s, &s.g[i]);
+        fill_arrays(arisk, aT, w, &s, cells);
+        /* NumPy arrays beside the CSVs (docs: commands.md, "Output arrays") */
+        rc = write_arrays(w, job->dir, sum, s.n, arisk, aT, written);
+    }
+    free(arisk);
+    free(aT);
+    if (rc == JOB_OK) *rows_out = sum, *n_rows = s.n;
+    else free(sum);
+    model_summary_free(&s);
+    return rc;
+}
+
 int sweep_job_run(const sweep_job *job, summary_row **rows_out, size_t *n_rows, file_list *written)
 {
     const fate_sweep *w = &job->sweep;
-    const char *dir = job->dir;
     *rows_out = NULL;
     *n_rows = 0;
     char *params = sweep_params_json(w);
-    const job_spec js = {dir, &fate_model_linear, w, params, job->quiet, job->label, lin_diverged};
+    const job_spec js = {job->dir, &fate_model_linear, w, params, job->quiet, job->label, lin_diverged};
     job_cells cells;
-    int jrc = job_run(&js, &cells, written);
+    int rc = job_run(&js, &cells, written);
     free(params);
-    if (jrc != JOB_OK || !cells.v) return jrc;
-
-    const size_t G = w->n_gammas, T = w->n_thetas, per = 2 + w->n_lambdas;
-    summary_row *sum = calloc(G * T * per, sizeof *sum);
-    size_t ns = 0;
-    /* per-instance risk and T as arrays (G, T, M, K), M = scratch, lt per
-     * lambda, ft; NaN where a method was not run */
-    const size_t K = w->instances, M = per;
-    double *arisk = malloc(G * T * M * K * sizeof *arisk), *aT = malloc(G * T * M * K * sizeof *aT);
-    if (!sum || !arisk || !aT) {
-        free(arisk); free(aT); free(sum); job_cells_free(&cells);
-        return JOB_FAILED;
-    }
-    for (size_t i = 0; i < G * T * M * K; i++) arisk[i] = aT[i] = NAN;
-    for (size_t j = 0; j < G; j++)
-        for (size_t t = 0; t < T; t++) {
-            const size_t n = cells.n[t * G + j];
-            run_row *rows = malloc(n * sizeof *rows);
-            if (!rows) { free(sum); free(arisk); free(aT); job_cells_free(&cells); return JOB_FAILED; }
-            for (size_t r = 0; r < n; r++) rows[r] = row_of(cells.v[t * G + j] + r * cells.ncol);
-            for (size_t r = 0; r < n; r++) {
-                size_t m = 0;
-                if (!strcmp(rows[r].method, "lt")) {
-                    for (size_t l = 0; l < w->n_lambdas; l++)
-                        if (rows[r].lambda == w->lambdas[l]) m = 1 + l;
-                } else if (!strcmp(rows[r].method, "ft")) {
-                    m = M - 1;
-                }
-                if (rows[r].instance < K) {
-                    size_t at = ((j * T + t) * M + m) * K + rows[r].instance;
-                    arisk[at] = rows[r].risk;
-                    aT[at] = rows[r].T;
-                }
-            }
-            ns += summarise_cell(sum + ns, rows, n, j, t, &w->base, w->lambdas, w->n_lambdas);
-            free(rows);
-        }
+    if (rc != JOB_OK || !cells.v) return rc;
+    rc = assemble(job, &cells, rows_out, n_rows, written);
     job_cells_free(&cells);
-    char *stxt = NULL;
-    size_t slen = 0;
-    FILE *sf = open_memstream(&stxt, &slen);
-    if (!sf) { free(arisk); free(aT); free(sum); return JOB_FAILED; }
-    fprintf(sf, "%s\n", SUMMARY_HEADER);
-    for (size_t i = 0; i < ns; i++) fprint_summary_row(sf, &sum[i]);
-    fclose(sf);
-    const job_text csv = {"summary.csv", stxt, slen};
-    int rc = job_write_texts(dir, &csv, 1, written);
-    /* NumPy arrays beside the CSVs (docs: README, "Output arrays") */
-    if (rc == JOB_OK) rc = write_arrays(w, dir, sum, ns, arisk, aT, written);
-    free(arisk);
-    free(aT);
-    free(stxt);
-    if (rc != JOB_OK) {
-        free(sum);
-        return rc;
-    }
-    *rows_out = sum;
-    *n_rows = ns;
-    return JOB_OK;
+    return rc;
 }

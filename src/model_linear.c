@@ -111,8 +111,29 @@ static fate_status lin_run(const void *sweep, const fate_model_hooks *h, fate_sw
     return fate_sweep_run(sweep, &sh, err);
 }
 
+/* The theory of a (cell, method, lambda) group at the cell's finite size
+ * (fate_spec_theory_eval, THEORY.md section 3): risk, T, and the paper's
+ * fine-tuning T (c = 1; NaN for the other methods). */
+static const char *const THEORY_NAMES[] = {"risk", "T", "T_paper"};
+
+static void lin_theory(const void *sweep, const double *row, double *out)
+{
+    const fate_sweep *w = sweep;
+    const int k = (int)row[C_METHOD];
+    fate_spec sp = w->base;
+    sp.n = (size_t)row[C_N];
+    sp.theta = row[C_THETA];
+    sp.lambda = k == LM_LT ? row[C_LAMBDA] : 0.0;
+    fate_spec_theory th;
+    fate_spec_theory_eval(&th, &sp);
+    out[0] = k == LM_SC ? th.scratch : k == LM_LT ? th.lt : th.ft;
+    out[1] = k == LM_SC ? 0.0 : k == LM_LT ? th.T_lt : th.T_ft;
+    out[2] = k == LM_FT ? th.T_ft_paper : NAN;
+}
+
 const fate_model fate_model_linear = {
     .name = "linear", .words = WORDS, .n_words = 3, .columns = lin_columns, .check = lin_check,
     .grid = lin_grid, .cell_keys = lin_cell_keys, .run = lin_run, .col_major = 1,
     .title = "deep linear networks (fate phase)", .row_axis = C_THETA, .col_axis = C_GAMMA,
-    .figure_value = C_T, .figure_diverging = 1};
+    .figure_value = C_T, .figure_diverging = 1, .theory_names = THEORY_NAMES, .n_theory = 3,
+    .theory = lin_theory};
