@@ -2,6 +2,7 @@
  * diagram of two-layer networks over (mu or theta, n), with the boundary
  * predicted from the feature-space overlap (THEORY.md section 5). */
 #include <errno.h>
+#include <stddef.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,11 +14,12 @@
 #include "folder_lock.h"
 #include "manifest.h"
 #include "options.h"
+#include "opt_table.h"
 #include "par.h"
 #include "relu_job.h"
 #include "sweep_job.h"
 
-static const char *help =
+static const char *intro =
     "usage: fate phase --model relu2 [options]\n"
     "\n"
     "Sweeps transferability T = R_scratch - R_method of two-layer networks\n"
@@ -30,56 +32,9 @@ static const char *help =
     "predicted boundary A n^-p = |P_perp f_t|^2 over the maps. With no other options\n"
     "it runs a small default job (d = 10, m* = 4, m = 50, 5 x 6 cells, 4 instances;\n"
     "about 2 minutes on 2 cores).\n"
-    "\n"
-    "grid (each a value, a comma list a,b,c or an inclusive range start:stop:count):\n"
-    "  --mu LIST          fractions in [0, 1] (default 0:1:5)\n"
-    "  --theta LIST       angles in [0, pi] of single-index teachers relu(beta.x)\n"
-    "                     (instead of --mu; selects single-index teachers)\n"
-    "  --n LIST           target sample sizes, integers >= 1 (default 4,8,16,32,64,128)\n"
-    "model:\n"
-    "  --d D              input dimension (default 10)\n"
-    "  --mstar M          teacher neurons (default 4; the paper: 100)\n"
-    "  --width M          student neurons m (default 50; the paper: 1000)\n"
-    "  --act A            relu, tanh, erf or linear (default relu)\n"
-    "  --scaling S        mean-field (1/m, default) or standard (1/sqrt(m))\n"
-    "source:\n"
-    "  --n-src N          source samples (default 500)\n"
-    "  --online           pretrain on a fresh batch of n-src samples every step\n"
-    "  --sigma-src S      source label noise >= 0 (default 0)\n"
-    "target:\n"
-    "  --sigma S          target label noise >= 0 (default 0)\n"
-    "  --n-test N         fresh test inputs per risk, >= 2 (default 4000)\n"
-    "training (every training: pretraining, scratch, fine-tuning; online pretraining\n"
-    "takes one full batch of --n-src fresh samples per step, whatever --batch):\n"
-    "  --lr R             base learning rate > 0; the step is R m under mean-field\n"
-    "                     scaling (default 0.5)\n"
-    "  --steps S          maximum GD steps >= 1 (default 40000)\n"
-    "  --batch B          mini-batch size, 0 for full batch (default 0)\n"
-    "  --tol T            converged when the training loss <= T (default 1e-8)\n"
-    "  --rel-tol R        ... or when it fell by less than R x itself over 100\n"
-    "                     steps (default 1e-4)\n"
-    "  --init-scale W     first-layer init |w_i| ~ W (default 1e-3: small, the rich\n"
-    "                     regime in which pretraining learns the source's features)\n"
-    "  --readout-init C   readout init c_i ~ C N(0, 1) (default 1e-3)\n"
-    "  --lambda L         ridge of linear transfer >= 0 (default 0)\n"
-    "  --rcond C          pseudo-inverse cut-off of linear transfer, [0, 1) (default 1e-6)\n"
-    "  --pperp-rcond C    cut-off of the student's |P_perp f_t|^2, [0, 1) (default 1e-3)\n"
-    "run:\n"
-    "  --instances K      independent instances >= 1 (default 4)\n"
-    "  --seed S           random seed (default 1)\n"
-    "  --threads T        OpenMP threads in " THREADS_RANGE " (default: all cores); results\n"
-    "                     are identical for every thread count\n"
-    "output:\n"
-    "  --out DIR          output folder (default fate-phase-relu2)\n"
-    "  --resume           continue the sweep saved in DIR with its saved parameters\n"
-    "                     (the original command line with --resume appended too;\n"
-    "                     one that changes a parameter is refused)\n"
-    "  --plot LIST        png, svg, pdf, or none (default png)\n"
-    "  --fit-min-n N      fit the scratch power law on n >= N (default d: below\n"
-    "                     the input dimension the risk is not yet a power law)\n"
-    "  --gram-mu MU       overlap of the Gram-matrix figure (default: the middle of\n"
-    "                     the grid)\n"
-    "  --quiet            no progress on stderr\n"
+    "\n";
+
+static const char *outro =
     "\n"
     "Writes DIR/runs.csv (one row per cell, method, instance: pretrain, scratch,\n"
     "lt, ft), summary.csv (per cell and method: mean, std, sem of risk and T, the\n"
@@ -92,9 +47,10 @@ static const char *help =
 
 typedef struct relu_opts {
     fate_relu_sweep w;
-    double *overlaps, *nsd;
+    double *mus, *thetas, *nsd;
+    size_t nmu, nth, nn;
     size_t *ns;
-    size_t no, nn;
+    int act, scaling, online, model;
     const char *out;
     double gram_mu;
     int have_gram_mu, have_mu, have_theta, have_fit_min_n;
@@ -103,221 +59,149 @@ typedef struct relu_opts {
     unsigned plot;
 } relu_opts;
 
+static const char *const ACTS[] = {"relu", "tanh", "erf", "linear", NULL};
+static const char *const SCALINGS[] = {"mean-field", "standard", NULL};
+static const char *const MODELS[] = {"relu2", NULL};
+
+#define F(field) offsetof(relu_opts, field)
+#define S(field) offsetof(relu_opts, w.base.field)
+#define NO_GIVEN (-1L)
+/* The options of `fate phase --model relu2`, declared once (opt_table.h). */
+static const opt_def OPTS[] = {
+    {"--model", "M", OPT_WORD, 0, 0, "relu2 here (linear: fate phase --help)", NULL,
+     "relu2 (linear and ridge: see fate phase --help)", F(model), 0, NO_GIVEN, MODELS, OPT_RUN},
+    {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL,
+     "grid (each a value, a comma list a,b,c or an inclusive range start:stop:count):", 0, 0, NO_GIVEN, NULL, 0},
+    {"--mu", "LIST", OPT_LIST, 0, 1, "in [0, 1]", "0:1:5", "fractions in [0, 1]", F(mus), F(nmu),
+     (long)F(have_mu), NULL, 0},
+    {"--theta", "LIST", OPT_ANGLES, 0, M_PI, "in [0, pi]", NULL,
+     "angles in [0, pi] of single-index teachers relu(beta.x)\n(instead of --mu; selects single-index teachers)",
+     F(thetas), F(nth), (long)F(have_theta), NULL, 0},
+    {"--n", "LIST", OPT_LIST, 1, 1e9, "integers >= 1", "4,8,16,32,64,128", "target sample sizes, integers >= 1",
+     F(nsd), F(nn), NO_GIVEN, NULL, 0},
+    {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "model:", 0, 0, NO_GIVEN, NULL, 0},
+    {"--d", "D", OPT_SIZE, 1, 100000, NULL, "10", "input dimension", S(d), 0, NO_GIVEN, NULL, 0},
+    {"--mstar", "M", OPT_SIZE, 1, 100000, NULL, "4", "teacher neurons (the paper: 100)", S(mstar), 0, NO_GIVEN,
+     NULL, 0},
+    {"--width", "M", OPT_SIZE, 1, 10000000, NULL, "50", "student neurons m (the paper: 1000)", S(m), 0, NO_GIVEN,
+     NULL, 0},
+    {"--act", "A", OPT_WORD, 0, 0, "relu, tanh, erf or linear", "relu", "relu, tanh, erf or linear", F(act), 0,
+     NO_GIVEN, ACTS, 0},
+    {"--scaling", "S", OPT_WORD, 0, 0, "mean-field or standard", "mean-field",
+     "mean-field (1/m) or standard (1/sqrt(m))", F(scaling), 0, NO_GIVEN, SCALINGS, 0},
+    {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "source:", 0, 0, NO_GIVEN, NULL, 0},
+    {"--n-src", "N", OPT_SIZE, 1, 1e9, NULL, "500", "source samples", S(n_src), 0, NO_GIVEN, NULL, 0},
+    {"--online", NULL, OPT_FLAG, 0, 0, NULL, NULL, "pretrain on a fresh batch of n-src samples every step",
+     F(online), 0, NO_GIVEN, NULL, 0},
+    {"--sigma-src", "S", OPT_DOUBLE, 0, 1e6, ">= 0", "0", "source label noise >= 0", S(sigma_src), 0, NO_GIVEN,
+     NULL, 0},
+    {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "target:", 0, 0, NO_GIVEN, NULL, 0},
+    {"--sigma", "S", OPT_DOUBLE, 0, 1e6, ">= 0", "0", "target label noise >= 0", S(sigma), 0, NO_GIVEN, NULL, 0},
+    {"--n-test", "N", OPT_SIZE, 2, 1e9, NULL, "4000", "fresh test inputs per risk, >= 2", S(n_test), 0, NO_GIVEN,
+     NULL, 0},
+    {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL,
+     "training (every training: pretraining, scratch, fine-tuning; online pretraining\n"
+     "takes one full batch of --n-src fresh samples per step, whatever --batch):", 0, 0, NO_GIVEN, NULL, 0},
+    {"--lr", "R", OPT_DOUBLE, 0, 1e6, "> 0", "0.5",
+     "base learning rate > 0; the step is R m under mean-field\nscaling", S(gd.lr), 0, NO_GIVEN, NULL, OPT_LO_OPEN},
+    {"--steps", "S", OPT_SIZE, 1, 1e9, NULL, "40000", "maximum GD steps >= 1", S(gd.max_steps), 0, NO_GIVEN, NULL,
+     0},
+    {"--batch", "B", OPT_SIZE, 0, 1e9, NULL, "0", "mini-batch size, 0 for full batch", S(gd.batch), 0, NO_GIVEN,
+     NULL, 0},
+    {"--tol", "T", OPT_DOUBLE, 0, 1e6, ">= 0", "1e-8", "converged when the training loss <= T", S(gd.tol), 0,
+     NO_GIVEN, NULL, 0},
+    {"--rel-tol", "R", OPT_DOUBLE, 0, 1, "in [0, 1]", "1e-4",
+     "... or when it fell by less than R x itself over 100\nsteps", S(gd.rel_tol), 0, NO_GIVEN, NULL, 0},
+    {"--init-scale", "W", OPT_DOUBLE, 0, 1e6, "> 0", "1e-3",
+     "first-layer init |w_i| ~ W (small: the rich regime in\nwhich pretraining learns the source's features)",
+     S(w_init), 0, NO_GIVEN, NULL, OPT_LO_OPEN},
+    {"--readout-init", "C", OPT_DOUBLE, 0, 1e6, ">= 0", "1e-3", "readout init c_i ~ C N(0, 1)", S(c_init), 0,
+     NO_GIVEN, NULL, 0},
+    {"--lambda", "L", OPT_DOUBLE, 0, 1e12, ">= 0", "0", "ridge of linear transfer >= 0", S(lambda), 0, NO_GIVEN,
+     NULL, 0},
+    {"--rcond", "C", OPT_DOUBLE, 0, 1, "in [0, 1)", "1e-6", "pseudo-inverse cut-off of linear transfer, [0, 1)",
+     S(rcond), 0, NO_GIVEN, NULL, OPT_HI_OPEN},
+    {"--pperp-rcond", "C", OPT_DOUBLE, 0, 1, "in [0, 1)", "1e-3", "cut-off of the student's |P_perp f_t|^2, [0, 1)",
+     S(pperp_rcond), 0, NO_GIVEN, NULL, OPT_HI_OPEN},
+    {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "run:", 0, 0, NO_GIVEN, NULL, 0},
+    {"--instances", "K", OPT_SIZE, 1, 1000000, NULL, "4", "independent instances >= 1", F(w.instances), 0,
+     NO_GIVEN, NULL, 0},
+    {"--seed", "S", OPT_U64, 0, 0, NULL, "1", "random seed", S(seed), 0, NO_GIVEN, NULL, 0},
+    {"--threads", "T", OPT_THREADS, 0, 0, NULL, NULL,
+     "OpenMP threads in " THREADS_RANGE " (default: all cores); results\nare identical for every thread count",
+     F(w.threads), 0, (long)F(have_threads), NULL, OPT_RUN},
+    {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "output:", 0, 0, NO_GIVEN, NULL, 0},
+    {"--out", "DIR", OPT_TEXT, 0, 0, "a folder name", "fate-phase-relu2", "output folder", F(out), 0, NO_GIVEN,
+     NULL, OPT_RUN},
+    {"--resume", NULL, OPT_FLAG, 0, 0, NULL, NULL,
+     "continue the sweep saved in DIR with its saved parameters\n(the original command line with --resume appended "
+     "too;\none that changes a parameter is refused)", F(resume), 0, NO_GIVEN, NULL, OPT_RUN},
+    {"--plot", "LIST", OPT_PLOT, 0, 0, NULL, "png", "png, svg, pdf, or none", F(plot), 0, (long)F(have_plot), NULL,
+     OPT_RUN},
+    {"--fit-min-n", "N", OPT_SIZE, 1, 1e9, NULL, NULL,
+     "fit the scratch power law on n >= N (default d: below\nthe input dimension the risk is not yet a power law)",
+     F(fit_min_n), 0, (long)F(have_fit_min_n), NULL, 0},
+    {"--gram-mu", "MU", OPT_DOUBLE, 0, 1, "in [0, 1]", NULL,
+     "overlap of the Gram-matrix figure (default: the middle of\nthe grid)", F(gram_mu), 0, (long)F(have_gram_mu),
+     NULL, 0},
+    {"--quiet", NULL, OPT_FLAG, 0, 0, NULL, NULL, "no progress on stderr", F(quiet), 0, (long)F(have_quiet), NULL,
+     OPT_RUN}};
+#undef F
+#undef S
+static const opt_table TABLE = {"phase", "fate phase --model relu2 --help", OPTS, sizeof OPTS / sizeof OPTS[0]};
+
 static void free_opts(relu_opts *o)
 {
-    free(o->overlaps);
-    free(o->nsd);
+    opt_table_free(&TABLE, o);
     free(o->ns);
-    o->overlaps = o->nsd = NULL;
     o->ns = NULL;
 }
 
-static void defaults(relu_opts *o)
+/* The table's defaults over relu_default_spec (the fields it has no option
+ * for); 0 or -1. */
+static int defaults(relu_opts *o)
 {
     memset(o, 0, sizeof *o);
     relu_default_spec(&o->w.base);
-    o->w.instances = 4;
-    o->out = "fate-phase-relu2";
-    o->plot = FATE_PLOT_PNG;
-}
-
-/* An option's name (the part before any '='), checked against the known
- * ones; 0, or -1 after one line. */
-static int option_name(const char *a, char name[64])
-{
-    const char *C = "phase";
-    const char *eq = strchr(a, '=');
-    size_t nl = eq ? (size_t)(eq - a) : strlen(a);
-    if (strncmp(a, "--", 2) != 0 || nl >= 64) {
-        cli_error(C, "unknown option '%s' (see fate phase --model relu2 --help)", a);
-        return -1;
-    }
-    memcpy(name, a, nl);
-    name[nl] = '\0';
-    if (!strcmp(name, "--online") || !strcmp(name, "--resume") || !strcmp(name, "--quiet")) {
-        cli_error(C, "%s is a flag and takes no value, got '%s'", name, a);
-        return -1;
-    }
-    static const char *known[] = {
-        "--model", "--mu", "--theta", "--n", "--d", "--mstar", "--width", "--act", "--scaling", "--n-src",
-        "--sigma-src", "--sigma", "--n-test", "--lr", "--steps", "--batch", "--tol", "--rel-tol",
-        "--init-scale", "--readout-init", "--lambda", "--rcond", "--pperp-rcond", "--instances", "--seed",
-        "--threads", "--out", "--plot", "--gram-mu", "--fit-min-n", NULL};
-    int ok = 0;
-    for (int k = 0; known[k]; k++) ok |= !strcmp(name, known[k]);
-    if (!ok) {
-        cli_error(C, "unknown option '%s' for --model relu2 (see fate phase --model relu2 --help)", name);
-        return -1;
-    }
-    return 0;
-}
-
-/* The option setters below each take their group of options: 1 when the
- * name was theirs and the value is set, 0 when it was not theirs, -1 after
- * one line. */
-
-/* --model and the grid: --mu or --theta, --n */
-static int set_grid(relu_opts *o, const char *name, const char *v)
-{
-    const char *C = "phase";
-    if (!strcmp(name, "--model")) {
-        if (strcmp(v, "relu2")) {
-            cli_error(C, "--model must be linear or relu2, got '%s'", v);
-            return -1;
-        }
-    } else if (!strcmp(name, "--mu") || !strcmp(name, "--theta")) {
-        int th = !strcmp(name, "--theta");
-        free(o->overlaps);
-        o->overlaps = NULL;
-        if (opt_list(C, name, v, th, 0.0, th ? M_PI : 1.0, 0, th ? "in [0, pi]" : "in [0, 1]", &o->overlaps,
-                     &o->no))
-            return -1;
-        o->have_mu |= !th;
-        o->have_theta |= th;
-        o->w.base.single_index = th;
-    } else if (!strcmp(name, "--n")) {
-        free(o->nsd);
-        o->nsd = NULL;
-        if (opt_list(C, name, v, 0, 1.0, 1e9, 0, "integers >= 1", &o->nsd, &o->nn)) return -1;
-        for (size_t j = 0; j < o->nn; j++)
-            if (o->nsd[j] != floor(o->nsd[j])) {
-                cli_error(C, "--n must be a list of integers >= 1, got %g", o->nsd[j]);
-                return -1;
-            }
-    } else {
-        return 0;
-    }
-    return 1;
-}
-
-/* the model and its data */
-static int set_model(fate_relu_spec *s, const char *name, const char *v)
-{
-    const char *C = "phase";
-    int bad = 0;
-    if (!strcmp(name, "--d")) bad = opt_size(C, name, v, 1, 100000, &s->d);
-    else if (!strcmp(name, "--mstar")) bad = opt_size(C, name, v, 1, 100000, &s->mstar);
-    else if (!strcmp(name, "--width")) bad = opt_size(C, name, v, 1, 10000000, &s->m);
-    else if (!strcmp(name, "--act")) {
-        static const char *acts[] = {"relu", "tanh", "erf", "linear"};
-        int k = -1;
-        for (int q = 0; q < 4; q++)
-            if (!strcmp(v, acts[q])) k = q;
-        if (k < 0) { cli_error(C, "--act must be relu, tanh, erf or linear, got '%s'", v); return -1; }
-        s->act = (fate_act)k;
-    } else if (!strcmp(name, "--scaling")) {
-        if (!strcmp(v, "mean-field")) s->scaling = FATE_MLP_MEAN_FIELD;
-        else if (!strcmp(v, "standard")) s->scaling = FATE_MLP_STANDARD;
-        else { cli_error(C, "--scaling must be mean-field or standard, got '%s'", v); return -1; }
-    } else if (!strcmp(name, "--n-src")) bad = opt_size(C, name, v, 1, 1000000000, &s->n_src);
-    else if (!strcmp(name, "--sigma-src")) bad = opt_double(C, name, v, 0, 1e6, 0, ">= 0", &s->sigma_src);
-    else if (!strcmp(name, "--sigma")) bad = opt_double(C, name, v, 0, 1e6, 0, ">= 0", &s->sigma);
-    else if (!strcmp(name, "--n-test")) bad = opt_size(C, name, v, 2, 1000000000, &s->n_test);
-    else return 0;
-    return bad ? -1 : 1;
-}
-
-/* a pseudo-inverse cut-off in [0, 1) */
-static int set_rcond(const char *name, const char *v, double *out)
-{
-    double x = 0; /* read below even when opt_double refused the value */
-    if (opt_double("phase", name, v, 0, 1, 0, "in [0, 1)", &x) || x >= 1) {
-        if (x >= 1) cli_error("phase", "%s must be in [0, 1), got '%s'", name, v);
-        return -1;
-    }
-    *out = x;
-    return 1;
-}
-
-/* training, initialisation and transfer */
-static int set_train(fate_relu_spec *s, const char *name, const char *v)
-{
-    const char *C = "phase";
-    int bad = 0;
-    if (!strcmp(name, "--lr")) bad = opt_double(C, name, v, 0, 1e6, 1, "> 0", &s->gd.lr);
-    else if (!strcmp(name, "--steps")) bad = opt_size(C, name, v, 1, 1000000000, &s->gd.max_steps);
-    else if (!strcmp(name, "--batch")) bad = opt_size(C, name, v, 0, 1000000000, &s->gd.batch);
-    else if (!strcmp(name, "--tol")) bad = opt_double(C, name, v, 0, 1e6, 0, ">= 0", &s->gd.tol);
-    else if (!strcmp(name, "--rel-tol")) bad = opt_double(C, name, v, 0, 1, 0, "in [0, 1]", &s->gd.rel_tol);
-    else if (!strcmp(name, "--init-scale")) bad = opt_double(C, name, v, 0, 1e6, 1, "> 0", &s->w_init);
-    else if (!strcmp(name, "--readout-init")) bad = opt_double(C, name, v, 0, 1e6, 0, ">= 0", &s->c_init);
-    else if (!strcmp(name, "--lambda")) bad = opt_double(C, name, v, 0, 1e12, 0, ">= 0", &s->lambda);
-    else if (!strcmp(name, "--rcond")) return set_rcond(name, v, &s->rcond);
-    else if (!strcmp(name, "--pperp-rcond")) return set_rcond(name, v, &s->pperp_rcond);
-    else return 0;
-    return bad ? -1 : 1;
-}
-
-/* the run and its output */
-static int set_run(relu_opts *o, const char *name, const char *v)
-{
-    const char *C = "phase";
-    if (!strcmp(name, "--instances")) {
-        if (opt_size(C, name, v, 1, 1000000, &o->w.instances)) return -1;
-    } else if (!strcmp(name, "--seed")) {
-        if (opt_u64(C, name, v, &o->w.base.seed)) return -1;
-    } else if (!strcmp(name, "--threads")) {
-        if (opt_threads(C, name, v, &o->w.threads)) return -1;
-    } else if (!strcmp(name, "--out")) {
-        if (!*v) { cli_error(C, "--out needs a folder name"); return -1; }
-        o->out = v;
-    } else if (!strcmp(name, "--plot")) {
-        if (parse_plot_formats(C, v, &o->plot)) return -1;
-        o->have_plot = 1;
-    } else if (!strcmp(name, "--fit-min-n")) {
-        if (opt_size(C, name, v, 1, 1000000000, &o->fit_min_n)) return -1;
-        o->have_fit_min_n = 1;
-    } else if (!strcmp(name, "--gram-mu")) {
-        if (opt_double(C, name, v, 0, 1, 0, "in [0, 1]", &o->gram_mu)) return -1;
-        o->have_gram_mu = 1;
-    } else {
-        return 0;
-    }
-    return 1;
+    return opt_table_defaults(&TABLE, o);
 }
 
 /* 0, 1 after --help, or -1 after one line. */
 static int parse(int argc, char **argv, relu_opts *o)
 {
-    const char *C = "phase";
-    fate_relu_spec *s = &o->w.base;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(help, stdout); return 1; }
-        if (!strcmp(a, "--resume")) { o->resume = 1; continue; }
-        if (!strcmp(a, "--quiet")) { o->quiet = 1; o->have_quiet = 1; continue; }
-        if (!strcmp(a, "--online")) { s->online_src = 1; o->n_result_opts++; continue; }
-        char name[64];
-        if (option_name(a, name) != 0) return -1;
-        if (!(v = opt_value(C, argc, argv, &i, name))) return -1;
-        if (!strcmp(name, "--threads")) o->have_threads = 1;
-        else if (strcmp(name, "--plot") && strcmp(name, "--out") && strcmp(name, "--model")) o->n_result_opts++;
-        int r = set_grid(o, name, v);
-        if (!r) r = set_model(s, name, v);
-        if (!r) r = set_train(s, name, v);
-        if (!r) r = set_run(o, name, v);
-        if (r < 0) return -1;
+    int rc = opt_table_parse(&TABLE, o, argc, argv, 1, &o->n_result_opts);
+    if (rc == 1) {
+        fputs(intro, stdout);
+        opt_table_help(stdout, &TABLE);
+        fputs(outro, stdout);
     }
-    return 0;
+    return rc;
 }
 
-static int finish(relu_opts *o)
+/* The grid: --mu or --theta (which selects single-index teachers), --n as
+ * increasing integers. 0 or -1 after one line. */
+static int finish_grid(relu_opts *o)
 {
     const char *C = "phase";
     if (o->have_mu && o->have_theta) {
         cli_error(C, "--mu and --theta exclude each other (--theta selects single-index teachers)");
         return -1;
     }
-    if (!o->overlaps && opt_list(C, "--mu", "0:1:5", 0, 0, 1, 0, "", &o->overlaps, &o->no)) return -1;
-    if (!o->nsd && opt_list(C, "--n", "4,8,16,32,64,128", 0, 1, 1e9, 0, "", &o->nsd, &o->nn)) return -1;
-    for (size_t t = 1; t < o->no; t++)
-        if (!(o->overlaps[t] > o->overlaps[t - 1])) {
+    const double *ov = o->have_theta ? o->thetas : o->mus;
+    const size_t no = o->have_theta ? o->nth : o->nmu;
+    for (size_t t = 1; t < no; t++)
+        if (!(ov[t] > ov[t - 1])) {
             cli_error(C, "--%s values must be increasing and distinct", o->have_theta ? "theta" : "mu");
             return -1;
         }
+    free(o->ns);
     o->ns = malloc(o->nn * sizeof *o->ns);
     if (!o->ns) return -1;
     for (size_t j = 0; j < o->nn; j++) {
+        if (o->nsd[j] != floor(o->nsd[j])) {
+            cli_error(C, "--n must be a list of integers >= 1, got %g", o->nsd[j]);
+            return -1;
+        }
         if (j && !(o->nsd[j] > o->nsd[j - 1])) {
             cli_error(C, "--n values must be increasing and distinct");
             return -1;
@@ -325,12 +209,23 @@ static int finish(relu_opts *o)
         o->ns[j] = (size_t)o->nsd[j];
     }
     fate_relu_sweep *w = &o->w;
+    w->overlaps = ov, w->n_overlaps = no, w->ns = o->ns, w->n_ns = o->nn;
+    w->base.single_index = o->have_theta;
+    return 0;
+}
+
+static int finish(relu_opts *o)
+{
+    if (finish_grid(o)) return -1;
+    fate_relu_sweep *w = &o->w;
+    w->base.act = (fate_act)o->act;
+    w->base.scaling = (fate_mlp_scaling)o->scaling;
+    w->base.online_src = o->online;
     w->base.methods |= FATE_METHOD_SCRATCH;
-    w->overlaps = o->overlaps, w->n_overlaps = o->no, w->ns = o->ns, w->n_ns = o->nn;
     const char *msg = fate_relu_sweep_check(w);
-    if (msg) { cli_error(C, "%s", msg); return -1; }
+    if (msg) { cli_error("phase", "%s", msg); return -1; }
     if (!o->have_fit_min_n) o->fit_min_n = w->base.d;
-    if (!o->have_gram_mu) o->gram_mu = w->base.single_index ? 0.0 : o->overlaps[o->no / 2];
+    if (!o->have_gram_mu) o->gram_mu = w->base.single_index ? 0.0 : w->overlaps[w->n_overlaps / 2];
     return 0;
 }
 
@@ -338,8 +233,7 @@ static int finish(relu_opts *o)
 static int rk_init(void *o, const void *ctx)
 {
     (void)ctx;
-    defaults(o);
-    return 0;
+    return defaults(o);
 }
 static int rk_parse(int ac, char **av, void *o) { return parse(ac, av, o); }
 static int rk_finish(void *o) { return finish(o); }
@@ -380,7 +274,7 @@ static void warn_unconverged(const relu_opts *o, const relu_result *res)
  * overlap, the files */
 static void print_summary(const relu_opts *o, const relu_result *res, const file_list *files)
 {
-    printf("fate phase: relu2, %zu x %zu cells (%s x n), %zu instances each, in %s\n", o->no, o->nn,
+    printf("fate phase: relu2, %zu x %zu cells (%s x n), %zu instances each, in %s\n", o->w.n_overlaps, o->w.n_ns,
            o->w.base.single_index ? "theta" : "mu", o->w.instances, o->out);
     printf("  scratch fit R_sc = A n^-p on %zu points n >= %zu: A = %.4g +- %.2g, p = %.4f +- %.4f\n",
            res->fit_points, res->fit_n_min, res->A, res->A_se, res->p, res->p_se);
@@ -397,8 +291,7 @@ int cmd_phase_relu(int argc, char **argv)
 {
     const char *C = "phase";
     relu_opts o;
-    defaults(&o);
-    int pr = parse(argc, argv, &o);
+    int pr = defaults(&o) ? -1 : parse(argc, argv, &o);
     if (pr != 0) { free_opts(&o); return pr > 0 ? 0 : FATE_EXIT_USAGE; }
     json_t *args = NULL;
     int finished = 0;
