@@ -12,6 +12,8 @@ only dependency (Debian python3-numpy).
     p["mean_T"][:, :, 1]          # (gamma, theta) map of linear transfer's T
     q = fate.phase_relu2(n=[4, 8, 16], mu=[0, 0.5, 1])             # like `fate phase --model relu2`
     q["runs"], q["mean_T"][:, :, 2]                                  # runs.csv rows; (mu, n) map of lt
+    t = fate.phase(model="ridge", gamma="0.5:2:4", lambda_=[0, 0.1]) # any of fate.models()
+    t["summary"]["mean_risk"], t["grid"]["theory_risk"]              # summary.csv; (lambda, gamma)
     r2 = fate.run_relu2(n=16, mu=0.5)                                # one relu2 cell
     fate.theory.evaluate(gamma, theta, sigma=0.2)["T_lt"]            # like `fate theory`
     fate.distance.mmd2(X, Y)      # distances between samples (NumPy arrays)
@@ -33,7 +35,8 @@ types raise TypeError and bad shapes or values ValueError before any C call.
 from math import pi
 
 from . import distance, theory
-from ._experiment import METHOD_FIELDS, METHODS, make_spec, phase, run, spec_theory
+from ._experiment import METHOD_FIELDS, METHODS, make_spec, run, spec_theory
+from ._generic import model_params, models, phase
 from ._io import grid_of, load, read_csv
 from ._sweep import SweepInterrupted
 from ._relu2 import ACTIVATIONS, SCALINGS, make_relu_spec, phase_relu2, run_relu2
@@ -42,7 +45,7 @@ from ._lib import (FateDiverged, FateError, FateValueError, candidate_paths, fin
 
 __version__ = "0.1.0"
 
-__all__ = ["theory", "distance", "run", "phase", "run_relu2", "phase_relu2", "make_relu_spec",
+__all__ = ["theory", "distance", "run", "phase", "models", "model_params", "run_relu2", "phase_relu2", "make_relu_spec",
            "ACTIVATIONS", "SCALINGS", "load", "read_csv", "grid_of", "make_spec", "spec_theory",
            "FateError", "FateValueError", "FateDiverged", "SweepInterrupted", "METHODS",
            "METHOD_FIELDS", "library", "library_path", "find_library", "candidate_paths",

@@ -3,6 +3,7 @@
 shared library is not needed to load results."""
 
 import csv
+import ctypes
 import json
 import math
 import os
@@ -10,7 +11,7 @@ import re
 
 import numpy as np
 
-__all__ = ["load", "read_csv", "grid_of"]
+__all__ = ["load", "read_csv", "grid_of", "grid_arrays"]
 
 _INT = re.compile(r"^[+-]?\d+$")
 METHODS = ("scratch", "lt", "ft")
@@ -174,6 +175,80 @@ def grid_of(summary, runs=None, params=None):
     return out
 
 
+def grid_arrays(summary, row_index, col_index, R, C):
+    """The numeric summary columns (a structured array or a dict of
+    columns) as (R, C) arrays over a model's grid (R, C, G when a cell has
+    G > 1 groups, in their order): NaN (-1 for integers) where absent.
+    row_index, col_index: each summary row's cell."""
+    n = len(row_index)
+    slot = np.zeros(n, dtype=np.intp)
+    seen = {}
+    for i in range(n):
+        k = (int(row_index[i]), int(col_index[i]))
+        slot[i] = seen.get(k, 0)
+        seen[k] = slot[i] + 1
+    G = int(slot.max()) + 1 if n else 1
+    out = {}
+    names = summary.dtype.names if hasattr(summary, "dtype") else list(summary)
+    for name in names:
+        a = np.asarray(summary[name])
+        if a.dtype.kind not in "fiu":
+            continue
+        integral = a.dtype.kind in "iu"
+        g = (np.full((R, C, G), -1, dtype=np.int64) if integral
+             else np.full((R, C, G), np.nan))
+        g[row_index, col_index, slot] = a
+        out[name] = g[:, :, 0] if G == 1 else g
+    return out
+
+
+def _model_axes(name, summary, params):
+    """The grid's row and column axes of a model's folder: the model's
+    row_axis and col_axis columns when the library is at hand, else the two
+    list parameters that are summary columns, the column axis being the one
+    that changes first (summary.csv lists the cells row by row)."""
+    try:
+        from ._lib import model
+        m = model(name)
+        n = ctypes.c_size_t()
+        cols = m.columns(None, ctypes.byref(n))
+        return cols[m.row_axis].name.decode(), cols[m.col_axis].name.decode()
+    except (ImportError, ValueError, OSError):
+        pass
+    lists = [k for k, v in params.items() if isinstance(v, list) and k in summary]
+    if len(lists) != 2:
+        return None, None
+    a, b = lists
+    col_first = summary[a].size > 1 and summary[a][0] != summary[a][1]
+    return (b, a) if col_first else (a, b)
+
+
+def _axis_values(summary, params, name):
+    """An axis's values in the grid's order: the sweep's list of that name,
+    else the summary's values in order of first appearance."""
+    x = summary[name]
+    if isinstance(params.get(name), list):
+        return np.asarray(params[name], dtype=x.dtype)
+    _, first = np.unique(x, return_index=True)
+    return x[np.sort(first)]
+
+
+def _model_grid(out, params):
+    """The grid of a folder of `fate phase --model NAME` for a model that
+    declares its parameters: as fate.phase(model=NAME)["grid"]."""
+    name, summ = params.get("model"), out.get("summary")
+    g = {"model": name}
+    ra, ca = _model_axes(name, summ, params) if summ else (None, None)
+    if ra is None or ra not in summ or ca not in summ:
+        return g
+    rows, cols = _axis_values(summ, params, ra), _axis_values(summ, params, ca)
+    ri, ci = _index(summ[ra], rows), _index(summ[ca], cols)
+    ok = (ri >= 0) & (ci >= 0)
+    g.update(grid_arrays({k: v[ok] for k, v in summ.items()}, ri[ok], ci[ok], rows.size, cols.size))
+    g.update({"row_axis": ra, "col_axis": ca, ra: rows, ca: cols})
+    return g
+
+
 def _dataframe(cols):
     try:
         import pandas as pd
@@ -211,6 +286,8 @@ def _load_folder(path, pandas):
         out["arrays"] = {}
     if params and params.get("model") == "relu2":
         out["grid"] = _relu_grid(out, params)
+    elif params and params.get("model") not in (None, "linear"):
+        out["grid"] = _model_grid(out, params)
     elif "summary" in out or "runs" in out:
         out["grid"] = grid_of(out.get("summary"), out.get("runs"), params)
     return out
@@ -330,6 +407,12 @@ def load(path, pandas=True):
     A `fate phase --model relu2` folder (or `relu` of `fate reproduce`) has
     its "grid" from _relu_grid: the overlap axis, n, risk/T per run, means,
     |P_perp f_t|^2, the predicted boundary and the scratch power law.
+
+    A folder of `fate phase --model NAME` for a model that declares its
+    parameters (ridge) has the "grid" of fate.phase(model=NAME): the
+    summary's numeric columns as (rows, cols) arrays over the model's grid,
+    "row_axis", "col_axis" and their values (the axes are the library's
+    when it is at hand, else read from sweep.json and summary.csv).
 
     A folder holding runs.csv or summary.csv (`fate phase --out DIR`, or one
     experiment of `fate reproduce`) gives a dict with:

@@ -292,16 +292,25 @@ class fate_model(Structure):
                 ("n_theory", c_size_t), ("theory", MODEL_THEORY_FN)]
 
 
-#: The models exported by libfate (fate_model.h), by name.
-MODEL_SYMBOLS = {"linear": "fate_model_linear", "relu2": "fate_model_relu2"}
-
-
 def model(name):
-    """The exported fate_model struct of that name (a ctypes view of the
-    library's static struct)."""
-    if name not in MODEL_SYMBOLS:
-        raise ValueError("unknown model %r (models: %s)" % (name, ", ".join(MODEL_SYMBOLS)))
-    return fate_model.in_dll(library(), MODEL_SYMBOLS[name])
+    """The registered fate_model of that name (fate_model_find: a ctypes view
+    of the library's static struct). The registry of src/model.c is the only
+    list of models, so a model added in C needs no change here."""
+    m = library().fate_model_find(name.encode()) if isinstance(name, str) else None
+    if not m:
+        raise ValueError("unknown model %r (models: %s)" % (name, ", ".join(models())))
+    return m.contents
+
+
+def models():
+    """The names of the registered models, in the registry's order
+    (fate_model_at)."""
+    lib, out = library(), []
+    while True:
+        m = lib.fate_model_at(len(out))
+        if not m:
+            return out
+        out.append(m.contents.name.decode())
 
 
 # Every mirrored struct, by its C name (the field "lambda_" is C's "lambda").
@@ -540,6 +549,8 @@ def _declare(lib):
                                     c_uint64]),
         "fate_relu_spec_default": (None, [P(fate_relu_spec)]),
         "fate_relu_spec_check": (c_char_p, [P(fate_relu_spec)]),
+        "fate_model_find": (POINTER(fate_model), [c_char_p]),
+        "fate_model_at": (POINTER(fate_model), [c_size_t]),
         "fate_relu_run_instance": (c_int, [P(fate_relu_result), P(c_double), P(c_double),
                                            P(fate_relu_spec), c_uint64, P(c_uint), P(c_size_t)]),
     }
@@ -555,9 +566,13 @@ def _declare(lib):
     if missing:
         raise ImportError("fate: the library lacks %s (built from another version of fate?)"
                           % ", ".join(missing))
-    # OpenBLAS thread control (present when libfate links OpenBLAS; optional)
+    # OpenBLAS thread control (present when libfate links OpenBLAS) and
+    # OpenMP's (libgomp: the thread count of models without a threads field,
+    # fate.phase(model=...)); optional
     for name, res, args in (("openblas_get_num_threads", c_int, []),
-                            ("openblas_set_num_threads", None, [c_int])):
+                            ("openblas_set_num_threads", None, [c_int]),
+                            ("omp_get_max_threads", c_int, []),
+                            ("omp_set_num_threads", None, [c_int])):
         f = getattr(lib, name, None)
         if f is not None:
             f.restype = res

@@ -23,7 +23,7 @@ from ._lib import (FATE_COL_COUNT, FATE_COL_WORD, FATE_EINVAL, PROGRESS_FN, SHOU
                    SKIP_FN, TABLE_DONE_FN, error_for, fate_model_hooks, fate_sweep_error,
                    keep_blas_threads, model)
 
-__all__ = ["SweepInterrupted", "Hooks", "model_sweep", "model_columns"]
+__all__ = ["SweepInterrupted", "Hooks", "model_sweep", "model_columns", "sweep_address"]
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -161,12 +161,21 @@ class Hooks:
         return hooks
 
 
+def sweep_address(sweep):
+    """The address a model's functions take: a ctypes struct of the model's
+    own type (fate_sweep, fate_relu_sweep), or the c_void_p a model's make
+    returned (its struct is opaque to Python)."""
+    if isinstance(sweep, ctypes.c_void_p):
+        return sweep.value
+    return ctypes.addressof(sweep)
+
+
 def model_columns(name, sweep):
     """The columns a model declares for a sweep: [(name, kind, role)], kind
     and role as the FATE_COL_* and FATE_ROLE_* values of fate_model.h."""
     m = model(name)
     n = ctypes.c_size_t()
-    cols = m.columns(ctypes.addressof(sweep), ctypes.byref(n))
+    cols = m.columns(sweep_address(sweep), ctypes.byref(n))
     return [(cols[i].name.decode(), cols[i].kind, cols[i].role) for i in range(n.value)]
 
 
@@ -196,18 +205,21 @@ def _structured(v, columns, words):
 
 
 def model_sweep(name, sweep, where, hooks):
-    """Runs the sweep struct `sweep` of model `name` through the model's
-    `run` (fate_model.h), with the Hooks `hooks`.
+    """Runs the sweep `sweep` of model `name` (its struct, or the c_void_p
+    of its make) through the model's `run` (fate_model.h), with the Hooks
+    `hooks`.
 
     Returns a dict: "runs" (the structured array of every finished cell's
     rows, cells in the order of the CLI's runs.csv: fate_model.col_major), "cell"
     (rows, 2) int64 grid indices (row, col)
-    of each run row, "done" (rows, cols) bool, "columns" (name, kind, role)
+    of each run row, "values" (rows, n_columns) the same rows as the model's
+    doubles (what its theory hook reads), "done" (rows, cols) bool,
+    "columns" (name, kind, role)
     and "status", "error" (fate_sweep_error) for the caller to report.
     A sweep the model's check refuses raises FateValueError.
     """
     m = model(name)
-    addr = ctypes.addressof(sweep)
+    addr = sweep_address(sweep)
     msg = m.check(addr)
     if msg:
         raise error_for(FATE_EINVAL, "%s: %s" % (where, msg.decode()))
@@ -236,5 +248,5 @@ def model_sweep(name, sweep, where, hooks):
     done = np.zeros((R.value, C.value), dtype=bool)
     for k in order:
         done[k] = True
-    return {"runs": _structured(v, columns, words), "cell": cell, "done": done,
+    return {"runs": _structured(v, columns, words), "values": v, "cell": cell, "done": done,
             "columns": columns, "status": st, "error": err}
