@@ -7,6 +7,7 @@
 
 #include "fate_plot.h"
 #include "figures.h"
+#include "model_figures.h"
 
 void file_list_add(file_list *l, const char *path)
 {
@@ -37,17 +38,6 @@ static const char *method_key(unsigned m)
     return m == FATE_METHOD_LT ? "lt" : m == FATE_METHOD_FT ? "ft" : "scratch";
 }
 
-void grid_of(double *out, const sweep_view *v, const char *method, double lambda, int risk)
-{
-    for (size_t i = 0; i < v->n_gammas * v->n_thetas; i++) out[i] = NAN;
-    for (size_t r = 0; r < v->n_rows; r++) {
-        const summary_row *s = &v->rows[r];
-        if (strcmp(s->method, method) != 0) continue;
-        if (!strcmp(method, "lt") && s->lambda != lambda) continue;
-        out[s->gamma_index * v->n_thetas + s->theta_index] = risk ? s->mean_risk : s->mean_T;
-    }
-}
-
 double theory_T_at(const fate_spec *base, double gamma, double theta, double lambda,
                    unsigned method, int paper)
 {
@@ -65,44 +55,6 @@ double theory_T_at(const fate_spec *base, double gamma, double theta, double lam
     if (method == FATE_METHOD_LT) return p.T_lt;
     if (method == FATE_METHOD_FT) return paper ? p.T_ft : p.T_ft_gf;
     return 0.0;
-}
-
-/* y range from the simulation points (mean +- error bar): the data decide
- * the frame, and theory lines are clipped to it. Robust to the double-descent
- * spike: points beyond 4 times the 90th percentile of |value| are ignored. */
-static void sim_ylim(fate_line_plot *p)
-{
-    size_t cap = 0;
-    for (size_t k = 0; k < p->n_series; k++)
-        if (p->series[k].style == FATE_SERIES_POINTS) cap += 2 * p->series[k].n;
-    if (cap == 0) return;
-    double *v = malloc(cap * sizeof *v), *a = malloc(cap * sizeof *a);
-    if (!v || !a) { free(v); free(a); return; }
-    size_t n = 0;
-    for (size_t k = 0; k < p->n_series; k++) {
-        const fate_series *s = &p->series[k];
-        if (s->style != FATE_SERIES_POINTS) continue;
-        for (size_t i = 0; i < s->n; i++) {
-            double e = s->err && isfinite(s->err[i]) ? s->err[i] : 0.0;
-            if (!isfinite(s->y[i])) continue;
-            v[n++] = s->y[i] - e;
-            v[n++] = s->y[i] + e;
-        }
-    }
-    if (n == 0) { free(v); free(a); return; }
-    for (size_t i = 0; i < n; i++) a[i] = fabs(v[i]);
-    for (size_t i = 1; i < n; i++)
-        for (size_t k = i; k > 0 && a[k - 1] > a[k]; k--) { double x = a[k]; a[k] = a[k - 1]; a[k - 1] = x; }
-    double lim = 4.0 * a[(size_t)floor(0.9 * (double)(n - 1))];
-    double lo = INFINITY, hi = -INFINITY;
-    for (size_t i = 0; i < n; i++)
-        if (fabs(v[i]) <= lim || lim == 0.0) { lo = fmin(lo, v[i]); hi = fmax(hi, v[i]); }
-    if (p->zero_line) { lo = fmin(lo, 0.0); hi = fmax(hi, 0.0); }
-    double pad = 0.08 * (hi - lo > 0 ? hi - lo : 1.0);
-    p->ymin = lo - pad;
-    p->ymax = hi + pad;
-    free(v);
-    free(a);
 }
 
 static int emit(const char *dir, const char *stem, unsigned fmts, file_list *out,
@@ -152,54 +104,102 @@ static void setting(char *buf, size_t size, const sweep_view *v)
                  (double)b->n_src / (double)b->d, b->sigma_src);
 }
 
+/* A sweep's summary rows as the groups of the generic figures
+ * (model_figures.h): the rows may be made up (fate reproduce's map against
+ * the best baseline), so the figures read them, not the job's groups. */
+typedef struct view_summary {
+    model_summary s;
+    double *keys;
+    sample_stat *stat;
+    double *theory;
+    size_t c_method, c_lambda;
+} view_summary;
+
+static void view_summary_free(view_summary *w)
+{
+    free(w->s.g); free(w->keys); free(w->stat); free(w->theory);
+}
+
+/* One row's coordinates and keys, and the statistics of risk and T. */
+static void view_group(view_summary *w, const summary_row *r, double *key, sample_stat *st)
+{
+    const model_summary *s = &w->s;
+    for (size_t k = 0; k < s->ncol; k++) {
+        const char *c = s->cols[k].name;
+        key[k] = !strcmp(c, "gamma") ? r->gamma : !strcmp(c, "theta") ? r->theta : !strcmp(c, "n") ? (double)r->n
+               : !strcmp(c, "lambda") ? r->lambda : NAN;
+        st[k] = !strcmp(c, "T") ? (sample_stat){r->mean_T, r->std_T, r->sem_T, r->instances}
+              : !strcmp(c, "risk") ? (sample_stat){r->mean_risk, r->std_risk, r->sem_risk, r->instances}
+                                   : (sample_stat){NAN, NAN, NAN, 0};
+        if (!strcmp(c, "lambda")) w->c_lambda = k;
+        if (s->cols[k].kind != FATE_COL_WORD) continue;
+        w->c_method = k;
+        for (size_t q = 0; q < s->m->n_words; q++)
+            if (!strcmp(s->m->words[q], r->method)) key[k] = (double)q;
+    }
+}
+
+/* 0, or -1 (out of memory). Rows of no known method are left out. */
+static int view_summary_make(view_summary *w, const sweep_view *v)
+{
+    const fate_model *m = &fate_model_linear;
+    size_t nc;
+    const fate_column *cols = m->columns(NULL, &nc);
+    const size_t n = v->n_rows ? v->n_rows : 1;
+    *w = (view_summary){.s = {.m = m, .cols = cols, .ncol = nc}};
+    w->s.g = calloc(n, sizeof *w->s.g);
+    w->keys = malloc(n * nc * sizeof *w->keys), w->stat = malloc(n * nc * sizeof *w->stat);
+    w->theory = malloc(n * m->n_theory * sizeof *w->theory);
+    if (!w->s.g || !w->keys || !w->stat || !w->theory) { view_summary_free(w); return -1; }
+    for (size_t i = 0; i < v->n_rows; i++) {
+        const summary_row *r = &v->rows[i];
+        double *key = w->keys + w->s.n * nc, *th = w->theory + w->s.n * m->n_theory;
+        sample_stat *st = w->stat + w->s.n * nc;
+        view_group(w, r, key, st);
+        if (r->theta_index >= v->n_thetas || r->gamma_index >= v->n_gammas || isnan(key[w->c_method])) continue;
+        th[0] = r->theory_risk, th[1] = r->theory_T, th[2] = r->theory_T_paper;
+        w->s.g[w->s.n++] = (summary_group){r->theta_index, r->gamma_index, key, r->instances, st, th, NULL};
+    }
+    return 0;
+}
+
+/* What a linear figure draws: one method (lt at the first ridge) of a view,
+ * with the theory T at d -> infinity. */
+typedef struct lin_fig {
+    const sweep_view *v;
+    const view_summary *w;
+    unsigned method;
+    int along_theta; /* slices against theta at fixed gammas */
+} lin_fig;
+
+static int lin_pick(const model_summary *s, const summary_group *g, const void *ctx)
+{
+    const lin_fig *f = ctx;
+    if (strcmp(s->m->words[(size_t)g->keys[f->w->c_method]], method_key(f->method)) != 0) return 0;
+    return f->method != FATE_METHOD_LT || g->keys[f->w->c_lambda] == f->v->lambdas[0];
+}
+
+/* The theory T at (theta, gamma); the zero level is drawn on the maps. */
+static double lin_T(const void *ctx, double theta, double gamma)
+{
+    const lin_fig *f = ctx;
+    return theory_T_at(f->v->base, gamma, theta, f->v->lambdas[0], f->method, 0);
+}
+
+/* Line k of a slice: the theory T (fine-tuning: gradient flow), then the
+ * paper's fine-tuning (c = 1). */
+static double lin_line(const void *ctx, size_t k, double theta, double gamma)
+{
+    const lin_fig *f = ctx;
+    return theory_T_at(f->v->base, gamma, theta, f->v->lambdas[0], f->method, k == 1);
+}
+
 int fig_phase_map(const sweep_view *v, const char *dir, const char *stem, unsigned method,
                   int theory_only, unsigned fmts, file_list *out)
 {
-    const size_t G = v->n_gammas, T = v->n_thetas;
-    const double lambda = v->lambdas[0];
-    double *vals = malloc(G * T * sizeof *vals);
-    /* theory field on a fine grid for the zero contour */
-    enum { CN = 161 };
-    double *cg = malloc(CN * sizeof *cg), *ct = malloc(CN * sizeof *ct), *cv = malloc(CN * CN * sizeof *cv);
-    if (!vals || !cg || !ct || !cv) { free(vals); free(cg); free(ct); free(cv); return -1; }
-    double g0 = v->gammas[0], g1 = v->gammas[G - 1], t0 = v->thetas[0], t1 = v->thetas[T - 1];
-    if (G > 1) { double h = (g1 - g0) / (double)(G - 1) / 2; g0 -= h; g1 += h; }
-    if (T > 1) { double h = (t1 - t0) / (double)(T - 1) / 2; t0 -= h; t1 += h; }
-    if (g0 <= 0) g0 = 1e-3;
-    if (t0 < 0) t0 = 0;
-    if (t1 > M_PI) t1 = M_PI;
-    for (int i = 0; i < CN; i++) {
-        cg[i] = g0 + (g1 - g0) * i / (CN - 1.0);
-        ct[i] = t0 + (t1 - t0) * i / (CN - 1.0);
-    }
-    for (int i = 0; i < CN; i++)
-        for (int j = 0; j < CN; j++) {
-            double x = theory_T_at(v->base, cg[i], ct[j], lambda, method, 0);
-            /* the scratch risk diverges at gamma = 1: keep the field finite
-             * (only its zero level set is drawn) */
-            if (!isfinite(x)) x = x < 0 ? -1e3 : 1e3;
-            cv[i * CN + j] = fmax(-1e3, fmin(1e3, x));
-        }
-    if (theory_only) {
-        for (size_t j = 0; j < G; j++)
-            for (size_t t = 0; t < T; t++)
-                vals[j * T + t] = theory_T_at(v->base, v->gammas[j], v->thetas[t], lambda, method, 0);
-    } else {
-        grid_of(vals, v, method_key(method), lambda, 0);
-    }
-    /* colour range: symmetric, from the finite values, but not set by the
-     * double-descent spike of T at gamma = 1 (robust: 98th percentile) */
-    double *abs = malloc(G * T * sizeof *abs);
-    size_t na = 0;
-    for (size_t i = 0; abs && i < G * T; i++)
-        if (isfinite(vals[i])) abs[na++] = fabs(vals[i]);
-    double vmax = 0;
-    if (na) {
-        for (size_t i = 1; i < na; i++) /* insertion sort: grids are small */
-            for (size_t k = i; k > 0 && abs[k - 1] > abs[k]; k--) { double x = abs[k]; abs[k] = abs[k - 1]; abs[k - 1] = x; }
-        vmax = abs[(size_t)floor(0.98 * (double)(na - 1))];
-    }
-    free(abs);
+    view_summary w;
+    if (view_summary_make(&w, v)) return -1;
+    const lin_fig f = {v, &w, method, 0};
     char title[256], zl[128], set[128];
     setting(set, sizeof set, v);
     const char *ml = method == FATE_METHOD_LT ? "Linear transfer" : "Fine-tuning";
@@ -209,15 +209,18 @@ int fig_phase_map(const sweep_view *v, const char *dir, const char *stem, unsign
     else
         snprintf(title, sizeof title, "%s: %s T (%s)", ml, theory_only ? "theory" : "simulated", set);
     snprintf(zl, sizeof zl, "%s T = R_sc − R_%s", theory_only ? "theory" : "simulated", method_key(method));
-    fate_phase_map m = {
-        .title = title, .zlabel = zl,
-        .thetas = v->thetas, .n_thetas = T, .gammas = v->gammas, .n_gammas = G, .values = vals,
-        .contour_thetas = ct, .n_contour_thetas = CN, .contour_gammas = cg, .n_contour_gammas = CN,
-        .contour_values = cv,
-        .contour_label = method == FATE_METHOD_FT ? "theory T = 0 (gradient flow)" : "theory T = 0",
-        .vmax = vmax > 0 ? vmax : 0.0};
-    int rc = emit(dir, stem, fmts, out, draw_map, &m);
-    free(vals); free(cg); free(ct); free(cv);
+    /* the scratch risk diverges at gamma = 1: the field is held finite, as
+     * only its zero level is drawn */
+    const fig_field zero = {lin_T, &f, method == FATE_METHOD_FT ? "theory T = 0 (gradient flow)" : "theory T = 0",
+                            161, 161, 0.0, M_PI, 1e-3, INFINITY, 1e3};
+    /* colour range: symmetric, not set by the double-descent spike of T at
+     * gamma = 1 (the 98th percentile of |T|) */
+    const fig_map_spec m = {.stem = stem, .pick = lin_pick, .pick_ctx = &f,
+                            .look = {.title = title, .value_label = zl, .row_pi = 1,
+                                     .row_scale = FIG_SCALE_LINEAR, .col_scale = FIG_SCALE_LINEAR},
+                            .range_q = 0.98, .range_k = 1.0, .overlay = &zero, .theory_only = theory_only};
+    int rc = fig_model_map(&w.s, v->n_thetas, v->n_gammas, &m, dir, fmts, out);
+    view_summary_free(&w);
     return rc;
 }
 
@@ -250,81 +253,57 @@ static void angle_text(char *buf, size_t size, double a)
     snprintf(buf, size, "%.3f", a);
 }
 
+/* "θ = π/8" at a fixed angle, "γ = 0.5" at a fixed gamma. */
+static void lin_at(const void *ctx, double v, char *buf, size_t size)
+{
+    const lin_fig *f = ctx;
+    char ang[32];
+    angle_text(ang, sizeof ang, v);
+    if (f->along_theta) snprintf(buf, size, "γ = %.3g", v);
+    else snprintf(buf, size, "θ = %s", ang);
+}
+
+static void lin_label(const void *ctx, size_t a, size_t k, const char *at, char *buf, size_t size)
+{
+    const lin_fig *f = ctx;
+    (void)a;
+    if (k == 0) snprintf(buf, size, "simulation %s (mean ± std)", at);
+    else if (k == 1) snprintf(buf, size, "theory %s%s", at, f->method == FATE_METHOD_FT ? " (gradient flow)" : "");
+    else snprintf(buf, size, "paper c = 1, %s", at);
+}
+
 /* The simulated T (mean ± std) with the theory lines along one axis of the
  * grid, one slice per index fix[0..nfix) of the other axis: along gamma at
  * fixed angles (the paper's slices), or along theta at fixed gammas. */
 static int slices_along(const sweep_view *v, const char *dir, const char *stem, unsigned method,
                         int along_theta, const size_t *fix, size_t nfix, unsigned fmts, file_list *out)
 {
-    const size_t G = v->n_gammas, T = v->n_thetas, ND = 400, NX = along_theta ? T : G;
-    const double *xs = along_theta ? v->thetas : v->gammas;
-    double *mean = malloc(G * T * sizeof *mean), *sd = malloc(G * T * sizeof *sd);
-    double *xd = malloc(ND * sizeof *xd), *yd = malloc(2 * nfix * ND * sizeof *yd);
-    double *ys = malloc(nfix * NX * sizeof *ys), *es = malloc(nfix * NX * sizeof *es);
-    fate_series *ser = calloc(3 * nfix, sizeof *ser);
-    char (*labels)[96] = calloc(3 * nfix, sizeof *labels);
-    int rc = -1;
-    if (!mean || !sd || !xd || !yd || !ys || !es || !ser || !labels) goto done;
-    for (size_t i = 0; i < G * T; i++) mean[i] = sd[i] = NAN;
-    for (size_t r = 0; r < v->n_rows; r++) {
-        const summary_row *s = &v->rows[r];
-        if (strcmp(s->method, method_key(method)) != 0) continue;
-        if (method == FATE_METHOD_LT && s->lambda != v->lambdas[0]) continue;
-        mean[s->gamma_index * T + s->theta_index] = s->mean_T;
-        sd[s->gamma_index * T + s->theta_index] = s->std_T;
-    }
+    view_summary w;
+    if (view_summary_make(&w, v)) return -1;
+    const lin_fig f = {v, &w, method, along_theta};
     /* theory over the grid's range; around the one value of a one-value axis */
+    const double *xs = along_theta ? v->thetas : v->gammas;
+    const size_t NX = along_theta ? v->n_thetas : v->n_gammas;
     double x0 = xs[0], x1 = xs[NX - 1];
     if (NX == 1) {
         x0 = along_theta ? fmax(0.0, x0 - M_PI / 8) : 0.5 * x0;
         x1 = along_theta ? fmin(M_PI, x1 + M_PI / 8) : 1.5 * x1;
     }
-    for (size_t i = 0; i < ND; i++) xd[i] = x0 + (x1 - x0) * (double)i / (double)(ND - 1);
-    size_t ns = 0;
-    for (size_t a = 0; a < nfix; a++) {
-        const size_t f = fix[a];
-        char at[48], ang[32];
-        angle_text(ang, sizeof ang, v->thetas[f]);
-        if (along_theta) snprintf(at, sizeof at, "γ = %.3g", v->gammas[f]);
-        else snprintf(at, sizeof at, "θ = %s", ang);
-        for (size_t k = 0; k < NX; k++) {
-            size_t c = along_theta ? f * T + k : k * T + f;
-            ys[a * NX + k] = mean[c];
-            es[a * NX + k] = sd[c];
-        }
-        const int col = (int)(a % 8);
-        snprintf(labels[ns], sizeof labels[0], "simulation %s (mean ± std)", at);
-        ser[ns] = (fate_series){labels[ns], xs, ys + a * NX, es + a * NX, NX, FATE_SERIES_POINTS, col};
-        ns++;
-        double *yt = yd + (2 * a) * ND, *yp = yd + (2 * a + 1) * ND;
-        for (size_t i = 0; i < ND; i++) {
-            double g = along_theta ? v->gammas[f] : xd[i], t = along_theta ? xd[i] : v->thetas[f];
-            yt[i] = theory_T_at(v->base, g, t, v->lambdas[0], method, 0);
-            yp[i] = theory_T_at(v->base, g, t, v->lambdas[0], method, 1);
-        }
-        snprintf(labels[ns], sizeof labels[0], "theory %s%s", at,
-                 method == FATE_METHOD_FT ? " (gradient flow)" : "");
-        ser[ns] = (fate_series){labels[ns], xd, yt, NULL, ND, FATE_SERIES_LINE, col};
-        ns++;
-        if (method == FATE_METHOD_FT && v->base->sigma > 0) {
-            snprintf(labels[ns], sizeof labels[0], "paper c = 1, %s", at);
-            ser[ns] = (fate_series){labels[ns], xd, yp, NULL, ND, FATE_SERIES_DASHED, col};
-            ns++;
-        }
-    }
+    const fig_lines lines = {method == FATE_METHOD_FT && v->base->sigma > 0 ? 2 : 1, lin_line, &f, 400, x0, x1};
     char title[256], set[128], yl[64];
     setting(set, sizeof set, v);
     snprintf(title, sizeof title, "%s%s%s transferability vs %s (%s)", v->tag && *v->tag ? v->tag : "",
              v->tag && *v->tag ? " — " : "", method == FATE_METHOD_LT ? "Linear-transfer" : "Fine-tuning",
              along_theta ? "θ" : "γ", set);
     snprintf(yl, sizeof yl, "T = R_sc − R_%s", method_key(method));
-    fate_line_plot p = {.title = title,
-                        .xlabel = along_theta ? "feature angle θ (rad)" : "target samples per dimension γ = n/d",
-                        .ylabel = yl, .series = ser, .n_series = ns, .zero_line = 1};
-    sim_ylim(&p);
-    rc = emit(dir, stem, fmts, out, draw_lines, &p);
-done:
-    free(mean); free(sd); free(xd); free(yd); free(ys); free(es); free(ser); free(labels);
+    const fig_slices_spec p = {.stem = stem, .pick = lin_pick, .pick_ctx = &f,
+                               .look = {.title = title, .value_label = yl, .row_scale = FIG_SCALE_LINEAR,
+                                        .col_scale = FIG_SCALE_LINEAR},
+                               .along_row = along_theta, .fix = fix, .n_fix = nfix, .err_sd = 1,
+                               .points_ylim = 1, .theory = &lines, .label = lin_label, .at_text = lin_at,
+                               .ctx = &f};
+    int rc = fig_model_slices(&w.s, v->n_thetas, v->n_gammas, &p, dir, fmts, out);
+    view_summary_free(&w);
     return rc;
 }
 
@@ -424,7 +403,7 @@ int fig_scratch(const sweep_view *v, const char *dir, const char *stem, unsigned
         {lx, xd, yx, NULL, ND, FATE_SERIES_DASHED, 2}};
     fate_line_plot p = {.title = title, .xlabel = "target samples per dimension γ = n/d",
                         .ylabel = "scratch risk R_sc = |β̂ − β_t|²", .series = ser, .n_series = 3};
-    sim_ylim(&p);
+    fig_points_ylim(&p);
     if (p.ymin < 0) p.ymin = 0; /* a risk */
     rc = emit(dir, stem, fmts, out, draw_lines, &p);
 done:

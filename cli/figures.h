@@ -56,9 +56,6 @@ int fig_emit_map(const char *dir, const char *stem, unsigned fmts, file_list *ou
 int fig_emit_lines(const char *dir, const char *stem, unsigned fmts, file_list *out,
                    const fate_line_plot *p);
 
-/* The mean T (or risk) of (method, lambda) per cell: out (n_gammas, n_thetas),
- * NaN where missing. */
-void grid_of(double *out, const sweep_view *v, const char *method, double lambda, int risk);
 /* Theory T of a method on (gamma, theta), asymptotic in d (linear transfer
  * with the first lambda; fine-tuning with the gradient-flow c, or the
  * paper's c = 1 when paper is set). */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fate_plot.h"
+#include "model_figures.h"
 #include "relu_job.h"
 
 static const char *ax_label(const fate_relu_sweep *w)
@@ -35,104 +36,112 @@ static const double *pperp_used(const relu_result *r, int *src)
     return *src ? r->pp_source : r->pp_student;
 }
 
+/* What a relu2 map or slice draws: one method, and the predicted
+ * T_lt = A n^-p - |P_perp f_t|^2 (THEORY.md section 5). */
+typedef struct relu_fig {
+    const relu_result *r;
+    const double *pp;   /* |P_perp f_t|^2 per overlap (pperp_used) */
+    int src;            /* pp is the source teacher's */
+    long c_method;
+    int method;
+} relu_fig;
+
+static int relu_pick(const model_summary *s, const summary_group *g, const void *ctx)
+{
+    (void)s;
+    const relu_fig *f = ctx;
+    return (int)g->keys[f->c_method] == f->method;
+}
+
+/* The predicted T_lt at (overlap, n): |P_perp f_t|^2 is known at the grid's
+ * overlaps only, so x is one of them. */
+static double relu_pred(const void *ctx, double x, double n)
+{
+    const relu_fig *f = ctx;
+    size_t t = 0;
+    for (size_t k = 1; k < f->r->NO; k++)
+        if (fabs(f->r->overlaps[k] - x) < fabs(f->r->overlaps[t] - x)) t = k;
+    return f->r->A * pow(n, -f->r->p) - f->pp[t];
+}
+
+static double relu_line(const void *ctx, size_t k, double x, double n)
+{
+    (void)k;
+    return relu_pred(ctx, x, n);
+}
+
+static const char *pred_text(int src, int boundary)
+{
+    if (boundary)
+        return src ? "predicted boundary A n^\xe2\x88\x92p = |P\xe2\x8a\xa5 f\xe2\x82\x9c|\xc2\xb2 (source teacher)"
+                   : "predicted boundary A n^\xe2\x88\x92p = |P\xe2\x8a\xa5 f\xe2\x82\x9c|\xc2\xb2";
+    return src ? "predicted A n^\xe2\x88\x92p \xe2\x88\x92 |P\xe2\x8a\xa5 f\xe2\x82\x9c|\xc2\xb2 (source teacher)"
+               : "predicted A n^\xe2\x88\x92p \xe2\x88\x92 |P\xe2\x8a\xa5 f\xe2\x82\x9c|\xc2\xb2";
+}
+
+static relu_fig relu_fig_of(const relu_result *r, int method)
+{
+    relu_fig f = {r, NULL, 0, model_column(r->summary, "method"), method};
+    f.pp = pperp_used(r, &f.src);
+    return f;
+}
+
 static int fig_map(const relu_job *job, const relu_result *r, int method, unsigned fmts, file_list *out)
 {
     const fate_relu_sweep *w = &job->sweep;
-    const size_t NO = r->NO, NN = r->NN;
-    double *vals = malloc(NN * NO * sizeof *vals), *ys = malloc(NN * sizeof *ys);
-    enum { CN = 160 };
-    double *cy = malloc(CN * sizeof *cy), *cv = malloc(CN * NO * sizeof *cv);
-    int rc = -1;
-    if (!vals || !ys || !cy || !cv || NN == 0) goto done;
-    for (size_t j = 0; j < NN; j++) {
-        ys[j] = (double)r->ns[j];
-        for (size_t t = 0; t < NO; t++) vals[j * NO + t] = r->stat[(t * NN + j) * RM_COUNT + method].mean_T;
-    }
-    /* predicted T_lt = A n^-p - |P_perp f_t|^2 on a fine log grid of n; its
-     * zero level is the boundary */
-    int have_c = NO >= 2 && isfinite(r->A) && isfinite(r->p) && r->A > 0;
-    int src;
-    const double *pp = pperp_used(r, &src);
-    const double n0 = (double)r->ns[0], n1 = (double)r->ns[NN > 1 ? 1 : 0];
-    const double nz = (double)r->ns[NN - 1], ny = (double)r->ns[NN > 1 ? NN - 2 : 0];
-    double lo = log10(n0) - (NN > 1 ? 0.5 * log10(n1 / n0) : 0.3);
-    double hi = log10(nz) + (NN > 1 ? 0.5 * log10(nz / ny) : 0.3);
-    for (size_t k = 0; k < CN; k++) {
-        cy[k] = pow(10.0, lo + (hi - lo) * (double)k / (CN - 1));
-        for (size_t t = 0; t < NO; t++) {
-            cv[k * NO + t] = r->A * pow(cy[k], -r->p) - pp[t];
-            if (!isfinite(cv[k * NO + t])) have_c = 0;
-        }
-    }
+    const relu_fig f = relu_fig_of(r, method);
+    /* the zero level of the prediction on a fine log grid of n is the
+     * boundary; a value that is not finite drops it */
+    const int have_c = r->NO >= 2 && isfinite(r->A) && isfinite(r->p) && r->A > 0;
+    const fig_field zero = {relu_pred, &f, pred_text(f.src, 1), 0, 160, -INFINITY, INFINITY, 0.0, INFINITY, 0.0};
     char title[256], set[160];
     setting(set, sizeof set, w);
     static const char *acts[] = {"ReLU", "tanh", "erf", "linear"};
     snprintf(title, sizeof title, "%s, two-layer %s: simulated T (%s)",
              method == RM_LT ? "Linear transfer" : "Fine-tuning", acts[w->base.act], set);
-    fate_phase_map m = {
-        .title = title,
-        .zlabel = method == RM_LT ? "T = R_sc \xe2\x88\x92 R_lt" : "T = R_sc \xe2\x88\x92 R_ft",
-        .thetas = w->overlaps, .n_thetas = NO, .gammas = ys, .n_gammas = NN, .values = vals,
-        .contour_thetas = have_c ? w->overlaps : NULL, .n_contour_thetas = have_c ? NO : 0,
-        .contour_gammas = have_c ? cy : NULL, .n_contour_gammas = have_c ? CN : 0,
-        .contour_values = have_c ? cv : NULL,
-        .contour_label = src ? "predicted boundary A n^\xe2\x88\x92p = |P\xe2\x8a\xa5 f\xe2\x82\x9c|\xc2\xb2 (source teacher)"
-                             : "predicted boundary A n^\xe2\x88\x92p = |P\xe2\x8a\xa5 f\xe2\x82\x9c|\xc2\xb2",
-        .xlabel = ax_label(w), .ylabel = "target samples n", .x_plain = !w->base.single_index,
-        .ylog = 1};
-    rc = fig_emit_map(job->dir, method == RM_LT ? "phase_lt" : "phase_ft", fmts, out, &m);
-done:
-    free(vals); free(ys); free(cy); free(cv);
-    return rc;
+    const fig_map_spec m = {
+        .stem = method == RM_LT ? "phase_lt" : "phase_ft", .pick = relu_pick, .pick_ctx = &f,
+        .look = {.title = title, .row_label = ax_label(w), .col_label = "target samples n",
+                 .value_label = method == RM_LT ? "T = R_sc \xe2\x88\x92 R_lt" : "T = R_sc \xe2\x88\x92 R_ft",
+                 .row_scale = FIG_SCALE_LINEAR, .col_scale = FIG_SCALE_LOG, .row_pi = w->base.single_index},
+        .overlay = have_c ? &zero : NULL};
+    return fig_model_map(r->summary, r->NO, r->NN, &m, job->dir, fmts, out);
+}
+
+static void relu_label(const void *ctx, size_t a, size_t k, const char *at, char *buf, size_t size)
+{
+    const relu_fig *f = ctx;
+    (void)a, (void)at;
+    snprintf(buf, size, "%s", k ? pred_text(f->src, 0) : "simulation (mean \xc2\xb1 std)");
 }
 
 /* A sweep of one overlap or one n has no map: T (mean ± std) against n at
  * the overlap, or against the overlap at n, with the predicted
- * T_lt = A n^-p - |P_perp f_t|^2 where the power law was fitted. */
+ * T_lt = A n^-p - |P_perp f_t|^2 where the power law was fitted (along n on
+ * a log grid from half the smallest n to twice the largest). */
 static int fig_slice(const relu_job *job, const relu_result *r, int method, unsigned fmts, file_list *out)
 {
     const fate_relu_sweep *w = &job->sweep;
-    const size_t NO = r->NO, NN = r->NN, FN = 200;
-    const int along_n = NO == 1;
-    const size_t NX = along_n ? NN : NO, NP = along_n ? FN : NO;
-    double *x = malloc(NX * sizeof *x), *y = malloc(NX * sizeof *y), *e = malloc(NX * sizeof *e);
-    double *px = malloc(NP * sizeof *px), *py = malloc(NP * sizeof *py);
-    int rc = -1;
-    if (!x || !y || !e || !px || !py) goto done;
-    for (size_t k = 0; k < NX; k++) {
-        const size_t t = along_n ? 0 : k, j = along_n ? k : 0;
-        const relu_stat *s = &r->stat[(t * NN + j) * RM_COUNT + method];
-        x[k] = along_n ? (double)r->ns[j] : w->overlaps[t];
-        y[k] = s->count ? s->mean_T : NAN;
-        e[k] = s->count ? s->std_T : NAN;
-    }
-    int src;
-    const double *pp = pperp_used(r, &src);
-    const int pred = method == RM_LT && isfinite(r->A) && isfinite(r->p);
-    for (size_t k = 0; pred && k < NP; k++) {
-        /* along n: a log grid from half the smallest n to twice the largest */
-        px[k] = along_n ? 0.5 * x[0] * pow(4.0 * x[NX - 1] / x[0], (double)k / (double)(NP - 1)) : x[k];
-        const double n = along_n ? px[k] : (double)r->ns[0];
-        py[k] = r->A * pow(n, -r->p) - pp[along_n ? 0 : k];
-    }
+    const int along_n = r->NO == 1;
+    const relu_fig f = relu_fig_of(r, method);
+    const double n0 = (double)r->ns[0], n1 = (double)r->ns[r->NN - 1];
+    const fig_lines pred = {1, relu_line, &f, along_n ? 200 : 0, 0.5 * n0, 2.0 * n1};
     char title[320], set[160], at[48];
     setting(set, sizeof set, w);
     if (along_n) snprintf(at, sizeof at, "%s = %.3g", w->base.single_index ? "\xce\xb8" : "\xce\xbc", w->overlaps[0]);
     else snprintf(at, sizeof at, "n = %zu", r->ns[0]);
     snprintf(title, sizeof title, "%s, two-layer network: simulated T at %s (%s)",
              method == RM_LT ? "Linear transfer" : "Fine-tuning", at, set);
-    fate_series s[2] = {
-        {"simulation (mean \xc2\xb1 std)", x, y, e, NX, FATE_SERIES_POINTS, 0},
-        {src ? "predicted A n^\xe2\x88\x92p \xe2\x88\x92 |P\xe2\x8a\xa5 f\xe2\x82\x9c|\xc2\xb2 (source teacher)"
-             : "predicted A n^\xe2\x88\x92p \xe2\x88\x92 |P\xe2\x8a\xa5 f\xe2\x82\x9c|\xc2\xb2",
-         px, py, NULL, NP, FATE_SERIES_LINE, 1}};
-    fate_line_plot p = {.title = title, .xlabel = along_n ? "target samples n" : ax_label(w),
-                        .ylabel = method == RM_LT ? "T = R_sc \xe2\x88\x92 R_lt" : "T = R_sc \xe2\x88\x92 R_ft",
-                        .series = s, .n_series = pred ? 2 : 1, .zero_line = 1, .logx = along_n};
-    rc = fig_emit_lines(job->dir, method == RM_LT ? "slices_lt" : "slices_ft", fmts, out, &p);
-done:
-    free(x); free(y); free(e); free(px); free(py);
-    return rc;
+    const size_t fix = 0;
+    const fig_slices_spec p = {
+        .stem = method == RM_LT ? "slices_lt" : "slices_ft", .pick = relu_pick, .pick_ctx = &f,
+        .look = {.title = title, .row_label = ax_label(w), .col_label = "target samples n",
+                 .value_label = method == RM_LT ? "T = R_sc \xe2\x88\x92 R_lt" : "T = R_sc \xe2\x88\x92 R_ft",
+                 .row_scale = FIG_SCALE_LINEAR, .col_scale = FIG_SCALE_LOG},
+        .along_row = !along_n, .fix = &fix, .n_fix = 1, .err_sd = 1,
+        .theory = method == RM_LT && isfinite(r->A) && isfinite(r->p) ? &pred : NULL,
+        .label = relu_label, .ctx = &f};
+    return fig_model_slices(r->summary, r->NO, r->NN, &p, job->dir, fmts, out);
 }
 
 static int fig_pperp(const relu_job *job, const relu_result *r, unsigned fmts, file_list *out)
@@ -285,6 +294,7 @@ int relu_figures(const relu_job *job, const relu_result *r, double gram_overlap,
     int rc = 0;
     unsigned meth = job->sweep.base.methods;
     const int maps = r->NO >= 2 && r->NN >= 2;
+    if (!r->summary) meth &= ~(unsigned)(FATE_METHOD_LT | FATE_METHOD_FT); /* nothing to draw them from */
     const char *ax = job->sweep.base.single_index ? "theta" : "mu";
     if (!maps && (meth & (FATE_METHOD_LT | FATE_METHOD_FT)))
         fprintf(stderr, "fate phase: one %s%s%s: phase maps need at least 2 values of %s and 2 of n; "

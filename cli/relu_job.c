@@ -108,6 +108,9 @@ void relu_result_free(relu_result *r)
 {
     free(r->stat); free(r->pp_student); free(r->pp_student_sd); free(r->pp_source);
     free(r->pp_source_sd); free(r->norm2); free(r->n_star); free(r->n_star_source);
+    if (r->summary) model_summary_free(r->summary);
+    free(r->summary);
+    free(r->summary_keys);
     memset(r, 0, sizeof *r);
 }
 
@@ -276,8 +279,23 @@ static int alloc_result(relu_result *res, const fate_relu_sweep *w)
     res->pp_source = malloc(NO * sizeof(double)), res->pp_source_sd = malloc(NO * sizeof(double));
     res->norm2 = malloc(NO * sizeof(double));
     res->n_star = malloc(NO * sizeof(double)), res->n_star_source = malloc(NO * sizeof(double));
+    res->summary = calloc(1, sizeof *res->summary);
     return res->stat && res->pp_student && res->pp_student_sd && res->pp_source && res->pp_source_sd &&
-           res->norm2 && res->n_star && res->n_star_source ? 0 : -1;
+           res->norm2 && res->n_star && res->n_star_source && res->summary ? 0 : -1;
+}
+
+/* The summary outlives the cells its groups' keys point into (the figures
+ * read it after relu_job_run): the keys get a copy of their own. */
+static int own_keys(relu_result *res)
+{
+    const model_summary *s = res->summary;
+    res->summary_keys = malloc((s->n * s->ncol + 1) * sizeof *res->summary_keys);
+    if (!res->summary_keys) return -1;
+    for (size_t i = 0; i < s->n; i++) {
+        memcpy(res->summary_keys + i * s->ncol, s->g[i].keys, s->ncol * sizeof *res->summary_keys);
+        s->g[i].keys = res->summary_keys + i * s->ncol;
+    }
+    return 0;
 }
 
 /* Writes summary.csv, powerlaw.csv, boundary.csv and the arrays from the
@@ -286,16 +304,15 @@ static int assemble(const relu_job *job, const job_cells *cells, relu_result *re
 {
     const fate_relu_sweep *w = &job->sweep;
     const size_t NO = w->n_overlaps, NN = w->n_ns, K = w->instances, M = RM_COUNT;
-    model_summary s = {0};
     double *arisk = malloc(NO * NN * M * K * sizeof *arisk), *aT = malloc(NO * NN * M * K * sizeof *aT);
     double *pps = malloc(NO * K * sizeof *pps), *ppo = malloc(NO * K * sizeof *ppo);
     double *nrm = malloc(NO * K * sizeof *nrm);
     int rc = JOB_FAILED;
     if (alloc_result(res, w) || !arisk || !aT || !pps || !ppo || !nrm ||
-        model_summary_build(&s, &fate_model_relu2, w, cells, LAYOUT, sizeof LAYOUT / sizeof LAYOUT[0]))
+        model_summary_build(res->summary, &fate_model_relu2, w, cells, LAYOUT, sizeof LAYOUT / sizeof LAYOUT[0]))
         goto done;
     cell_arrays(arisk, aT, pps, ppo, nrm, job, cells);
-    stats_of_groups(res, &s);
+    stats_of_groups(res, res->summary);
     for (size_t t = 0; t < NO; t++) {
         const sample_stat a = stats_finite(pps + t * K, K), b = stats_finite(ppo + t * K, K);
         res->pp_student[t] = a.mean, res->pp_student_sd[t] = a.sd;
@@ -303,11 +320,11 @@ static int assemble(const relu_job *job, const job_cells *cells, relu_result *re
         res->norm2[t] = stats_finite(nrm + t * K, K).mean;
     }
     fit_powerlaw(job, res);
-    rc = write_texts(job, &s, res, written);
+    rc = write_texts(job, res->summary, res, written);
     if (rc == JOB_OK) rc = write_arrays(job, arisk, aT, written);
+    if (rc == JOB_OK && own_keys(res)) rc = JOB_FAILED;
 done:
     free(arisk); free(aT); free(pps); free(ppo); free(nrm);
-    if (s.g) model_summary_free(&s);
     if (rc != JOB_OK) relu_result_free(res);
     return rc;
 }

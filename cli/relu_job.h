@@ -40,6 +40,8 @@ typedef struct relu_result {
     size_t fit_points, fit_n_min; /* points used, smallest n used */
     double *n_star;          /* (NO) predicted boundary from pp_student */
     double *n_star_source;   /* (NO) from the source teacher's |P_perp f_t|^2 */
+    struct model_summary *summary; /* the groups of summary.csv (the maps and slices) */
+    double *summary_keys;    /* their keys (the cells they were read from are gone) */
 } relu_result;
 
 void relu_result_free(relu_result *r);

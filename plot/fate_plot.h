@@ -63,6 +63,9 @@ typedef struct fate_phase_map {
                                  cell edges at geometric midpoints) */
     int sequential;           /* nonzero: values >= 0 on white-to-blue over
                                  [0, vmax] (e.g. a Gram matrix), not diverging */
+    int xlog;                 /* nonzero: logarithmic x axis (all x values > 0,
+                                 cell edges at geometric midpoints; before
+                                 x_plain) */
 } fate_phase_map;
 
 FATE_API fate_status fate_plot_phase_map(const char *path, fate_plot_format fmt, const fate_phase_map *m);

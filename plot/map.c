@@ -18,7 +18,7 @@ static double PY(double r) { return r / REF_H; }
 typedef struct pm_ctx {
     const fate_phase_map *m;
     double *xe, *ye; /* cell edges (world: log10 of y on a log axis) */
-    double *cy;      /* contour y in world coordinates */
+    double *cx, *cy; /* contour x and y in world coordinates */
     PLFLT **cols;    /* values by column (theta) for plimagefr */
     double *cells;   /* storage of cols */
     double vmax, zlo;
@@ -165,7 +165,7 @@ static void draw_phase_map(const fig *f, void *arg)
     set_cmap1(m->sequential);
     box b = {0.0, 0.0, 0.0, 0.0, ctx->xe[0], ctx->xe[nt], ctx->ye[0], ctx->ye[ng]};
     axis x, y, z;
-    axis_setup(&x, m->x_plain ? AX_LINEAR : AX_PI, b.wx0, b.wx1, 6.0);
+    axis_setup(&x, m->xlog ? AX_LOG : m->x_plain ? AX_LINEAR : AX_PI, b.wx0, b.wx1, 6.0);
     axis_setup(&y, m->ylog ? AX_LOG : AX_LINEAR, b.wy0, b.wy1, 6.0);
     axis_setup(&z, AX_LINEAR, ctx->zlo, ctx->vmax, 6.0);
 
@@ -188,7 +188,7 @@ static void draw_phase_map(const fig *f, void *arg)
         pllsty(1);
         set_width(f, W_CONTOUR);
         ctx->clip = clip_rect(&b);
-        fate_status st = contour_zero(m->contour_thetas, ctx->cy, m->contour_values,
+        fate_status st = contour_zero(ctx->cx, ctx->cy, m->contour_values,
                                       m->n_contour_thetas, m->n_contour_gammas, emit_contour, ctx);
         if (st != FATE_OK) ctx->draw_status = st;
     }
@@ -230,6 +230,7 @@ static int map_args_ok(const char *path, fate_plot_format fmt, const fate_phase_
     if (!strictly_increasing(m->thetas, nt) || !strictly_increasing(m->gammas, ng)) return 0;
     if (isnan(m->vmax) || isinf(m->vmax)) return 0;
     if (m->ylog && !all_positive(m->gammas, ng)) return 0;
+    if (m->xlog && !all_positive(m->thetas, nt)) return 0;
     if (m->contour_values == NULL) return 1;
     size_t cnx = m->n_contour_thetas, cny = m->n_contour_gammas;
     if (m->contour_thetas == NULL || m->contour_gammas == NULL || cnx < 2 || cny < 2 ||
@@ -239,7 +240,8 @@ static int map_args_ok(const char *path, fate_plot_format fmt, const fate_phase_
     if (!strictly_increasing(m->contour_thetas, cnx) ||
         !strictly_increasing(m->contour_gammas, cny))
         return 0;
-    return !m->ylog || all_positive(m->contour_gammas, cny);
+    return (!m->ylog || all_positive(m->contour_gammas, cny)) &&
+           (!m->xlog || all_positive(m->contour_thetas, cnx));
 }
 
 /* Cell edges halfway between centres; the outer edges mirror the first and
@@ -257,30 +259,36 @@ static void cell_edges(double *edges, const double *c, size_t n)
     edges[n] = c[n - 1] + (c[n - 1] - edges[n - 1]);
 }
 
-/* y in world units: log10 on a log axis (edges at geometric midpoints). */
-static void world_y(double *out, const double *y, size_t n, int ylog)
+/* Coordinates in world units: log10 on a log axis (edges at geometric
+ * midpoints). */
+static void world(double *out, const double *v, size_t n, int log)
 {
-    for (size_t j = 0; j < n; j++) out[j] = ylog ? log10(y[j]) : y[j];
+    for (size_t j = 0; j < n; j++) out[j] = log ? log10(v[j]) : v[j];
 }
 
 /* Edges, the values by column, the colour range, the contour's y. */
 static fate_status map_prepare(pm_ctx *ctx)
 {
     const fate_phase_map *m = ctx->m;
-    size_t nt = m->n_thetas, ng = m->n_gammas, cny = m->n_contour_gammas;
+    size_t nt = m->n_thetas, ng = m->n_gammas, cnx = m->n_contour_thetas, cny = m->n_contour_gammas;
     ctx->xe = malloc((nt + 1) * sizeof *ctx->xe);
+    ctx->cx = malloc((m->contour_values && cnx > nt ? cnx : nt) * sizeof *ctx->cx);
     ctx->ye = malloc((ng + 1) * sizeof *ctx->ye);
     ctx->cy = malloc((m->contour_values && cny > ng ? cny : ng) * sizeof *ctx->cy);
     ctx->cols = malloc(nt * sizeof *ctx->cols);
     ctx->cells = malloc(nt * ng * sizeof *ctx->cells);
-    if (!ctx->xe || !ctx->ye || !ctx->cy || !ctx->cols || !ctx->cells) return FATE_ENOMEM;
-    cell_edges(ctx->xe, m->thetas, nt);
-    world_y(ctx->cy, m->gammas, ng, m->ylog);
+    if (!ctx->xe || !ctx->ye || !ctx->cx || !ctx->cy || !ctx->cols || !ctx->cells) return FATE_ENOMEM;
+    world(ctx->cx, m->thetas, nt, m->xlog);
+    cell_edges(ctx->xe, ctx->cx, nt);
+    world(ctx->cy, m->gammas, ng, m->ylog);
     cell_edges(ctx->ye, ctx->cy, ng);
     if (!isfinite(ctx->xe[0]) || !isfinite(ctx->xe[nt]) || !isfinite(ctx->ye[0]) ||
         !isfinite(ctx->ye[ng]))
         return FATE_EINVAL;
-    if (m->contour_values != NULL) world_y(ctx->cy, m->contour_gammas, cny, m->ylog);
+    if (m->contour_values != NULL) {
+        world(ctx->cx, m->contour_thetas, cnx, m->xlog);
+        world(ctx->cy, m->contour_gammas, cny, m->ylog);
+    }
     double vmax = 0.0;
     for (size_t i = 0; i < nt; i++) {
         ctx->cols[i] = ctx->cells + i * ng;
@@ -312,6 +320,7 @@ fate_status fate_plot_phase_map(const char *path, fate_plot_format fmt, const fa
     if (st == FATE_OK) st = ctx->draw_status;
     free(ctx->xe);
     free(ctx->ye);
+    free(ctx->cx);
     free(ctx->cy);
     free(ctx->cols);
     free(ctx->cells);
