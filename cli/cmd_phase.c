@@ -293,7 +293,7 @@ static void rk_keep_run(void *saved, const void *now)
     if (o->have_plot) r->plot = o->plot;
 }
 static const resume_kind RESUME = {"phase", "sweep", sizeof(phase_opts), NULL, rk_init, rk_parse,
-                                   rk_finish, rk_params, rk_release, rk_keep_run};
+                                   rk_finish, rk_params, rk_release, rk_keep_run, NULL};
 
 /* say where training stopped early (as fate run does) */
 static void warn_unconverged(const phase_opts *o, const summary_row *rows, size_t nrows)

@@ -69,7 +69,7 @@ static const char *const MODELS[] = {"relu2", NULL};
 /* The options of `fate phase --model relu2`, declared once (opt_table.h). */
 static const opt_def OPTS[] = {
     {"--model", "M", OPT_WORD, 0, 0, "relu2 here (linear: fate phase --help)", NULL,
-     "relu2 (linear and ridge: see fate phase --help)", F(model), 0, NO_GIVEN, MODELS, OPT_RUN},
+     "relu2 (linear and ridge: see fate phase --help)", F(model), 0, NO_GIVEN, MODELS, OPT_RUN | OPT_SAVED},
     {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL,
      "grid (each a value, a comma list a,b,c or an inclusive range start:stop:count):", 0, 0, NO_GIVEN, NULL, 0},
     {"--mu", "LIST", OPT_LIST, 0, 1, "in [0, 1]", "0:1:5", "fractions in [0, 1]", F(mus), F(nmu),
@@ -239,17 +239,9 @@ static int rk_parse(int ac, char **av, void *o) { return parse(ac, av, o); }
 static int rk_finish(void *o) { return finish(o); }
 static char *rk_params(const void *o) { return relu_params_json(&((const relu_opts *)o)->w); }
 static void rk_release(void *o) { free_opts(o); }
-static void rk_keep_run(void *saved, const void *now)
-{
-    relu_opts *r = saved;
-    const relu_opts *o = now;
-    r->out = o->out;
-    if (o->have_threads) r->w.threads = o->w.threads;
-    if (o->have_quiet) r->quiet = o->quiet;
-    if (o->have_plot) r->plot = o->plot;
-}
+static void rk_keep_run(void *saved, const void *now) { opt_table_keep_run(&TABLE, saved, now); }
 static const resume_kind RESUME = {"phase", "sweep", sizeof(relu_opts), NULL, rk_init, rk_parse,
-                                   rk_finish, rk_params, rk_release, rk_keep_run};
+                                   rk_finish, rk_params, rk_release, rk_keep_run, &TABLE};
 
 /* say where training stopped on the step budget */
 static void warn_unconverged(const relu_opts *o, const relu_result *res)
@@ -299,7 +291,7 @@ int cmd_phase_relu(int argc, char **argv)
         int rr = resume_run(&RESUME, &o, o.out, o.n_result_opts, &args, argc, argv, &finished);
         if (rr) { free_opts(&o); return rr; }
     } else {
-        args = manifest_result_args(argc, argv);
+        args = opt_table_result_args(&TABLE, argc, argv, 1);
     }
     if (!finished && finish(&o) != 0) { json_decref(args); free_opts(&o); return FATE_EXIT_USAGE; }
     if (make_dirs(o.out) != 0) {

@@ -12,6 +12,7 @@
 #include "fate_git.h"
 #include "manifest.h"
 #include "options.h"
+#include "opt_table.h"
 #include "par.h"
 #include "sweep_io.h"
 #include "sweep_job.h"
@@ -295,7 +296,8 @@ int resume_run(const resume_kind *k, void *o, const char *dir, int n_result_opts
         free(ja);
         free(jb);
         json_decref(*args); /* after r's last use: its words point into them */
-        *args = same ? manifest_result_args(argc, argv) : NULL;
+        *args = !same ? NULL : k->table ? opt_table_result_args(k->table, argc, argv, 1)
+                                        : manifest_result_args(argc, argv);
         if (same) *finished = 1;
         else rc = FATE_EXIT_USAGE;
     } else {

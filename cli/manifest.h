@@ -67,6 +67,9 @@ typedef struct resume_kind {
     /* copies this call's run options (--out, --threads, --quiet, --plot,
      * those given) from now into the saved options */
     void (*keep_run)(void *saved, const void *now);
+    /* the command's option table: the manifest words of a resumed run come
+     * from it (opt_table_result_args); NULL: manifest_result_args */
+    const struct opt_table *table;
 } resume_kind;
 
 /* --resume of the run saved in dir, for every command alike. With result

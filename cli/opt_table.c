@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "commands.h"
 #include "options.h"
@@ -138,6 +139,47 @@ void opt_table_help(FILE *f, const opt_table *t)
         }
         if (d->def) fprintf(f, " (default %s)", d->def);
         fputc('\n', f);
+    }
+}
+
+json_t *opt_table_result_args(const opt_table *t, int argc, char **argv, int first)
+{
+    json_t *a = json_array();
+    for (int i = first; i < argc; i++) {
+        const opt_def *d = opt_table_find(t, argv[i]);
+        const int has_value = d && d->type != OPT_FLAG && !strchr(argv[i], '=');
+        if (d && (d->flags & OPT_RUN) && !(d->flags & OPT_SAVED)) {
+            if (has_value) i++; /* skip its value too */
+            continue;
+        }
+        json_array_append_new(a, json_string(argv[i]));
+        if (has_value && i + 1 < argc) json_array_append_new(a, json_string(argv[++i]));
+    }
+    return a;
+}
+
+/* The bytes a field of type `type` takes (lists are not run options). */
+static size_t field_size(opt_type type)
+{
+    switch (type) {
+    case OPT_DOUBLE: return sizeof(double);
+    case OPT_SIZE: return sizeof(size_t);
+    case OPT_U64: return sizeof(uint64_t);
+    case OPT_THREADS: case OPT_WORD: case OPT_FLAG: return sizeof(int);
+    case OPT_WORDS: case OPT_PLOT: return sizeof(unsigned);
+    case OPT_TEXT: return sizeof(const char *);
+    default: return 0;
+    }
+}
+
+void opt_table_keep_run(const opt_table *t, void *saved, const void *now)
+{
+    for (size_t k = 0; k < t->n; k++) {
+        const opt_def *d = &t->d[k];
+        if (!(d->flags & OPT_RUN)) continue;
+        if (d->given_off >= 0 && !*(const int *)(const void *)((const char *)now + d->given_off)) continue;
+        memcpy((char *)saved + d->off, (const char *)now + d->off, field_size(d->type));
+        if (d->given_off >= 0) *FIELD(int, saved, (size_t)d->given_off) = 1;
     }
 }
 

@@ -28,7 +28,9 @@ typedef enum opt_type {
 enum {
     OPT_RUN = 1,     /* steers the run only: not a result option */
     OPT_HI_OPEN = 2, /* the range excludes hi */
-    OPT_LO_OPEN = 4  /* the range excludes lo */
+    OPT_LO_OPEN = 4, /* the range excludes lo */
+    OPT_SAVED = 8    /* with OPT_RUN: not a result option, yet saved in the
+                        manifest's words (--model: which parser reads them) */
 };
 
 typedef struct opt_def {
@@ -68,6 +70,13 @@ int opt_table_parse(const opt_table *t, void *o, int argc, char **argv, int firs
 /* The --help lines of the table: "  --name META" then the help text at
  * column 21, and "(default X)" when def is set. */
 void opt_table_help(FILE *f, const opt_table *t);
+/* The words of argv[first..] that define the run, as the manifest saves
+ * them for --resume: every option of the table without OPT_RUN, with its
+ * value (unknown words are kept: the parse refuses them). New reference. */
+struct json_t *opt_table_result_args(const opt_table *t, int argc, char **argv, int first);
+/* --resume: copies the OPT_RUN fields of now (those given, for entries with
+ * a given flag; --out always) into saved, whose other fields stay. */
+void opt_table_keep_run(const opt_table *t, void *saved, const void *now);
 /* Frees the lists the table's OPT_LIST / OPT_ANGLES fields hold. */
 void opt_table_free(const opt_table *t, void *o);
 #endif
