@@ -18,11 +18,12 @@
 #include "folder_lock.h"
 #include "manifest.h"
 #include "options.h"
+#include "opt_table.h"
 #include "par.h"
 #include "spec_opts.h"
 #include "sweep_job.h"
 
-static const char *help =
+static const char intro[] =
     "usage: fate phase [options]\n"
     "\n"
     "Sweeps transferability T = R_scratch - R_method over a grid of target sample\n"
@@ -30,26 +31,9 @@ static const char *help =
     "fine-tuning (ft), K instances per cell, and draws the phase diagrams with the\n"
     "theory's T = 0 boundary over them. With no options it runs the built-in default\n"
     "job (d = 100, 12 x 12 cells, 8 instances; about 20 s on 2 cores).\n"
-    "\n"
-    "  --model M          linear (deep linear networks, this help) or relu2\n"
-    "                     (two-layer networks: see fate phase --model relu2 --help)\n"
-    "grid (each a value, a comma list a,b,c or an inclusive range start:stop:count):\n"
-    "  --gamma LIST       target samples per dimension (default 0.15:1.8:12)\n"
-    "  --theta LIST       angles in [0, pi], pi-forms and degrees accepted\n"
-    "                     (default pi/24:pi/2:12)\n"
-    "  --lambda LIST      ridges of linear transfer >= 0 (default 0)\n"
-    "output:\n"
-    "  --out DIR          output folder (default fate-phase)\n"
-    "  --resume           continue the sweep saved in DIR with its saved parameters\n"
-    "                     (--threads, --quiet and --plot may change); the original\n"
-    "                     command line with --resume appended continues too, and one\n"
-    "                     that changes a parameter is refused; rerunning the same\n"
-    "                     command also continues it\n"
-    "  --plot LIST        figure formats: png, svg, pdf, or none (default png)\n"
-    "  --slices LIST      angles of the T-vs-gamma slices (default pi/8,pi/4,3pi/8)\n"
-    "  --theory-map       also draw the theory-only phase maps\n"
-    "  --quiet            no progress on stderr\n"
-    "%s"
+    "\n";
+
+static const char outro[] =
     "(phase defaults: --d 100 --methods lt,ft --instances 8; scratch always runs,\n"
     "it is the baseline of T)\n"
     "\n"
@@ -66,20 +50,53 @@ typedef struct phase_opts {
     double *gammas, *thetas, *lambdas, *slices;
     size_t ng, nt, nl, nsl;
     const char *out;
-    int resume, quiet, theory_map;
+    int model, resume, quiet, theory_map;
     unsigned plot;
-    int have_threads, have_quiet, have_plot;
+    int have_quiet, have_plot;
     int n_result_opts; /* options that change results (not allowed with --resume) */
 } phase_opts;
 
-static void free_opts(phase_opts *o)
-{
-    free(o->gammas);
-    free(o->thetas);
-    free(o->lambdas);
-    free(o->slices);
-    o->gammas = o->thetas = o->lambdas = o->slices = NULL;
-}
+static const char *const MODELS[] = {"linear", NULL};
+
+#define F(field) offsetof(phase_opts, field)
+#define NO_GIVEN (-1L)
+/* The options of the deep linear `fate phase`, declared once (opt_table.h);
+ * the task, network and run options are the ones `fate run` shares
+ * (spec_opts.h). --model is read before this parse (phase_model). */
+static const opt_def OPTS[] = {
+    {"--model", "M", OPT_WORD, 0, 0, "linear or relu2", NULL,
+     "linear (deep linear networks, this help) or relu2\n(two-layer networks: see fate phase --model relu2 --help)",
+     F(model), 0, NO_GIVEN, MODELS, OPT_RUN | OPT_SAVED},
+    {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL,
+     "grid (each a value, a comma list a,b,c or an inclusive range start:stop:count):", 0, 0, NO_GIVEN, NULL, 0},
+    {"--gamma", "LIST", OPT_LIST, 0, 1e6, "> 0", "0.15:1.8:12", "target samples per dimension", F(gammas), F(ng),
+     NO_GIVEN, NULL, OPT_LO_OPEN},
+    {"--theta", "LIST", OPT_ANGLES, 0, M_PI, "in [0, pi]", "pi/24:pi/2:12",
+     "angles in [0, pi], pi-forms and degrees accepted\n", F(thetas), F(nt), NO_GIVEN, NULL, 0},
+    {"--lambda", "LIST", OPT_LIST, 0, 1e12, ">= 0", "0", "ridges of linear transfer >= 0", F(lambdas), F(nl),
+     NO_GIVEN, NULL, 0},
+    {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "output:", 0, 0, NO_GIVEN, NULL, 0},
+    {"--out", "DIR", OPT_TEXT, 0, 0, "a folder name", "fate-phase", "output folder", F(out), 0, NO_GIVEN, NULL,
+     OPT_RUN},
+    {"--resume", NULL, OPT_FLAG, 0, 0, NULL, NULL,
+     "continue the sweep saved in DIR with its saved parameters\n"
+     "(--threads, --quiet and --plot may change); the original\n"
+     "command line with --resume appended continues too, and one\n"
+     "that changes a parameter is refused; rerunning the same\n"
+     "command also continues it", F(resume), 0, NO_GIVEN, NULL, OPT_RUN},
+    {"--plot", "LIST", OPT_PLOT, 0, 0, NULL, "png", "figure formats: png, svg, pdf, or none", F(plot), 0,
+     (long)F(have_plot), NULL, OPT_RUN},
+    {"--slices", "LIST", OPT_ANGLES, 0, M_PI, "in [0, pi]", "pi/8,pi/4,3pi/8", "angles of the T-vs-gamma slices",
+     F(slices), F(nsl), NO_GIVEN, NULL, 0},
+    {"--theory-map", NULL, OPT_FLAG, 0, 0, NULL, NULL, "also draw the theory-only phase maps", F(theory_map), 0,
+     NO_GIVEN, NULL, 0},
+    {"--quiet", NULL, OPT_FLAG, 0, 0, NULL, NULL, "no progress on stderr", F(quiet), 0, (long)F(have_quiet), NULL,
+     OPT_RUN},
+    SPEC_OPT_DEFS(phase_opts, so)};
+#undef F
+static const opt_table TABLE = {"phase", "fate phase --help", OPTS, sizeof OPTS / sizeof OPTS[0], intro, outro};
+
+static void free_opts(phase_opts *o) { opt_table_free(&TABLE, o); }
 
 int parse_plot_formats(const char *cmd, const char *v, unsigned *out)
 {
@@ -96,66 +113,10 @@ int parse_plot_formats(const char *cmd, const char *v, unsigned *out)
     return 0;
 }
 
-static int parse_phase(int argc, char **argv, phase_opts *o, int first)
+/* 0, 1 after --help, or -1 after one line. */
+static int parse_phase(int argc, char **argv, phase_opts *o)
 {
-    const char *C = "phase";
-    for (int i = first; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf(help, SPEC_OPTIONS_HELP);
-            return 1;
-        }
-        if (!strcmp(a, "--resume")) { o->resume = 1; continue; }
-        if (!strcmp(a, "--quiet")) { o->quiet = 1; o->have_quiet = 1; continue; }
-        if (!strcmp(a, "--theory-map")) { o->theory_map = 1; o->n_result_opts++; continue; }
-        char name[64];
-        const char *eq = strchr(a, '=');
-        size_t nl = eq ? (size_t)(eq - a) : strlen(a);
-        if (strncmp(a, "--", 2) != 0 || nl >= sizeof name) {
-            cli_error(C, "unknown option '%s' (see fate phase --help)", a);
-            return -1;
-        }
-        memcpy(name, a, nl);
-        name[nl] = '\0';
-        static const char *own[] = {"--gamma", "--theta", "--lambda", "--out", "--plot", "--slices", "--model",
-                                    NULL};
-        int mine = 0;
-        for (int k = 0; own[k]; k++) mine |= !strcmp(name, own[k]);
-        if (!mine && !spec_option_known(name)) {
-            cli_error(C, "unknown option '%s' (see fate phase --help)", name);
-            return -1;
-        }
-        if (!(v = opt_value(C, argc, argv, &i, name))) return -1;
-        if (!strcmp(name, "--threads")) o->have_threads = 1;
-        else if (strcmp(name, "--plot") && strcmp(name, "--out") && strcmp(name, "--model")) o->n_result_opts++;
-        if (!mine) {
-            if (spec_option(C, name, v, &o->so) < 0) return -1;
-        } else if (!strcmp(name, "--model")) {
-            if (strcmp(v, "linear") != 0) {
-                cli_error(C, "--model must be linear or relu2, got '%s'", v);
-                return -1;
-            }
-        } else if (!strcmp(name, "--gamma")) {
-            free(o->gammas);
-            if (opt_list(C, name, v, 0, 0.0, 1e6, 1, "> 0", &o->gammas, &o->ng)) return -1;
-        } else if (!strcmp(name, "--theta")) {
-            free(o->thetas);
-            if (opt_list(C, name, v, 1, 0.0, M_PI, 0, "in [0, pi]", &o->thetas, &o->nt)) return -1;
-        } else if (!strcmp(name, "--lambda")) {
-            free(o->lambdas);
-            if (opt_list(C, name, v, 0, 0.0, 1e12, 0, ">= 0", &o->lambdas, &o->nl)) return -1;
-        } else if (!strcmp(name, "--slices")) {
-            free(o->slices);
-            if (opt_list(C, name, v, 1, 0.0, M_PI, 0, "in [0, pi]", &o->slices, &o->nsl)) return -1;
-        } else if (!strcmp(name, "--out")) {
-            if (!*v) { cli_error(C, "--out needs a folder name"); return -1; }
-            o->out = v;
-        } else if (!strcmp(name, "--plot")) {
-            if (parse_plot_formats(C, v, &o->plot)) return -1;
-            o->have_plot = 1;
-        }
-    }
-    return 0;
+    return opt_table_parse(&TABLE, o, argc, argv, 1, &o->n_result_opts);
 }
 
 static int sorted_unique(const double *x, size_t n)
@@ -168,10 +129,6 @@ static int sorted_unique(const double *x, size_t n)
 static int finish_phase(phase_opts *o)
 {
     const char *C = "phase";
-    if (!o->gammas && opt_list(C, "--gamma", "0.15:1.8:12", 0, 0, 1e6, 1, "> 0", &o->gammas, &o->ng)) return -1;
-    if (!o->thetas && opt_list(C, "--theta", "pi/24:pi/2:12", 1, 0, M_PI, 0, "", &o->thetas, &o->nt)) return -1;
-    if (!o->lambdas && opt_list(C, "--lambda", "0", 0, 0, 1e12, 0, "", &o->lambdas, &o->nl)) return -1;
-    if (!o->slices && opt_list(C, "--slices", "pi/8,pi/4,3pi/8", 1, 0, M_PI, 0, "", &o->slices, &o->nsl)) return -1;
     if (!sorted_unique(o->gammas, o->ng)) { cli_error(C, "--gamma values must be increasing and distinct"); return -1; }
     if (!sorted_unique(o->thetas, o->nt)) { cli_error(C, "--theta values must be increasing and distinct"); return -1; }
     if (!sorted_unique(o->lambdas, o->nl)) { cli_error(C, "--lambda values must be increasing and distinct"); return -1; }
@@ -190,15 +147,14 @@ static int finish_phase(phase_opts *o)
     return 0;
 }
 
-static void phase_defaults(phase_opts *o)
+/* The table's defaults over fate_spec_default; 0 or -1. */
+static int phase_defaults(phase_opts *o)
 {
     memset(o, 0, sizeof *o);
     spec_opts_default(&o->so, 8);
     o->so.spec.methods = FATE_METHOD_SCRATCH | FATE_METHOD_LT | FATE_METHOD_FT;
-    o->out = "fate-phase";
-    o->plot = FATE_PLOT_PNG;
+    return opt_table_defaults(&TABLE, o);
 }
-
 
 /* "linear, relu2 or ridge": the registered models (fate_model_find). */
 static void model_list(char *buf, size_t size)
@@ -272,10 +228,9 @@ static fate_sweep sweep_of(const phase_opts *o)
 static int rk_init(void *o, const void *ctx)
 {
     (void)ctx;
-    phase_defaults(o);
-    return 0;
+    return phase_defaults(o);
 }
-static int rk_parse(int ac, char **av, void *o) { return parse_phase(ac, av, o, 1); }
+static int rk_parse(int ac, char **av, void *o) { return parse_phase(ac, av, o); }
 static int rk_finish(void *o) { return finish_phase(o); }
 static char *rk_params(const void *o)
 {
@@ -283,17 +238,8 @@ static char *rk_params(const void *o)
     return sweep_params_json(&w);
 }
 static void rk_release(void *o) { free_opts(o); }
-static void rk_keep_run(void *saved, const void *now)
-{
-    phase_opts *r = saved;
-    const phase_opts *o = now;
-    r->out = o->out;
-    if (o->have_threads) r->so.threads = o->so.threads;
-    if (o->have_quiet) r->quiet = o->quiet;
-    if (o->have_plot) r->plot = o->plot;
-}
 static const resume_kind RESUME = {"phase", "sweep", sizeof(phase_opts), NULL, rk_init, rk_parse,
-                                   rk_finish, rk_params, rk_release, rk_keep_run, NULL};
+                                   rk_finish, rk_params, rk_release, NULL, &TABLE};
 
 /* say where training stopped early (as fate run does) */
 static void warn_unconverged(const phase_opts *o, const summary_row *rows, size_t nrows)
@@ -322,8 +268,7 @@ int cmd_phase(int argc, char **argv)
     if (model == &fate_model_relu2) return cmd_phase_relu(argc, argv);
     if (model->params) return cmd_phase_model(model, argc, argv);
     phase_opts o;
-    phase_defaults(&o);
-    int pr = parse_phase(argc, argv, &o, 1);
+    int pr = phase_defaults(&o) ? -1 : parse_phase(argc, argv, &o);
     if (pr != 0) { free_opts(&o); return pr > 0 ? 0 : FATE_EXIT_USAGE; }
     json_t *args = NULL;
     int finished = 0;
@@ -331,7 +276,7 @@ int cmd_phase(int argc, char **argv)
         int rr = resume_run(&RESUME, &o, o.out, o.n_result_opts, &args, argc, argv, &finished);
         if (rr) { free_opts(&o); return rr; }
     } else {
-        args = manifest_result_args(argc, argv);
+        args = opt_table_result_args(&TABLE, argc, argv, 1);
     }
     if (!finished && finish_phase(&o) != 0) { json_decref(args); free_opts(&o); return FATE_EXIT_USAGE; }
 

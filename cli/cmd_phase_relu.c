@@ -19,7 +19,7 @@
 #include "relu_job.h"
 #include "sweep_job.h"
 
-static const char *intro =
+static const char intro[] =
     "usage: fate phase --model relu2 [options]\n"
     "\n"
     "Sweeps transferability T = R_scratch - R_method of two-layer networks\n"
@@ -34,7 +34,7 @@ static const char *intro =
     "about 2 minutes on 2 cores).\n"
     "\n";
 
-static const char *outro =
+static const char outro[] =
     "\n"
     "Writes DIR/runs.csv (one row per cell, method, instance: pretrain, scratch,\n"
     "lt, ft), summary.csv (per cell and method: mean, std, sem of risk and T, the\n"
@@ -148,7 +148,7 @@ static const opt_def OPTS[] = {
      OPT_RUN}};
 #undef F
 #undef S
-static const opt_table TABLE = {"phase", "fate phase --model relu2 --help", OPTS, sizeof OPTS / sizeof OPTS[0]};
+static const opt_table TABLE = {"phase", "fate phase --model relu2 --help", OPTS, sizeof OPTS / sizeof OPTS[0], intro, outro};
 
 static void free_opts(relu_opts *o)
 {
@@ -169,13 +169,7 @@ static int defaults(relu_opts *o)
 /* 0, 1 after --help, or -1 after one line. */
 static int parse(int argc, char **argv, relu_opts *o)
 {
-    int rc = opt_table_parse(&TABLE, o, argc, argv, 1, &o->n_result_opts);
-    if (rc == 1) {
-        fputs(intro, stdout);
-        opt_table_help(stdout, &TABLE);
-        fputs(outro, stdout);
-    }
-    return rc;
+    return opt_table_parse(&TABLE, o, argc, argv, 1, &o->n_result_opts);
 }
 
 /* The grid: --mu or --theta (which selects single-index teachers), --n as
@@ -239,9 +233,8 @@ static int rk_parse(int ac, char **av, void *o) { return parse(ac, av, o); }
 static int rk_finish(void *o) { return finish(o); }
 static char *rk_params(const void *o) { return relu_params_json(&((const relu_opts *)o)->w); }
 static void rk_release(void *o) { free_opts(o); }
-static void rk_keep_run(void *saved, const void *now) { opt_table_keep_run(&TABLE, saved, now); }
 static const resume_kind RESUME = {"phase", "sweep", sizeof(relu_opts), NULL, rk_init, rk_parse,
-                                   rk_finish, rk_params, rk_release, rk_keep_run, &TABLE};
+                                   rk_finish, rk_params, rk_release, NULL, &TABLE};
 
 /* say where training stopped on the step budget */
 static void warn_unconverged(const relu_opts *o, const relu_result *res)

@@ -1,6 +1,7 @@
 /* cmd_run.c - `fate run`: one experiment at one (gamma, theta) on K instances,
  * every result printed beside its theory value. */
 #include <inttypes.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +13,11 @@
 #include "commands.h"
 #include "fate.h"
 #include "options.h"
+#include "opt_table.h"
 #include "spec_opts.h"
 #include "stats.h"
 
-static const char *help =
+static const char intro[] =
     "usage: fate run [options]\n"
     "\n"
     "One transfer experiment on a deep linear network f(x) = x^T W_1 ... W_{L-1} w_L:\n"
@@ -23,18 +25,9 @@ static const char *help =
     "y = beta_t.x + sigma eps (beta_t at angle theta from beta_s) train from scratch,\n"
     "refit the last layer (linear transfer, lt) and fine-tune all layers (ft). Risk is\n"
     "|beta_hat - beta_t|^2; transferability T = risk(scratch) - risk(method).\n"
-    "\n"
-    "target set:\n"
-    "  --gamma G          target samples per dimension, n = round(G d) (default 0.5)\n"
-    "  --n N              target samples (instead of --gamma)\n"
-    "  --theta A          angle between teachers in [0, pi]: radians, pi/4, 3pi/8,\n"
-    "                     45deg (default pi/4)\n"
-    "  --lambda R         ridge of linear transfer, penalty n R |w_L|^2 (default 0)\n"
-    "output:\n"
-    "  --format F         table (default), csv (one row per method and instance) or\n"
-    "                     json\n"
-    "  --verbose          report GD steps per second on stderr\n"
-    "%s"
+    "\n";
+
+static const char outro[] =
     "(run defaults: --d 100 --methods scratch,lt,ft --instances 8)\n"
     "\n"
     "Theory beside each result is the exact finite-size mean (THEORY.md section 3).\n"
@@ -44,6 +37,7 @@ static const char *help =
     "example: fate run --d 200 --gamma 0.5 --theta pi/8 --sigma 0.2 --instances 20\n";
 
 enum { FMT_TABLE, FMT_CSV, FMT_JSON };
+static const char *const FORMATS[] = {"table", "csv", "json", NULL};
 
 typedef struct run_opts {
     spec_opts so;
@@ -53,59 +47,35 @@ typedef struct run_opts {
     int verbose;
 } run_opts;
 
-static int parse_run(int argc, char **argv, run_opts *o)
+#define F(field) offsetof(run_opts, field)
+#define NO_GIVEN (-1L)
+/* The options of `fate run`, declared once (opt_table.h); the task,
+ * network and run options are the ones `fate phase` shares (spec_opts.h). */
+static const opt_def OPTS[] = {
+    {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "target set:", 0, 0, NO_GIVEN, NULL, 0},
+    {"--gamma", "G", OPT_DOUBLE, 0, 1e6, "> 0", "0.5", "target samples per dimension, n = round(G d)", F(gamma), 0,
+     (long)F(have_gamma), NULL, OPT_LO_OPEN},
+    {"--n", "N", OPT_SIZE, 1, 1e8, NULL, NULL, "target samples (instead of --gamma)", F(so.spec.n), 0,
+     (long)F(have_n), NULL, 0},
+    {"--theta", "A", OPT_ANGLE, 0, 0, NULL, NULL,
+     "angle between teachers in [0, pi]: radians, pi/4, 3pi/8,\n45deg (default pi/4)",
+     F(so.spec.theta), 0, NO_GIVEN, NULL, 0},
+    {"--lambda", "R", OPT_DOUBLE, 0, 1e12, ">= 0", "0", "ridge of linear transfer, penalty n R |w_L|^2",
+     F(so.spec.lambda), 0, NO_GIVEN, NULL, 0},
+    {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "output:", 0, 0, NO_GIVEN, NULL, 0},
+    {"--format", "F", OPT_WORD, 0, 0, "table, csv or json", NULL,
+     "table (default), csv (one row per method and instance) or\njson", F(format), 0, NO_GIVEN, FORMATS, OPT_RUN},
+    {"--verbose", NULL, OPT_FLAG, 0, 0, NULL, NULL, "report GD steps per second on stderr", F(verbose), 0, NO_GIVEN,
+     NULL, OPT_RUN},
+    SPEC_OPT_DEFS(run_opts, so)};
+#undef F
+static const opt_table TABLE = {"run", "fate run --help", OPTS, sizeof OPTS / sizeof OPTS[0], intro, outro};
+
+/* n from --gamma or --n, then the spec's checks. 0 or -1 after one line. */
+static int finish_run(run_opts *o)
 {
     const char *C = "run";
-    spec_opts_default(&o->so, 8);
     fate_spec *s = &o->so.spec;
-    o->gamma = 0.5;
-    o->format = FMT_TABLE;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf(help, SPEC_OPTIONS_HELP);
-            return 1;
-        } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
-            o->verbose = 1;
-            continue;
-        }
-        /* every other option takes a value */
-        char name[64];
-        const char *eq = strchr(a, '=');
-        size_t nl = eq ? (size_t)(eq - a) : strlen(a);
-        if (strncmp(a, "--", 2) != 0 || nl >= sizeof name) {
-            cli_error(C, "unknown option '%s' (see fate run --help)", a);
-            return -1;
-        }
-        memcpy(name, a, nl);
-        name[nl] = '\0';
-        static const char *own[] = {"--gamma", "--n", "--theta", "--lambda", "--format", NULL};
-        int mine = 0;
-        for (int k = 0; own[k]; k++) mine |= !strcmp(name, own[k]);
-        if (!mine && !spec_option_known(name)) {
-            cli_error(C, "unknown option '%s' (see fate run --help)", name);
-            return -1;
-        }
-        if (!(v = opt_value(C, argc, argv, &i, name))) return -1;
-        if (!mine) {
-            if (spec_option(C, name, v, &o->so) < 0) return -1;
-        } else if (!strcmp(name, "--gamma")) {
-            if (opt_double(C, name, v, 0.0, 1e6, 1, "> 0", &o->gamma)) return -1;
-            o->have_gamma = 1;
-        } else if (!strcmp(name, "--n")) {
-            if (opt_size(C, name, v, 1, (size_t)100000000, &s->n)) return -1;
-            o->have_n = 1;
-        } else if (!strcmp(name, "--theta")) {
-            if (opt_angle(C, name, v, &s->theta)) return -1;
-        } else if (!strcmp(name, "--lambda")) {
-            if (opt_double(C, name, v, 0.0, 1e12, 0, ">= 0", &s->lambda)) return -1;
-        } else if (!strcmp(name, "--format")) {
-            if (!strcmp(v, "table")) o->format = FMT_TABLE;
-            else if (!strcmp(v, "csv")) o->format = FMT_CSV;
-            else if (!strcmp(v, "json")) o->format = FMT_JSON;
-            else { cli_error(C, "--format must be table, csv or json, got '%s'", v); return -1; }
-        }
-    }
     if (o->have_gamma && o->have_n) {
         cli_error(C, "give either --gamma or --n, not both");
         return -1;
@@ -126,6 +96,16 @@ static int parse_run(int argc, char **argv, run_opts *o)
         return -1;
     }
     return 0;
+}
+
+/* 0, 1 after --help, or -1 after one line. */
+static int parse_run(int argc, char **argv, run_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    spec_opts_default(&o->so, 8);
+    if (opt_table_defaults(&TABLE, o)) return -1;
+    int rc = opt_table_parse(&TABLE, o, argc, argv, 1, NULL);
+    return rc ? rc : finish_run(o);
 }
 
 /* One method's column in the results. */

@@ -301,7 +301,8 @@ int resume_run(const resume_kind *k, void *o, const char *dir, int n_result_opts
         if (same) *finished = 1;
         else rc = FATE_EXIT_USAGE;
     } else {
-        k->keep_run(r, o);
+        if (k->keep_run) k->keep_run(r, o);
+        else opt_table_keep_run(k->table, r, o);
         k->release(o);
         memcpy(o, r, k->size);
         free(r);

@@ -65,7 +65,8 @@ typedef struct resume_kind {
     char *(*params)(const void *o);               /* canonical JSON, malloc'd */
     void (*release)(void *o);                     /* frees what o owns */
     /* copies this call's run options (--out, --threads, --quiet, --plot,
-     * those given) from now into the saved options */
+     * those given) from now into the saved options; NULL: the table's
+     * opt_table_keep_run */
     void (*keep_run)(void *saved, const void *now);
     /* the command's option table: the manifest words of a resumed run come
      * from it (opt_table_result_args); NULL: manifest_result_args */

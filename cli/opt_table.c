@@ -77,6 +77,7 @@ int opt_table_set(const opt_table *t, const opt_def *d, const char *v, void *o)
         *FIELD(const char *, o, d->off) = v;
         break;
     case OPT_PLOT: rc = parse_plot_formats(t->cmd, v, FIELD(unsigned, o, d->off)); break;
+    case OPT_ANGLE: rc = opt_angle(t->cmd, d->name, v, FIELD(double, o, d->off)); break;
     case OPT_SECTION: break;
     }
     if (rc) return -1;
@@ -99,7 +100,14 @@ int opt_table_parse(const opt_table *t, void *o, int argc, char **argv, int firs
 {
     for (int i = first; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) return 1;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            if (t->intro) {
+                fputs(t->intro, stdout);
+                opt_table_help(stdout, t);
+                if (t->outro) fputs(t->outro, stdout);
+            }
+            return 1;
+        }
         const opt_def *d = opt_table_find(t, a);
         if (!d) {
             const char *eq = strchr(a, '=');
@@ -133,11 +141,12 @@ void opt_table_help(FILE *f, const opt_table *t)
         snprintf(head, sizeof head, "%s%s%s", d->name, d->meta ? " " : "", d->meta ? d->meta : "");
         fprintf(f, "  %-18s ", head);
         /* continuation lines of the help text start at the same column */
+        const size_t len = strlen(d->help);
         for (const char *p = d->help; *p; p++) {
             fputc(*p, f);
-            if (*p == '\n' && p[1]) fprintf(f, "%21s", "");
+            if (*p == '\n' && (p[1] || d->def)) fprintf(f, "%21s", "");
         }
-        if (d->def) fprintf(f, " (default %s)", d->def);
+        if (d->def) fprintf(f, "%s(default %s)", len && d->help[len - 1] == '\n' ? "" : " ", d->def);
         fputc('\n', f);
     }
 }
@@ -162,7 +171,7 @@ json_t *opt_table_result_args(const opt_table *t, int argc, char **argv, int fir
 static size_t field_size(opt_type type)
 {
     switch (type) {
-    case OPT_DOUBLE: return sizeof(double);
+    case OPT_DOUBLE: case OPT_ANGLE: return sizeof(double);
     case OPT_SIZE: return sizeof(size_t);
     case OPT_U64: return sizeof(uint64_t);
     case OPT_THREADS: case OPT_WORD: case OPT_FLAG: return sizeof(int);

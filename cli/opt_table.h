@@ -22,7 +22,8 @@ typedef enum opt_type {
     OPT_WORDS,       /* a comma list of words: a bit mask, unsigned */
     OPT_FLAG,        /* no value: an int set to 1 */
     OPT_TEXT,        /* a non-empty string: const char * */
-    OPT_PLOT         /* figure formats (parse_plot_formats): unsigned */
+    OPT_PLOT,        /* figure formats (parse_plot_formats): unsigned */
+    OPT_ANGLE        /* one angle (pi/4, 45deg, ...; opt_angle): double */
 } opt_type;
 
 enum {
@@ -41,7 +42,8 @@ typedef struct opt_def {
     const char *range;  /* the range as messages say it: ">= 0", "in [0, 1)" */
     const char *def;    /* the default as a command line writes it (NULL: none,
                            the field keeps what the command's init set) */
-    const char *help;   /* one or more lines; the default is appended */
+    const char *help;   /* one or more lines; the default is appended (on a
+                           line of its own when the text ends with '\n') */
     size_t off;         /* offsetof the value in the options struct */
     size_t count_off;   /* OPT_LIST, OPT_ANGLES: offsetof the size_t count */
     long given_off;     /* offsetof an int set to 1 when given, or -1 */
@@ -54,6 +56,8 @@ typedef struct opt_table {
     const char *see;    /* "fate phase --model relu2 --help" (unknown-option hint) */
     const opt_def *d;
     size_t n;
+    const char *intro;  /* --help: the text before the option lines (NULL: */
+    const char *outro;  /* opt_table_parse prints nothing) and after them */
 } opt_table;
 
 /* The entry of an option word ("--d" or "--d=3"), or NULL. */
@@ -64,8 +68,9 @@ int opt_table_set(const opt_table *t, const opt_def *d, const char *value, void 
 int opt_table_defaults(const opt_table *t, void *o);
 /* Parses argv[first..]: each word must be an option of the table (a FLAG
  * without a value, the others with one). *n_result counts the result
- * options given. "--help" stops the parse: 1 (nothing printed). 0, or -1
- * after one line. */
+ * options given. "--help" stops the parse: 1, after printing the intro,
+ * the option lines and the outro on stdout when the table has an intro.
+ * 0, or -1 after one line. */
 int opt_table_parse(const opt_table *t, void *o, int argc, char **argv, int first, int *n_result);
 /* The --help lines of the table: "  --name META" then the help text at
  * column 21, and "(default X)" when def is set. */

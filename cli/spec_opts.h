@@ -1,28 +1,83 @@
-/* spec_opts.h - the options every experiment command shares (network,
- * training, source, noise, instances, seed, threads), parsed into a
- * fate_spec. */
+/* spec_opts.h - the options every deep linear experiment command shares
+ * (task, source, network and training, instances, seed, threads): table
+ * entries (opt_table.h) that set a fate_spec, and the checks after them. */
 #ifndef FATE_CLI_SPEC_OPTS_H
 #define FATE_CLI_SPEC_OPTS_H
+#include <stddef.h>
+
 #include "fate.h"
+#include "opt_table.h"
+#include "options.h"
 
 typedef struct spec_opts {
     fate_spec spec;
     double gamma_src;
-    int have_gamma_src, have_n_src;
+    int have_gamma_src, have_n_src, have_threads;
     size_t instances;
     int threads;
 } spec_opts;
 
+/* fate_spec_default, and `instances` (each command's own default). */
 void spec_opts_default(spec_opts *o, size_t instances);
-/* 1 if `name` is a shared option (value parsed into o), 0 if it is not one,
- * -1 after printing an error. */
-int spec_option(const char *cmd, const char *name, const char *value, spec_opts *o);
-/* 1 if name is one of the shared options. */
-int spec_option_known(const char *name);
-/* After all options: n_src from gamma_src, conflicts, fate_spec_check of the
- * shared fields. 0 or -1 after printing an error. */
+/* After all options: n_src from gamma_src, conflicts, the default width.
+ * 0 or -1 after printing an error. */
 int spec_opts_finish(const char *cmd, spec_opts *o);
 
-/* Help text of the shared options. */
-extern const char SPEC_OPTIONS_HELP[];
+/* --methods: FATE_METHOD_SCRATCH, _LT, _FT are bits 0, 1, 2, the words'
+ * order, so the OPT_WORDS mask is the methods field. */
+extern const char *const SPEC_METHOD_WORDS[];
+
+/* The shared entries of a command's option table, for an options struct T
+ * whose spec_opts member is M: SPEC_OPT_DEFS(run_opts, so). The defaults
+ * are fate_spec_default's (spec_opts_default), written in the help text. */
+#define SPEC_F(T, M, f) (offsetof(T, M) + offsetof(spec_opts, f))
+#define SPEC_S(T, M, f) (offsetof(T, M) + offsetof(spec_opts, spec.f))
+#define SPEC_OPT_DEFS(T, M)                                                                                        \
+    {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "task:", 0, 0, -1L, NULL, 0},                                      \
+    {"--d", "D", OPT_SIZE, 1, 100000, NULL, NULL, "input dimension >= 1", SPEC_S(T, M, d), 0, -1L, NULL, 0},       \
+    {"--sigma", "S", OPT_DOUBLE, 0, 1e6, ">= 0", NULL, "target label noise >= 0 (default 0.2)",                   \
+     SPEC_S(T, M, sigma), 0, -1L, NULL, 0},                                                                        \
+    {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "source:", 0, 0, -1L, NULL, 0},                                    \
+    {"--gamma-src", "G", OPT_DOUBLE, 0, 1e6, "> 0", NULL,                                                          \
+     "finite source of round(G d) samples (default: infinite\n"                                                   \
+     "source, pretraining on the population loss |beta - beta_s|^2)",                                             \
+     SPEC_F(T, M, gamma_src), 0, (long)SPEC_F(T, M, have_gamma_src), NULL, OPT_LO_OPEN},                           \
+    {"--n-src", "N", OPT_SIZE, 1, 1e8, NULL, NULL, "finite source of N samples", SPEC_S(T, M, n_src), 0,          \
+     (long)SPEC_F(T, M, have_n_src), NULL, 0},                                                                     \
+    {"--sigma-src", "S", OPT_DOUBLE, 0, 1e6, ">= 0", NULL, "source label noise >= 0 (default 0)",                 \
+     SPEC_S(T, M, sigma_src), 0, -1L, NULL, 0},                                                                    \
+    {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "network and training:", 0, 0, -1L, NULL, 0},                      \
+    {"--depth", "L", OPT_SIZE, 2, 64, NULL, NULL, "weight layers, >= 2 (default 2)", SPEC_S(T, M, depth), 0, -1L, \
+     NULL, 0},                                                                                                     \
+    {"--width", "K", OPT_SIZE, 1, 100000, NULL, NULL, "hidden width (default d)", SPEC_S(T, M, width), 0, -1L,    \
+     NULL, 0},                                                                                                     \
+    {"--init-scale", "A", OPT_DOUBLE, 0, 1e3, "> 0", NULL,                                                         \
+     "init scale alpha > 0 (default: 1e-5 at depth 2, the paper's\n"                                              \
+     "rich regime; at depth L >= 3 leaving the small-init saddle\n"                                               \
+     "takes time ~ alpha^-(L-2), so the default is 1e-2 (L = 3),\n"                                               \
+     "5e-2 (L = 4), 8e-2 (L = 5), 0.1 (L >= 6); a run that ends\n"                                                \
+     "still on the saddle is reported)",                                                                           \
+     SPEC_S(T, M, init_scale), 0, -1L, NULL, OPT_LO_OPEN},                                                         \
+    {"--lr", "R", OPT_DOUBLE, 0, 1e6, "> 0", NULL,                                                                 \
+     "learning rate > 0 (default automatic:\n0.4 / (L lambda_max(S) max(1, |beta|^(2(L-1)/L))))",                 \
+     SPEC_S(T, M, lr), 0, -1L, NULL, OPT_LO_OPEN},                                                                 \
+    {"--epochs", "E", OPT_SIZE, 1, 1e9, NULL, NULL,                                                                \
+     "maximum full-batch GD steps per training (default 10000)", SPEC_S(T, M, max_epochs), 0, -1L, NULL, 0},      \
+    {"--tol", "T", OPT_DOUBLE, 0, 1e6, ">= 0", NULL, "stop when training loss <= minimum loss + T (default 1e-6)", \
+     SPEC_S(T, M, tol), 0, -1L, NULL, 0},                                                                          \
+    {"--rcond", "C", OPT_DOUBLE, 0, 1, "in (0, 1)", NULL,                                                          \
+     "linear transfer keeps feature directions with singular\nvalue > C sigma_1, C in (0, 1) (default 1e-2)",      \
+     SPEC_S(T, M, rcond), 0, -1L, NULL, OPT_LO_OPEN | OPT_HI_OPEN},                                                \
+    {"--weight-decay", "W", OPT_DOUBLE, 0, 1e6, ">= 0", NULL, "weight decay of scratch training >= 0 (default 0)", \
+     SPEC_S(T, M, weight_decay), 0, -1L, NULL, 0},                                                                 \
+    {"--methods", "LIST", OPT_WORDS, 0, 0, "a comma list of scratch, lt, ft", NULL, "comma list of scratch, lt, ft", \
+     SPEC_S(T, M, methods), 0, -1L, SPEC_METHOD_WORDS, 0},                                                         \
+    {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "run:", 0, 0, -1L, NULL, 0},                                       \
+    {"--instances", "K", OPT_SIZE, 1, 1e7, NULL, NULL, "independent instances >= 1", SPEC_F(T, M, instances), 0,  \
+     -1L, NULL, 0},                                                                                                \
+    {"--seed", "S", OPT_U64, 0, 0, NULL, NULL, "random seed (default 1); instance i uses key (S, i)",             \
+     SPEC_S(T, M, seed), 0, -1L, NULL, 0},                                                                         \
+    {"--threads", "T", OPT_THREADS, 0, 0, NULL, NULL,                                                              \
+     "OpenMP threads in " THREADS_RANGE " (default: all cores); results\nare identical for every thread count",  \
+     SPEC_F(T, M, threads), 0, (long)SPEC_F(T, M, have_threads), NULL, OPT_RUN}
 #endif
