@@ -1,6 +1,7 @@
 /* cmd_theory.c - `fate theory`: the closed forms of THEORY.md section 3 on
  * the grid of every combination of the given lists. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,27 +9,17 @@
 #include "commands.h"
 #include "fate.h"
 #include "options.h"
+#include "opt_table.h"
 
-static const char *help =
+static const char *intro =
     "usage: fate theory [options]\n"
     "\n"
     "Evaluates the closed forms (asymptotic n, d -> inf with gamma = n/d fixed) on every\n"
     "combination of the given values. Each list is a value, a comma list a,b,c, or an\n"
     "inclusive range start:stop:count (0.1:2.0:20 is 0.1, 0.2, ..., 2.0).\n"
-    "\n"
-    "  --gamma LIST      target samples per dimension, > 0 (default 0.1:2.0:20)\n"
-    "  --theta LIST      angles in [0, pi]; pi-forms and degrees accepted\n"
-    "                    (default pi/8,pi/4,3pi/8)\n"
-    "  --sigma LIST      target label noise >= 0 (default 0)\n"
-    "  --lambda LIST     ridge of linear transfer >= 0 (default 0)\n"
-    "  --gamma-src LIST  finite source gamma_s > 0 (default: infinite source)\n"
-    "  --sigma-src LIST  source label noise >= 0 (default 0)\n"
-    "  --d D             also the exact finite-size values at dimension D\n"
-    "                    (n = round(gamma D))\n"
-    "  --depth L         depth for the gradient-flow fine-tuning coefficient (default 2)\n"
-    "  --format F        table (default) or csv\n"
-    "  --boundary        print the linear-transfer phase boundary per (theta, sigma)\n"
-    "                    instead: T_lt < 0 for gamma in (g_lo, g_hi) and gamma > g_over\n"
+    "\n";
+
+static const char *outro =
     "\n"
     "Columns: R_sc scratch risk; R_lt linear transfer; R_ft and T_ft fine-tuning as in\n"
     "the paper (c = 1); T_ft_gf, R_ft_gf with the gradient-flow coefficient c_gf;\n"
@@ -54,66 +45,62 @@ typedef struct theory_opts {
     double *g, *t, *sg, *lm, *gs, *ss;
     size_t ng, nt, ns, nl, ngs, nss;
     size_t d, depth;
-    int csv, boundary;
+    int csv, boundary; /* csv: the index of --format's word */
 } theory_opts;
 
-static void free_opts(theory_opts *o)
-{
-    free(o->g); free(o->t); free(o->sg); free(o->lm); free(o->gs); free(o->ss);
-}
+static const char *const FORMATS[] = {"table", "csv", NULL};
 
-/* The given options, then the defaults of the lists not given: 0, 1 after
- * --help, or -1 after one line (or, out of memory, none). */
+#define F(field) offsetof(theory_opts, field)
+#define NO_GIVEN (-1L)
+/* The options of `fate theory`, declared once (opt_table.h). */
+static const opt_def OPTS[] = {
+    {"--gamma", "LIST", OPT_LIST, 0, 1e6, "> 0", "0.1:2.0:20", "target samples per dimension, > 0", F(g), F(ng),
+     NO_GIVEN, NULL, OPT_LO_OPEN},
+    {"--theta", "LIST", OPT_ANGLES, 0, M_PI, "in [0, pi]", "pi/8,pi/4,3pi/8",
+     "angles in [0, pi]; pi-forms and degrees\naccepted", F(t), F(nt), NO_GIVEN, NULL, 0},
+    {"--sigma", "LIST", OPT_LIST, 0, 1e6, ">= 0", "0", "target label noise >= 0", F(sg), F(ns), NO_GIVEN, NULL, 0},
+    {"--lambda", "LIST", OPT_LIST, 0, 1e12, ">= 0", "0", "ridge of linear transfer >= 0", F(lm), F(nl), NO_GIVEN,
+     NULL, 0},
+    {"--gamma-src", "LIST", OPT_LIST, 0, 1e6, "> 0", NULL, "finite source gamma_s > 0 (default: infinite source)",
+     F(gs), F(ngs), NO_GIVEN, NULL, OPT_LO_OPEN},
+    {"--sigma-src", "LIST", OPT_LIST, 0, 1e6, ">= 0", "0", "source label noise >= 0", F(ss), F(nss), NO_GIVEN, NULL,
+     0},
+    {"--d", "D", OPT_SIZE, 3, 100000000, NULL, NULL,
+     "also the exact finite-size values at dimension D\n(n = round(gamma D))", F(d), 0, NO_GIVEN, NULL, 0},
+    {"--depth", "L", OPT_SIZE, 2, 64, NULL, "2", "depth for the gradient-flow fine-tuning coefficient", F(depth), 0,
+     NO_GIVEN, NULL, 0},
+    {"--format", "F", OPT_WORD, 0, 0, "table or csv", "table", "table or csv", F(csv), 0, NO_GIVEN, FORMATS, 0},
+    {"--boundary", NULL, OPT_FLAG, 0, 0, NULL, NULL,
+     "print the linear-transfer phase boundary per (theta, sigma)\n"
+     "instead: T_lt < 0 for gamma in (g_lo, g_hi) and gamma > g_over",
+     F(boundary), 0, NO_GIVEN, NULL, 0}};
+#undef F
+static const opt_table TABLE = {"theory", "fate theory --help", OPTS, sizeof OPTS / sizeof OPTS[0]};
+
+/* The defaults, then the given options: 0, 1 after --help, or -1 after one
+ * line. */
 static int parse(int argc, char **argv, theory_opts *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(help, stdout);
-            return 1;
-        }
-        if (!strcmp(a, "--boundary")) { o->boundary = 1; continue; }
-#define LIST(name, arr, cnt, ang, lo, hi, open, txt)                                         \
-    if (opt_is(a, name)) {                                                                   \
-        if (!(v = opt_value(C, argc, argv, &i, name))) return -1;                            \
-        free(arr);                                                                           \
-        if (opt_list(C, name, v, ang, lo, hi, open, txt, &arr, &cnt)) return -1;             \
-        continue;                                                                            \
+    memset(o, 0, sizeof *o);
+    if (opt_table_defaults(&TABLE, o)) return -1;
+    int rc = opt_table_parse(&TABLE, o, argc, argv, 1, NULL);
+    if (rc == 1) {
+        fputs(intro, stdout);
+        opt_table_help(stdout, &TABLE);
+        fputs(outro, stdout);
     }
-        LIST("--gamma", o->g, o->ng, 0, 0.0, 1e6, 1, "> 0")
-        LIST("--theta", o->t, o->nt, 1, 0.0, M_PI, 0, "in [0, pi]")
-        LIST("--sigma", o->sg, o->ns, 0, 0.0, 1e6, 0, ">= 0")
-        LIST("--lambda", o->lm, o->nl, 0, 0.0, 1e12, 0, ">= 0")
-        LIST("--gamma-src", o->gs, o->ngs, 0, 0.0, 1e6, 1, "> 0")
-        LIST("--sigma-src", o->ss, o->nss, 0, 0.0, 1e6, 0, ">= 0")
-#undef LIST
-        if (opt_is(a, "--d")) {
-            if (!(v = opt_value(C, argc, argv, &i, "--d")) || opt_size(C, "--d", v, 3, 100000000, &o->d))
-                return -1;
-        } else if (opt_is(a, "--depth")) {
-            if (!(v = opt_value(C, argc, argv, &i, "--depth")) || opt_size(C, "--depth", v, 2, 64, &o->depth))
-                return -1;
-        } else if (opt_is(a, "--format")) {
-            if (!(v = opt_value(C, argc, argv, &i, "--format"))) return -1;
-            if (!strcmp(v, "csv")) o->csv = 1;
-            else if (!strcmp(v, "table")) o->csv = 0;
-            else { cli_error(C, "--format must be table or csv, got '%s'", v); return -1; }
-        } else {
-            cli_error(C, "unknown option '%s' (see fate theory --help)", a);
-            return -1;
-        }
-    }
-    if (!o->g && opt_list(C, "--gamma", "0.1:2.0:20", 0, 0.0, 1e6, 1, "> 0", &o->g, &o->ng)) return -1;
-    if (!o->t && opt_list(C, "--theta", "pi/8,pi/4,3pi/8", 1, 0, M_PI, 0, "", &o->t, &o->nt)) return -1;
-    if (!o->sg && opt_list(C, "--sigma", "0", 0, 0, 1e6, 0, "", &o->sg, &o->ns)) return -1;
-    if (!o->lm && opt_list(C, "--lambda", "0", 0, 0, 1e12, 0, "", &o->lm, &o->nl)) return -1;
-    if (!o->ss && opt_list(C, "--sigma-src", "0", 0, 0, 1e6, 0, "", &o->ss, &o->nss)) return -1;
-    if (!o->gs) {
-        o->gs = malloc(sizeof *o->gs);
-        if (!o->gs) return -1;
-        o->gs[0] = 0.0; /* infinite source */
-        o->ngs = 1;
-    }
+    return rc;
+}
+
+/* Without --gamma-src, an infinite source (gamma_s = 0): 0, or -1 out of
+ * memory (no line). */
+static int finish(theory_opts *o)
+{
+    if (o->gs) return 0;
+    o->gs = malloc(sizeof *o->gs);
+    if (!o->gs) return -1;
+    o->gs[0] = 0.0;
+    o->ngs = 1;
     return 0;
 }
 
@@ -216,13 +203,14 @@ static int print_grid(const theory_opts *o)
 
 int cmd_theory(int argc, char **argv)
 {
-    theory_opts o = {.depth = 2};
+    theory_opts o;
     int pr = parse(argc, argv, &o);
+    if (pr == 0 && finish(&o)) pr = -1;
     int rc = pr < 0 ? FATE_EXIT_USAGE : 0;
     if (pr == 0) {
         if (o.boundary) print_boundary(&o);
         else if (print_grid(&o) != 0) rc = FATE_EXIT_USAGE;
     }
-    free_opts(&o);
+    opt_table_free(&TABLE, &o);
     return rc;
 }
