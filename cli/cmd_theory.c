@@ -11,7 +11,7 @@
 #include "options.h"
 #include "opt_table.h"
 
-static const char *intro =
+static const char intro[] =
     "usage: fate theory [options]\n"
     "\n"
     "Evaluates the closed forms (asymptotic n, d -> inf with gamma = n/d fixed) on every\n"
@@ -19,7 +19,7 @@ static const char *intro =
     "inclusive range start:stop:count (0.1:2.0:20 is 0.1, 0.2, ..., 2.0).\n"
     "\n";
 
-static const char *outro =
+static const char outro[] =
     "\n"
     "Columns: R_sc scratch risk; R_lt linear transfer; R_ft and T_ft fine-tuning as in\n"
     "the paper (c = 1); T_ft_gf, R_ft_gf with the gradient-flow coefficient c_gf;\n"
@@ -57,7 +57,7 @@ static const opt_def OPTS[] = {
     {"--gamma", "LIST", OPT_LIST, 0, 1e6, "> 0", "0.1:2.0:20", "target samples per dimension, > 0", F(g), F(ng),
      NO_GIVEN, NULL, OPT_LO_OPEN},
     {"--theta", "LIST", OPT_ANGLES, 0, M_PI, "in [0, pi]", "pi/8,pi/4,3pi/8",
-     "angles in [0, pi]; pi-forms and degrees\naccepted", F(t), F(nt), NO_GIVEN, NULL, 0},
+     "angles in [0, pi]; pi-forms and degrees accepted\n", F(t), F(nt), NO_GIVEN, NULL, 0},
     {"--sigma", "LIST", OPT_LIST, 0, 1e6, ">= 0", "0", "target label noise >= 0", F(sg), F(ns), NO_GIVEN, NULL, 0},
     {"--lambda", "LIST", OPT_LIST, 0, 1e12, ">= 0", "0", "ridge of linear transfer >= 0", F(lm), F(nl), NO_GIVEN,
      NULL, 0},
@@ -75,7 +75,7 @@ static const opt_def OPTS[] = {
      "instead: T_lt < 0 for gamma in (g_lo, g_hi) and gamma > g_over",
      F(boundary), 0, NO_GIVEN, NULL, 0}};
 #undef F
-static const opt_table TABLE = {"theory", "fate theory --help", OPTS, sizeof OPTS / sizeof OPTS[0]};
+static const opt_table TABLE = {"theory", "fate theory --help", OPTS, sizeof OPTS / sizeof OPTS[0], intro, outro};
 
 /* The defaults, then the given options: 0, 1 after --help, or -1 after one
  * line. */
@@ -83,13 +83,7 @@ static int parse(int argc, char **argv, theory_opts *o)
 {
     memset(o, 0, sizeof *o);
     if (opt_table_defaults(&TABLE, o)) return -1;
-    int rc = opt_table_parse(&TABLE, o, argc, argv, 1, NULL);
-    if (rc == 1) {
-        fputs(intro, stdout);
-        opt_table_help(stdout, &TABLE);
-        fputs(outro, stdout);
-    }
-    return rc;
+    return opt_table_parse(&TABLE, o, argc, argv, 1, NULL);
 }
 
 /* Without --gamma-src, an infinite source (gamma_s = 0): 0, or -1 out of
