@@ -98,21 +98,6 @@ static const opt_table TABLE = {"phase", "fate phase --help", OPTS, sizeof OPTS 
 
 static void free_opts(phase_opts *o) { opt_table_free(&TABLE, o); }
 
-int parse_plot_formats(const char *cmd, const char *v, unsigned *out)
-{
-    static const char *const words[] = {"png", "svg", "pdf", "none", NULL};
-    const char *range = "a comma list of png, svg, pdf, or none";
-    unsigned w;
-    if (opt_words(cmd, "--plot", v, words, range, &w)) return -1;
-    if ((w & 8) && (w & 7)) { /* none with a format */
-        cli_error(cmd, "--plot must be %s, got '%s'", range, v);
-        return -1;
-    }
-    /* bits 0..2 of w are FATE_PLOT_PNG, _SVG, _PDF */
-    *out = w & 7;
-    return 0;
-}
-
 /* 0, 1 after --help, or -1 after one line. */
 static int parse_phase(int argc, char **argv, phase_opts *o)
 {

@@ -12,6 +12,4 @@ struct fate_model;
 int cmd_phase_model(const struct fate_model *m, int argc, char **argv);
 int cmd_reproduce(int argc, char **argv);
 int cmd_distance(int argc, char **argv);
-/* --plot LIST -> FATE_PLOT_* bits (0 for none); 0 or -1 after an error line */
-int parse_plot_formats(const char *cmd, const char *v, unsigned *out);
 #endif

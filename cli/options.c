@@ -278,3 +278,19 @@ const char *opt_value(const char *cmd, int argc, char **argv, int *i, const char
     (*i)++;
     return argv[*i];
 }
+
+/* --plot: png, svg, pdf (bits 0..2 of the word mask are FATE_PLOT_PNG,
+ * _SVG, _PDF) or none alone. */
+int parse_plot_formats(const char *cmd, const char *v, unsigned *out)
+{
+    static const char *const words[] = {"png", "svg", "pdf", "none", NULL};
+    const char *range = "a comma list of png, svg, pdf, or none";
+    unsigned w;
+    if (opt_words(cmd, "--plot", v, words, range, &w)) return -1;
+    if ((w & 8) && (w & 7)) { /* none with a format */
+        cli_error(cmd, "--plot must be %s, got '%s'", range, v);
+        return -1;
+    }
+    *out = w & 7;
+    return 0;
+}

@@ -57,4 +57,6 @@ const char *opt_value(const char *cmd, int argc, char **argv, int *i, const char
 /* 1 if argv[*i] is "--name" or "--name=...". */
 int opt_is(const char *arg, const char *name);
 
+/* --plot LIST -> FATE_PLOT_* bits (0 for none); 0 or -1 after an error line */
+int parse_plot_formats(const char *cmd, const char *v, unsigned *out);
 #endif
