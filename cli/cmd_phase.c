@@ -245,78 +245,76 @@ static void warn_unconverged(const phase_opts *o, const summary_row *rows, size_
                 o->so.spec.tol, o->so.spec.max_epochs, gmin_u, gmax_u);
 }
 
+/* Options (or the saved ones on --resume), the sweep, its folder: 0, -1
+ * after --help, or the exit code after one line. */
+static int prepare(phase_opts *o, json_t **args, sweep_job *job, int argc, char **argv)
+{
+    int pr = phase_defaults(o) ? -1 : parse_phase(argc, argv, o);
+    if (pr) return pr > 0 ? -1 : FATE_EXIT_USAGE;
+    int finished = 0;
+    if (o->resume) {
+        int rr = resume_run(&RESUME, o, o->out, o->n_result_opts, args, argc, argv, &finished);
+        if (rr) return rr;
+    } else {
+        *args = opt_table_result_args(&TABLE, argc, argv, 1);
+    }
+    if (!finished && finish_phase(o) != 0) return FATE_EXIT_USAGE;
+    *job = (sweep_job){.dir = o->out, .quiet = o->quiet, .label = "fate phase", .sweep = sweep_of(o)};
+    const char *msg = fate_sweep_check(&job->sweep);
+    if (msg) { cli_error("phase", "%s", msg); return FATE_EXIT_USAGE; }
+    return job_folder_open("phase", o->out);
+}
+
+/* The sweep, the figures, the manifest's end and the closing list. */
+static int run(const phase_opts *o, sweep_job *job, manifest *man)
+{
+    summary_row *rows = NULL;
+    size_t nrows = 0;
+    file_list files = {0};
+    int rc = sweep_job_run(job, &rows, &nrows, &files);
+    if (!par_root()) { /* rank 0 writes the results */
+        file_list_free(&files);
+        return rc;
+    }
+    if (rc != JOB_OK) {
+        job_report_stop(man, rc, "phase", NULL, o->out);
+        file_list_free(&files);
+        return rc;
+    }
+    warn_unconverged(o, rows, nrows);
+    sweep_view v = {&o->so.spec, o->gammas, o->thetas, o->lambdas, o->ng, o->nt, o->nl, rows, nrows, ""};
+    int frc = o->plot ? fig_phase_all(&v, o->out, o->so.spec.methods, o->slices, o->nsl, o->theory_map, o->plot,
+                                      &files)
+                      : 0;
+    frc |= manifest_end(man, frc ? "failed" : "complete", &files) != 0;
+    printf("fate phase: %zu x %zu cells, %zu instances each, in %s\n", o->ng, o->nt, o->so.instances, o->out);
+    for (size_t i = 0; i < files.n; i++) printf("  %s\n", files.paths[i]);
+    printf("  %s/manifest.json\n", o->out);
+    free(rows);
+    file_list_free(&files);
+    return frc ? JOB_FAILED : JOB_OK;
+}
+
 int cmd_phase(int argc, char **argv)
 {
-    const char *C = "phase";
     const fate_model *model = phase_model(argc, argv);
     if (!model) return FATE_EXIT_USAGE;
     if (model == &fate_model_relu2) return cmd_phase_relu(argc, argv);
     if (model->params) return cmd_phase_model(model, argc, argv);
     phase_opts o;
-    int pr = phase_defaults(&o) ? -1 : parse_phase(argc, argv, &o);
-    if (pr != 0) { free_opts(&o); return pr > 0 ? 0 : FATE_EXIT_USAGE; }
     json_t *args = NULL;
-    int finished = 0;
-    if (o.resume) {
-        int rr = resume_run(&RESUME, &o, o.out, o.n_result_opts, &args, argc, argv, &finished);
-        if (rr) { free_opts(&o); return rr; }
-    } else {
-        args = opt_table_result_args(&TABLE, argc, argv, 1);
-    }
-    if (!finished && finish_phase(&o) != 0) { json_decref(args); free_opts(&o); return FATE_EXIT_USAGE; }
-
-    sweep_job job = {.dir = o.out, .quiet = o.quiet, .label = "fate phase"};
-    job.sweep = sweep_of(&o);
-    const char *msg = fate_sweep_check(&job.sweep);
-    if (msg) { cli_error(C, "%s", msg); json_decref(args); free_opts(&o); return FATE_EXIT_USAGE; }
-    if (make_dirs(o.out) != 0) {
-        cli_error(C, "--out: cannot create folder '%s': %s", o.out, strerror(errno));
+    sweep_job job;
+    int rc = prepare(&o, &args, &job, argc, argv);
+    if (rc) {
         json_decref(args);
         free_opts(&o);
-        return FATE_EXIT_USAGE;
+        return rc < 0 ? 0 : rc;
     }
-    int claim = folder_claim(C, o.out, "phase"); /* locked until the process ends */
-    if (claim) { json_decref(args); free_opts(&o); return claim; }
-
     manifest man;
     if (par_root()) manifest_begin(&man, o.out, "phase", args, &job.sweep, NULL);
     else json_decref(args);
     job_install_signals();
-    summary_row *rows = NULL;
-    size_t nrows = 0;
-    file_list files = {0};
-    int rc = sweep_job_run(&job, &rows, &nrows, &files);
-    if (!par_root()) { /* rank 0 writes the results */
-        file_list_free(&files);
-        free_opts(&o);
-        return rc == JOB_OK ? 0 : rc == JOB_INTERRUPTED ? 130 : FATE_EXIT_RUNTIME;
-    }
-    if (rc == JOB_INTERRUPTED) {
-        manifest_end(&man, "interrupted", NULL);
-        fprintf(stderr, "fate phase: interrupted; finished cells are saved in %s/cells. "
-                "Resume with: fate phase --resume --out %s\n", o.out, o.out);
-        file_list_free(&files);
-        free_opts(&o);
-        return 130;
-    }
-    if (rc != JOB_OK) {
-        manifest_end(&man, "failed", NULL);
-        file_list_free(&files);
-        free_opts(&o);
-        return FATE_EXIT_RUNTIME;
-    }
-    warn_unconverged(&o, rows, nrows);
-    sweep_view v = {&o.so.spec, o.gammas, o.thetas, o.lambdas, o.ng, o.nt, o.nl, rows, nrows, ""};
-    int frc = o.plot ? fig_phase_all(&v, o.out, o.so.spec.methods, o.slices, o.nsl, o.theory_map, o.plot, &files)
-                     : 0;
-    frc |= manifest_end(&man, frc ? "failed" : "complete", &files) != 0;
-    printf("fate phase: %zu x %zu cells, %zu instances each, in %s\n", o.ng, o.nt, o.so.instances, o.out);
-    char mpath[4096];
-    snprintf(mpath, sizeof mpath, "%s/manifest.json", o.out);
-    for (size_t i = 0; i < files.n; i++) printf("  %s\n", files.paths[i]);
-    printf("  %s\n", mpath);
-    free(rows);
-    file_list_free(&files);
+    rc = run(&o, &job, &man);
     free_opts(&o);
-    return frc ? FATE_EXIT_RUNTIME : 0;
+    return job_exit(rc);
 }

@@ -69,11 +69,7 @@ static int prepare(model_opts *o, json_t **args, void **sweep, int argc, char **
         else cli_error(C, "cannot build the sweep: %s", fate_strerror(st));
         return st == FATE_EINVAL ? FATE_EXIT_USAGE : FATE_EXIT_RUNTIME;
     }
-    if (make_dirs(o->out) != 0) {
-        cli_error(C, "--out: cannot create folder '%s': %s", o->out, strerror(errno));
-        return FATE_EXIT_USAGE;
-    }
-    return folder_claim(C, o->out, "phase"); /* locked until the process ends */
+    return job_folder_open(C, o->out);
 }
 
 /* The job, the summary, the figures and the manifest's end. */
@@ -87,10 +83,7 @@ static int run(const model_opts *o, const void *sweep, const char *params, manif
     int rc = job_run(&js, &cells, files);
     if (!par_root()) return rc;
     if (rc != JOB_OK) {
-        manifest_end(man, rc == JOB_INTERRUPTED ? "interrupted" : "failed", NULL);
-        if (rc == JOB_INTERRUPTED)
-            fprintf(stderr, "fate phase: interrupted; finished cells are saved in %s/cells. Resume with: fate "
-                    "phase --model %s --resume --out %s\n", o->out, o->m->name, o->out);
+        job_report_stop(man, rc, C, o->m->name, o->out);
         return rc;
     }
     model_summary s;
@@ -137,5 +130,5 @@ int cmd_phase_model(const fate_model *m, int argc, char **argv)
     file_list_free(&files);
     m->destroy(sweep);
     model_opts_free(&o);
-    return rc == JOB_OK ? 0 : rc == JOB_INTERRUPTED ? 130 : FATE_EXIT_RUNTIME;
+    return job_exit(rc);
 }

@@ -272,31 +272,55 @@ static void print_summary(const relu_opts *o, const relu_result *res, const file
     printf("  %s/manifest.json\n", o->out);
 }
 
+/* Options (or the saved ones on --resume) and the folder: 0, -1 after
+ * --help, or the exit code after one line. */
+static int prepare(relu_opts *o, json_t **args, int argc, char **argv)
+{
+    int pr = defaults(o) ? -1 : parse(argc, argv, o);
+    if (pr) return pr > 0 ? -1 : FATE_EXIT_USAGE;
+    int finished = 0;
+    if (o->resume) {
+        int rr = resume_run(&RESUME, o, o->out, o->n_result_opts, args, argc, argv, &finished);
+        if (rr) return rr;
+    } else {
+        *args = opt_table_result_args(&TABLE, argc, argv, 1);
+    }
+    if (!finished && finish(o) != 0) return FATE_EXIT_USAGE;
+    return job_folder_open("phase", o->out);
+}
+
+/* The sweep, the figures, the manifest's end and the closing summary. */
+static int run(const relu_opts *o, manifest *man)
+{
+    relu_job job = {.dir = o->out, .sweep = o->w, .quiet = o->quiet, .label = "fate phase --model relu2",
+                    .fit_min_n = o->fit_min_n};
+    relu_result res;
+    file_list files = {0};
+    int rc = relu_job_run(&job, &res, &files);
+    if (par_root() && rc != JOB_OK) job_report_stop(man, rc, "phase", NULL, o->out);
+    if (!par_root() || rc != JOB_OK) {
+        file_list_free(&files);
+        return rc;
+    }
+    warn_unconverged(o, &res);
+    int frc = o->plot ? relu_figures(&job, &res, o->gram_mu, o->plot, &files) : 0;
+    frc |= manifest_end(man, frc ? "failed" : "complete", &files) != 0;
+    print_summary(o, &res, &files);
+    relu_result_free(&res);
+    file_list_free(&files);
+    return frc ? JOB_FAILED : JOB_OK;
+}
+
 int cmd_phase_relu(int argc, char **argv)
 {
-    const char *C = "phase";
     relu_opts o;
-    int pr = defaults(&o) ? -1 : parse(argc, argv, &o);
-    if (pr != 0) { free_opts(&o); return pr > 0 ? 0 : FATE_EXIT_USAGE; }
     json_t *args = NULL;
-    int finished = 0;
-    if (o.resume) {
-        int rr = resume_run(&RESUME, &o, o.out, o.n_result_opts, &args, argc, argv, &finished);
-        if (rr) { free_opts(&o); return rr; }
-    } else {
-        args = opt_table_result_args(&TABLE, argc, argv, 1);
-    }
-    if (!finished && finish(&o) != 0) { json_decref(args); free_opts(&o); return FATE_EXIT_USAGE; }
-    if (make_dirs(o.out) != 0) {
-        cli_error(C, "--out: cannot create folder '%s': %s", o.out, strerror(errno));
+    int rc = prepare(&o, &args, argc, argv);
+    if (rc) {
         json_decref(args);
         free_opts(&o);
-        return FATE_EXIT_USAGE;
+        return rc < 0 ? 0 : rc;
     }
-    int claim = folder_claim(C, o.out, "phase"); /* locked until the process ends */
-    if (claim) { json_decref(args); free_opts(&o); return claim; }
-    relu_job job = {.dir = o.out, .sweep = o.w, .quiet = o.quiet, .label = "fate phase --model relu2",
-                    .fit_min_n = o.fit_min_n};
     manifest man;
     char *pj = relu_params_json(&o.w);
     json_t *extra = json_object();
@@ -305,29 +329,7 @@ int cmd_phase_relu(int argc, char **argv)
     if (par_root()) manifest_begin(&man, o.out, "phase", args, NULL, extra);
     else { json_decref(args); json_decref(extra); }
     job_install_signals();
-    relu_result res;
-    file_list files = {0};
-    int rc = relu_job_run(&job, &res, &files);
-    if (!par_root()) {
-        file_list_free(&files);
-        free_opts(&o);
-        return rc == JOB_OK ? 0 : rc == JOB_INTERRUPTED ? 130 : FATE_EXIT_RUNTIME;
-    }
-    if (rc != JOB_OK) {
-        manifest_end(&man, rc == JOB_INTERRUPTED ? "interrupted" : "failed", NULL);
-        if (rc == JOB_INTERRUPTED)
-            fprintf(stderr, "fate phase: interrupted; finished cells are saved in %s/cells. "
-                    "Resume with: fate phase --resume --out %s\n", o.out, o.out);
-        file_list_free(&files);
-        free_opts(&o);
-        return rc == JOB_INTERRUPTED ? 130 : FATE_EXIT_RUNTIME;
-    }
-    warn_unconverged(&o, &res);
-    int frc = o.plot ? relu_figures(&job, &res, o.gram_mu, o.plot, &files) : 0;
-    frc |= manifest_end(&man, frc ? "failed" : "complete", &files) != 0;
-    print_summary(&o, &res, &files);
-    relu_result_free(&res);
-    file_list_free(&files);
+    rc = run(&o, &man);
     free_opts(&o);
-    return frc ? FATE_EXIT_RUNTIME : 0;
+    return job_exit(rc);
 }

@@ -19,7 +19,10 @@
 #include <unistd.h>
 
 #include "fate_npy.h"
+#include "folder_lock.h"
 #include "job.h"
+#include "manifest.h"
+#include "options.h"
 #include "par.h"
 #include "stats.h"
 #include "sweep_io.h"
@@ -356,3 +359,22 @@ int job_run(const job_spec *j, job_cells *out, file_list *written)
     if (rc != JOB_OK || !par_root()) return rc;
     return job_assemble(&c, out, written);
 }
+
+int job_folder_open(const char *cmd, const char *dir)
+{
+    if (make_dirs(dir) != 0) {
+        cli_error(cmd, "--out: cannot create folder '%s': %s", dir, strerror(errno));
+        return FATE_EXIT_USAGE;
+    }
+    return folder_claim(cmd, dir, cmd); /* locked until the process ends */
+}
+
+void job_report_stop(manifest *man, int rc, const char *cmd, const char *model, const char *dir)
+{
+    manifest_end(man, rc == JOB_INTERRUPTED ? "interrupted" : "failed", NULL);
+    if (rc == JOB_INTERRUPTED)
+        fprintf(stderr, "fate %s: interrupted; finished cells are saved in %s/cells. Resume with: fate %s%s%s "
+                "--resume --out %s\n", cmd, dir, cmd, model ? " --model " : "", model ? model : "", dir);
+}
+
+int job_exit(int rc) { return rc == JOB_OK ? 0 : rc == JOB_INTERRUPTED ? 130 : FATE_EXIT_RUNTIME; }

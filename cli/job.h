@@ -76,4 +76,18 @@ void job_put_value(FILE *f, const fate_model *m, fate_col_kind kind, double v);
 /* The index of word w among the model's words (for WORD columns), or -1. */
 int job_word(const fate_model *m, const char *w);
 
+/* A command's folder, made and claimed (folder_lock.h) before a job:
+ * 0, or the exit code after one line. */
+int job_folder_open(const char *cmd, const char *dir);
+
+/* After a job that did not finish (rc JOB_FAILED or JOB_INTERRUPTED): the
+ * manifest's end, and on interruption the line saying where the finished
+ * cells are and how to resume ("fate CMD [--model MODEL] --resume --out
+ * DIR"; model may be NULL). */
+struct manifest;
+void job_report_stop(struct manifest *man, int rc, const char *cmd, const char *model, const char *dir);
+
+/* The exit status of a job's return code: 0, 130 interrupted, 1 failed. */
+int job_exit(int rc);
+
 #endif
