@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <omp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "folder_lock.h"
 #include "manifest.h"
 #include "options.h"
+#include "opt_table.h"
 #include "report.h"
 #include "sweep_io.h"
 
@@ -109,7 +111,7 @@ static const char *col_name(size_t k)
 /* Options                                                                   */
 /* ------------------------------------------------------------------------ */
 
-static const char *help_head =
+static const char *help_intro =
     "usage: fate distance [options]\n"
     "\n"
     "Shows that distances between task distributions do not predict transfer while\n"
@@ -132,27 +134,9 @@ static const char *help_head =
     "is computed, and the Spearman rank correlation of each with T over all pairs\n"
     "is reported beside that of feature-space measures (cos^2 theta,\n"
     "|P_u beta_t|^2, the theory T).\n"
-    "\n"
-    "options:\n"
-    "  --gamma G          target samples per dimension, n = round(G d) >= 3\n"
-    "                     (default 0.5)\n"
-    "  --sigma S          label noise > 0 of both tasks (default 0.2)\n"
-    "  --d D              input dimension, an integer in [4, 10000] (default 100)\n"
-    "  --depth L          weight layers, an integer in [2, 64] (default 2)\n"
-    "  --instances K      instances per pair, an integer >= 2 (default 8)\n"
-    "  --seed S           random seed (default 1); instance i uses key (S, i)\n"
-    "  --samples M        samples of each law for the sample estimators, an\n"
-    "                     integer in [20, 2000] (default 400); exact W1 costs O(M^3)\n"
-    "  --theta LIST       angles of the angle family in [0, pi] (default 0:pi:13)\n"
-    "  --scale LIST       target scales c > 0 of the scale family (default 1:10:10)\n"
-    "  --near LIST        amplitudes a > 0 of the near-useless family\n"
-    "                     (default 0.1:0.5:5)\n"
-    "                     (a LIST is a value, a comma list a,b,c or start:stop:count)\n"
-    "  --threads T        OpenMP threads in " THREADS_RANGE " (default: all cores); results\n"
-    "                     are identical for every thread count\n"
-    "  --out DIR          output folder (default fate-distance)\n"
-    "  --plot LIST        figure formats: png, svg, pdf, or none (default png)\n"
-    "  --quiet            no progress on stderr\n"
+    "\n";
+
+static const char *help_outro =
     "\n"
     "Distances between the source and target joint laws of (x, y):\n"
     "  closed forms for the Gaussian laws: KL in both directions, squared\n"
@@ -218,14 +202,6 @@ static const char *help_tail =
     "\n"
     "example: fate distance --gamma 0.5 --sigma 0.2 --instances 16 --out dist\n";
 
-static void print_help(void)
-{
-    fputs(help_head, stdout);
-    for (size_t k = 0; k < N_NUM; k++) printf("%s%s%s", k % 6 == 0 ? "  " : "", col_name(k),
-                                                k + 1 == N_NUM ? "\n" : k % 6 == 5 ? ",\n" : ",");
-    fputs(help_tail, stdout);
-}
-
 typedef struct dist_opts {
     double gamma, sigma;
     size_t d, depth, instances, samples;
@@ -237,78 +213,59 @@ typedef struct dist_opts {
     size_t nt, ns, nn;
 } dist_opts;
 
-static void free_opts(dist_opts *o)
+#define F(field) offsetof(dist_opts, field)
+#define NO_GIVEN (-1L)
+/* The options of `fate distance`, declared once (opt_table.h). */
+static const opt_def OPTS[] = {
+    {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "options:", 0, 0, NO_GIVEN, NULL, 0},
+    {"--gamma", "G", OPT_DOUBLE, 0, 1e3, "in (0, 1000]", "0.5", "target samples per dimension,\nn = round(G d) >= 3",
+     F(gamma), 0, NO_GIVEN, NULL, OPT_LO_OPEN},
+    {"--sigma", "S", OPT_DOUBLE, 0, 1e3, "in (0, 1000]", "0.2", "label noise > 0 of both tasks", F(sigma), 0,
+     NO_GIVEN, NULL, OPT_LO_OPEN},
+    {"--d", "D", OPT_SIZE, 4, 10000, NULL, "100", "input dimension, an integer in [4, 10000]", F(d), 0, NO_GIVEN,
+     NULL, 0},
+    {"--depth", "L", OPT_SIZE, 2, 64, NULL, "2", "weight layers, an integer in [2, 64]", F(depth), 0, NO_GIVEN,
+     NULL, 0},
+    {"--instances", "K", OPT_SIZE, 2, 1000000, NULL, "8", "instances per pair, an integer >= 2", F(instances), 0,
+     NO_GIVEN, NULL, 0},
+    {"--seed", "S", OPT_U64, 0, 0, NULL, "1", "random seed; instance i uses key (S, i)", F(seed), 0, NO_GIVEN, NULL,
+     0},
+    {"--samples", "M", OPT_SIZE, 20, 2000, NULL, "400",
+     "samples of each law for the sample estimators, an\ninteger in [20, 2000]; exact W1 costs O(M^3)", F(samples),
+     0, NO_GIVEN, NULL, 0},
+    {"--theta", "LIST", OPT_ANGLES, 0, M_PI, "in [0, pi]", "0:pi:13", "angles of the angle family in [0, pi]",
+     F(thetas), F(nt), NO_GIVEN, NULL, 0},
+    {"--scale", "LIST", OPT_LIST, 0, 1e3, "in (0, 1000]", "1:10:10", "target scales c > 0 of the scale family",
+     F(scales), F(ns), NO_GIVEN, NULL, OPT_LO_OPEN},
+    {"--near", "LIST", OPT_LIST, 0, 1e3, "in (0, 1000]", "0.1:0.5:5", "amplitudes a > 0 of the near-useless\nfamily",
+     F(nears), F(nn), NO_GIVEN, NULL, OPT_LO_OPEN},
+    {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL,
+     "                     (a LIST is a value, a comma list a,b,c or start:stop:count)", 0, 0, NO_GIVEN, NULL, 0},
+    {"--threads", "T", OPT_THREADS, 0, 0, NULL, NULL,
+     "OpenMP threads in " THREADS_RANGE " (default: all cores); results\nare identical for every thread count",
+     F(threads), 0, NO_GIVEN, NULL, OPT_RUN},
+    {"--out", "DIR", OPT_TEXT, 0, 0, "a folder name", "fate-distance", "output folder", F(out), 0, NO_GIVEN, NULL,
+     OPT_RUN},
+    {"--plot", "LIST", OPT_PLOT, 0, 0, NULL, "png", "figure formats: png, svg, pdf, or none", F(plot), 0, NO_GIVEN,
+     NULL, OPT_RUN},
+    {"--quiet", NULL, OPT_FLAG, 0, 0, NULL, NULL, "no progress on stderr", F(quiet), 0, NO_GIVEN, NULL, OPT_RUN}};
+#undef F
+static const opt_table TABLE = {"distance", "fate distance --help", OPTS, sizeof OPTS / sizeof OPTS[0]};
+
+static void print_help(void)
 {
-    free(o->thetas);
-    free(o->scales);
-    free(o->nears);
-    o->thetas = o->scales = o->nears = NULL;
+    fputs(help_intro, stdout);
+    opt_table_help(stdout, &TABLE);
+    fputs(help_outro, stdout);
+    for (size_t k = 0; k < N_NUM; k++) printf("%s%s%s", k % 6 == 0 ? "  " : "", col_name(k),
+                                                k + 1 == N_NUM ? "\n" : k % 6 == 5 ? ",\n" : ",");
+    fputs(help_tail, stdout);
 }
 
-/* 1: help printed; 0: ok; -1: error printed. */
-static int parse_opts(int argc, char **argv, dist_opts *o)
+/* What the table cannot check alone: n = round(gamma d) in [3, 100000].
+ * 0, or -1 after one line. */
+static int finish_opts(const dist_opts *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            print_help();
-            return 1;
-        }
-        if (!strcmp(a, "--quiet")) { o->quiet = 1; continue; }
-        char name[64];
-        const char *eq = strchr(a, '=');
-        size_t nl = eq ? (size_t)(eq - a) : strlen(a);
-        if (strncmp(a, "--", 2) != 0 || nl >= sizeof name) {
-            cli_error(C, "unknown option '%s' (see fate distance --help)", a);
-            return -1;
-        }
-        memcpy(name, a, nl);
-        name[nl] = '\0';
-        static const char *known[] = {"--gamma", "--sigma", "--d", "--depth", "--instances", "--seed",
-                                      "--samples", "--theta", "--scale", "--near", "--threads",
-                                      "--out", "--plot", NULL};
-        int ok = 0;
-        for (int k = 0; known[k]; k++) ok |= !strcmp(name, known[k]);
-        if (!ok) {
-            cli_error(C, "unknown option '%s' (see fate distance --help)", name);
-            return -1;
-        }
-        if (!(v = opt_value(C, argc, argv, &i, name))) return -1;
-        if (!strcmp(name, "--gamma")) {
-            if (opt_double(C, name, v, 0.0, 1e3, 1, "in (0, 1000]", &o->gamma)) return -1;
-        } else if (!strcmp(name, "--sigma")) {
-            if (opt_double(C, name, v, 0.0, 1e3, 1, "in (0, 1000]", &o->sigma)) return -1;
-        } else if (!strcmp(name, "--d")) {
-            if (opt_size(C, name, v, 4, 10000, &o->d)) return -1;
-        } else if (!strcmp(name, "--depth")) {
-            if (opt_size(C, name, v, 2, 64, &o->depth)) return -1;
-        } else if (!strcmp(name, "--instances")) {
-            if (opt_size(C, name, v, 2, 1000000, &o->instances)) return -1;
-        } else if (!strcmp(name, "--seed")) {
-            if (opt_u64(C, name, v, &o->seed)) return -1;
-        } else if (!strcmp(name, "--samples")) {
-            if (opt_size(C, name, v, 20, 2000, &o->samples)) return -1;
-        } else if (!strcmp(name, "--theta")) {
-            free(o->thetas);
-            if (opt_list(C, name, v, 1, 0.0, M_PI, 0, "in [0, pi]", &o->thetas, &o->nt)) return -1;
-        } else if (!strcmp(name, "--scale")) {
-            free(o->scales);
-            if (opt_list(C, name, v, 0, 0.0, 1e3, 1, "in (0, 1000]", &o->scales, &o->ns)) return -1;
-        } else if (!strcmp(name, "--near")) {
-            free(o->nears);
-            if (opt_list(C, name, v, 0, 0.0, 1e3, 1, "in (0, 1000]", &o->nears, &o->nn)) return -1;
-        } else if (!strcmp(name, "--threads")) {
-            if (opt_threads(C, name, v, &o->threads)) return -1;
-        } else if (!strcmp(name, "--out")) {
-            if (!*v) { cli_error(C, "--out needs a folder name"); return -1; }
-            o->out = v;
-        } else if (!strcmp(name, "--plot")) {
-            if (parse_plot_formats(C, v, &o->plot)) return -1;
-        }
-    }
-    if (!o->thetas && opt_list(C, "--theta", "0:pi:13", 1, 0, M_PI, 0, "", &o->thetas, &o->nt)) return -1;
-    if (!o->scales && opt_list(C, "--scale", "1:10:10", 0, 0, 1e3, 1, "", &o->scales, &o->ns)) return -1;
-    if (!o->nears && opt_list(C, "--near", "0.1:0.5:5", 0, 0, 1e3, 1, "", &o->nears, &o->nn)) return -1;
     double n = round(o->gamma * (double)o->d);
     if (n < 3) {
         cli_error(C, "--gamma must give n = round(gamma d) >= 3 (linear transfer needs n > 2): gamma >= %.3g "
@@ -320,6 +277,17 @@ static int parse_opts(int argc, char **argv, dist_opts *o)
         return -1;
     }
     return 0;
+}
+
+/* The defaults, argv, then finish_opts. 1: help printed; 0: ok; -1: error
+ * printed. */
+static int parse_opts(int argc, char **argv, dist_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    if (opt_table_defaults(&TABLE, o)) return -1;
+    int rc = opt_table_parse(&TABLE, o, argc, argv, 1, NULL);
+    if (rc == 1) print_help();
+    return rc ? rc : finish_opts(o);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1464,25 +1432,23 @@ static int run_steps(dist_run *d, int *frc)
 
 int cmd_distance(int argc, char **argv)
 {
-    dist_opts o = {.gamma = 0.5, .sigma = 0.2, .d = 100, .depth = 2, .instances = 8, .samples = 400,
-                   .seed = 1, .plot = FATE_PLOT_PNG, .out = "fate-distance"};
+    dist_opts o;
     int pr = parse_opts(argc, argv, &o);
-    if (pr != 0) { free_opts(&o); return pr > 0 ? 0 : FATE_EXIT_USAGE; }
+    if (pr != 0) { opt_table_free(&TABLE, &o); return pr > 0 ? 0 : FATE_EXIT_USAGE; }
     dist_run d = {.o = &o, .n = (size_t)lround(o.gamma * (double)o.d), .K = o.instances,
                   .np = o.nt + o.ns + o.nn};
     d.P = make_pairs(&o, d.n, d.np);
-    if (!d.P) { free_opts(&o); return FATE_EXIT_RUNTIME; }
+    if (!d.P) { opt_table_free(&TABLE, &o); return FATE_EXIT_RUNTIME; }
 
     if (make_dirs(o.out) != 0) {
         cli_error(C, "--out: cannot create folder '%s': %s", o.out, strerror(errno));
         free(d.P);
-        free_opts(&o);
+        opt_table_free(&TABLE, &o);
         return FATE_EXIT_USAGE;
     }
     int claim = folder_claim(C, o.out, "distance"); /* locked until the process ends */
-    if (claim) { free(d.P); free_opts(&o); return claim; }
-    json_t *args = json_array();
-    for (int i = 1; i < argc; i++) json_array_append_new(args, json_string(argv[i]));
+    if (claim) { free(d.P); opt_table_free(&TABLE, &o); return claim; }
+    json_t *args = opt_table_result_args(&TABLE, argc, argv, 1);
     manifest man;
     manifest_begin(&man, o.out, "distance", args, NULL, manifest_extra(&o, d.n, d.np));
 
@@ -1500,6 +1466,6 @@ int cmd_distance(int argc, char **argv)
     free(d.so);
     free(d.dout);
     free(d.P);
-    free_opts(&o);
+    opt_table_free(&TABLE, &o);
     return rc;
 }
