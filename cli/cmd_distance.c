@@ -218,7 +218,7 @@ typedef struct dist_opts {
 /* The options of `fate distance`, declared once (opt_table.h). */
 static const opt_def OPTS[] = {
     {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "options:", 0, 0, NO_GIVEN, NULL, 0},
-    {"--gamma", "G", OPT_DOUBLE, 0, 1e3, "in (0, 1000]", "0.5", "target samples per dimension,\nn = round(G d) >= 3",
+    {"--gamma", "G", OPT_DOUBLE, 0, 1e3, "in (0, 1000]", "0.5", "target samples per dimension, n = round(G d) >= 3\n",
      F(gamma), 0, NO_GIVEN, NULL, OPT_LO_OPEN},
     {"--sigma", "S", OPT_DOUBLE, 0, 1e3, "in (0, 1000]", "0.2", "label noise > 0 of both tasks", F(sigma), 0,
      NO_GIVEN, NULL, OPT_LO_OPEN},
@@ -237,7 +237,7 @@ static const opt_def OPTS[] = {
      F(thetas), F(nt), NO_GIVEN, NULL, 0},
     {"--scale", "LIST", OPT_LIST, 0, 1e3, "in (0, 1000]", "1:10:10", "target scales c > 0 of the scale family",
      F(scales), F(ns), NO_GIVEN, NULL, OPT_LO_OPEN},
-    {"--near", "LIST", OPT_LIST, 0, 1e3, "in (0, 1000]", "0.1:0.5:5", "amplitudes a > 0 of the near-useless\nfamily",
+    {"--near", "LIST", OPT_LIST, 0, 1e3, "in (0, 1000]", "0.1:0.5:5", "amplitudes a > 0 of the near-useless family\n",
      F(nears), F(nn), NO_GIVEN, NULL, OPT_LO_OPEN},
     {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL,
      "                     (a LIST is a value, a comma list a,b,c or start:stop:count)", 0, 0, NO_GIVEN, NULL, 0},
@@ -250,7 +250,7 @@ static const opt_def OPTS[] = {
      NULL, OPT_RUN},
     {"--quiet", NULL, OPT_FLAG, 0, 0, NULL, NULL, "no progress on stderr", F(quiet), 0, NO_GIVEN, NULL, OPT_RUN}};
 #undef F
-static const opt_table TABLE = {"distance", "fate distance --help", OPTS, sizeof OPTS / sizeof OPTS[0]};
+static const opt_table TABLE = {"distance", "fate distance --help", OPTS, sizeof OPTS / sizeof OPTS[0], NULL, NULL};
 
 static void print_help(void)
 {
