@@ -23,7 +23,7 @@
 #include "fate_plot.h"
 #include "figures.h"
 #include "stats.h"
-#include "folder_lock.h"
+#include "job.h"
 #include "manifest.h"
 #include "options.h"
 #include "opt_table.h"
@@ -1440,13 +1440,7 @@ int cmd_distance(int argc, char **argv)
     d.P = make_pairs(&o, d.n, d.np);
     if (!d.P) { opt_table_free(&TABLE, &o); return FATE_EXIT_RUNTIME; }
 
-    if (make_dirs(o.out) != 0) {
-        cli_error(C, "--out: cannot create folder '%s': %s", o.out, strerror(errno));
-        free(d.P);
-        opt_table_free(&TABLE, &o);
-        return FATE_EXIT_USAGE;
-    }
-    int claim = folder_claim(C, o.out, "distance"); /* locked until the process ends */
+    int claim = job_folder_open(C, o.out);
     if (claim) { free(d.P); opt_table_free(&TABLE, &o); return claim; }
     json_t *args = opt_table_result_args(&TABLE, argc, argv, 1);
     manifest man;
