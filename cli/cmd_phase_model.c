@@ -17,6 +17,7 @@
 #include "model_opts.h"
 #include "model_summary.h"
 #include "options.h"
+#include "opt_table.h"
 #include "par.h"
 #include "sweep_io.h"
 
@@ -28,15 +29,6 @@ static int rk_parse(int ac, char **av, void *o) { return model_opts_parse(o, ac,
 static int rk_finish(void *o) { return model_opts_finish(o); }
 static char *rk_params(const void *o) { return model_opts_json(o); }
 static void rk_release(void *o) { model_opts_free(o); }
-static void rk_keep_run(void *saved, const void *now)
-{
-    model_opts *r = saved;
-    const model_opts *o = now;
-    r->out = o->out;
-    if (o->have_threads) r->threads = o->threads, r->have_threads = 1;
-    if (o->have_quiet) r->quiet = o->quiet;
-    if (o->have_plot) r->plot = o->plot;
-}
 
 /* A model without gradient descent has no learning rate to blame. */
 static void diverged(const void *sweep, const fate_sweep_error *e, char *where, size_t wsize, char *lr,
@@ -55,11 +47,11 @@ static int prepare(model_opts *o, json_t **args, void **sweep, int argc, char **
     int finished = 0;
     if (o->resume) {
         const resume_kind k = {C, "sweep", sizeof *o, o->m, rk_init, rk_parse, rk_finish, rk_params, rk_release,
-                               rk_keep_run, NULL};
+                               NULL, &MODEL_RUN_TABLE};
         int rr = resume_run(&k, o, o->out, o->n_result_opts, args, argc, argv, &finished);
         if (rr) return rr;
     } else {
-        *args = manifest_result_args(argc, argv);
+        *args = opt_table_result_args(&MODEL_RUN_TABLE, argc, argv, 1);
     }
     if (!finished && model_opts_finish(o)) return FATE_EXIT_USAGE;
     const char *why = NULL;

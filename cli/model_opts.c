@@ -1,6 +1,7 @@
 /* model_opts.c - a model's options from its parameter table (see
  * model_opts.h). */
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "manifest.h"
 #include "model_opts.h"
 #include "options.h"
+#include "opt_table.h"
 
 static const char *C = "phase";
 
@@ -45,37 +47,41 @@ static void range_text(char *buf, size_t size, const fate_param *p)
                  p->lo_open ? '(' : '[', p->lo, p->hi);
 }
 
-/* The run options every command shares: 1 taken, 0 not one, -1 error. */
+#define F(field) offsetof(model_opts, field)
+static const opt_def RUN_OPTS[] = {
+    {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "run:", 0, 0, -1L, NULL, 0},
+    {"--threads", "T", OPT_THREADS, 0, 0, NULL, NULL,
+     "OpenMP threads in " THREADS_RANGE " (default: all cores); results\nare identical for every thread count",
+     F(threads), 0, (long)F(have_threads), NULL, OPT_RUN},
+    {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "output:", 0, 0, -1L, NULL, 0},
+    {"--out", "DIR", OPT_TEXT, 0, 0, "a folder name", NULL, "output folder (default fate-phase-M, M the model)", F(out), 0,
+     -1L, NULL, OPT_RUN},
+    {"--resume", NULL, OPT_FLAG, 0, 0, NULL, NULL,
+     "continue the sweep saved in DIR with its saved parameters\n(the original command line with --resume appended "
+     "too;\none that changes a parameter is refused)", F(resume), 0, -1L, NULL, OPT_RUN},
+    {"--plot", "LIST", OPT_PLOT, 0, 0, NULL, NULL, "png, svg, pdf, or none (default png)", F(plot), 0,
+     (long)F(have_plot), NULL, OPT_RUN},
+    {"--quiet", NULL, OPT_FLAG, 0, 0, NULL, NULL, "no progress on stderr", F(quiet), 0, (long)F(have_quiet), NULL,
+     OPT_RUN},
+    {"--model", "M", OPT_TEXT, 0, 0, "a model name", NULL, "the model M (see the first line)", F(model), 0, -1L, NULL,
+     OPT_RUN | OPT_SAVED}};
+#undef F
+const opt_table MODEL_RUN_TABLE = {"phase", "fate phase --help", RUN_OPTS, sizeof RUN_OPTS / sizeof RUN_OPTS[0],
+                                   NULL, NULL};
+
+/* A run option of MODEL_RUN_TABLE at argv[*i]: 1 taken, 0 not one, -1
+ * after one line. */
 static int run_option(model_opts *o, int argc, char **argv, int *i)
 {
-    const char *a = argv[*i], *v;
-    if (!strcmp(a, "--resume")) { o->resume = 1; return 1; }
-    if (!strcmp(a, "--quiet")) { o->quiet = o->have_quiet = 1; return 1; }
-    if (opt_is(a, "--out")) {
-        if (!(v = opt_value(C, argc, argv, i, "--out"))) return -1;
-        o->out = v;
-        return 1;
+    const opt_def *d = opt_table_find(&MODEL_RUN_TABLE, argv[*i]);
+    if (!d) return 0;
+    const char *v = "";
+    if (d->type == OPT_FLAG && strchr(argv[*i], '=')) {
+        cli_error(C, "%s is a flag and takes no value, got '%s'", d->name, argv[*i]);
+        return -1;
     }
-    if (opt_is(a, "--threads")) {
-        if (!(v = opt_value(C, argc, argv, i, "--threads")) || opt_threads(C, "--threads", v, &o->threads))
-            return -1;
-        o->have_threads = 1;
-        return 1;
-    }
-    if (opt_is(a, "--plot")) {
-        if (!(v = opt_value(C, argc, argv, i, "--plot")) || parse_plot_formats(C, v, &o->plot)) return -1;
-        o->have_plot = 1;
-        return 1;
-    }
-    if (opt_is(a, "--model")) {
-        if (!(v = opt_value(C, argc, argv, i, "--model"))) return -1;
-        if (strcmp(v, o->m->name)) {
-            cli_error(C, "--model given twice ('%s' then '%s'); give one", o->m->name, v);
-            return -1;
-        }
-        return 1;
-    }
-    return 0;
+    if (d->type != OPT_FLAG && !(v = opt_value(C, argc, argv, i, d->name))) return -1;
+    return opt_table_set(&MODEL_RUN_TABLE, d, v, o) ? -1 : 1;
 }
 
 int model_opts_parse(model_opts *o, int argc, char **argv)
@@ -193,22 +199,13 @@ char *model_opts_help(const fate_model *m)
         range_text(range, sizeof range, p);
         fprintf(f, "  %-18s %s, %s (default %s)\n", head, p->help, range, p->def);
     }
-    fprintf(f, "run:\n"
-            "  --threads T        OpenMP threads in " THREADS_RANGE " (default: all cores); results\n"
-            "                     are identical for every thread count\n"
-            "output:\n"
-            "  --out DIR          output folder (default fate-phase-%s)\n"
-            "  --resume           continue the sweep saved in DIR with its saved parameters\n"
-            "                     (the original command line with --resume appended too;\n"
-            "                     one that changes a parameter is refused)\n"
-            "  --plot LIST        png, svg, pdf, or none (default png)\n"
-            "  --quiet            no progress on stderr\n\n"
-            "Writes DIR/runs.csv (one row per cell and instance), summary.csv (per cell:\n"
+    opt_table_help(f, &MODEL_RUN_TABLE);
+    fprintf(f, "\nWrites DIR/runs.csv (one row per cell and instance), summary.csv (per cell:\n"
             "mean, std and sem over the instances, with theory_* columns), cells/,\n"
             "sweep.json, manifest.json, and the figures map (the mean %s over the grid)\n"
             "and slices (against %s, theory as lines).\n\n"
             "example: fate phase --model %s --instances 4\n",
-            m->name, cols[m->figure_value].name, cols[m->col_axis].name, m->name);
+            cols[m->figure_value].name, cols[m->col_axis].name, m->name);
     fclose(f);
     return txt;
 }

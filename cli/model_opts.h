@@ -12,7 +12,7 @@ typedef struct model_opts {
     const char **text;      /* (n_params) the value as given, or the default */
     fate_param_value *val;  /* (n_params) parsed by model_opts_finish */
     double **buf;           /* (n_params) storage of val[k].v */
-    const char *out;
+    const char *out, *model; /* model: the --model word (phase_model checked it) */
     int resume, quiet, threads, have_threads, have_quiet, have_plot;
     int n_result_opts;      /* parameters given on the command line */
     unsigned plot;          /* FATE_PLOT_* bits */
@@ -33,4 +33,8 @@ int model_opts_finish(model_opts *o);
 char *model_opts_json(const model_opts *o);
 /* The help text (malloc'd). */
 char *model_opts_help(const fate_model *m);
+/* The run options every such model shares, as an option table over
+ * model_opts (--threads, --out, --resume, --plot, --quiet, --model): the
+ * manifest's words and the options --resume keeps come from it. */
+extern const struct opt_table MODEL_RUN_TABLE;
 #endif
