@@ -2,6 +2,8 @@
  * (THEORY.md section 6) in one folder, with figures and a report that states,
  * per figure, the parameters and how far simulation and theory are apart. */
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,12 +17,13 @@
 #include "folder_lock.h"
 #include "manifest.h"
 #include "options.h"
+#include "opt_table.h"
 #include "par.h"
 #include "relu_job.h"
 #include "report.h"
 #include "sweep_job.h"
 
-static const char *help =
+static const char *intro =
     "usage: fate reproduce [options]\n"
     "\n"
     "Runs every linear experiment of the paper (Tahir, Ganguli, Rotskoff, ICML 2025)\n"
@@ -39,26 +42,9 @@ static const char *help =
     "                       (quick: d = 10, m* = 4, m = 50, 4 instances; full: d = 16,\n"
     "                       m* = 6, m = 80, 8 instances; the paper's d = m* = 100,\n"
     "                       m = 1000 is for fate phase --model relu2)\n"
-    "\n"
-    "  --quick            reduced size: d = 100, gamma = 0.2..2.0 (10), theta =\n"
-    "                     pi/16..pi/2 (8), 6 instances (under a minute on 2 cores).\n"
-    "                     Default: the paper's size, d = 500, gamma = 0.1..2.0 (20),\n"
-    "                     theta = (0.05..1.0) pi/2 (20), 20 instances, depth 2 (about\n"
-    "                     70 minutes on 2 cores; spread it with mpirun, see the README)\n"
-    "  --instances K      override the number of instances\n"
-    "  --d D              override the dimension\n"
-    "  --seed S           random seed (default 1)\n"
-    "  --only LIST        run only some of: sigma0, sigma0.2, ridge, decay, source,\n"
-    "                     relu\n"
-    "  --out DIR          output folder (default fate-reproduce)\n"
-    "  --resume           continue the run saved in DIR with its saved options\n"
-    "                     (--threads, --quiet and --plot may change); the original\n"
-    "                     command line with --resume appended continues too, and one\n"
-    "                     that changes --quick, --only, --d, --instances or --seed is\n"
-    "                     refused; rerunning the same command also continues it\n"
-    "  --threads T        OpenMP threads in " THREADS_RANGE " (default: all cores)\n"
-    "  --plot LIST        figure formats: png, svg, pdf, or none (default png)\n"
-    "  --quiet            no progress on stderr\n"
+    "\n";
+
+static const char *outro =
     "\n"
     "Learning rate, epochs and early stopping follow fate's defaults (automatic rate,\n"
     "10000 epochs, stop at minimum loss + 1e-6), see fate run --help.\n";
@@ -67,7 +53,7 @@ enum { X_SIGMA0 = 1, X_SIGMA02 = 2, X_RIDGE = 4, X_DECAY = 8, X_SOURCE = 16, X_R
 
 typedef struct repro_opts {
     int quick, resume, quiet;
-    size_t instances, d;
+    size_t instances, d; /* 0: the size --quick (or not) selects */
     uint64_t seed;
     int threads;
     unsigned only, plot;
@@ -78,63 +64,57 @@ typedef struct repro_opts {
 /* bit k of the --only mask is X_* = 1 << k */
 static const char *const only_words[] = {"sigma0", "sigma0.2", "ridge", "decay", "source", "relu", NULL};
 
-static int parse_only(const char *v, unsigned *out)
-{
-    return opt_words("reproduce", "--only", v, only_words,
-                     "a comma list of sigma0, sigma0.2, ridge, decay, source, relu", out);
-}
+#define F(field) offsetof(repro_opts, field)
+#define NO_GIVEN (-1L)
+/* The options of `fate reproduce`, declared once (opt_table.h). */
+static const opt_def OPTS[] = {
+    {"--quick", NULL, OPT_FLAG, 0, 0, NULL, NULL,
+     "reduced size: d = 100, gamma = 0.2..2.0 (10), theta =\n"
+     "pi/16..pi/2 (8), 6 instances (under a minute on 2 cores).\n"
+     "Default: the paper's size, d = 500, gamma = 0.1..2.0 (20),\n"
+     "theta = (0.05..1.0) pi/2 (20), 20 instances, depth 2 (about\n"
+     "70 minutes on 2 cores; spread it with mpirun, see the README)", F(quick), 0, NO_GIVEN, NULL, 0},
+    {"--instances", "K", OPT_SIZE, 2, 1000000, NULL, NULL, "override the number of instances", F(instances), 0,
+     NO_GIVEN, NULL, 0},
+    {"--d", "D", OPT_SIZE, 10, 100000, NULL, NULL, "override the dimension", F(d), 0, NO_GIVEN, NULL, 0},
+    {"--seed", "S", OPT_U64, 0, 0, NULL, "1", "random seed", F(seed), 0, NO_GIVEN, NULL, 0},
+    {"--only", "LIST", OPT_WORDS, 0, 0, "a comma list of sigma0, sigma0.2, ridge, decay, source, relu", NULL,
+     "run only some of: sigma0, sigma0.2, ridge, decay, source,\nrelu", F(only), 0, NO_GIVEN, only_words, 0},
+    {"--out", "DIR", OPT_TEXT, 0, 0, "a folder name", "fate-reproduce", "output folder", F(out), 0, NO_GIVEN, NULL,
+     OPT_RUN},
+    {"--resume", NULL, OPT_FLAG, 0, 0, NULL, NULL,
+     "continue the run saved in DIR with its saved options\n"
+     "(--threads, --quiet and --plot may change); the original\n"
+     "command line with --resume appended continues too, and one\n"
+     "that changes --quick, --only, --d, --instances or --seed is\n"
+     "refused; rerunning the same command also continues it", F(resume), 0, NO_GIVEN, NULL, OPT_RUN},
+    {"--threads", "T", OPT_THREADS, 0, 0, NULL, NULL, "OpenMP threads in " THREADS_RANGE " (default: all cores)",
+     F(threads), 0, (long)F(have_threads), NULL, OPT_RUN},
+    {"--plot", "LIST", OPT_PLOT, 0, 0, NULL, "png", "figure formats: png, svg, pdf, or none", F(plot), 0,
+     (long)F(have_plot), NULL, OPT_RUN},
+    {"--quiet", NULL, OPT_FLAG, 0, 0, NULL, NULL, "no progress on stderr", F(quiet), 0, (long)F(have_quiet), NULL,
+     OPT_RUN}};
+#undef F
+static const opt_table TABLE = {"reproduce", "fate reproduce --help", OPTS, sizeof OPTS / sizeof OPTS[0]};
 
-static int parse_repro(int argc, char **argv, repro_opts *o)
-{
-    const char *C = "reproduce";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(help, stdout); return 1; }
-        if (!strcmp(a, "--quick")) { o->quick = 1; o->n_result_opts++; continue; }
-        if (!strcmp(a, "--resume")) { o->resume = 1; continue; }
-        if (!strcmp(a, "--quiet")) { o->quiet = 1; o->have_quiet = 1; continue; }
-        static const char *vals[] = {"--instances", "--d", "--seed", "--only", "--out", "--threads", "--plot", NULL};
-        const char *name = NULL;
-        for (int k = 0; vals[k]; k++)
-            if (opt_is(a, vals[k])) name = vals[k];
-        if (!name) {
-            cli_error(C, "unknown option '%s' (see fate reproduce --help)", a);
-            return -1;
-        }
-        if (!(v = opt_value(C, argc, argv, &i, name))) return -1;
-        if (!strcmp(name, "--instances")) {
-            if (opt_size(C, name, v, 2, 1000000, &o->instances)) return -1;
-            o->n_result_opts++;
-        } else if (!strcmp(name, "--d")) {
-            if (opt_size(C, name, v, 10, 100000, &o->d)) return -1;
-            o->n_result_opts++;
-        } else if (!strcmp(name, "--seed")) {
-            if (opt_u64(C, name, v, &o->seed)) return -1;
-            o->n_result_opts++;
-        } else if (!strcmp(name, "--only")) {
-            if (parse_only(v, &o->only)) return -1;
-            o->n_result_opts++;
-        } else if (!strcmp(name, "--out")) {
-            if (!*v) { cli_error(C, "--out needs a folder name"); return -1; }
-            o->out = v;
-        } else if (!strcmp(name, "--threads")) {
-            if (opt_threads(C, name, v, &o->threads)) return -1;
-            o->have_threads = 1;
-        } else if (!strcmp(name, "--plot")) {
-            if (parse_plot_formats(C, v, &o->plot)) return -1;
-            o->have_plot = 1;
-        }
-    }
-    return 0;
-}
-
-static void repro_defaults(repro_opts *o)
+/* Every experiment, then the table's defaults; 0 or -1 (a table bug). */
+static int defaults(repro_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->seed = 1;
     o->only = X_SIGMA0 | X_SIGMA02 | X_RIDGE | X_DECAY | X_SOURCE | X_RELU;
-    o->plot = FATE_PLOT_PNG;
-    o->out = "fate-reproduce";
+    return opt_table_defaults(&TABLE, o);
+}
+
+/* 0, 1 after --help, or -1 after one line. */
+static int parse(int argc, char **argv, repro_opts *o)
+{
+    int rc = opt_table_parse(&TABLE, o, argc, argv, 1, &o->n_result_opts);
+    if (rc == 1) {
+        fputs(intro, stdout);
+        opt_table_help(stdout, &TABLE);
+        fputs(outro, stdout);
+    }
+    return rc;
 }
 
 /* The sizes the options resolve to: one place, so that the run and the
@@ -595,6 +575,46 @@ static int decay_experiment(ctx *c, const summary_row *lt_rows, size_t n_lt)
     return frc ? JOB_FAILED : JOB_OK;
 }
 
+/* The relu table (per overlap: |P_perp f_t|^2 of student and source, the
+ * linear-transfer risk at the largest n, the predicted boundary, the sign
+ * of T as predicted) and the deviations it shows. */
+static void relu_report_table(report *r, const relu_result *res)
+{
+    const char *hdr[6] = {"μ", "‖P⊥f_t‖² student", "‖P⊥f_t‖² source", "R_lt at largest n", "predicted n*",
+                          "sign of T_lt as predicted"};
+    char cells[8][6][64];
+    const char *cp[48];
+    double worst = 0.0;
+    size_t agree = 0, decided = 0;
+    for (size_t t = 0; t < res->NO && t < 8; t++) {
+        const relu_stat *lt = &res->stat[(t * res->NN + res->NN - 1) * RM_COUNT + RM_LT];
+        size_t ok = 0, tot = 0;
+        for (size_t j = 0; j < res->NN; j++) {
+            const relu_stat *s = &res->stat[(t * res->NN + j) * RM_COUNT + RM_LT];
+            double pred = res->A * pow((double)res->ns[j], -res->p) - res->pp_student[t];
+            if (!(fabs(s->mean_T) > 2 * s->sem_T) || !isfinite(pred)) continue;
+            tot++;
+            ok += (s->mean_T > 0) == (pred > 0);
+        }
+        agree += ok;
+        decided += tot;
+        if (res->overlaps[t] < 1.0)
+            worst = fmax(worst, fabs(res->pp_student[t] - res->pp_source[t]) / fmax(res->pp_source[t], 1e-3));
+        snprintf(cells[t][0], 64, "%.3g", res->overlaps[t]);
+        snprintf(cells[t][1], 64, "%.4g ± %.2g", res->pp_student[t], res->pp_student_sd[t]);
+        snprintf(cells[t][2], 64, "%.4g", res->pp_source[t]);
+        snprintf(cells[t][3], 64, "%.4g ± %.2g", lt->mean_risk, lt->sem_risk);
+        snprintf(cells[t][4], 64, "%.3g", res->n_star[t]);
+        snprintf(cells[t][5], 64, "%zu / %zu cells", ok, tot);
+        for (int k = 0; k < 6; k++) cp[t * 6 + (size_t)k] = cells[t][k];
+    }
+    report_table(r, 6, hdr, cp, res->NO < 8 ? res->NO : 8);
+    report_p(r, "Deviations: the student's |P⊥f_t|² differs from the source teacher's by at most %.1f%% (relative, "
+             "μ < 1; at μ = 1 the source is zero, nothing is learned and the student keeps its random initial "
+             "features). The sign of simulated T_lt agrees with the predicted A n^−p − |P⊥f_t|² in %zu of %zu cells "
+             "where |T| > 2 sem.", 100.0 * worst, agree, decided);
+}
+
 /* Two-layer ReLU networks (THEORY.md section 5): the (mu, n) map with the
  * boundary predicted from |P_perp f_t|^2, at a size two cores finish. */
 static int relu_experiment(ctx *c)
@@ -652,47 +672,9 @@ static int relu_experiment(ctx *c)
             report_fig(r, rel, figs[k][1]);
         }
     }
-    const char *hdr[6] = {"μ", "‖P⊥f_t‖² student", "‖P⊥f_t‖² source", "R_lt at largest n", "predicted n*",
-                          "sign of T_lt as predicted"};
-    char cells[8][6][64];
-    const char *cp[48];
-    double worst = 0.0;
-    size_t agree = 0, decided = 0;
-    for (size_t t = 0; t < res.NO && t < 8; t++) {
-        const relu_stat *lt = &res.stat[(t * res.NN + res.NN - 1) * RM_COUNT + RM_LT];
-        size_t ok = 0, tot = 0;
-        for (size_t j = 0; j < res.NN; j++) {
-            const relu_stat *s = &res.stat[(t * res.NN + j) * RM_COUNT + RM_LT];
-            double pred = res.A * pow((double)res.ns[j], -res.p) - res.pp_student[t];
-            if (!(fabs(s->mean_T) > 2 * s->sem_T) || !isfinite(pred)) continue;
-            tot++;
-            ok += (s->mean_T > 0) == (pred > 0);
-        }
-        agree += ok;
-        decided += tot;
-        if (res.overlaps[t] < 1.0)
-            worst = fmax(worst, fabs(res.pp_student[t] - res.pp_source[t]) / fmax(res.pp_source[t], 1e-3));
-        snprintf(cells[t][0], 64, "%.3g", res.overlaps[t]);
-        snprintf(cells[t][1], 64, "%.4g ± %.2g", res.pp_student[t], res.pp_student_sd[t]);
-        snprintf(cells[t][2], 64, "%.4g", res.pp_source[t]);
-        snprintf(cells[t][3], 64, "%.4g ± %.2g", lt->mean_risk, lt->sem_risk);
-        snprintf(cells[t][4], 64, "%.3g", res.n_star[t]);
-        snprintf(cells[t][5], 64, "%zu / %zu cells", ok, tot);
-        for (int k = 0; k < 6; k++) cp[t * 6 + (size_t)k] = cells[t][k];
-    }
-    report_table(r, 6, hdr, cp, res.NO < 8 ? res.NO : 8);
-    report_p(r, "Deviations: the student's |P⊥f_t|² differs from the source teacher's by at most %.1f%% (relative, "
-             "μ < 1; at μ = 1 the source is zero, nothing is learned and the student keeps its random initial "
-             "features). The sign of simulated T_lt agrees with the predicted A n^−p − |P⊥f_t|² in %zu of %zu cells "
-             "where |T| > 2 sem.", 100.0 * worst, agree, decided);
+    relu_report_table(r, &res);
     relu_result_free(&res);
     return frc ? JOB_FAILED : JOB_OK;
-}
-
-/* resume_parse's parser */
-static int reparse_repro(int ac, char **av, void *opts)
-{
-    return parse_repro(ac, av, opts);
 }
 
 /* What the results depend on, as parsed and resolved (keys named after the
@@ -718,33 +700,30 @@ static json_t *result_params(const repro_opts *o)
     return p;
 }
 
-/* --resume. With result options (the original command line with --resume
- * appended) it goes on when they resolve to the saved run's, with *args
- * this call's words; without them the saved options replace *o but for
- * --out, --threads, --quiet and --plot, *args the saved words. 0, or the
- * exit code after one line (nothing written yet, so the folder is as it was). */
-static int resume_repro(repro_opts *o, json_t **args, int argc, char **argv)
+/* --resume's view of the options (resume_run, manifest.h): the result
+ * options compare as result_params resolves them. */
+static int rk_init(void *o, const void *ctx)
 {
-    const char *C = "reproduce";
-    repro_opts r;
-    repro_defaults(&r);
-    if (resume_parse(args, C, o->out, "run", reparse_repro, &r) != 0) return FATE_EXIT_USAGE;
-    if (o->n_result_opts) {
-        json_t *a = result_params(&r), *b = result_params(o);
-        const int same = resume_same_params(C, o->out, "run", a, b) == 0;
-        json_decref(a);
-        json_decref(b);
-        json_decref(*args);
-        *args = same ? manifest_result_args(argc, argv) : NULL;
-        return same ? 0 : FATE_EXIT_USAGE;
-    }
-    r.out = o->out;
-    if (o->have_threads) r.threads = o->threads;
-    if (o->have_quiet) r.quiet = o->quiet;
-    if (o->have_plot) r.plot = o->plot;
-    *o = r;
+    (void)ctx;
+    return defaults(o);
+}
+static int rk_parse(int ac, char **av, void *o) { return parse(ac, av, o); }
+static int rk_finish(void *o)
+{
+    (void)o;
     return 0;
 }
+static char *rk_params(const void *o)
+{
+    json_t *p = result_params(o);
+    char *s = json_dumps(p, JSON_COMPACT);
+    json_decref(p);
+    return s;
+}
+static void rk_release(void *o) { (void)o; }
+static void rk_keep_run(void *saved, const void *now) { opt_table_keep_run(&TABLE, saved, now); }
+static const resume_kind RESUME = {"reproduce", "run", sizeof(repro_opts), NULL, rk_init, rk_parse,
+                                   rk_finish, rk_params, rk_release, rk_keep_run, &TABLE};
 
 /* The report's opening and every experiment --only selects, in the paper's
  * order; JOB_OK or the job code of the first that did not finish. */
@@ -819,15 +798,15 @@ int cmd_reproduce(int argc, char **argv)
 {
     const char *C = "reproduce";
     repro_opts o;
-    repro_defaults(&o);
-    int pr = parse_repro(argc, argv, &o);
+    int pr = defaults(&o) ? -1 : parse(argc, argv, &o);
     if (pr != 0) return pr > 0 ? 0 : FATE_EXIT_USAGE;
     json_t *args = NULL;
     if (o.resume) {
-        int rr = resume_repro(&o, &args, argc, argv);
+        int finished = 0; /* nothing to finish: the options need no check */
+        int rr = resume_run(&RESUME, &o, o.out, o.n_result_opts, &args, argc, argv, &finished);
         if (rr) return rr;
     } else {
-        args = manifest_result_args(argc, argv);
+        args = opt_table_result_args(&TABLE, argc, argv, 1);
     }
     ctx c;
     memset(&c, 0, sizeof c);

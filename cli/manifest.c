@@ -266,14 +266,21 @@ int resume_same_params(const char *cmd, const char *dir, const char *what, json_
     return 0;
 }
 
-int resume_same_sweep(const char *cmd, const char *dir, const char *params_saved, const char *params_now)
+/* resume_same_params over two JSON texts, "the <what> saved in dir". */
+static int same_params_text(const char *cmd, const char *dir, const char *what, const char *params_saved,
+                            const char *params_now)
 {
     json_t *a = json_loads(params_saved ? params_saved : "", 0, NULL);
     json_t *b = json_loads(params_now ? params_now : "", 0, NULL);
-    int rc = resume_same_params(cmd, dir, "sweep", a, b);
+    int rc = resume_same_params(cmd, dir, what, a, b);
     json_decref(a);
     json_decref(b);
     return rc;
+}
+
+int resume_same_sweep(const char *cmd, const char *dir, const char *params_saved, const char *params_now)
+{
+    return same_params_text(cmd, dir, "sweep", params_saved, params_now);
 }
 
 int resume_run(const resume_kind *k, void *o, const char *dir, int n_result_opts, json_t **args, int argc,
@@ -292,7 +299,7 @@ int resume_run(const resume_kind *k, void *o, const char *dir, int n_result_opts
     } else if (n_result_opts > 0) {
         char *ja = NULL, *jb = NULL;
         int same = k->finish(r) == 0 && k->finish(o) == 0 && (ja = k->params(r)) != NULL &&
-                   (jb = k->params(o)) != NULL && resume_same_sweep(k->cmd, dir, ja, jb) == 0;
+                   (jb = k->params(o)) != NULL && same_params_text(k->cmd, dir, k->what, ja, jb) == 0;
         free(ja);
         free(jb);
         json_decref(*args); /* after r's last use: its words point into them */

@@ -76,8 +76,9 @@ typedef struct resume_kind {
 /* --resume of the run saved in dir, for every command alike. With result
  * options on this command line (n_result_opts > 0: the original line with
  * --resume appended) both option sets are finished and must describe the
- * same run (resume_same_sweep): then *o stays, *args become this call's
- * words and *finished is set. Without, the saved options replace *o, with
+ * same run (compared as resume_same_sweep does, naming "the <what> saved
+ * in dir"): then *o stays, *args become this call's words and *finished
+ * is set. Without, the saved options replace *o, with
  * this call's run options kept. 0, or the exit code after one line. */
 int resume_run(const resume_kind *k, void *o, const char *dir, int n_result_opts, json_t **args, int argc,
                char **argv, int *finished);
