@@ -224,7 +224,7 @@ static char *rk_params(const void *o)
 }
 static void rk_release(void *o) { free_opts(o); }
 static const resume_kind RESUME = {"phase", "sweep", sizeof(phase_opts), NULL, rk_init, rk_parse,
-                                   rk_finish, rk_params, rk_release, NULL, &TABLE};
+                                   rk_finish, rk_params, rk_release, &TABLE};
 
 /* say where training stopped early (as fate run does) */
 static void warn_unconverged(const phase_opts *o, const summary_row *rows, size_t nrows)

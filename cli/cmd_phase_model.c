@@ -47,7 +47,7 @@ static int prepare(model_opts *o, json_t **args, void **sweep, int argc, char **
     int finished = 0;
     if (o->resume) {
         const resume_kind k = {C, "sweep", sizeof *o, o->m, rk_init, rk_parse, rk_finish, rk_params, rk_release,
-                               NULL, &MODEL_RUN_TABLE};
+                               &MODEL_RUN_TABLE};
         int rr = resume_run(&k, o, o->out, o->n_result_opts, args, argc, argv, &finished);
         if (rr) return rr;
     } else {

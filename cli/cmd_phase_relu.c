@@ -234,7 +234,7 @@ static int rk_finish(void *o) { return finish(o); }
 static char *rk_params(const void *o) { return relu_params_json(&((const relu_opts *)o)->w); }
 static void rk_release(void *o) { free_opts(o); }
 static const resume_kind RESUME = {"phase", "sweep", sizeof(relu_opts), NULL, rk_init, rk_parse,
-                                   rk_finish, rk_params, rk_release, NULL, &TABLE};
+                                   rk_finish, rk_params, rk_release, &TABLE};
 
 /* say where training stopped on the step budget */
 static void warn_unconverged(const relu_opts *o, const relu_result *res)

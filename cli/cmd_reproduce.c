@@ -15,6 +15,7 @@
 #include "fate_plot.h"
 #include "figures.h"
 #include "folder_lock.h"
+#include "job.h"
 #include "manifest.h"
 #include "options.h"
 #include "opt_table.h"
@@ -23,7 +24,7 @@
 #include "report.h"
 #include "sweep_job.h"
 
-static const char *intro =
+static const char intro[] =
     "usage: fate reproduce [options]\n"
     "\n"
     "Runs every linear experiment of the paper (Tahir, Ganguli, Rotskoff, ICML 2025)\n"
@@ -44,7 +45,7 @@ static const char *intro =
     "                       m = 1000 is for fate phase --model relu2)\n"
     "\n";
 
-static const char *outro =
+static const char outro[] =
     "\n"
     "Learning rate, epochs and early stopping follow fate's defaults (automatic rate,\n"
     "10000 epochs, stop at minimum loss + 1e-6), see fate run --help.\n";
@@ -95,7 +96,8 @@ static const opt_def OPTS[] = {
     {"--quiet", NULL, OPT_FLAG, 0, 0, NULL, NULL, "no progress on stderr", F(quiet), 0, (long)F(have_quiet), NULL,
      OPT_RUN}};
 #undef F
-static const opt_table TABLE = {"reproduce", "fate reproduce --help", OPTS, sizeof OPTS / sizeof OPTS[0]};
+static const opt_table TABLE = {"reproduce", "fate reproduce --help", OPTS, sizeof OPTS / sizeof OPTS[0], intro,
+                                outro};
 
 /* Every experiment, then the table's defaults; 0 or -1 (a table bug). */
 static int defaults(repro_opts *o)
@@ -108,13 +110,7 @@ static int defaults(repro_opts *o)
 /* 0, 1 after --help, or -1 after one line. */
 static int parse(int argc, char **argv, repro_opts *o)
 {
-    int rc = opt_table_parse(&TABLE, o, argc, argv, 1, &o->n_result_opts);
-    if (rc == 1) {
-        fputs(intro, stdout);
-        opt_table_help(stdout, &TABLE);
-        fputs(outro, stdout);
-    }
-    return rc;
+    return opt_table_parse(&TABLE, o, argc, argv, 1, &o->n_result_opts);
 }
 
 /* The sizes the options resolve to: one place, so that the run and the
@@ -721,9 +717,8 @@ static char *rk_params(const void *o)
     return s;
 }
 static void rk_release(void *o) { (void)o; }
-static void rk_keep_run(void *saved, const void *now) { opt_table_keep_run(&TABLE, saved, now); }
 static const resume_kind RESUME = {"reproduce", "run", sizeof(repro_opts), NULL, rk_init, rk_parse,
-                                   rk_finish, rk_params, rk_release, rk_keep_run, &TABLE};
+                                   rk_finish, rk_params, rk_release, &TABLE};
 
 /* The report's opening and every experiment --only selects, in the paper's
  * order; JOB_OK or the job code of the first that did not finish. */
@@ -820,14 +815,7 @@ int cmd_reproduce(int argc, char **argv)
         json_decref(args);
         return FATE_EXIT_RUNTIME;
     }
-    if (make_dirs(o.out) != 0) {
-        cli_error(C, "--out: cannot create folder '%s': %s", o.out, strerror(errno));
-        json_decref(args);
-        free(c.gammas);
-        free(c.thetas);
-        return FATE_EXIT_USAGE;
-    }
-    int claim = folder_claim(C, o.out, "reproduce"); /* one lock on the top folder */
+    int claim = job_folder_open(C, o.out); /* one lock on the top folder */
     if (claim) { json_decref(args); free(c.gammas); free(c.thetas); return claim; }
     json_t *extra = json_object();
     json_object_set_new(extra, "params", json_pack("{s:i, s:i, s:i, s:b, s:o}", "d", (int)c.d, "depth", 2,

@@ -145,21 +145,6 @@ int manifest_end(manifest *m, const char *status, const file_list *files)
     return m->failed ? -1 : 0;
 }
 
-json_t *manifest_result_args(int argc, char **argv)
-{
-    json_t *a = json_array();
-    for (int i = 1; i < argc; i++) {
-        const char *x = argv[i];
-        if (!strcmp(x, "--resume") || !strcmp(x, "--quiet")) continue;
-        if (opt_is(x, "--threads") || opt_is(x, "--plot") || opt_is(x, "--out")) {
-            if (!strchr(x, '=')) i++; /* skip its value */
-            continue;
-        }
-        json_array_append_new(a, json_string(x));
-    }
-    return a;
-}
-
 /* The saved option words as an argv with av[0] = cmd (the words belong to arr). */
 typedef struct saved_args {
     json_t *arr;
@@ -303,13 +288,11 @@ int resume_run(const resume_kind *k, void *o, const char *dir, int n_result_opts
         free(ja);
         free(jb);
         json_decref(*args); /* after r's last use: its words point into them */
-        *args = !same ? NULL : k->table ? opt_table_result_args(k->table, argc, argv, 1)
-                                        : manifest_result_args(argc, argv);
+        *args = same ? opt_table_result_args(k->table, argc, argv, 1) : NULL;
         if (same) *finished = 1;
         else rc = FATE_EXIT_USAGE;
     } else {
-        if (k->keep_run) k->keep_run(r, o);
-        else opt_table_keep_run(k->table, r, o);
+        opt_table_keep_run(k->table, r, o);
         k->release(o);
         memcpy(o, r, k->size);
         free(r);

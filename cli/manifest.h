@@ -29,11 +29,6 @@ int manifest_end(manifest *m, const char *status, const file_list *files);
  * integers are signed, and a wrapped negative number would not read back). */
 json_t *json_seed(unsigned long long seed);
 
-/* The option words that define a run (all but --resume, --quiet, --threads,
- * --plot and --out with their values), as saved in the manifest for
- * --resume. New reference. */
-json_t *manifest_result_args(int argc, char **argv);
-
 /* The habit of re-running a killed command with --resume appended: the
  * sweep it describes (params_now, canonical JSON as in sweep.json) must be
  * the saved one (params_saved). 0 when they are the same; otherwise prints
@@ -64,12 +59,10 @@ typedef struct resume_kind {
     int (*finish)(void *o);                       /* check; 0 or -1 after one line */
     char *(*params)(const void *o);               /* canonical JSON, malloc'd */
     void (*release)(void *o);                     /* frees what o owns */
-    /* copies this call's run options (--out, --threads, --quiet, --plot,
-     * those given) from now into the saved options; NULL: the table's
-     * opt_table_keep_run */
-    void (*keep_run)(void *saved, const void *now);
     /* the command's option table: the manifest words of a resumed run come
-     * from it (opt_table_result_args); NULL: manifest_result_args */
+     * from it (opt_table_result_args), and the run options given now
+     * (--out, --threads, --quiet, --plot) are kept over the saved ones
+     * (opt_table_keep_run) */
     const struct opt_table *table;
 } resume_kind;
 
