@@ -251,14 +251,8 @@ static int prepare(phase_opts *o, json_t **args, sweep_job *job, int argc, char 
 {
     int pr = phase_defaults(o) ? -1 : parse_phase(argc, argv, o);
     if (pr) return pr > 0 ? -1 : FATE_EXIT_USAGE;
-    int finished = 0;
-    if (o->resume) {
-        int rr = resume_run(&RESUME, o, o->out, o->n_result_opts, args, argc, argv, &finished);
-        if (rr) return rr;
-    } else {
-        *args = opt_table_result_args(&TABLE, argc, argv, 1);
-    }
-    if (!finished && finish_phase(o) != 0) return FATE_EXIT_USAGE;
+    int rc = resume_or_start(&RESUME, o, o->resume, o->out, o->n_result_opts, args, argc, argv);
+    if (rc) return rc;
     *job = (sweep_job){.dir = o->out, .quiet = o->quiet, .label = "fate phase", .sweep = sweep_of(o)};
     const char *msg = fate_sweep_check(&job->sweep);
     if (msg) { cli_error("phase", "%s", msg); return FATE_EXIT_USAGE; }

@@ -44,16 +44,10 @@ static int prepare(model_opts *o, json_t **args, void **sweep, int argc, char **
 {
     int pr = model_opts_parse(o, argc, argv);
     if (pr) return pr > 0 ? -1 : FATE_EXIT_USAGE;
-    int finished = 0;
-    if (o->resume) {
-        const resume_kind k = {C, "sweep", sizeof *o, o->m, rk_init, rk_parse, rk_finish, rk_params, rk_release,
-                               &MODEL_RUN_TABLE};
-        int rr = resume_run(&k, o, o->out, o->n_result_opts, args, argc, argv, &finished);
-        if (rr) return rr;
-    } else {
-        *args = opt_table_result_args(&MODEL_RUN_TABLE, argc, argv, 1);
-    }
-    if (!finished && model_opts_finish(o)) return FATE_EXIT_USAGE;
+    const resume_kind k = {C, "sweep", sizeof *o, o->m, rk_init, rk_parse, rk_finish, rk_params, rk_release,
+                           &MODEL_RUN_TABLE};
+    int rc = resume_or_start(&k, o, o->resume, o->out, o->n_result_opts, args, argc, argv);
+    if (rc) return rc;
     const char *why = NULL;
     fate_status st = o->m->make(sweep, o->val, &why);
     if (st != FATE_OK) {

@@ -278,15 +278,8 @@ static int prepare(relu_opts *o, json_t **args, int argc, char **argv)
 {
     int pr = defaults(o) ? -1 : parse(argc, argv, o);
     if (pr) return pr > 0 ? -1 : FATE_EXIT_USAGE;
-    int finished = 0;
-    if (o->resume) {
-        int rr = resume_run(&RESUME, o, o->out, o->n_result_opts, args, argc, argv, &finished);
-        if (rr) return rr;
-    } else {
-        *args = opt_table_result_args(&TABLE, argc, argv, 1);
-    }
-    if (!finished && finish(o) != 0) return FATE_EXIT_USAGE;
-    return job_folder_open("phase", o->out);
+    int rc = resume_or_start(&RESUME, o, o->resume, o->out, o->n_result_opts, args, argc, argv);
+    return rc ? rc : job_folder_open("phase", o->out);
 }
 
 /* The sweep, the figures, the manifest's end and the closing summary. */

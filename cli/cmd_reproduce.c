@@ -796,13 +796,8 @@ int cmd_reproduce(int argc, char **argv)
     int pr = defaults(&o) ? -1 : parse(argc, argv, &o);
     if (pr != 0) return pr > 0 ? 0 : FATE_EXIT_USAGE;
     json_t *args = NULL;
-    if (o.resume) {
-        int finished = 0; /* nothing to finish: the options need no check */
-        int rr = resume_run(&RESUME, &o, o.out, o.n_result_opts, &args, argc, argv, &finished);
-        if (rr) return rr;
-    } else {
-        args = opt_table_result_args(&TABLE, argc, argv, 1);
-    }
+    int rr = resume_or_start(&RESUME, &o, o.resume, o.out, o.n_result_opts, &args, argc, argv);
+    if (rr) return rr;
     ctx c;
     memset(&c, 0, sizeof c);
     c.o = &o;

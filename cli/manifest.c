@@ -302,3 +302,16 @@ int resume_run(const resume_kind *k, void *o, const char *dir, int n_result_opts
     free(r);
     return rc;
 }
+
+int resume_or_start(const resume_kind *k, void *o, int resume, const char *dir, int n_result_opts, json_t **args,
+                    int argc, char **argv)
+{
+    int finished = 0;
+    if (resume) {
+        int rr = resume_run(k, o, dir, n_result_opts, args, argc, argv, &finished);
+        if (rr) return rr;
+    } else {
+        *args = opt_table_result_args(k->table, argc, argv, 1);
+    }
+    return !finished && k->finish(o) != 0 ? FATE_EXIT_USAGE : 0;
+}

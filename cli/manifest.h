@@ -75,4 +75,10 @@ typedef struct resume_kind {
  * this call's run options kept. 0, or the exit code after one line. */
 int resume_run(const resume_kind *k, void *o, const char *dir, int n_result_opts, json_t **args, int argc,
                char **argv, int *finished);
+/* The options a run goes on with: on --resume (resume set) those of
+ * resume_run, otherwise this command line's, with their manifest words in
+ * *args (opt_table_result_args); then checked with k->finish unless
+ * resume_run already did. 0, or the exit code after one line. */
+int resume_or_start(const resume_kind *k, void *o, int resume, const char *dir, int n_result_opts, json_t **args,
+                    int argc, char **argv);
 #endif
