@@ -143,6 +143,7 @@ void opt_table_help(FILE *f, const opt_table *t)
         /* continuation lines of the help text start at the same column */
         const size_t len = strlen(d->help);
         for (const char *p = d->help; *p; p++) {
+            if (*p == '\n' && !p[1] && !d->def) break; /* no empty line after it */
             fputc(*p, f);
             if (*p == '\n' && (p[1] || d->def)) fprintf(f, "%21s", "");
         }
@@ -199,5 +200,6 @@ void opt_table_free(const opt_table *t, void *o)
             double **list = FIELD(double *, o, t->d[k].off);
             free(*list);
             *list = NULL;
+            *FIELD(size_t, o, t->d[k].count_off) = 0;
         }
 }

@@ -28,7 +28,7 @@ typedef enum opt_type {
 
 enum {
     OPT_RUN = 1,     /* steers the run only: not a result option */
-    OPT_HI_OPEN = 2, /* the range excludes hi */
+    OPT_HI_OPEN = 2, /* the range excludes hi (OPT_DOUBLE only: no list needs it) */
     OPT_LO_OPEN = 4, /* the range excludes lo */
     OPT_SAVED = 8    /* with OPT_RUN: not a result option, yet saved in the
                         manifest's words (--model: which parser reads them) */
@@ -82,6 +82,7 @@ struct json_t *opt_table_result_args(const opt_table *t, int argc, char **argv, 
 /* --resume: copies the OPT_RUN fields of now (those given, for entries with
  * a given flag; --out always) into saved, whose other fields stay. */
 void opt_table_keep_run(const opt_table *t, void *saved, const void *now);
-/* Frees the lists the table's OPT_LIST / OPT_ANGLES fields hold. */
+/* Frees the lists the table's OPT_LIST / OPT_ANGLES fields hold (NULL,
+ * count 0). */
 void opt_table_free(const opt_table *t, void *o);
 #endif

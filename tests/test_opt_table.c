@@ -275,6 +275,7 @@ Test(opt_table, parse_both_value_forms)
     cr_assert_eq(nres, 1);
     cr_assert_str_eq(err, "");
     free(err);
+    opt_table_free(&TABLE, &o);
 
     init_defaults(&o);
     nres = 0;
@@ -510,13 +511,15 @@ Test(opt_table, help_long_head_and_text_ending_in_newline_without_default)
 {
     static const opt_def d[] = {
         {"--a-very-long-option", "NAME", OPT_TEXT, 0, 0, "a name", "z", "long", 0, 0, NO_GIVEN, NULL, 0},
-        {"--multi", "M", OPT_TEXT, 0, 0, "a name", NULL, "one\ntwo\nthree", 0, 0, NO_GIVEN, NULL, 0}};
-    static const opt_table t = {"test", "fate test --help", d, 2, NULL, NULL};
+        {"--multi", "M", OPT_TEXT, 0, 0, "a name", NULL, "one\ntwo\nthree", 0, 0, NO_GIVEN, NULL, 0},
+        {"--ends", "E", OPT_TEXT, 0, 0, "a name", NULL, "ends in a newline\n", 0, 0, NO_GIVEN, NULL, 0}};
+    static const opt_table t = {"test", "fate test --help", d, 3, NULL, NULL};
     char *h = help_text(&t);
     cr_assert_str_eq(h, "  --a-very-long-option NAME long (default z)\n"
                         "  --multi M          one\n"
                         "                     two\n"
-                        "                     three\n");
+                        "                     three\n"
+                        "  --ends E           ends in a newline\n"); /* no empty line */
     free(h);
 }
 
@@ -660,6 +663,8 @@ Test(opt_table, free_releases_lists_and_nulls_them)
     opt_table_free(&TABLE, &o);
     cr_assert_null(o.list);
     cr_assert_null(o.angles);
+    cr_assert_eq(o.nlist, 0); /* no count left pointing at a freed list */
+    cr_assert_eq(o.nangles, 0);
     /* a second free is harmless (free(NULL)) */
     opt_table_free(&TABLE, &o);
     cr_assert_null(o.list);
