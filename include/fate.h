@@ -484,6 +484,20 @@ FATE_API double fate_theory_T_ft_gf(double gamma, double theta, double sigma, si
 FATE_API double fate_theory_T_ft_gf_exact(size_t n, size_t d, double sigma, double m, double q,
                                  size_t depth);
 
+/* Ridge regression toward a reference point (src/theory_ridge.c; THEORY.md
+ * sections 7 and 8): beta_hat = beta_ref + (S + lambda I)^{-1} (b - S beta_ref)
+ * on n samples y = X beta + sigma eps, x ~ N(0, I_d), psi = d/n, r2 =
+ * |beta - beta_ref|^2 (beta_ref = 0: ridge on the target; the pretrained map:
+ * L2-SP). Limit risk (Dobriban and Wager 2018; Hastie et al. 2022 at
+ * lambda = 0; r2 at lambda = +inf); NaN for bad arguments. */
+FATE_API double fate_theory_ridge(double psi, double lambda, double sigma, double r2);
+/* lambda = 0 at finite size: sigma^2 d/(n-d-1) for n > d+1, r2 (1 - n/d) +
+ * sigma^2 n/(d-n-1) for n < d-1, NaN in between (no finite mean). */
+FATE_API double fate_theory_ridge_exact(size_t n, size_t d, double sigma, double r2);
+/* The lambda minimising fate_theory_ridge: sigma^2 psi / r2 (0 at sigma = 0,
+ * +inf at r2 = 0). */
+FATE_API double fate_theory_ridge_lambda_opt(double psi, double sigma, double r2);
+
 /* Phase boundary of linear transfer (lambda = 0, infinite source): for
  * gamma < 1 T_lt < 0 between the roots g_lo <= g_hi of
  * g^2 - (1 + cos^2 th - s^2) g + cos^2 th = 0 (NaN, NaN when there are no

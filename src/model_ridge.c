@@ -170,62 +170,15 @@ static fate_status ridge_run(const void *sweep, const fate_model_hooks *h, fate_
     return st;
 }
 
-/* m(-lambda), the Marchenko-Pastur Stieltjes transform at ratio psi = d/n,
- * and m'(-lambda): the root of psi lambda m^2 + a m - 1 = 0, a = 1 - psi +
- * lambda, and its derivative (THEORY.md, "Ridge regression on the target").
- * *D = sqrt(a^2 + 4 psi lambda) = 2 psi lambda m + a. The root is written as
- * a sum of positive terms on each side of a = 0: 2 / (a + D) for a >= 0,
- * (D - a) / (2 psi lambda) for a < 0 (psi > 1 + lambda), where a + D
- * cancels (2 / (a + D) alone, with m - lambda m' below, gave a negative
- * risk at psi = 3.5, lambda = 1e-8). */
-static void mp_stieltjes(double *m, double *dm, double *D, double psi, double lambda)
-{
-    const double a = 1.0 - psi + lambda;
-    *D = sqrt(a * a + 4.0 * psi * lambda);
-    *m = a >= 0.0 ? 2.0 / (a + *D) : (*D - a) / (2.0 * psi * lambda);
-    *dm = (psi * *m * *m + *m) / *D;
-}
-
-/* int s dmu(s) / (s + lambda)^2 = m - lambda m' for psi <= 1 (no atom),
- * written m (psi lambda m + 1 - psi) / D with the quadratic: positive terms,
- * where m - lambda m' cancels as lambda grows. */
-static double mp_fit_le1(double psi, double lambda)
-{
-    double m, dm, D;
-    mp_stieltjes(&m, &dm, &D, psi, lambda);
-    return m * (psi * lambda * m + 1.0 - psi) / D;
-}
-
-/* The variance factor psi int s dmu(s) / (s + lambda)^2. For psi > 1 the
- * atom 1 - 1/psi of mu at 0 adds (1 - 1/psi)/lambda to both m and lambda m'
- * and their difference loses the digits the atom has (all of them as
- * lambda -> 0); the same integral over the law of X X^T / n, which is that
- * of X X^T / d (ratio 1/psi, no atom) scaled by psi, is
- * (1/psi) mp_fit_le1(1/psi, lambda/psi). */
-static double mp_variance(double psi, double lambda)
-{
-    return psi <= 1.0 ? psi * mp_fit_le1(psi, lambda) : mp_fit_le1(1.0 / psi, lambda / psi) / psi;
-}
-
-/* theory_risk: the limit n, d -> inf at psi = d/n (lambda > 0: Dobriban and
- * Wager 2018, R = lambda^2 m' + sigma^2 psi (m - lambda m'); lambda = 0:
- * Hastie et al. 2022); theory_risk_exact: the exact finite-size mean at
- * lambda = 0 (inverse-Wishart moments), NaN otherwise. */
+/* theory_risk: the limit n, d -> inf at psi = d/n, theory_risk_exact: the
+ * exact finite-size mean at lambda = 0 (NaN otherwise), both for the unit
+ * teacher (theory_ridge.c, THEORY.md section 7). */
 static void ridge_theory(const void *sweep, const double *row, double *out)
 {
     const ridge_sweep *w = sweep;
-    const double d = (double)w->d, n = row[C_N], lambda = row[C_LAMBDA], s2 = w->sigma * w->sigma;
-    const double psi = d / n;
-    if (lambda > 0.0) {
-        double m, dm, D;
-        mp_stieltjes(&m, &dm, &D, psi, lambda);
-        out[0] = lambda * lambda * dm + s2 * mp_variance(psi, lambda);
-    } else {
-        out[0] = psi < 1.0 ? s2 * psi / (1.0 - psi) : psi > 1.0 ? (1.0 - 1.0 / psi) + s2 / (psi - 1.0) : INFINITY;
-    }
-    out[1] = NAN;
-    if (lambda == 0.0 && n > d + 1.0) out[1] = s2 * d / (n - d - 1.0);
-    if (lambda == 0.0 && n + 1.0 < d) out[1] = (1.0 - n / d) + s2 * n / (d - n - 1.0);
+    const double n = row[C_N], lambda = row[C_LAMBDA];
+    out[0] = fate_theory_ridge((double)w->d / n, lambda, w->sigma, 1.0);
+    out[1] = lambda == 0.0 ? fate_theory_ridge_exact((size_t)n, w->d, w->sigma, 1.0) : NAN;
 }
 
 static void ridge_destroy(void *sweep);
