@@ -45,6 +45,7 @@ typedef struct run_opts {
     int have_gamma, have_n;
     int format;
     int verbose;
+    const char *l2sp_lambda; /* a number >= 0, or opt */
 } run_opts;
 
 #define F(field) offsetof(run_opts, field)
@@ -62,6 +63,9 @@ static const opt_def OPTS[] = {
      F(so.spec.theta), 0, NO_GIVEN, NULL, 0},
     {"--lambda", "R", OPT_DOUBLE, 0, 1e12, ">= 0", "0", "ridge of linear transfer, penalty n R |w_L|^2",
      F(so.spec.lambda), 0, NO_GIVEN, NULL, 0},
+    {"--l2sp-lambda", "R", OPT_TEXT, 0, 0, "a number >= 0 or opt", "opt",
+     "ridge of parameter transfer (l2sp), penalty R |beta -\nbeta_s_hat|^2; opt: the optimal sigma^2 (d/n) / E|beta_t -\nbeta_s_hat|^2",
+     F(l2sp_lambda), 0, NO_GIVEN, NULL, 0},
     {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "output:", 0, 0, NO_GIVEN, NULL, 0},
     {"--format", "F", OPT_WORD, 0, 0, "table, csv or json", NULL,
      "table (default), csv (one row per method and instance) or\njson", F(format), 0, NO_GIVEN, FORMATS, OPT_RUN},
@@ -90,6 +94,9 @@ static int finish_run(run_opts *o)
         s->n = (size_t)n;
     }
     if (spec_opts_finish(C, &o->so)) return -1;
+    if (!strcmp(o->l2sp_lambda, "opt")) s->l2sp_lambda = FATE_LAMBDA_OPT;
+    else if (opt_double(C, "--l2sp-lambda", o->l2sp_lambda, 0.0, 1e12, 0, ">= 0 or opt", &s->l2sp_lambda))
+        return -1;
     const char *msg = fate_spec_check(s);
     if (msg) {
         cli_error(C, "%s", msg);
@@ -122,7 +129,7 @@ typedef struct run_out {
     size_t K;
     const fate_instance_result *res;
     const fate_spec_theory *th;
-    mview views[4];
+    mview views[6];
     size_t nv;
     int has_sc;
     double wall;
@@ -167,7 +174,7 @@ static void print_csv(const run_out *o)
             printf(",%zu,%d,%d", m->steps, m->converged, m->on_saddle);
             print_csv_value(m->balance);
             print_csv_value(m->lr);
-            print_csv_value(w->bit == FATE_METHOD_FT ? r->ft_c : NAN);
+            print_csv_value(w->bit == FATE_METHOD_FT ? r->ft_c : w->bit == FATE_METHOD_LPFT ? r->lpft_c : NAN);
             printf("\n");
         }
     }
@@ -208,6 +215,11 @@ static json_t *json_spec(const fate_spec *s, size_t K)
     json_object_set_new(sp, "tol", json_real(s->tol));
     json_object_set_new(sp, "seed", json_seed(s->seed));
     json_object_set_new(sp, "instances", json_integer((json_int_t)K));
+    if (s->methods & FATE_METHOD_L2SP) {
+        fate_spec_theory th;
+        fate_spec_theory_eval(&th, s);
+        json_object_set_new(sp, "l2sp_lambda", json_num(th.l2sp_lambda)); /* null when infinite */
+    }
     return sp;
 }
 
@@ -262,21 +274,45 @@ static void print_table_header(const fate_spec *s, size_t K)
            "T theory", "conv", "steps");
 }
 
+/* The mean of the finite values of v over the instances (NaN if none). */
+static double finite_mean(const run_out *o, size_t off)
+{
+    double sum = 0.0;
+    size_t n = 0;
+    for (size_t i = 0; i < o->K; i++) {
+        const double v = *(const double *)(const void *)((const char *)&o->res[i] + off);
+        if (isfinite(v)) sum += v, n++;
+    }
+    return n ? sum / (double)n : NAN;
+}
+
+/* LP-FT's coefficient and the ridge of parameter transfer. */
+static void print_transfer_notes(const run_out *o)
+{
+    const fate_spec *s = o->s;
+    const fate_spec_theory *th = o->th;
+    if (!(s->methods & FATE_METHOD_FT) && (s->methods & (FATE_METHOD_LPFT | FATE_METHOD_L2SP))) printf("\n");
+    if (s->methods & FATE_METHOD_LPFT)
+        printf("LP-FT: simulated mean c = %.4f (theory %.4f)\n", finite_mean(o, offsetof(fate_instance_result, lpft_c)),
+               th->lpft_c);
+    if (s->methods & FATE_METHOD_L2SP)
+        printf("parameter transfer (l2sp): lambda = %.6g%s\n", th->l2sp_lambda,
+               s->l2sp_lambda == FATE_LAMBDA_OPT ? " (the optimal sigma^2 (d/n) / E|beta_t - beta_s_hat|^2)" : "");
+}
+
 /* The fine-tuning coefficient and the pretrained features under the table. */
 static void print_table_notes(const run_out *o)
 {
     const fate_spec *s = o->s;
     const fate_spec_theory *th = o->th;
     if (s->methods & FATE_METHOD_FT) {
-        double cs = 0;
-        size_t cn = 0;
-        for (size_t i = 0; i < o->K; i++)
-            if (isfinite(o->res[i].ft_c)) { cs += o->res[i].ft_c; cn++; }
         printf("\nfine-tuning theory: gradient-flow c = %.4f (simulated mean c = %.4f) gives risk %.5f, "
                "T %+.5f;\n                    the paper's c = 1 gives risk %.5f, T %+.5f\n",
-               th->ft_c, cn ? cs / (double)cn : NAN, th->ft, th->T_ft, th->ft_paper, th->T_ft_paper);
+               th->ft_c, finite_mean(o, offsetof(fate_instance_result, ft_c)), th->ft, th->T_ft, th->ft_paper,
+               th->T_ft_paper);
     }
-    if (s->methods & (FATE_METHOD_LT | FATE_METHOD_FT)) {
+    print_transfer_notes(o);
+    if (s->methods & ~FATE_METHOD_SCRATCH) {
         double b = 0, r2 = 0, sv1 = 0;
         for (size_t i = 0; i < o->K; i++) {
             b = fmax(b, o->res[i].pretrain.balance);
@@ -352,7 +388,7 @@ static void method_views(run_out *o, double pre_theory)
     const fate_spec_theory *th = o->th;
     o->nv = 0;
     o->has_sc = (s->methods & FATE_METHOD_SCRATCH) != 0;
-    if (s->methods & (FATE_METHOD_LT | FATE_METHOD_FT))
+    if (s->methods & ~FATE_METHOD_SCRATCH)
         o->views[o->nv++] = (mview){"pretrain", 0, offsetof(fate_instance_result, pretrain), pre_theory, NAN, NAN};
     if (o->has_sc)
         o->views[o->nv++] = (mview){"scratch", FATE_METHOD_SCRATCH, offsetof(fate_instance_result, scratch), th->scratch, NAN, 0.0};
@@ -360,6 +396,12 @@ static void method_views(run_out *o, double pre_theory)
         o->views[o->nv++] = (mview){"lt", FATE_METHOD_LT, offsetof(fate_instance_result, lt), th->lt, NAN, th->T_lt};
     if (s->methods & FATE_METHOD_FT)
         o->views[o->nv++] = (mview){"ft", FATE_METHOD_FT, offsetof(fate_instance_result, ft), th->ft, th->ft_paper, th->T_ft};
+    if (s->methods & FATE_METHOD_LPFT)
+        o->views[o->nv++] = (mview){"lpft", FATE_METHOD_LPFT, offsetof(fate_instance_result, lpft), th->lpft, NAN,
+                                    th->T_lpft};
+    if (s->methods & FATE_METHOD_L2SP)
+        o->views[o->nv++] = (mview){"l2sp", FATE_METHOD_L2SP, offsetof(fate_instance_result, l2sp), th->l2sp, NAN,
+                                    th->T_l2sp};
 }
 
 int cmd_run(int argc, char **argv)

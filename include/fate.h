@@ -245,8 +245,15 @@ FATE_API fate_status fate_linear_transfer(double *params, size_t *rank, const fa
 enum {
     FATE_METHOD_SCRATCH = 1u << 0, /* train all layers from small init on target */
     FATE_METHOD_LT = 1u << 1,      /* linear transfer: refit last layer (ridge) */
-    FATE_METHOD_FT = 1u << 2       /* fine-tune all layers from pretrained weights */
+    FATE_METHOD_FT = 1u << 2,      /* fine-tune all layers from pretrained weights */
+    FATE_METHOD_LPFT = 1u << 3,    /* linear probe (lt), then fine-tune all layers */
+    FATE_METHOD_L2SP = 1u << 4     /* parameter transfer: ridge toward the pretrained map */
 };
+#define FATE_METHODS_ALL 31u
+/* fate_spec.l2sp_lambda: the oracle-optimal ridge of parameter transfer,
+ * fate_theory_ridge_lambda_opt at the cell's psi = d/n, sigma and mean
+ * squared distance E|beta_t - beta_s_hat|^2 (THEORY.md section 8). */
+#define FATE_LAMBDA_OPT (-1.0)
 
 typedef struct fate_spec {
     size_t d;            /* input dimension, [1, 46340] (see below) */
@@ -269,6 +276,8 @@ typedef struct fate_spec {
     double source_scale; /* |beta_s| = a_s > 0; 0 means 1 (fate_teachers' unit teachers) */
     double target_scale; /* |beta_t| = a_t > 0; 0 means 1. The tasks of fate distance's
                             scale and near-useless families (THEORY.md section 4) */
+    double l2sp_lambda;  /* ridge of parameter transfer (FATE_METHOD_L2SP), >= 0, or
+                            FATE_LAMBDA_OPT (the default) */
 } fate_spec;
 
 /* One method's outcome on one instance. */
@@ -292,11 +301,15 @@ typedef struct fate_instance_result {
     double ft_c;          /* fine-tuning coefficient c: projection of the
                              final beta_ft - beta_sc on (I-P) beta_s_hat,
                              divided by |(I-P) beta_s_hat|^2 */
+    fate_method_result lpft, l2sp;
+    double lpft_c;        /* the same coefficient after LP-FT */
+    double l2sp_lambda;   /* the ridge parameter transfer used */
 } fate_instance_result;
 
 /* Defaults: d = 100, depth 2, width d, n = 50, theta = pi/4, sigma = 0.2,
  * infinite source, lambda = 0, rcond = 1e-2, init_scale automatic, lr
- * automatic, 10000 epochs, tol 1e-6, seed 1, all three methods. */
+ * automatic, 10000 epochs, tol 1e-6, seed 1, the paper's three methods
+ * (scratch, lt, ft), l2sp_lambda FATE_LAMBDA_OPT. */
 FATE_API void fate_spec_default(fate_spec *spec);
 
 /* NULL if spec is valid, else a static message naming the bad field and its
@@ -314,8 +327,8 @@ FATE_API const char *fate_spec_check(const fate_spec *spec);
 FATE_API double fate_default_init_scale(size_t depth);
 
 /* Run every requested method on instance `instance`: draw the task, pretrain
- * (population loss or finite source), then scratch, linear transfer and
- * fine-tuning on the same target set. On FATE_EDIVERGED, *failed_method (if
+ * (population loss or finite source), then scratch, linear transfer,
+ * fine-tuning, LP-FT and parameter transfer on the same target set. On FATE_EDIVERGED, *failed_method (if
  * non-NULL) gets the FATE_METHOD_* bit (0 for pretraining) and *failed_step
  * the step. */
 FATE_API fate_status fate_run_instance(fate_instance_result *out, const fate_spec *spec,
@@ -347,6 +360,12 @@ typedef struct fate_spec_theory {
     double ft_paper;   /* scratch - T_ft: the paper's c = 1 */
     double ft_c;       /* predicted c (NaN when n >= d: no null space) */
     double T_lt, T_ft, T_ft_paper;
+    double lpft;       /* LP-FT (THEORY.md section 8) */
+    double lpft_c;     /* its predicted coefficient (NaN when n >= d) */
+    double l2sp;       /* parameter transfer at l2sp_lambda: lambda = 0 exact
+                          (fate_theory_ridge_exact), else the limit */
+    double l2sp_lambda;/* the lambda used (FATE_LAMBDA_OPT resolved) */
+    double T_lpft, T_l2sp;
 } fate_spec_theory;
 
 FATE_API fate_status fate_spec_theory_eval(fate_spec_theory *out, const fate_spec *spec);

@@ -31,6 +31,7 @@ void fate_spec_default(fate_spec *s)
     s->weight_decay = 0.0;
     s->seed = 1;
     s->methods = FATE_METHOD_SCRATCH | FATE_METHOD_LT | FATE_METHOD_FT;
+    s->l2sp_lambda = FATE_LAMBDA_OPT;
 }
 
 /* The sizes of a spec: every array the stages allocate must fit an int BLAS
@@ -75,7 +76,10 @@ const char *fate_spec_check(const fate_spec *s)
     if (!(s->tol >= 0.0) || !isfinite(s->tol)) return "tol must be a finite number >= 0";
     if (!(s->weight_decay >= 0.0) || !isfinite(s->weight_decay))
         return "weight_decay must be a finite number >= 0";
-    if (s->methods == 0 || (s->methods & ~7u)) return "methods must be a non-empty subset of scratch,lt,ft";
+    if (s->methods == 0 || (s->methods & ~FATE_METHODS_ALL))
+        return "methods must be a non-empty subset of scratch,lt,ft,lpft,l2sp";
+    if (!(s->l2sp_lambda >= 0.0 && isfinite(s->l2sp_lambda)) && s->l2sp_lambda != FATE_LAMBDA_OPT)
+        return "l2sp_lambda must be a finite number >= 0, or FATE_LAMBDA_OPT (the optimal one)";
     if (!(s->source_scale >= 0.0) || !isfinite(s->source_scale))
         return "source_scale must be a finite number >= 0 (0: 1)";
     if (!(s->target_scale >= 0.0) || !isfinite(s->target_scale))
@@ -100,22 +104,62 @@ double fate_default_init_scale(size_t depth)
     return 0.1;
 }
 
+/* What a method sees of one instance. */
+typedef struct method_ctx {
+    const fate_spec *s;
+    const pretrained_t *pre;
+    const target_t *tgt;
+    uint64_t inst;
+} method_ctx;
+
+static fate_status run_scratch(fate_instance_result *o, const method_ctx *c, size_t *step)
+{
+    return proto_scratch(&o->scratch, c->tgt, c->s, c->s->weight_decay, c->inst, step);
+}
+static fate_status run_lt(fate_instance_result *o, const method_ctx *c, size_t *step)
+{
+    (void)step;
+    return proto_lt(&o->lt, c->pre, c->tgt, c->s, c->s->lambda);
+}
+static fate_status run_ft(fate_instance_result *o, const method_ctx *c, size_t *step)
+{
+    return proto_ft(&o->ft, &o->ft_c, c->pre, c->tgt, c->s, step);
+}
+static fate_status run_lpft(fate_instance_result *o, const method_ctx *c, size_t *step)
+{
+    return proto_lpft(&o->lpft, &o->lpft_c, c->pre, c->tgt, c->s, step);
+}
+static fate_status run_l2sp(fate_instance_result *o, const method_ctx *c, size_t *step)
+{
+    (void)step;
+    return proto_l2sp(&o->l2sp, &o->l2sp_lambda, c->pre, c->tgt, c->s);
+}
+
+/* The methods in the order they run; all but scratch use the pretrained
+ * network, lt and lpft its feature basis. */
+static const struct {
+    unsigned bit;
+    fate_status (*run)(fate_instance_result *o, const method_ctx *c, size_t *step);
+} METHODS[] = {{FATE_METHOD_SCRATCH, run_scratch}, {FATE_METHOD_LT, run_lt},     {FATE_METHOD_FT, run_ft},
+               {FATE_METHOD_LPFT, run_lpft},       {FATE_METHOD_L2SP, run_l2sp}};
+#define USES_PRETRAINED (FATE_METHOD_LT | FATE_METHOD_FT | FATE_METHOD_LPFT | FATE_METHOD_L2SP)
+#define USES_BASIS (FATE_METHOD_LT | FATE_METHOD_LPFT)
+
 fate_status fate_run_instance(fate_instance_result *out, const fate_spec *spec, uint64_t inst,
                               unsigned *failed_method, size_t *failed_step)
 {
     if (!out || fate_spec_check(spec)) return FATE_EINVAL;
     const unsigned m = spec->methods;
     memset(out, 0, sizeof *out);
-    out->ft_c = NAN;
+    out->ft_c = out->lpft_c = out->l2sp_lambda = NAN;
     pretrained_t pre;
     target_t tgt;
     memset(&pre, 0, sizeof pre);
     memset(&tgt, 0, sizeof tgt);
     unsigned stage = 0;
     fate_status st = FATE_OK;
-    if (m & (FATE_METHOD_LT | FATE_METHOD_FT)) {
-        if ((st = proto_pretrain(&pre, spec, spec->theta, inst, (m & FATE_METHOD_LT) != 0,
-                                 failed_step)) != FATE_OK)
+    if (m & USES_PRETRAINED) {
+        if ((st = proto_pretrain(&pre, spec, spec->theta, inst, (m & USES_BASIS) != 0, failed_step)) != FATE_OK)
             goto done;
         out->pretrain = pre.res;
         out->feature_rank = pre.basis.r;
@@ -123,18 +167,11 @@ fate_status fate_run_instance(fate_instance_result *out, const fate_spec *spec, 
         out->feature_sv2 = pre.basis.sv2;
     }
     if ((st = proto_target(&tgt, spec, inst)) != FATE_OK) goto done;
-    if (m & FATE_METHOD_SCRATCH) {
-        stage = FATE_METHOD_SCRATCH;
-        if ((st = proto_scratch(&out->scratch, &tgt, spec, spec->weight_decay, inst, failed_step)) != FATE_OK)
-            goto done;
-    }
-    if (m & FATE_METHOD_LT) {
-        stage = FATE_METHOD_LT;
-        if ((st = proto_lt(&out->lt, &pre, &tgt, spec, spec->lambda)) != FATE_OK) goto done;
-    }
-    if (m & FATE_METHOD_FT) {
-        stage = FATE_METHOD_FT;
-        if ((st = proto_ft(&out->ft, &out->ft_c, &pre, &tgt, spec, failed_step)) != FATE_OK) goto done;
+    const method_ctx ctx = {spec, &pre, &tgt, inst};
+    for (size_t k = 0; k < sizeof METHODS / sizeof METHODS[0]; k++) {
+        if (!(m & METHODS[k].bit)) continue;
+        stage = METHODS[k].bit;
+        if ((st = METHODS[k].run(out, &ctx, failed_step)) != FATE_OK) goto done;
     }
 done:
     if (st == FATE_EDIVERGED && failed_method) *failed_method = stage;
@@ -178,23 +215,51 @@ fate_status fate_run(fate_instance_result *out, const fate_spec *spec, uint64_t 
     return st;
 }
 
+/* The source moments in units of the target's norm (THEORY.md, "Teachers of
+ * other norms"): every closed form is a_t^2 times the unit-target one at
+ * noise sigma / a_t with source moments m = r m_1, q = r^2 q_1, r = a_s / a_t
+ * (m_1, q_1 those of a unit source at noise sigma_src / a_s; m_1 = cos th,
+ * q_1 = 1 for the infinite source). With a_s = a_t = 1 nothing moves. */
+static void spec_moments(const fate_spec *s, double *m, double *q)
+{
+    const double as = spec_scale(s->source_scale), r = as / spec_scale(s->target_scale);
+    *m = cos(s->theta), *q = 1.0;
+    if (s->n_src > 0) fate_theory_source_moments_exact(m, q, s->theta, s->n_src, s->d, s->sigma_src / as);
+    *m *= r;
+    *q *= r * r;
+}
+
+/* E|beta_t - beta_s_hat|^2 = a_t^2 (1 - 2 m + q) (THEORY.md section 8). */
+double spec_l2sp_lambda(const fate_spec *s)
+{
+    if (s->l2sp_lambda != FATE_LAMBDA_OPT) return s->l2sp_lambda;
+    double m, q;
+    spec_moments(s, &m, &q);
+    const double at = spec_scale(s->target_scale);
+    return fate_theory_ridge_lambda_opt((double)s->d / (double)s->n, s->sigma, at * at * fmax(1.0 - 2.0 * m + q, 0.0));
+}
+
+/* Parameter transfer: the ridge risk of beta_t - beta_s_hat, whose mean
+ * square a_t^2 (1 - 2 m + q) enters the bias linearly (the source set is
+ * independent of the target's X); lambda = 0 exact at finite size, else the
+ * limit at psi = d/n. */
+static double theory_l2sp(const fate_spec *s, double m, double q, double lambda)
+{
+    const double at = spec_scale(s->target_scale), r2 = at * at * fmax(1.0 - 2.0 * m + q, 0.0);
+    return lambda == 0.0 ? fate_theory_ridge_exact(s->n, s->d, s->sigma, r2)
+                         : fate_theory_ridge((double)s->d / (double)s->n, lambda, s->sigma, r2);
+}
+
 fate_status fate_spec_theory_eval(fate_spec_theory *o, const fate_spec *s)
 {
     if (!o || fate_spec_check(s)) return FATE_EINVAL;
-    /* Teachers of norms a_s, a_t (THEORY.md, "Teachers of other norms"):
-     * every closed form is a_t^2 times the unit-target one at noise
-     * sigma / a_t with source moments m = r m_1, q = r^2 q_1, r = a_s / a_t
-     * (m_1, q_1 those of a unit source at noise sigma_src / a_s). With
-     * a_s = a_t = 1 nothing moves. The ridge form compares lambda with the
-     * squared norm of the pretrained feature, which is a_s^(2(L-1)/L), not
-     * a_s^2: it holds at a_s = 1 only. */
-    const double as = spec_scale(s->source_scale), at = spec_scale(s->target_scale), r = as / at;
+    /* The ridge form of lt compares lambda with the squared norm of the
+     * pretrained feature, which is a_s^(2(L-1)/L), not a_s^2: it holds at
+     * a_s = 1 only. */
+    const double as = spec_scale(s->source_scale), at = spec_scale(s->target_scale);
     const double a2 = at * at, sigma = s->sigma / at;
-    double m = cos(s->theta), q = 1.0;
-    if (s->n_src > 0)
-        fate_theory_source_moments_exact(&m, &q, s->theta, s->n_src, s->d, s->sigma_src / as);
-    m *= r;
-    q *= r * r;
+    double m, q;
+    spec_moments(s, &m, &q);
     o->scratch = a2 * fate_theory_scratch_exact(s->n, s->d, sigma);
     o->lt = a2 * (s->lambda == 0.0 ? fate_theory_lt_exact_moments(s->n, m, q, sigma)
                   : as == 1.0      ? fate_theory_lt_moments(m, q, s->lambda / a2)
@@ -212,5 +277,9 @@ fate_status fate_spec_theory_eval(fate_spec_theory *o, const fate_spec *s)
     o->ft = o->scratch - o->T_ft;
     o->ft_paper = o->scratch - o->T_ft_paper;
     o->T_lt = o->scratch - o->lt;
+    o->lpft = o->lpft_c = o->T_lpft = NAN; /* THEORY.md section 8: not yet evaluated here */
+    o->l2sp_lambda = spec_l2sp_lambda(s);
+    o->l2sp = theory_l2sp(s, m, q, o->l2sp_lambda);
+    o->T_l2sp = o->scratch - o->l2sp;
     return FATE_OK;
 }

@@ -157,6 +157,26 @@ fate_status proto_lt(fate_method_result *r, const pretrained_t *p, const target_
                      const fate_spec *s, double lambda);
 fate_status proto_ft(fate_method_result *r, double *c, const pretrained_t *p, const target_t *t,
                      const fate_spec *s, size_t *fail_step);
+/* Full-batch GD on every layer of the target's loss from the weights start
+ * (their Gram form gram when gram2_applies, else NULL); *c the coefficient of
+ * (I-P) beta_pre in the result (NaN when n >= d). Fine-tuning starts from
+ * the pretrained weights, LP-FT from the probed ones. */
+fate_status proto_finetune(fate_method_result *r, double *c, const double *start, const gram2_t *gram,
+                           const double *beta_pre, const target_t *t, const fate_spec *s, size_t *fail_step);
+/* LP-FT (method_lpft.c): the last layer refitted as proto_lt does, then
+ * proto_finetune from there. */
+fate_status proto_lpft(fate_method_result *r, double *c, const pretrained_t *p, const target_t *t,
+                       const fate_spec *s, size_t *fail_step);
+/* Parameter transfer (method_l2sp.c): beta_s_hat + (S + lambda I)^{-1}
+ * (b - S beta_s_hat), the minimiser over the end-to-end map of
+ * |y - X beta|^2/n + lambda |beta - beta_s_hat|^2; *lambda_used gets lambda
+ * (spec_l2sp_lambda). */
+fate_status proto_l2sp(fate_method_result *r, double *lambda_used, const pretrained_t *p, const target_t *t,
+                       const fate_spec *s);
+/* The ridge of parameter transfer for spec s: s->l2sp_lambda, or for
+ * FATE_LAMBDA_OPT fate_theory_ridge_lambda_opt(d/n, sigma, E r2) with the
+ * theory's mean squared distance E|beta_t - beta_s_hat|^2 (method_l2sp.c). */
+double spec_l2sp_lambda(const fate_spec *s);
 
 
 /* The OpenMP team size of a parallel loop: `threads` when > 0 (the checks

@@ -242,8 +242,8 @@ static fate_status null_part(double *out, const double *X, size_t n, size_t d, c
     return info == 0 ? FATE_OK : FATE_ENUMERIC;
 }
 
-fate_status proto_ft(fate_method_result *r, double *c, const pretrained_t *p, const target_t *t,
-                     const fate_spec *s, size_t *fail_step)
+fate_status proto_finetune(fate_method_result *r, double *c, const double *start, const gram2_t *gram,
+                           const double *beta_pre, const target_t *t, const fate_spec *s, size_t *fail_step)
 {
     const fate_dln_shape sh = spec_shape(s);
     const size_t np = fate_dln_nparams(&sh), d = t->d;
@@ -257,11 +257,11 @@ fate_status proto_ft(fate_method_result *r, double *c, const pretrained_t *p, co
     fate_gd_config cfg = {.lr = s->lr, .max_epochs = s->max_epochs, .tol = s->tol,
                           .loss_min = t->loss_min};
     fate_gd_report rep;
-    if (p->gram.G) { /* the same GD, in Gram form (gram2.c) */
-        if ((st = gram2_copy(&m, &p->gram)) != FATE_OK) goto done;
+    if (gram && gram->G) { /* the same GD, in Gram form (gram2.c) */
+        if ((st = gram2_copy(&m, gram)) != FATE_OK) goto done;
         st = dln_train_gram2(&m, &rep, t->S, t->b, t->yy, &cfg, 0);
     } else {
-        memcpy(w, p->params, np * sizeof *w);
+        memcpy(w, start, np * sizeof *w);
         st = fate_dln_train(w, &rep, &sh, t->S, t->b, t->yy, &cfg);
     }
     if (st != FATE_OK) {
@@ -280,7 +280,7 @@ fate_status proto_ft(fate_method_result *r, double *c, const pretrained_t *p, co
     if (t->n < d) {
         /* GD moves beta only inside the row space of X, so
          * (I-P) beta_ft = c (I-P) beta_pre: c = <(I-P) beta_ft, (I-P) beta_pre> / |(I-P) beta_pre|^2 */
-        if ((st = null_part(np1, t->X, t->n, d, p->beta)) != FATE_OK ||
+        if ((st = null_part(np1, t->X, t->n, d, beta_pre)) != FATE_OK ||
             (st = null_part(np2, t->X, t->n, d, beta)) != FATE_OK)
             goto done;
         double den = cblas_ddot((int)d, np1, 1, np1, 1);
@@ -290,4 +290,10 @@ done:
     free(w); free(beta); free(np1); free(np2);
     gram2_free(&m);
     return st;
+}
+
+fate_status proto_ft(fate_method_result *r, double *c, const pretrained_t *p, const target_t *t,
+                     const fate_spec *s, size_t *fail_step)
+{
+    return proto_finetune(r, c, p->params, &p->gram, p->beta, t, s, fail_step);
 }

@@ -76,7 +76,7 @@ double fate_theory_ridge_exact(size_t n, size_t d, double sigma, double r2)
  * prior beta - beta_ref ~ N(0, (r2/d) I) with noise sigma^2, whose
  * log-posterior is |y - X beta|^2/(2 sigma^2) + d |beta - beta_ref|^2/(2 r2),
  * i.e. lambda* = sigma^2 psi / r2 in the loss |y - X beta|^2/n + lambda
- * |beta - beta_ref|^2 (Dobriban and Wager 2018, Theorem 2.1). r2 = 0:
+ * |beta - beta_ref|^2 (the optimum of Dobriban and Wager 2018). r2 = 0:
  * +inf (the reference itself); sigma = 0: 0. */
 double fate_theory_ridge_lambda_opt(double psi, double sigma, double r2)
 {

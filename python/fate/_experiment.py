@@ -7,7 +7,8 @@ import numpy as np
 
 from . import _check
 from ._lib import (CELL_DONE_FN, FATE_EDIVERGED, FATE_EINTERRUPTED, FATE_EINVAL, FATE_OK,
-                   METHOD_BITS, METHOD_FT, METHOD_LT, METHOD_SCRATCH, METHOD_WHAT, error_for,
+                   LAMBDA_OPT, METHOD_BITS, METHOD_FT, METHOD_LPFT, METHOD_LT, METHOD_SCRATCH,
+                   METHOD_WHAT, error_for,
                    fate_instance_result, fate_method_result, fate_spec, fate_spec_theory,
                    fate_sweep, fate_sweep_error, fate_sweep_hooks, keep_blas_threads, library,
                    struct_dtype)
@@ -18,10 +19,13 @@ __all__ = ["run", "phase", "make_spec", "spec_theory", "SweepInterrupted", "METH
 
 #: The method axis of fate.phase's arrays.
 METHODS = ("scratch", "lt", "ft")
+#: Every method fate.run runs, in the order it runs them.
+RUN_METHODS = ("scratch", "lt", "ft", "lpft", "l2sp")
 #: Per-method fields of fate_method_result, in C order.
 METHOD_FIELDS = ("risk", "train_loss", "loss_min", "steps", "converged", "on_saddle",
                  "balance", "lr")
-_METHOD_NAME = {0: "pretrain", METHOD_SCRATCH: "scratch", METHOD_LT: "lt", METHOD_FT: "ft"}
+_METHOD_NAME = {0: "pretrain", METHOD_SCRATCH: "scratch", METHOD_LT: "lt", METHOD_FT: "ft",
+                METHOD_LPFT: "lpft"}
 
 _INSTANCE_DTYPE = None
 _METHOD_DTYPE = None
@@ -35,22 +39,32 @@ def _dtypes():
     return _INSTANCE_DTYPE, _METHOD_DTYPE
 
 
+_METHOD_LIST = ", ".join(repr(m) for m in RUN_METHODS)
+
+
+def _l2sp_lambda(value, where):
+    """fate_spec.l2sp_lambda: "opt" (LAMBDA_OPT) or a finite number >= 0."""
+    if isinstance(value, str) and value == "opt":
+        return LAMBDA_OPT
+    return _check.real(value, "l2sp_lambda", lo=0.0, where=where, text='a finite number >= 0, or "opt"')
+
+
 def _methods_bits(methods):
     if isinstance(methods, str):
         methods = [m for m in methods.split(",") if m]
     try:
         names = list(methods)
     except TypeError:
-        raise TypeError("methods must be a sequence of 'scratch', 'lt', 'ft'") from None
+        raise TypeError("methods must be a sequence of %s" % _METHOD_LIST) from None
     bits = 0
     for m in names:
         if not isinstance(m, str):
-            raise TypeError("methods must be a sequence of 'scratch', 'lt', 'ft', got %r" % (m,))
+            raise TypeError("methods must be a sequence of %s, got %r" % (_METHOD_LIST, m))
         if m not in METHOD_BITS:
-            raise ValueError("unknown method %r (methods are 'scratch', 'lt', 'ft')" % m)
+            raise ValueError("unknown method %r (methods are %s)" % (m, _METHOD_LIST))
         bits |= METHOD_BITS[m]
     if not bits:
-        raise ValueError("methods must name at least one of 'scratch', 'lt', 'ft'")
+        raise ValueError("methods must name at least one of %s" % _METHOD_LIST)
     return bits
 
 
@@ -63,7 +77,7 @@ def _raise_spec(spec):
 def make_spec(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=0,
               lam=0.0, gamma_src=None, n_src=None, sigma_src=0.0, lr=0.0, epochs=10000,
               tol=1e-6, init_scale=0.0, rcond=1e-2, weight_decay=0.0, seed=1,
-              methods=METHODS):
+              methods=METHODS, l2sp_lambda="opt"):
     """A checked fate_spec (ctypes struct) from keyword arguments.
 
     The options mean what `fate run`'s do. n = round(gamma d) (C rounding,
@@ -76,7 +90,8 @@ def make_spec(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, 
     return _make_spec("fate.make_spec", d=d, gamma=gamma, n=n, theta=theta, sigma=sigma,
                       depth=depth, width=width, lam=lam, gamma_src=gamma_src, n_src=n_src,
                       sigma_src=sigma_src, lr=lr, epochs=epochs, tol=tol, init_scale=init_scale,
-                      rcond=rcond, weight_decay=weight_decay, seed=seed, methods=methods)
+                      rcond=rcond, weight_decay=weight_decay, seed=seed, methods=methods,
+                      l2sp_lambda=l2sp_lambda)
 
 
 def _size_from_ratio(value, name, count, d, where):
@@ -94,7 +109,7 @@ def _size_from_ratio(value, name, count, d, where):
 
 
 def _make_spec(where, d, gamma, n, theta, sigma, depth, width, lam, gamma_src, n_src, sigma_src,
-               lr, epochs, tol, init_scale, rcond, weight_decay, seed, methods):
+               lr, epochs, tol, init_scale, rcond, weight_decay, seed, methods, l2sp_lambda="opt"):
     lib = library()
     C = _check
     s = fate_spec()
@@ -141,6 +156,7 @@ def _make_spec(where, d, gamma, n, theta, sigma, depth, width, lam, gamma_src, n
     s.weight_decay = C.real(weight_decay, "weight_decay", lo=0.0, where=where)
     s.seed = C.integer(seed, "seed", 0, C.UINT64_MAX, where)
     s.methods = _methods_bits(methods)
+    s.l2sp_lambda = _l2sp_lambda(l2sp_lambda, where)
     C.spec_sizes(s, where)
     _raise_spec(s)
     return s
@@ -151,7 +167,8 @@ def spec_dict(s):
     out = {}
     for name, _ in fate_spec._fields_:
         out["lambda" if name == "lambda_" else name] = getattr(s, name)
-    out["methods"] = tuple(m for m in METHODS if s.methods & METHOD_BITS[m])
+    out["methods"] = tuple(m for m in RUN_METHODS if s.methods & METHOD_BITS[m])
+    out["l2sp_lambda"] = "opt" if s.l2sp_lambda == LAMBDA_OPT else s.l2sp_lambda
     out["gamma"] = s.n / s.d
     out["gamma_src"] = s.n_src / s.d if s.n_src else math.inf
     out["init_scale_used"] = (s.init_scale if s.init_scale > 0
@@ -197,7 +214,7 @@ def _method_block(rec, K):
 def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=0,
         instances=8, seed=1, lam=0.0, methods=METHODS, gamma_src=None, n_src=None,
         sigma_src=0.0, lr=0.0, epochs=10000, tol=1e-6, init_scale=0.0, rcond=1e-2,
-        weight_decay=0.0, threads=0, first=0):
+        weight_decay=0.0, threads=0, first=0, l2sp_lambda="opt"):
     """One transfer experiment on K = `instances` instances (fate_run), like
     `fate run`. The same arguments give the same numbers as the CLI's
     ``fate run --format csv`` (instance i uses the random key (seed, first+i);
@@ -206,14 +223,19 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
     Returns a dict:
       "spec":      the experiment's parameters (dict; "gamma" = n/d);
       "theory":    fate_spec_theory_eval: scratch, lt, ft (gradient-flow c),
-                   ft_paper (c = 1), ft_c, T_lt, T_ft, T_ft_paper (floats);
+                   ft_paper (c = 1), ft_c, T_lt, T_ft, T_ft_paper, lpft, lpft_c,
+                   l2sp, l2sp_lambda, T_lpft, T_l2sp (floats; lpft's are NaN:
+                   no closed form yet);
       "instance":  (K,) instance indices first..first+K-1;
-      one entry per method run, "pretrain" (when lt or ft ran: its risk is
-      |beta_hat - beta_s|^2), "scratch", "lt", "ft", each a dict of (K,)
+      one entry per method run, "pretrain" (when any method but scratch
+      ran: its risk is |beta_hat - beta_s|^2), "scratch", "lt", "ft", "lpft"
+      (LP-FT), "l2sp" (parameter transfer, ridge l2sp_lambda: a number >= 0
+      or "opt", the optimal one; THEORY.md section 8), each a dict of (K,)
       arrays: risk, train_loss, loss_min, steps (int64), converged,
       on_saddle (bool), balance, lr, and "T" = risk(scratch) - risk for
       lt and ft when scratch ran (0 for scratch);
       "ft_c": (K,) measured fine-tuning coefficient c (NaN when n >= d);
+      "lpft_c": the same for LP-FT; "l2sp_lambda": (K,) the ridge l2sp used;
       "feature_rank" (K,) int64, "feature_sv1", "feature_sv2": (K,) the
       pretrained feature map's rank kept by linear transfer and its top two
       singular values (when lt ran).
@@ -223,7 +245,8 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
     spec = _make_spec(where, d=d, gamma=gamma, n=n, theta=theta, sigma=sigma, depth=depth,
                       width=width, lam=lam, gamma_src=gamma_src, n_src=n_src, sigma_src=sigma_src,
                       lr=lr, epochs=epochs, tol=tol, init_scale=init_scale, rcond=rcond,
-                      weight_decay=weight_decay, seed=seed, methods=methods)
+                      weight_decay=weight_decay, seed=seed, methods=methods,
+                      l2sp_lambda=l2sp_lambda)
     K, first = _check.instances_first(instances, first, ctypes.sizeof(fate_instance_result), where)
     nthreads = _check.threads(threads, where)
     idt, _ = _dtypes()
@@ -248,9 +271,9 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
            "instance": _instances(first, K)}
     out["spec"]["instances"] = K
     m = spec.methods
-    if m & (METHOD_LT | METHOD_FT):
+    if m & ~METHOD_SCRATCH:
         out["pretrain"] = _method_block(res["pretrain"], K)
-    for name in METHODS:
+    for name in RUN_METHODS:
         if m & METHOD_BITS[name]:
             blk = _method_block(res[name], K)
             if m & METHOD_SCRATCH:
@@ -258,6 +281,10 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
             out[name] = blk
     if m & METHOD_FT:
         out["ft_c"] = res["ft_c"].copy()
+    if m & METHOD_LPFT:
+        out["lpft_c"] = res["lpft_c"].copy()
+    if m & METHOD_BITS["l2sp"]:
+        out["l2sp_lambda"] = res["l2sp_lambda"].copy()
     if m & METHOD_LT:
         out["feature_rank"] = res["feature_rank"].astype(np.int64)
         out["feature_sv1"] = res["feature_sv1"].copy()

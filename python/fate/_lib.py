@@ -53,9 +53,16 @@ STATUS_NAMES = {
 METHOD_SCRATCH = 1 << 0
 METHOD_LT = 1 << 1
 METHOD_FT = 1 << 2
-METHOD_BITS = {"scratch": METHOD_SCRATCH, "lt": METHOD_LT, "ft": METHOD_FT}
+METHOD_LPFT = 1 << 3
+METHOD_L2SP = 1 << 4
+METHOD_BITS = {"scratch": METHOD_SCRATCH, "lt": METHOD_LT, "ft": METHOD_FT,
+               "lpft": METHOD_LPFT, "l2sp": METHOD_L2SP}
 METHOD_WHAT = {0: "pretraining", METHOD_SCRATCH: "scratch training",
-               METHOD_LT: "linear transfer", METHOD_FT: "fine-tuning"}
+               METHOD_LT: "linear transfer", METHOD_FT: "fine-tuning",
+               METHOD_LPFT: "LP-FT (linear probe, then fine-tuning)",
+               METHOD_L2SP: "parameter transfer"}
+#: fate_spec.l2sp_lambda: the optimal ridge of parameter transfer (FATE_LAMBDA_OPT).
+LAMBDA_OPT = -1.0
 
 
 class FateError(RuntimeError):
@@ -127,7 +134,8 @@ class fate_spec(Structure):
                 ("sigma_src", c_double), ("lambda_", c_double), ("rcond", c_double),
                 ("init_scale", c_double), ("lr", c_double), ("max_epochs", c_size_t),
                 ("tol", c_double), ("weight_decay", c_double), ("seed", c_uint64),
-                ("methods", c_uint), ("source_scale", c_double), ("target_scale", c_double)]
+                ("methods", c_uint), ("source_scale", c_double), ("target_scale", c_double),
+                ("l2sp_lambda", c_double)]
 
 
 class fate_method_result(Structure):
@@ -140,13 +148,17 @@ class fate_instance_result(Structure):
     _fields_ = [("pretrain", fate_method_result), ("scratch", fate_method_result),
                 ("lt", fate_method_result), ("ft", fate_method_result),
                 ("feature_rank", c_size_t), ("feature_sv1", c_double),
-                ("feature_sv2", c_double), ("ft_c", c_double)]
+                ("feature_sv2", c_double), ("ft_c", c_double),
+                ("lpft", fate_method_result), ("l2sp", fate_method_result),
+                ("lpft_c", c_double), ("l2sp_lambda", c_double)]
 
 
 class fate_spec_theory(Structure):
     _fields_ = [("scratch", c_double), ("lt", c_double), ("ft", c_double),
                 ("ft_paper", c_double), ("ft_c", c_double), ("T_lt", c_double),
-                ("T_ft", c_double), ("T_ft_paper", c_double)]
+                ("T_ft", c_double), ("T_ft_paper", c_double), ("lpft", c_double),
+                ("lpft_c", c_double), ("l2sp", c_double), ("l2sp_lambda", c_double),
+                ("T_lpft", c_double), ("T_l2sp", c_double)]
 
 
 class fate_sweep(Structure):

@@ -25,6 +25,11 @@ CASES = [
     (dict(d=20, gamma=0.4, methods=("scratch",), weight_decay=1e-3, width=10),
      ["--d", 20, "--gamma", 0.4, "--methods", "scratch", "--weight-decay", 1e-3,
       "--width", 10]),
+    (dict(d=20, gamma=0.4, sigma=0.3, methods=("scratch", "lpft", "l2sp")),
+     ["--d", 20, "--gamma", 0.4, "--sigma", 0.3, "--methods", "scratch,lpft,l2sp"]),
+    (dict(d=18, gamma=0.7, depth=3, methods=("ft", "lpft", "l2sp"), l2sp_lambda=0.05, lam=0.1),
+     ["--d", 18, "--gamma", 0.7, "--depth", 3, "--methods", "ft,lpft,l2sp", "--l2sp-lambda",
+      0.05, "--lambda", 0.1]),
 ]
 
 
@@ -41,13 +46,15 @@ def test_run_equals_cli(cli, kw, args):
     r = fate.run(instances=K, **kw)
     ref = parse_csv_text(run_cli(cli, "run", "--format", "csv", "--instances", K,
                                  *args).stdout)
-    methods = [m for m in ("pretrain", "scratch", "lt", "ft") if m in r]
+    methods = [m for m in ("pretrain", "scratch", "lt", "ft", "lpft", "l2sp") if m in r]
     assert list(dict.fromkeys(ref["method"].tolist())) == methods
     th = r["theory"]
     theory = {"pretrain": (math.nan, math.nan, math.nan),
               "scratch": (th["scratch"], math.nan, 0.0),
               "lt": (th["lt"], math.nan, th["T_lt"]),
-              "ft": (th["ft"], th["ft_paper"], th["T_ft"])}
+              "ft": (th["ft"], th["ft_paper"], th["T_ft"]),
+              "lpft": (th["lpft"], math.nan, th["T_lpft"]),
+              "l2sp": (th["l2sp"], math.nan, th["T_l2sp"])}
     for m in methods:
         rows = ref["method"] == m
         np.testing.assert_array_equal(ref["instance"][rows], r["instance"])
@@ -63,8 +70,8 @@ def test_run_equals_cli(cli, kw, args):
         if m != "pretrain":
             _close(np.full(K, theory[m][0]), ref["theory"][rows], m + " theory")
             _close(np.full(K, theory[m][1]), ref["theory_paper"][rows], m + " theory_paper")
-        if m == "ft":
-            _close(r["ft_c"], ref["ft_c"][rows], "ft_c")
+        if m in ("ft", "lpft"):
+            _close(r[m + "_c"], ref["ft_c"][rows], m + " c")
 
 
 def test_shapes_and_types(lib):
@@ -85,7 +92,8 @@ def test_shapes_and_types(lib):
     assert r["feature_rank"].tolist() == [1, 1, 1, 1]
     assert (r["feature_sv2"] < 1e-2 * r["feature_sv1"]).all()
     assert set(r["theory"]) == {"scratch", "lt", "ft", "ft_paper", "ft_c", "T_lt", "T_ft",
-                                "T_ft_paper"}
+                                "T_ft_paper", "lpft", "lpft_c", "l2sp", "l2sp_lambda", "T_lpft",
+                                "T_l2sp"}
     only = fate.run(d=20, instances=2, methods=("ft",))
     assert "scratch" not in only and "lt" not in only and "T" not in only["ft"]
     assert "pretrain" in only and "feature_sv1" not in only
@@ -120,6 +128,8 @@ def test_rounding_of_n_is_c_round(lib):
     (dict(gamma=0.001), ValueError, "gamma must give n"),
     (dict(methods=("scratch", "bogus")), ValueError, "unknown method"),
     (dict(methods=(1,)), TypeError, "methods"),
+    (dict(methods=("l2sp",), l2sp_lambda=-1), ValueError, "l2sp_lambda"),
+    (dict(methods=("l2sp",), l2sp_lambda="best"), TypeError, "l2sp_lambda"),
     (dict(theta="pi/4"), TypeError, "theta must be a real number"),
     (dict(seed=-1), ValueError, "seed"),
     (dict(threads=-1), ValueError, "threads"),

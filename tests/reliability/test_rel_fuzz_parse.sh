@@ -58,7 +58,7 @@ kind() {
   *:--act) K=word; S="relu|tanh|erf|linear" ;;
   *:--scaling) K=word; S="mean-field|standard" ;;
   *:--plot) K=words; S="png|svg|pdf" ;;
-  *:--methods) K=words; S="scratch|lt|ft" ;;
+  *:--methods) K=words; S="scratch|lt|ft|lpft|l2sp" ;;
   *:--only) K=words; S="sigma0|sigma0.2|ridge|decay|source|relu" ;;
   run:--theta) K=angle ;;
   *:--theta | *:--slices) K=alist; S="pi/4" ;;
@@ -72,7 +72,7 @@ kind() {
     *:--mstar | *:--n-test | *:--steps | *:--batch | *:--fit-min-n | *:--samples) K=int ;;
   *:--gamma | *:--lambda | *:--sigma | *:--gamma-src | *:--sigma-src | *:--init-scale | *:--lr | \
     *:--tol | *:--rcond | *:--weight-decay | *:--rel-tol | *:--readout-init | *:--pperp-rcond | \
-    *:--gram-mu) K=real ;;
+    *:--gram-mu | *:--l2sp-lambda) K=real ;;
   *) K="" ;;
   esac
 }
