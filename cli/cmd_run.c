@@ -46,7 +46,11 @@ typedef struct run_opts {
     int format;
     int verbose;
     const char *l2sp_lambda; /* a number >= 0, or opt */
+    int baseline, have_baseline; /* index in BASELINES; given */
 } run_opts;
+
+static const char *const BASELINES[] = {"scratch", "ridge", "ridge_cv", NULL};
+static const unsigned BASELINE_BITS[] = {FATE_METHOD_SCRATCH, FATE_METHOD_RIDGE, FATE_METHOD_RIDGE_CV};
 
 #define F(field) offsetof(run_opts, field)
 #define NO_GIVEN (-1L)
@@ -66,6 +70,10 @@ static const opt_def OPTS[] = {
     {"--l2sp-lambda", "R", OPT_TEXT, 0, 0, "a number >= 0 or opt", "opt",
      "ridge of parameter transfer (l2sp), penalty R |beta -\nbeta_s_hat|^2; opt: the optimal sigma^2 (d/n) / E|beta_t -\nbeta_s_hat|^2",
      F(l2sp_lambda), 0, NO_GIVEN, NULL, 0},
+    {"--baseline", "B", OPT_WORD, 0, 0, "scratch, ridge or ridge_cv", "scratch",
+     "what T = R_B - R_method is measured against: scratch (the\npaper's unregularised training), ridge (ridge on the target\n"
+     "at the optimal lambda), ridge_cv (lambda by leave-one-out);\nwhen given, it runs whether or not --methods names it",
+     F(baseline), 0, (long)F(have_baseline), BASELINES, 0},
     {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "output:", 0, 0, NO_GIVEN, NULL, 0},
     {"--format", "F", OPT_WORD, 0, 0, "table, csv or json", NULL,
      "table (default), csv (one row per method and instance) or\njson", F(format), 0, NO_GIVEN, FORMATS, OPT_RUN},
@@ -94,6 +102,7 @@ static int finish_run(run_opts *o)
         s->n = (size_t)n;
     }
     if (spec_opts_finish(C, &o->so)) return -1;
+    if (o->have_baseline) s->methods |= BASELINE_BITS[o->baseline];
     if (!strcmp(o->l2sp_lambda, "opt")) s->l2sp_lambda = FATE_LAMBDA_OPT;
     else if (opt_double(C, "--l2sp-lambda", o->l2sp_lambda, 0.0, 1e12, 0, ">= 0 or opt", &s->l2sp_lambda))
         return -1;
@@ -129,9 +138,12 @@ typedef struct run_out {
     size_t K;
     const fate_instance_result *res;
     const fate_spec_theory *th;
-    mview views[6];
+    mview views[8];
     size_t nv;
-    int has_sc;
+    int has_base;       /* the baseline of T ran (it always does: finish_run adds it) */
+    size_t base_off;    /* offsetof the baseline's fate_method_result */
+    const char *base;   /* its name */
+    unsigned base_bit;
     double wall;
     double *buf; /* K doubles of scratch space */
 } run_out;
@@ -141,10 +153,17 @@ static const fate_method_result *mres(const fate_instance_result *r, const mview
     return (const fate_method_result *)((const char *)r + v->off);
 }
 
-/* T = R_scratch - R_method is defined for the trained methods when scratch ran. */
+/* T = R_baseline - R_method is defined for every method but pretraining
+ * when the baseline ran. */
 static int has_T(const run_out *o, const mview *v)
 {
-    return o->has_sc && v->bit;
+    return o->has_base && v->bit;
+}
+
+/* Instance i's T of method m: R_baseline - R_m. */
+static double T_of(const run_out *o, size_t i, double risk)
+{
+    return ((const fate_method_result *)(const void *)((const char *)&o->res[i] + o->base_off))->risk - risk;
 }
 
 /* %.17g: every printed number parses back to the same double. */
@@ -167,7 +186,7 @@ static void print_csv(const run_out *o)
             print_csv_value(m->risk);
             print_csv_value(w->theory);
             print_csv_value(w->theory_paper);
-            print_csv_value(has_T(o, w) ? r->scratch.risk - m->risk : NAN);
+            print_csv_value(has_T(o, w) ? T_of(o, i, m->risk) : NAN);
             print_csv_value(has_T(o, w) ? w->T_theory : NAN);
             print_csv_value(m->train_loss);
             print_csv_value(m->loss_min);
@@ -243,7 +262,7 @@ static void print_json(const run_out *o)
         json_object_set_new(mo, "theory", json_num(w->theory));
         json_object_set_new(mo, "theory_paper", json_num(w->theory_paper));
         if (has_T(o, w)) {
-            for (size_t i = 0; i < o->K; i++) o->buf[i] = o->res[i].scratch.risk - o->buf[i];
+            for (size_t i = 0; i < o->K; i++) o->buf[i] = T_of(o, i, o->buf[i]);
             sample_stat ts = stats_of(o->buf, o->K);
             json_object_set_new(mo, "mean_T", json_num(ts.mean));
             json_object_set_new(mo, "sem_T", json_num(ts.se));
@@ -258,7 +277,7 @@ static void print_json(const run_out *o)
     json_decref(root);
 }
 
-static void print_table_header(const fate_spec *s, size_t K)
+static void print_table_header(const fate_spec *s, size_t K, const char *T_head)
 {
     printf("fate run: d = %zu, depth %zu, n = %zu (gamma = %.4g), theta = %.4f rad (%.1f deg), "
            "sigma = %g, lambda = %g\n", s->d, s->depth, s->n, (double)s->n / (double)s->d,
@@ -270,7 +289,7 @@ static void print_table_header(const fate_spec *s, size_t K)
         printf("          infinite source (pretraining on the population loss)\n");
     printf("          %zu instances, seed %llu; mean +- standard error; theory = exact finite-size mean\n\n",
            K, (unsigned long long)s->seed);
-    printf("%-9s %22s %10s %22s %10s %6s %8s\n", "method", "risk", "theory", "T = R_sc - R",
+    printf("%-9s %22s %10s %22s %10s %6s %8s\n", "method", "risk", "theory", T_head,
            "T theory", "conv", "steps");
 }
 
@@ -330,7 +349,9 @@ static void print_table_notes(const run_out *o)
 
 static void print_table(const run_out *o)
 {
-    print_table_header(o->s, o->K);
+    char T_head[40] = "T = R_sc - R";
+    if (o->base_bit != FATE_METHOD_SCRATCH) snprintf(T_head, sizeof T_head, "T = R_%s - R", o->base);
+    print_table_header(o->s, o->K, T_head);
     for (size_t v = 0; v < o->nv; v++) {
         const mview *w = &o->views[v];
         size_t conv = 0;
@@ -345,8 +366,8 @@ static void print_table(const run_out *o)
         char rtxt[48], ttxt[48] = "", tth[24] = "", thx[24];
         snprintf(rtxt, sizeof rtxt, "%.5f +- %.5f", rs.mean, rs.se);
         snprintf(thx, sizeof thx, "%.5f", w->theory);
-        if (has_T(o, w) && w->bit != FATE_METHOD_SCRATCH) {
-            for (size_t i = 0; i < o->K; i++) o->buf[i] = o->res[i].scratch.risk - o->buf[i];
+        if (has_T(o, w) && w->bit != o->base_bit) {
+            for (size_t i = 0; i < o->K; i++) o->buf[i] = T_of(o, i, o->buf[i]);
             sample_stat ts = stats_of(o->buf, o->K);
             snprintf(ttxt, sizeof ttxt, "%+.5f +- %.5f", ts.mean, ts.se);
             snprintf(tth, sizeof tth, "%+.5f", w->T_theory);
@@ -387,10 +408,9 @@ static void method_views(run_out *o, double pre_theory)
     const fate_spec *s = o->s;
     const fate_spec_theory *th = o->th;
     o->nv = 0;
-    o->has_sc = (s->methods & FATE_METHOD_SCRATCH) != 0;
-    if (s->methods & ~FATE_METHOD_SCRATCH)
+    if (s->methods & ~(unsigned)(FATE_METHOD_SCRATCH | FATE_METHOD_RIDGE | FATE_METHOD_RIDGE_CV))
         o->views[o->nv++] = (mview){"pretrain", 0, offsetof(fate_instance_result, pretrain), pre_theory, NAN, NAN};
-    if (o->has_sc)
+    if (s->methods & FATE_METHOD_SCRATCH)
         o->views[o->nv++] = (mview){"scratch", FATE_METHOD_SCRATCH, offsetof(fate_instance_result, scratch), th->scratch, NAN, 0.0};
     if (s->methods & FATE_METHOD_LT)
         o->views[o->nv++] = (mview){"lt", FATE_METHOD_LT, offsetof(fate_instance_result, lt), th->lt, NAN, th->T_lt};
@@ -402,6 +422,30 @@ static void method_views(run_out *o, double pre_theory)
     if (s->methods & FATE_METHOD_L2SP)
         o->views[o->nv++] = (mview){"l2sp", FATE_METHOD_L2SP, offsetof(fate_instance_result, l2sp), th->l2sp, NAN,
                                     th->T_l2sp};
+    if (s->methods & FATE_METHOD_RIDGE)
+        o->views[o->nv++] = (mview){"ridge", FATE_METHOD_RIDGE, offsetof(fate_instance_result, ridge), th->ridge, NAN,
+                                    th->T_ridge};
+    if (s->methods & FATE_METHOD_RIDGE_CV) /* simulation only */
+        o->views[o->nv++] = (mview){"ridge_cv", FATE_METHOD_RIDGE_CV, offsetof(fate_instance_result, ridge_cv), NAN,
+                                    NAN, NAN};
+}
+
+/* T against another baseline than scratch: R_base - R_method, its theory
+ * the difference of the two theories (NaN where the baseline has none). */
+static void rebase_views(run_out *o, unsigned base_bit)
+{
+    double base_theory = NAN;
+    for (size_t v = 0; v < o->nv; v++)
+        if (o->views[v].bit == base_bit) {
+            o->base = o->views[v].name;
+            o->base_off = o->views[v].off;
+            base_theory = o->views[v].theory;
+        }
+    o->has_base = o->base != NULL;
+    o->base_bit = base_bit;
+    if (base_bit == FATE_METHOD_SCRATCH) return; /* the paper's T, as computed */
+    for (size_t v = 0; v < o->nv; v++)
+        o->views[v].T_theory = o->views[v].bit == base_bit ? 0.0 : base_theory - o->views[v].theory;
 }
 
 int cmd_run(int argc, char **argv)
@@ -448,6 +492,7 @@ int cmd_run(int argc, char **argv)
 
     run_out out = {.s = s, .K = K, .res = res, .th = &th, .wall = wall, .buf = buf};
     method_views(&out, pre_theory);
+    rebase_views(&out, BASELINE_BITS[o.baseline]);
     size_t total_steps = warn_training(&out);
     const int nthreads = o.so.threads > 0 ? o.so.threads : omp_get_max_threads();
     if (o.verbose)

@@ -247,9 +247,11 @@ enum {
     FATE_METHOD_LT = 1u << 1,      /* linear transfer: refit last layer (ridge) */
     FATE_METHOD_FT = 1u << 2,      /* fine-tune all layers from pretrained weights */
     FATE_METHOD_LPFT = 1u << 3,    /* linear probe (lt), then fine-tune all layers */
-    FATE_METHOD_L2SP = 1u << 4     /* parameter transfer: ridge toward the pretrained map */
+    FATE_METHOD_L2SP = 1u << 4,    /* parameter transfer: ridge toward the pretrained map */
+    FATE_METHOD_RIDGE = 1u << 5,   /* baseline: ridge on the target at the optimal lambda */
+    FATE_METHOD_RIDGE_CV = 1u << 6 /* baseline: ridge, lambda by leave-one-out on the target */
 };
-#define FATE_METHODS_ALL 31u
+#define FATE_METHODS_ALL 127u
 /* fate_spec.l2sp_lambda: the oracle-optimal ridge of parameter transfer,
  * fate_theory_ridge_lambda_opt at the cell's psi = d/n, sigma and mean
  * squared distance E|beta_t - beta_s_hat|^2 (THEORY.md section 8). */
@@ -304,6 +306,8 @@ typedef struct fate_instance_result {
     fate_method_result lpft, l2sp;
     double lpft_c;        /* the same coefficient after LP-FT */
     double l2sp_lambda;   /* the ridge parameter transfer used */
+    fate_method_result ridge, ridge_cv;
+    double ridge_cv_lambda; /* the ridge leave-one-out chose */
 } fate_instance_result;
 
 /* Defaults: d = 100, depth 2, width d, n = 50, theta = pi/4, sigma = 0.2,
@@ -366,6 +370,10 @@ typedef struct fate_spec_theory {
                           (fate_theory_ridge_exact), else the limit */
     double l2sp_lambda;/* the lambda used (FATE_LAMBDA_OPT resolved) */
     double T_lpft, T_l2sp;
+    double ridge;      /* the ridge baseline at ridge_lambda: exact at sigma = 0
+                          (lambda* = 0), else the limit */
+    double ridge_lambda; /* its oracle-optimal lambda* = sigma^2 (d/n) / a_t^2 */
+    double T_ridge;    /* scratch - ridge: what tuning the baseline gains */
 } fate_spec_theory;
 
 FATE_API fate_status fate_spec_theory_eval(fate_spec_theory *out, const fate_spec *spec);

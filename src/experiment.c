@@ -77,7 +77,7 @@ const char *fate_spec_check(const fate_spec *s)
     if (!(s->weight_decay >= 0.0) || !isfinite(s->weight_decay))
         return "weight_decay must be a finite number >= 0";
     if (s->methods == 0 || (s->methods & ~FATE_METHODS_ALL))
-        return "methods must be a non-empty subset of scratch,lt,ft,lpft,l2sp";
+        return "methods must be a non-empty subset of scratch,lt,ft,lpft,l2sp,ridge,ridge_cv";
     if (!(s->l2sp_lambda >= 0.0 && isfinite(s->l2sp_lambda)) && s->l2sp_lambda != FATE_LAMBDA_OPT)
         return "l2sp_lambda must be a finite number >= 0, or FATE_LAMBDA_OPT (the optimal one)";
     if (!(s->source_scale >= 0.0) || !isfinite(s->source_scale))
@@ -134,6 +134,17 @@ static fate_status run_l2sp(fate_instance_result *o, const method_ctx *c, size_t
     (void)step;
     return proto_l2sp(&o->l2sp, &o->l2sp_lambda, c->pre, c->tgt, c->s);
 }
+static fate_status run_ridge(fate_instance_result *o, const method_ctx *c, size_t *step)
+{
+    (void)step;
+    double lambda;
+    return proto_ridge(&o->ridge, &lambda, c->tgt, c->s, 0);
+}
+static fate_status run_ridge_cv(fate_instance_result *o, const method_ctx *c, size_t *step)
+{
+    (void)step;
+    return proto_ridge(&o->ridge_cv, &o->ridge_cv_lambda, c->tgt, c->s, 1);
+}
 
 /* The methods in the order they run; all but scratch use the pretrained
  * network, lt and lpft its feature basis. */
@@ -141,7 +152,8 @@ static const struct {
     unsigned bit;
     fate_status (*run)(fate_instance_result *o, const method_ctx *c, size_t *step);
 } METHODS[] = {{FATE_METHOD_SCRATCH, run_scratch}, {FATE_METHOD_LT, run_lt},     {FATE_METHOD_FT, run_ft},
-               {FATE_METHOD_LPFT, run_lpft},       {FATE_METHOD_L2SP, run_l2sp}};
+               {FATE_METHOD_LPFT, run_lpft},       {FATE_METHOD_L2SP, run_l2sp}, {FATE_METHOD_RIDGE, run_ridge},
+               {FATE_METHOD_RIDGE_CV, run_ridge_cv}};
 #define USES_PRETRAINED (FATE_METHOD_LT | FATE_METHOD_FT | FATE_METHOD_LPFT | FATE_METHOD_L2SP)
 #define USES_BASIS (FATE_METHOD_LT | FATE_METHOD_LPFT)
 
@@ -151,7 +163,7 @@ fate_status fate_run_instance(fate_instance_result *out, const fate_spec *spec, 
     if (!out || fate_spec_check(spec)) return FATE_EINVAL;
     const unsigned m = spec->methods;
     memset(out, 0, sizeof *out);
-    out->ft_c = out->lpft_c = out->l2sp_lambda = NAN;
+    out->ft_c = out->lpft_c = out->l2sp_lambda = out->ridge_cv_lambda = NAN;
     pretrained_t pre;
     target_t tgt;
     memset(&pre, 0, sizeof pre);
@@ -239,6 +251,12 @@ double spec_l2sp_lambda(const fate_spec *s)
     return fate_theory_ridge_lambda_opt((double)s->d / (double)s->n, s->sigma, at * at * fmax(1.0 - 2.0 * m + q, 0.0));
 }
 
+double spec_ridge_lambda(const fate_spec *s)
+{
+    const double at = spec_scale(s->target_scale);
+    return fate_theory_ridge_lambda_opt((double)s->d / (double)s->n, s->sigma, at * at);
+}
+
 /* Parameter transfer: the ridge risk of beta_t - beta_s_hat, whose mean
  * square a_t^2 (1 - 2 m + q) enters the bias linearly (the source set is
  * independent of the target's X); lambda = 0 exact at finite size, else the
@@ -281,5 +299,11 @@ fate_status fate_spec_theory_eval(fate_spec_theory *o, const fate_spec *s)
     o->l2sp_lambda = spec_l2sp_lambda(s);
     o->l2sp = theory_l2sp(s, m, q, o->l2sp_lambda);
     o->T_l2sp = o->scratch - o->l2sp;
+    /* the tuned baseline: at sigma = 0 lambda* = 0, the min-norm solution,
+     * whose finite-size mean is exact */
+    o->ridge_lambda = spec_ridge_lambda(s);
+    o->ridge = o->ridge_lambda == 0.0 ? fate_theory_ridge_exact(s->n, s->d, s->sigma, a2)
+                                      : fate_theory_ridge((double)s->d / (double)s->n, o->ridge_lambda, s->sigma, a2);
+    o->T_ridge = o->scratch - o->ridge;
     return FATE_OK;
 }

@@ -177,6 +177,13 @@ fate_status proto_l2sp(fate_method_result *r, double *lambda_used, const pretrai
  * FATE_LAMBDA_OPT fate_theory_ridge_lambda_opt(d/n, sigma, E r2) with the
  * theory's mean squared distance E|beta_t - beta_s_hat|^2 (method_l2sp.c). */
 double spec_l2sp_lambda(const fate_spec *s);
+/* The tuned scratch baselines (method_ridge.c): ridge on the target set at
+ * spec_ridge_lambda, or (cross_validate) at the leave-one-out choice of a
+ * fixed grid; *lambda_used gets the lambda. */
+fate_status proto_ridge(fate_method_result *r, double *lambda_used, const target_t *t, const fate_spec *s,
+                        int cross_validate);
+/* The oracle-optimal ridge of the scratch baseline: sigma^2 (d/n) / a_t^2. */
+double spec_ridge_lambda(const fate_spec *s);
 
 
 /* The OpenMP team size of a parallel loop: `threads` when > 0 (the checks

@@ -34,7 +34,8 @@ const char *fate_sweep_check(const fate_sweep *w)
         return "instances is too large: the sweep's results cannot be addressed";
     /* the base spec first (d and the network), then the grid */
     if (w->base.methods & ~(unsigned)(FATE_METHOD_SCRATCH | FATE_METHOD_LT | FATE_METHOD_FT))
-        return "methods of a sweep are scratch, lt and ft (lpft and l2sp run in fate run, not yet in sweeps)";
+        return "methods of a sweep are scratch, lt and ft (lpft, l2sp, ridge and ridge_cv run in fate run, not yet in "
+               "sweeps)";
     fate_spec s = w->base;
     s.n = 1;
     s.theta = 0.0;

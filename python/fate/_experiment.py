@@ -20,7 +20,9 @@ __all__ = ["run", "phase", "make_spec", "spec_theory", "SweepInterrupted", "METH
 #: The method axis of fate.phase's arrays.
 METHODS = ("scratch", "lt", "ft")
 #: Every method fate.run runs, in the order it runs them.
-RUN_METHODS = ("scratch", "lt", "ft", "lpft", "l2sp")
+RUN_METHODS = ("scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv")
+#: What fate.run's T can be measured against.
+BASELINES = ("scratch", "ridge", "ridge_cv")
 #: Per-method fields of fate_method_result, in C order.
 METHOD_FIELDS = ("risk", "train_loss", "loss_min", "steps", "converged", "on_saddle",
                  "balance", "lr")
@@ -49,13 +51,17 @@ def _l2sp_lambda(value, where):
     return _check.real(value, "l2sp_lambda", lo=0.0, where=where, text='a finite number >= 0, or "opt"')
 
 
-def _methods_bits(methods):
+def _method_names(methods):
     if isinstance(methods, str):
         methods = [m for m in methods.split(",") if m]
     try:
-        names = list(methods)
+        return list(methods)
     except TypeError:
         raise TypeError("methods must be a sequence of %s" % _METHOD_LIST) from None
+
+
+def _methods_bits(methods):
+    names = _method_names(methods)
     bits = 0
     for m in names:
         if not isinstance(m, str):
@@ -214,7 +220,7 @@ def _method_block(rec, K):
 def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=0,
         instances=8, seed=1, lam=0.0, methods=METHODS, gamma_src=None, n_src=None,
         sigma_src=0.0, lr=0.0, epochs=10000, tol=1e-6, init_scale=0.0, rcond=1e-2,
-        weight_decay=0.0, threads=0, first=0, l2sp_lambda="opt"):
+        weight_decay=0.0, threads=0, first=0, l2sp_lambda="opt", baseline=None):
     """One transfer experiment on K = `instances` instances (fate_run), like
     `fate run`. The same arguments give the same numbers as the CLI's
     ``fate run --format csv`` (instance i uses the random key (seed, first+i);
@@ -232,16 +238,26 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
       (LP-FT), "l2sp" (parameter transfer, ridge l2sp_lambda: a number >= 0
       or "opt", the optimal one; THEORY.md section 8), each a dict of (K,)
       arrays: risk, train_loss, loss_min, steps (int64), converged,
-      on_saddle (bool), balance, lr, and "T" = risk(scratch) - risk for
-      lt and ft when scratch ran (0 for scratch);
+      on_saddle (bool), balance, lr, and "T" = risk(baseline) - risk when
+      the baseline ran (0 for the baseline itself); baseline: "scratch"
+      (the paper's unregularised training; the default), "ridge" (ridge on
+      the target at the optimal lambda) or "ridge_cv" (lambda by
+      leave-one-out); when given it runs whether or not methods names it;
+      "ridge" and "ridge_cv" are also methods (no pretraining);
       "ft_c": (K,) measured fine-tuning coefficient c (NaN when n >= d);
       "lpft_c": the same for LP-FT; "l2sp_lambda": (K,) the ridge l2sp used;
+      "ridge_cv_lambda": (K,) the ridge leave-one-out chose;
       "feature_rank" (K,) int64, "feature_sv1", "feature_sv2": (K,) the
       pretrained feature map's rank kept by linear transfer and its top two
       singular values (when lt ran).
     Raises FateDiverged (a FateError) when a training diverges.
     """
     where = "fate.run"
+    if baseline is not None:
+        if baseline not in BASELINES:
+            raise _check.value_error(where, "baseline must be one of %s, got %r"
+                                     % (", ".join(map(repr, BASELINES)), baseline))
+        methods = tuple(_method_names(methods)) + (baseline,)
     spec = _make_spec(where, d=d, gamma=gamma, n=n, theta=theta, sigma=sigma, depth=depth,
                       width=width, lam=lam, gamma_src=gamma_src, n_src=n_src, sigma_src=sigma_src,
                       lr=lr, epochs=epochs, tol=tol, init_scale=init_scale, rcond=rcond,
@@ -271,13 +287,14 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
            "instance": _instances(first, K)}
     out["spec"]["instances"] = K
     m = spec.methods
-    if m & ~METHOD_SCRATCH:
+    if m & ~(METHOD_SCRATCH | METHOD_BITS["ridge"] | METHOD_BITS["ridge_cv"]):
         out["pretrain"] = _method_block(res["pretrain"], K)
+    base = baseline or "scratch"
     for name in RUN_METHODS:
         if m & METHOD_BITS[name]:
             blk = _method_block(res[name], K)
-            if m & METHOD_SCRATCH:
-                blk["T"] = res["scratch"]["risk"] - res[name]["risk"]
+            if m & METHOD_BITS[base]:
+                blk["T"] = res[base]["risk"] - res[name]["risk"]
             out[name] = blk
     if m & METHOD_FT:
         out["ft_c"] = res["ft_c"].copy()
@@ -285,6 +302,8 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
         out["lpft_c"] = res["lpft_c"].copy()
     if m & METHOD_BITS["l2sp"]:
         out["l2sp_lambda"] = res["l2sp_lambda"].copy()
+    if m & METHOD_BITS["ridge_cv"]:
+        out["ridge_cv_lambda"] = res["ridge_cv_lambda"].copy()
     if m & METHOD_LT:
         out["feature_rank"] = res["feature_rank"].astype(np.int64)
         out["feature_sv1"] = res["feature_sv1"].copy()

@@ -55,12 +55,16 @@ METHOD_LT = 1 << 1
 METHOD_FT = 1 << 2
 METHOD_LPFT = 1 << 3
 METHOD_L2SP = 1 << 4
+METHOD_RIDGE = 1 << 5
+METHOD_RIDGE_CV = 1 << 6
 METHOD_BITS = {"scratch": METHOD_SCRATCH, "lt": METHOD_LT, "ft": METHOD_FT,
-               "lpft": METHOD_LPFT, "l2sp": METHOD_L2SP}
+               "lpft": METHOD_LPFT, "l2sp": METHOD_L2SP, "ridge": METHOD_RIDGE,
+               "ridge_cv": METHOD_RIDGE_CV}
 METHOD_WHAT = {0: "pretraining", METHOD_SCRATCH: "scratch training",
                METHOD_LT: "linear transfer", METHOD_FT: "fine-tuning",
                METHOD_LPFT: "LP-FT (linear probe, then fine-tuning)",
-               METHOD_L2SP: "parameter transfer"}
+               METHOD_L2SP: "parameter transfer", METHOD_RIDGE: "ridge at the optimal lambda",
+               METHOD_RIDGE_CV: "ridge with lambda by leave-one-out"}
 #: fate_spec.l2sp_lambda: the optimal ridge of parameter transfer (FATE_LAMBDA_OPT).
 LAMBDA_OPT = -1.0
 
@@ -150,7 +154,9 @@ class fate_instance_result(Structure):
                 ("feature_rank", c_size_t), ("feature_sv1", c_double),
                 ("feature_sv2", c_double), ("ft_c", c_double),
                 ("lpft", fate_method_result), ("l2sp", fate_method_result),
-                ("lpft_c", c_double), ("l2sp_lambda", c_double)]
+                ("lpft_c", c_double), ("l2sp_lambda", c_double),
+                ("ridge", fate_method_result), ("ridge_cv", fate_method_result),
+                ("ridge_cv_lambda", c_double)]
 
 
 class fate_spec_theory(Structure):
@@ -158,7 +164,8 @@ class fate_spec_theory(Structure):
                 ("ft_paper", c_double), ("ft_c", c_double), ("T_lt", c_double),
                 ("T_ft", c_double), ("T_ft_paper", c_double), ("lpft", c_double),
                 ("lpft_c", c_double), ("l2sp", c_double), ("l2sp_lambda", c_double),
-                ("T_lpft", c_double), ("T_l2sp", c_double)]
+                ("T_lpft", c_double), ("T_l2sp", c_double), ("ridge", c_double),
+                ("ridge_lambda", c_double), ("T_ridge", c_double)]
 
 
 class fate_sweep(Structure):

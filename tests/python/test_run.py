@@ -27,6 +27,9 @@ CASES = [
       "--width", 10]),
     (dict(d=20, gamma=0.4, sigma=0.3, methods=("scratch", "lpft", "l2sp")),
      ["--d", 20, "--gamma", 0.4, "--sigma", 0.3, "--methods", "scratch,lpft,l2sp"]),
+    (dict(d=24, gamma=0.8, sigma=0.5, methods=("lt", "l2sp", "ridge_cv"), baseline="ridge"),
+     ["--d", 24, "--gamma", 0.8, "--sigma", 0.5, "--methods", "lt,l2sp,ridge_cv", "--baseline",
+      "ridge"]),
     (dict(d=18, gamma=0.7, depth=3, methods=("ft", "lpft", "l2sp"), l2sp_lambda=0.05, lam=0.1),
      ["--d", 18, "--gamma", 0.7, "--depth", 3, "--methods", "ft,lpft,l2sp", "--l2sp-lambda",
       0.05, "--lambda", 0.1]),
@@ -46,7 +49,9 @@ def test_run_equals_cli(cli, kw, args):
     r = fate.run(instances=K, **kw)
     ref = parse_csv_text(run_cli(cli, "run", "--format", "csv", "--instances", K,
                                  *args).stdout)
-    methods = [m for m in ("pretrain", "scratch", "lt", "ft", "lpft", "l2sp") if m in r]
+    methods = [m for m in ("pretrain", "scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv")
+               if m in r]
+    base = kw.get("baseline", "scratch")
     assert list(dict.fromkeys(ref["method"].tolist())) == methods
     th = r["theory"]
     theory = {"pretrain": (math.nan, math.nan, math.nan),
@@ -54,7 +59,12 @@ def test_run_equals_cli(cli, kw, args):
               "lt": (th["lt"], math.nan, th["T_lt"]),
               "ft": (th["ft"], th["ft_paper"], th["T_ft"]),
               "lpft": (th["lpft"], math.nan, th["T_lpft"]),
-              "l2sp": (th["l2sp"], math.nan, th["T_l2sp"])}
+              "l2sp": (th["l2sp"], math.nan, th["T_l2sp"]),
+              "ridge": (th["ridge"], math.nan, th["T_ridge"]),
+              "ridge_cv": (math.nan, math.nan, math.nan)}
+    if base != "scratch":  # T against another baseline: the difference of the theories
+        theory = {m: (t[0], t[1], 0.0 if m == base else theory[base][0] - t[0])
+                  for m, t in theory.items()}
     for m in methods:
         rows = ref["method"] == m
         np.testing.assert_array_equal(ref["instance"][rows], r["instance"])
@@ -64,7 +74,7 @@ def test_run_equals_cli(cli, kw, args):
         for col in ("steps", "converged", "on_saddle"):
             np.testing.assert_array_equal(blk[col].astype(np.int64), ref[col][rows],
                                           err_msg="%s %s" % (m, col))
-        if m != "pretrain" and "scratch" in r:
+        if m != "pretrain" and base in r:
             _close(blk["T"], ref["T"][rows], m + " T")
             _close(np.full(K, theory[m][2]), ref["T_theory"][rows], m + " T_theory")
         if m != "pretrain":
@@ -93,7 +103,7 @@ def test_shapes_and_types(lib):
     assert (r["feature_sv2"] < 1e-2 * r["feature_sv1"]).all()
     assert set(r["theory"]) == {"scratch", "lt", "ft", "ft_paper", "ft_c", "T_lt", "T_ft",
                                 "T_ft_paper", "lpft", "lpft_c", "l2sp", "l2sp_lambda", "T_lpft",
-                                "T_l2sp"}
+                                "T_l2sp", "ridge", "ridge_lambda", "T_ridge"}
     only = fate.run(d=20, instances=2, methods=("ft",))
     assert "scratch" not in only and "lt" not in only and "T" not in only["ft"]
     assert "pretrain" in only and "feature_sv1" not in only
@@ -129,6 +139,7 @@ def test_rounding_of_n_is_c_round(lib):
     (dict(methods=("scratch", "bogus")), ValueError, "unknown method"),
     (dict(methods=(1,)), TypeError, "methods"),
     (dict(methods=("l2sp",), l2sp_lambda=-1), ValueError, "l2sp_lambda"),
+    (dict(baseline="best"), ValueError, "baseline must be one of"),
     (dict(methods=("l2sp",), l2sp_lambda="best"), TypeError, "l2sp_lambda"),
     (dict(theta="pi/4"), TypeError, "theta must be a real number"),
     (dict(seed=-1), ValueError, "seed"),

@@ -54,11 +54,12 @@ kind() {
   *:--out) K=path ;;
   *:--seed) K=u64 ;;
   *:--format) K=word; S="table|csv|json" ;;
+  *:--baseline) K=word; S="scratch|ridge|ridge_cv" ;;
   *:--model) K=word; S="linear|relu2" ;;
   *:--act) K=word; S="relu|tanh|erf|linear" ;;
   *:--scaling) K=word; S="mean-field|standard" ;;
   *:--plot) K=words; S="png|svg|pdf" ;;
-  *:--methods) K=words; S="scratch|lt|ft|lpft|l2sp" ;;
+  *:--methods) K=words; S="scratch|lt|ft|lpft|l2sp|ridge|ridge_cv" ;;
   *:--only) K=words; S="sigma0|sigma0.2|ridge|decay|source|relu" ;;
   run:--theta) K=angle ;;
   *:--theta | *:--slices) K=alist; S="pi/4" ;;
