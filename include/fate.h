@@ -511,6 +511,26 @@ FATE_API double fate_theory_T_ft_gf(double gamma, double theta, double sigma, si
 FATE_API double fate_theory_T_ft_gf_exact(size_t n, size_t d, double sigma, double m, double q,
                                  size_t depth);
 
+/* LP-FT (ours; src/theory_lpft.c, THEORY.md section 8): |c|, the size of
+ * the coefficient of (I-P) beta_pre after a linear probe (beta_lt = k
+ * beta_pre) then gradient flow on all L layers: sqrt(xi^(L-2)(xi - delta)),
+ * xi the root above max(0, a, delta) of q xi^(L-2)(xi - delta)(xi - a) = b,
+ * delta = 1 - k2; a = |(I-P) u|^2, b = |beta_sc|^2, q = |beta_pre|^2. At
+ * depth 2 and q = 1: c^4 - (a - delta) c^2 - b = 0. k2 = 1 is fine-tuning. */
+FATE_API double fate_theory_lpft_c(double a, double b, double q, double k2, size_t depth);
+/* c at finite size (plug-in means a = 1 - n/d, b = n/d + s^2 n/(d-n-1) and
+ * the probe's mean square, exact at lambda = 0), with the sign of m; source
+ * moments m, q; NaN for n >= d or n <= 2. */
+FATE_API double fate_theory_lpft_c_exact(size_t n, size_t d, double sigma, double m, double q, double lambda,
+                                         size_t depth);
+/* T_lpft = 2 |c| E[sign(k) m_P] - c^2 q (1 - n/d) with that c, the mean
+ * overlap term corrected for the probe's sign following the in-sample overlap
+ * (Gaussian approximation); 0 for n >= d. */
+FATE_API double fate_theory_T_lpft_exact(size_t n, size_t d, double sigma, double m, double q, double lambda,
+                                         size_t depth);
+/* T_lpft in the limit, unit teachers, infinite source: (1-g)(2 c cos th - c^2). */
+FATE_API double fate_theory_T_lpft(double gamma, double theta, double sigma, size_t depth);
+
 /* Ridge regression toward a reference point (src/theory_ridge.c; THEORY.md
  * sections 7 and 8): beta_hat = beta_ref + (S + lambda I)^{-1} (b - S beta_ref)
  * on n samples y = X beta + sigma eps, x ~ N(0, I_d), psi = d/n, r2 =

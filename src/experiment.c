@@ -295,7 +295,16 @@ fate_status fate_spec_theory_eval(fate_spec_theory *o, const fate_spec *s)
     o->ft = o->scratch - o->T_ft;
     o->ft_paper = o->scratch - o->T_ft_paper;
     o->T_lt = o->scratch - o->lt;
-    o->lpft = o->lpft_c = o->T_lpft = NAN; /* THEORY.md section 8: not yet evaluated here */
+    /* LP-FT (THEORY.md section 8): the probe's ridge compares lambda with the
+     * feature's squared norm, as lt's, so lambda > 0 holds at a_s = 1 only */
+    const double lam = s->lambda / a2;
+    if (s->lambda == 0.0 || as == 1.0) {
+        o->lpft_c = fate_theory_lpft_c_exact(s->n, s->d, sigma, m, q, lam, s->depth);
+        o->T_lpft = a2 * fate_theory_T_lpft_exact(s->n, s->d, sigma, m, q, lam, s->depth);
+    } else {
+        o->lpft_c = o->T_lpft = NAN;
+    }
+    o->lpft = o->scratch - o->T_lpft;
     o->l2sp_lambda = spec_l2sp_lambda(s);
     o->l2sp = theory_l2sp(s, m, q, o->l2sp_lambda);
     o->T_l2sp = o->scratch - o->l2sp;
