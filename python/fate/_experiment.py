@@ -230,8 +230,8 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
       "spec":      the experiment's parameters (dict; "gamma" = n/d);
       "theory":    fate_spec_theory_eval: scratch, lt, ft (gradient-flow c),
                    ft_paper (c = 1), ft_c, T_lt, T_ft, T_ft_paper, lpft, lpft_c,
-                   l2sp, l2sp_lambda, T_lpft, T_l2sp (floats; lpft's are NaN:
-                   no closed form yet);
+                   l2sp, l2sp_lambda, T_lpft, T_l2sp, ridge, ridge_lambda,
+                   T_ridge (floats; THEORY.md section 8);
       "instance":  (K,) instance indices first..first+K-1;
       one entry per method run, "pretrain" (when any method but scratch
       ran: its risk is |beta_hat - beta_s|^2), "scratch", "lt", "ft", "lpft"
