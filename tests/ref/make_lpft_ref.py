@@ -145,9 +145,14 @@ def g_star(m, q, lam, s, L):
         raise RuntimeError(f"xi*: {np.roots(p.coef[::-1])}")
     xs = r[0]
     G = Poly([0.0, 1.0])
-    Q = (1.0 - G) * (q * tau * (xs - 1.0 + G) - G) - s * s * G
+    A = q * tau * (xs - 1.0 + G) - G  # linear in gamma
+    Q = (1.0 - G) * A - s * s * G
     if Q(0.0) <= 0.0:
         return 0.0
+    if s == 0.0:  # Q = (1 - g) A(g): the roots are 1 and that of A
+        a1 = A.coef[1] if len(A.coef) > 1 else 0.0
+        g0 = -A.coef[0] / a1 if a1 < 0.0 else INF
+        return min(g0, 1.0)
     roots = sorted(z.real for z in np.roots(Q.coef[::-1])
                    if abs(z.imag) <= 1e-12 and 0.0 < z.real <= 1.0 + 1e-12)
     return min(roots[0], 1.0) if roots else 1.0
