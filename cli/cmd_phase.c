@@ -28,19 +28,21 @@ static const char intro[] =
     "\n"
     "Sweeps transferability T = R_scratch - R_method over a grid of target sample\n"
     "ratios gamma = n/d and feature angles theta, for linear transfer (lt) and\n"
-    "fine-tuning (ft), K instances per cell, and draws the phase diagrams with the\n"
-    "theory's T = 0 boundary over them. With no options it runs the built-in default\n"
-    "job (d = 100, 12 x 12 cells, 8 instances; about 20 s on 2 cores).\n"
+    "fine-tuning (ft) or any of the methods, K instances per cell, and draws the\n"
+    "phase diagrams with the theory's T = 0 boundary over them. With no options it\n"
+    "runs the built-in default job (d = 100, 12 x 12 cells, 8 instances; about 20 s\n"
+    "on 2 cores).\n"
     "\n";
 
 static const char outro[] =
-    "(phase defaults: --d 100 --methods lt,ft --instances 8; scratch always runs,\n"
-    "it is the baseline of T)\n"
+    "(phase defaults: --d 100 --methods lt,ft --instances 8; the baseline always\n"
+    "runs: scratch unless --baseline names another)\n"
     "\n"
     "Writes DIR/runs.csv (one row per cell, method, instance, lambda), summary.csv\n"
     "(per cell, method, lambda: mean, std, sem of risk and T, theory at the cell's\n"
     "finite size), manifest.json, cells/ (each finished cell, saved atomically), and\n"
-    "figures: phase_lt, phase_ft, slices_lt, slices_ft, scratch[, ridge].\n"
+    "figures: phase_M and slices_M for every method M but the baseline, scratch\n"
+    "(when it runs)[, ridge].\n"
     "Ctrl-C stops after the cells in flight; finished cells are kept.\n"
     "\n"
     "example: fate phase --d 200 --gamma 0.1:2.0:20 --theta pi/40:pi/2:20 --instances 10\n";
@@ -51,12 +53,19 @@ typedef struct phase_opts {
     size_t ng, nt, nl, nsl;
     const char *out;
     int model, resume, quiet, theory_map;
+    const char *l2sp_lambda; /* a number >= 0, or opt */
+    int baseline;            /* index in BASELINES */
     unsigned plot;
     int have_quiet, have_plot;
     int n_result_opts; /* options that change results (not allowed with --resume) */
 } phase_opts;
 
 static const char *const MODELS[] = {"linear", NULL};
+/* --baseline: the paper's scratch, a tuned baseline, or per instance the
+ * best of the tuned ones (fate_sweep.baseline) */
+static const char *const BASELINES[] = {"scratch", "ridge", "ridge_cv", "best", NULL};
+static const unsigned BASELINE_BITS[] = {FATE_METHOD_SCRATCH, FATE_METHOD_RIDGE, FATE_METHOD_RIDGE_CV,
+                                         FATE_BASELINE_BEST};
 
 #define F(field) offsetof(phase_opts, field)
 #define NO_GIVEN (-1L)
@@ -75,6 +84,15 @@ static const opt_def OPTS[] = {
      "angles in [0, pi], pi-forms and degrees accepted\n", F(thetas), F(nt), NO_GIVEN, NULL, 0},
     {"--lambda", "LIST", OPT_LIST, 0, 1e12, ">= 0", "0", "ridges of linear transfer >= 0", F(lambdas), F(nl),
      NO_GIVEN, NULL, 0},
+    {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "methods beyond the paper:", 0, 0, NO_GIVEN, NULL, 0},
+    {"--l2sp-lambda", "R", OPT_TEXT, 0, 0, "a number >= 0 or opt", "opt",
+     "ridge of parameter transfer (l2sp), penalty R |beta -\nbeta_s_hat|^2; opt: the optimal one per cell",
+     F(l2sp_lambda), 0, NO_GIVEN, NULL, 0},
+    {"--baseline", "B", OPT_WORD, 0, 0, "scratch, ridge, ridge_cv or best", "scratch",
+     "what T = R_B - R_method is measured against: scratch (the\npaper's unregularised training), ridge (ridge on the target\n"
+     "at the optimal lambda), ridge_cv (lambda by leave-one-out),\nbest (per instance the better of ridge and ridge_cv); it runs\n"
+     "whether or not --methods names it",
+     F(baseline), 0, NO_GIVEN, BASELINES, 0},
     {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "output:", 0, 0, NO_GIVEN, NULL, 0},
     {"--out", "DIR", OPT_TEXT, 0, 0, "a folder name", "fate-phase", "output folder", F(out), 0, NO_GIVEN, NULL,
      OPT_RUN},
@@ -119,7 +137,8 @@ static int finish_phase(phase_opts *o)
     if (!sorted_unique(o->lambdas, o->nl)) { cli_error(C, "--lambda values must be increasing and distinct"); return -1; }
     if (spec_opts_finish(C, &o->so)) return -1;
     fate_spec *s = &o->so.spec;
-    s->methods |= FATE_METHOD_SCRATCH; /* the baseline of T */
+    s->methods |= BASELINE_BITS[o->baseline]; /* the baseline of T always runs */
+    if (spec_opts_l2sp_lambda(C, o->l2sp_lambda, s)) return -1;
     for (size_t j = 0; j < o->ng; j++)
         if (lround(o->gammas[j] * (double)s->d) < 1) {
             cli_error(C, "--gamma %g gives n = round(gamma d) = 0 at d = %zu: every gamma must be >= %.3g",
@@ -205,8 +224,9 @@ static const fate_model *phase_model(int argc, char **argv)
 
 static fate_sweep sweep_of(const phase_opts *o)
 {
+    const unsigned b = BASELINE_BITS[o->baseline];
     return (fate_sweep){o->so.spec, o->gammas, o->ng, o->thetas, o->nt, o->lambdas, o->nl, o->so.instances,
-                        o->so.threads};
+                        o->so.threads, b == FATE_METHOD_SCRATCH ? 0u : b};
 }
 
 /* --resume's view of the linear options (resume_run, manifest.h) */
@@ -276,7 +296,8 @@ static int run(const phase_opts *o, sweep_job *job, manifest *man)
         return rc;
     }
     warn_unconverged(o, rows, nrows);
-    sweep_view v = {&o->so.spec, o->gammas, o->thetas, o->lambdas, o->ng, o->nt, o->nl, rows, nrows, ""};
+    sweep_view v = {&o->so.spec, o->gammas, o->thetas, o->lambdas, o->ng, o->nt, o->nl, rows, nrows, "",
+                    job->sweep.baseline};
     int frc = o->plot ? fig_phase_all(&v, o->out, o->so.spec.methods, o->slices, o->nsl, o->theory_map, o->plot,
                                       &files)
                       : 0;

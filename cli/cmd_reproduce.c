@@ -334,7 +334,7 @@ static int phase_experiment(ctx *c, const char *sub, double sigma, size_t n_src,
     if (rc != JOB_OK || !par_root()) return rc;
     char dir[4096], pt[512], rel[256], cap[512];
     snprintf(dir, sizeof dir, "%s/%s", c->o->out, sub);
-    sweep_view v = {&w.base, w.gammas, w.thetas, w.lambdas, w.n_gammas, w.n_thetas, 1, rows, n, ""};
+    sweep_view v = {&w.base, w.gammas, w.thetas, w.lambdas, w.n_gammas, w.n_thetas, 1, rows, n, "", 0};
     unsigned f = c->o->plot;
     int frc = phase_figures(&v, dir, f, &c->files);
     params_text(pt, sizeof pt, &w);
@@ -388,7 +388,7 @@ static int ridge_experiment(ctx *c)
     if (rc != JOB_OK || !par_root()) return rc;
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/ridge", c->o->out);
-    sweep_view v = {&w.base, w.gammas, w.thetas, w.lambdas, 1, 1, 6, rows, n, ""};
+    sweep_view v = {&w.base, w.gammas, w.thetas, w.lambdas, 1, 1, 6, rows, n, "", 0};
     int frc = fig_ridge(&v, dir, "ridge", 0.5, M_PI / 8, c->o->plot, &c->files);
     report *r = c->rep;
     report_h2(r, "Ridge does not fix negative transfer");
@@ -495,7 +495,7 @@ static int decay_figures(ctx *c, const decay_data *dd, const char *dir)
     int frc = 0;
     fate_sweep w = base_sweep(c, 0.2, &lam0, 1);
     sweep_view v = {&w.base, c->gammas, c->thetas, &lam0, G, T, 1, dd->fake, G * T,
-                    "Best weight-decayed baseline"};
+                    "Best weight-decayed baseline", 0};
     frc |= fig_phase_map(&v, dir, "phase_lt_best_decay", FATE_METHOD_LT, 0, c->o->plot, &c->files);
     /* scratch risk per decay */
     fate_series ser[6];

@@ -103,9 +103,7 @@ static int finish_run(run_opts *o)
     }
     if (spec_opts_finish(C, &o->so)) return -1;
     if (o->have_baseline) s->methods |= BASELINE_BITS[o->baseline];
-    if (!strcmp(o->l2sp_lambda, "opt")) s->l2sp_lambda = FATE_LAMBDA_OPT;
-    else if (opt_double(C, "--l2sp-lambda", o->l2sp_lambda, 0.0, 1e12, 0, ">= 0 or opt", &s->l2sp_lambda))
-        return -1;
+    if (spec_opts_l2sp_lambda(C, o->l2sp_lambda, s)) return -1;
     const char *msg = fate_spec_check(s);
     if (msg) {
         cli_error(C, "%s", msg);

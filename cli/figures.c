@@ -33,13 +33,62 @@ void file_list_free(file_list *l)
     memset(l, 0, sizeof *l);
 }
 
+/* The word of a FATE_METHOD_* bit. */
 static const char *method_key(unsigned m)
 {
-    return m == FATE_METHOD_LT ? "lt" : m == FATE_METHOD_FT ? "ft" : "scratch";
+    const char *w = fate_method_name(m);
+    return w ? w : "scratch";
 }
 
-double theory_T_at(const fate_spec *base, double gamma, double theta, double lambda,
-                   unsigned method, int paper)
+/* A method's name in titles. */
+static const char *method_title(unsigned m)
+{
+    switch (m) {
+    case FATE_METHOD_LT: return "Linear transfer";
+    case FATE_METHOD_FT: return "Fine-tuning";
+    case FATE_METHOD_LPFT: return "LP-FT";
+    case FATE_METHOD_L2SP: return "Parameter transfer (L2-SP)";
+    case FATE_METHOD_RIDGE: return "Tuned ridge";
+    case FATE_METHOD_RIDGE_CV: return "Ridge, leave-one-out";
+    default: return "Scratch";
+    }
+}
+
+/* The baseline's symbol in labels: R_sc, R_ridge, R_best. */
+static const char *base_key(unsigned base)
+{
+    return base == 0 || base == FATE_METHOD_SCRATCH ? "sc" : base == FATE_METHOD_RIDGE ? "ridge"
+                                                      : base == FATE_METHOD_RIDGE_CV ? "cv" : "best";
+}
+
+/* Asymptotic risk of a method at (gamma, theta) (THEORY.md sections 3 and 8;
+ * unit teachers), from the paper's point p: lpft only with an infinite
+ * source and lambda = 0, l2sp with the source's limit moments, ridge_cv
+ * none (NaN). */
+static double theory_risk_method(const fate_spec *base, const fate_theory_point *p, unsigned method)
+{
+    const double psi = 1.0 / p->gamma, sigma = base->sigma;
+    double m = cos(p->theta), q = 1.0;
+    if (p->gamma_src > 0) fate_theory_source_moments(&m, &q, p->theta, p->gamma_src, p->sigma_src);
+    const double r2 = fmax(1.0 - 2.0 * m + q, 0.0);
+    double lam;
+    switch (method) {
+    case FATE_METHOD_SCRATCH: return p->R_sc;
+    case FATE_METHOD_LT: return p->R_lt;
+    case FATE_METHOD_FT: return p->R_ft_gf;
+    case FATE_METHOD_LPFT:
+        return p->gamma_src > 0 || p->lambda > 0 ? NAN
+                                                 : p->R_sc - fate_theory_T_lpft(p->gamma, p->theta, sigma, p->depth);
+    case FATE_METHOD_L2SP:
+        lam = base->l2sp_lambda == FATE_LAMBDA_OPT ? fate_theory_ridge_lambda_opt(psi, sigma, r2) : base->l2sp_lambda;
+        return fate_theory_ridge(psi, lam, sigma, r2);
+    case FATE_METHOD_RIDGE: return fate_theory_ridge(psi, fate_theory_ridge_lambda_opt(psi, sigma, 1.0), sigma, 1.0);
+    default: return NAN;
+    }
+}
+
+double theory_T_vs(const fate_spec *base, double gamma, double theta, double lambda, unsigned method,
+                   unsigned baseline, int paper)
 {
     fate_theory_point p;
     memset(&p, 0, sizeof p);
@@ -52,9 +101,20 @@ double theory_T_at(const fate_spec *base, double gamma, double theta, double lam
     p.d = 0;
     p.depth = base->depth;
     if (fate_theory_eval(&p) != FATE_OK) return NAN;
-    if (method == FATE_METHOD_LT) return p.T_lt;
-    if (method == FATE_METHOD_FT) return paper ? p.T_ft : p.T_ft_gf;
-    return 0.0;
+    const unsigned b = baseline ? baseline : FATE_METHOD_SCRATCH;
+    if (method == b) return 0.0;
+    if (b == FATE_METHOD_SCRATCH) { /* the paper's T, as the theory states it */
+        if (method == FATE_METHOD_LT) return p.T_lt;
+        if (method == FATE_METHOD_FT) return paper ? p.T_ft : p.T_ft_gf;
+    }
+    const double rm = method == FATE_METHOD_FT && paper ? p.R_ft : theory_risk_method(base, &p, method);
+    return theory_risk_method(base, &p, b) - rm;
+}
+
+double theory_T_at(const fate_spec *base, double gamma, double theta, double lambda,
+                   unsigned method, int paper)
+{
+    return theory_T_vs(base, gamma, theta, lambda, method, FATE_METHOD_SCRATCH, paper);
 }
 
 static int emit(const char *dir, const char *stem, unsigned fmts, file_list *out,
@@ -183,7 +243,7 @@ static int lin_pick(const model_summary *s, const summary_group *g, const void *
 static double lin_T(const void *ctx, double theta, double gamma)
 {
     const lin_fig *f = ctx;
-    return theory_T_at(f->v->base, gamma, theta, f->v->lambdas[0], f->method, 0);
+    return theory_T_vs(f->v->base, gamma, theta, f->v->lambdas[0], f->method, f->v->baseline, 0);
 }
 
 /* Line k of a slice: the theory T (fine-tuning: gradient flow), then the
@@ -191,7 +251,7 @@ static double lin_T(const void *ctx, double theta, double gamma)
 static double lin_line(const void *ctx, size_t k, double theta, double gamma)
 {
     const lin_fig *f = ctx;
-    return theory_T_at(f->v->base, gamma, theta, f->v->lambdas[0], f->method, k == 1);
+    return theory_T_vs(f->v->base, gamma, theta, f->v->lambdas[0], f->method, f->v->baseline, k == 1);
 }
 
 int fig_phase_map(const sweep_view *v, const char *dir, const char *stem, unsigned method,
@@ -202,13 +262,14 @@ int fig_phase_map(const sweep_view *v, const char *dir, const char *stem, unsign
     const lin_fig f = {v, &w, method, 0};
     char title[256], zl[128], set[128];
     setting(set, sizeof set, v);
-    const char *ml = method == FATE_METHOD_LT ? "Linear transfer" : "Fine-tuning";
+    const char *ml = method_title(method);
     if (v->tag && *v->tag)
         snprintf(title, sizeof title, "%s — %s: %s T (%s)", v->tag, ml,
                  theory_only ? "theory" : "simulated", set);
     else
         snprintf(title, sizeof title, "%s: %s T (%s)", ml, theory_only ? "theory" : "simulated", set);
-    snprintf(zl, sizeof zl, "%s T = R_sc − R_%s", theory_only ? "theory" : "simulated", method_key(method));
+    snprintf(zl, sizeof zl, "%s T = R_%s − R_%s", theory_only ? "theory" : "simulated", base_key(v->baseline),
+             method_key(method));
     /* the scratch risk diverges at gamma = 1: the field is held finite, as
      * only its zero level is drawn */
     const fig_field zero = {lin_T, &f, method == FATE_METHOD_FT ? "theory T = 0 (gradient flow)" : "theory T = 0",
@@ -293,9 +354,9 @@ static int slices_along(const sweep_view *v, const char *dir, const char *stem, 
     char title[256], set[128], yl[64];
     setting(set, sizeof set, v);
     snprintf(title, sizeof title, "%s%s%s transferability vs %s (%s)", v->tag && *v->tag ? v->tag : "",
-             v->tag && *v->tag ? " — " : "", method == FATE_METHOD_LT ? "Linear-transfer" : "Fine-tuning",
+             v->tag && *v->tag ? " — " : "", method == FATE_METHOD_LT ? "Linear-transfer" : method_title(method),
              along_theta ? "θ" : "γ", set);
-    snprintf(yl, sizeof yl, "T = R_sc − R_%s", method_key(method));
+    snprintf(yl, sizeof yl, "T = R_%s − R_%s", base_key(v->baseline), method_key(method));
     const fig_slices_spec p = {.stem = stem, .pick = lin_pick, .pick_ctx = &f,
                                .look = {.title = title, .value_label = yl, .row_scale = FIG_SCALE_LINEAR,
                                         .col_scale = FIG_SCALE_LINEAR},
@@ -342,9 +403,15 @@ int fig_phase_all(const sweep_view *v, const char *dir, unsigned methods, const 
         fprintf(stderr, "fate phase: %s: phase maps need at least 2 angles and 2 gammas; drawing slices only\n",
                 G > 1 ? "one angle" : T > 1 ? "one gamma" : "one angle and one gamma");
     int rc = 0;
-    const unsigned ms[2] = {FATE_METHOD_LT, FATE_METHOD_FT};
-    for (int k = 0; k < 2; k++) {
-        if (!(methods & ms[k])) continue;
+    /* every method but the baseline itself (its T is 0 by definition);
+     * scratch against a tuned baseline shows what tuning gains */
+    const unsigned base = v->baseline ? v->baseline : FATE_METHOD_SCRATCH;
+    unsigned ms[32];
+    int nm = 0;
+    for (unsigned k = 0; fate_method_name(1u << k); k++)
+        if ((methods & (1u << k)) && (1u << k) != base && !(base == FATE_BASELINE_BEST && ((1u << k) & base)))
+            ms[nm++] = 1u << k;
+    for (int k = 0; k < nm; k++) {
         const char *key = method_key(ms[k]);
         char stem[64];
         if (maps) {
@@ -361,7 +428,7 @@ int fig_phase_all(const sweep_view *v, const char *dir, unsigned methods, const 
         else if (G == 1) rc |= fig_slices_theta(v, dir, stem, ms[k], fmts, out);
         else rc |= fig_slices(v, dir, stem, ms[k], slices, n_slices, fmts, out);
     }
-    rc |= fig_scratch(v, dir, "scratch", fmts, out);
+    if (methods & FATE_METHOD_SCRATCH) rc |= fig_scratch(v, dir, "scratch", fmts, out);
     if (v->n_lambdas > 1 && (methods & FATE_METHOD_LT))
         rc |= fig_ridge(v, dir, "ridge", 0.5, M_PI / 8, fmts, out);
     return rc ? -1 : 0;

@@ -15,6 +15,7 @@ typedef struct sweep_view {
     const summary_row *rows;
     size_t n_rows;
     const char *tag;     /* prefix for titles, e.g. "σ = 0.2" (may be "") */
+    unsigned baseline;   /* fate_sweep.baseline: what T is measured against */
 } sweep_view;
 
 /* Collects the written paths (for the final listing and the report). */
@@ -40,7 +41,7 @@ int fig_scratch(const sweep_view *v, const char *dir, const char *stem, unsigned
 int fig_ridge(const sweep_view *v, const char *dir, const char *stem, double gamma,
               double theta, unsigned fmts, file_list *out);
 
-/* The figures of `fate phase`: for lt and ft (those in methods) the phase
+/* The figures of `fate phase`: for every method in methods but the baseline the phase
  * map (and the theory map), the slices at the given angles; the scratch
  * double descent; the ridge curve when there are several lambdas. A map needs
  * 2 gammas and 2 angles: with one of either the slices run along the other
@@ -61,4 +62,10 @@ int fig_emit_lines(const char *dir, const char *stem, unsigned fmts, file_list *
  * paper's c = 1 when paper is set). */
 double theory_T_at(const fate_spec *base, double gamma, double theta, double lambda,
                    unsigned method, int paper);
+/* The same against a baseline (fate_sweep.baseline; 0 is scratch): the
+ * difference of the two asymptotic risks (THEORY.md section 8), NaN where
+ * one has no closed form (ridge_cv, the best of several, LP-FT with a finite
+ * source or a ridge). */
+double theory_T_vs(const fate_spec *base, double gamma, double theta, double lambda, unsigned method,
+                   unsigned baseline, int paper);
 #endif

@@ -33,3 +33,12 @@ int spec_opts_finish(const char *C, spec_opts *o)
     if (s->width == 0) s->width = s->d;
     return 0;
 }
+
+int spec_opts_l2sp_lambda(const char *C, const char *text, fate_spec *s)
+{
+    if (!strcmp(text, "opt")) {
+        s->l2sp_lambda = FATE_LAMBDA_OPT;
+        return 0;
+    }
+    return opt_double(C, "--l2sp-lambda", text, 0.0, 1e12, 0, ">= 0 or opt", &s->l2sp_lambda);
+}

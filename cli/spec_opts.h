@@ -22,6 +22,9 @@ void spec_opts_default(spec_opts *o, size_t instances);
 /* After all options: n_src from gamma_src, conflicts, the default width.
  * 0 or -1 after printing an error. */
 int spec_opts_finish(const char *cmd, spec_opts *o);
+/* --l2sp-lambda: a number >= 0, or "opt" (FATE_LAMBDA_OPT). 0 or -1 after
+ * printing an error naming the option. */
+int spec_opts_l2sp_lambda(const char *cmd, const char *text, fate_spec *s);
 
 /* --methods: FATE_METHOD_SCRATCH, _LT, _FT, _LPFT, _L2SP, _RIDGE, _RIDGE_CV are bits 0..6, the
  * words' order, so the OPT_WORDS mask is the methods field. */

@@ -61,10 +61,15 @@ char *sweep_params_json(const fate_sweep *w)
     json_object_set_new(o, "weight_decay", json_real(s->weight_decay));
     json_object_set_new(o, "seed", json_seed(s->seed));
     json_t *m = json_array();
-    if (s->methods & FATE_METHOD_SCRATCH) json_array_append_new(m, json_string("scratch"));
-    if (s->methods & FATE_METHOD_LT) json_array_append_new(m, json_string("lt"));
-    if (s->methods & FATE_METHOD_FT) json_array_append_new(m, json_string("ft"));
+    for (unsigned k = 0; fate_method_name(1u << k); k++)
+        if (s->methods & (1u << k)) json_array_append_new(m, json_string(fate_method_name(1u << k)));
     json_object_set_new(o, "methods", m);
+    /* the methods beyond the paper's add their parameters, so that the
+     * paper's sweeps keep their saved parameters (and resume their cells) */
+    if (s->methods & FATE_METHOD_L2SP)
+        json_object_set_new(o, "l2sp_lambda",
+                            s->l2sp_lambda == FATE_LAMBDA_OPT ? json_string("opt") : json_real(s->l2sp_lambda));
+    if (w->baseline) json_object_set_new(o, "baseline", json_integer((json_int_t)w->baseline));
     json_object_set_new(o, "instances", json_integer((json_int_t)w->instances));
     json_object_set_new(o, "gammas", darr(w->gammas, w->n_gammas));
     json_object_set_new(o, "thetas", darr(w->thetas, w->n_thetas));
@@ -93,14 +98,25 @@ static const summary_entry LAYOUT[] = {{SUM_STATS, "risk", NULL},
                                        {SUM_MEAN, "converged", "converged_frac"},
                                        {SUM_MEAN, "steps", "mean_steps"}};
 
-/* The index of method m (scratch, lt per lambda, ft) in the arrays. */
-static size_t method_index(const fate_sweep *w, const double *q, size_t c_method, size_t c_lambda)
+/* The arrays' method axis: scratch, lt per lambda, ft, and when any method
+ * beyond the paper's runs, lpft, l2sp, ridge, ridge_cv after them (so the
+ * paper's sweeps keep their shapes). */
+#define BEYOND (FATE_METHOD_LPFT | FATE_METHOD_L2SP | FATE_METHOD_RIDGE | FATE_METHOD_RIDGE_CV)
+static size_t method_slots(const fate_sweep *w)
 {
-    const char *m = fate_model_linear.words[(size_t)q[c_method]];
+    return 2 + w->n_lambdas + ((w->base.methods & BEYOND) ? 4 : 0);
+}
+
+/* The slot of a method word (lt: of its ridge) on that axis. */
+static size_t method_slot(const fate_sweep *w, const char *m, double lambda)
+{
+    static const char *const beyond[] = {"lpft", "l2sp", "ridge", "ridge_cv"};
     if (!strcmp(m, "ft")) return w->n_lambdas + 1;
+    for (size_t k = 0; k < 4; k++)
+        if (!strcmp(m, beyond[k])) return w->n_lambdas + 2 + k;
     if (strcmp(m, "lt")) return 0;
     for (size_t l = 0; l < w->n_lambdas; l++)
-        if (q[c_lambda] == w->lambdas[l]) return 1 + l;
+        if (lambda == w->lambdas[l]) return 1 + l;
     return 0;
 }
 
@@ -124,12 +140,12 @@ static summary_row row_of_group(const model_summary *s, const summary_group *g)
     return r;
 }
 
-/* risk.npy and T.npy (G, T, M, K), M = scratch, lt per lambda, ft; NaN where
- * a method was not run. */
+/* risk.npy and T.npy (G, T, M, K), M the method axis (method_slots); NaN
+ * where a method was not run. */
 static void fill_arrays(double *arisk, double *aT, const fate_sweep *w, const model_summary *s,
                         const job_cells *c)
 {
-    const size_t G = w->n_gammas, T = w->n_thetas, M = 2 + w->n_lambdas, K = w->instances;
+    const size_t G = w->n_gammas, T = w->n_thetas, M = method_slots(w), K = w->instances;
     const long cm = model_column(s, "method"), cl = model_column(s, "lambda"), ci = model_column(s, "instance");
     const long cr = model_column(s, "risk"), ct = model_column(s, "T");
     for (size_t i = 0; i < G * T * M * K; i++) arisk[i] = aT[i] = NAN;
@@ -139,18 +155,19 @@ static void fill_arrays(double *arisk, double *aT, const fate_sweep *w, const mo
                 const double *q = c->v[t * G + j] + r * c->ncol;
                 const size_t i = (size_t)q[ci];
                 if (i >= K) continue;
-                const size_t at = ((j * T + t) * M + method_index(w, q, (size_t)cm, (size_t)cl)) * K + i;
+                const char *word = fate_model_linear.words[(size_t)q[cm]];
+                const size_t at = ((j * T + t) * M + method_slot(w, word, q[cl])) * K + i;
                 arisk[at] = q[cr];
                 aT[at] = q[ct];
             }
 }
 
 /* summary.npy (G, T, M, 11), risk.npy and T.npy (G, T, M, K), the grids;
- * M = scratch, lt per lambda, ft. */
+ * M the method axis (method_slots). */
 static int write_arrays(const fate_sweep *w, const char *dir, const summary_row *sum, size_t ns,
                         const double *arisk, const double *aT, file_list *written)
 {
-    const size_t G = w->n_gammas, T = w->n_thetas, M = 2 + w->n_lambdas, K = w->instances;
+    const size_t G = w->n_gammas, T = w->n_thetas, M = method_slots(w), K = w->instances;
     int rc = JOB_OK;
     enum { F = 11 };
     double *sa = malloc(G * T * M * F * sizeof *sa);
@@ -158,13 +175,7 @@ static int write_arrays(const fate_sweep *w, const char *dir, const summary_row 
     for (size_t i = 0; sa && i < G * T * M * F; i++) sa[i] = NAN;
     for (size_t i = 0; sa && i < ns; i++) {
         const summary_row *r = &sum[i];
-        size_t m = 0;
-        if (!strcmp(r->method, "lt")) {
-            for (size_t l = 0; l < w->n_lambdas; l++)
-                if (r->lambda == w->lambdas[l]) m = 1 + l;
-        } else if (!strcmp(r->method, "ft")) {
-            m = M - 1;
-        }
+        const size_t m = method_slot(w, r->method, r->lambda);
         const double v[F] = {r->mean_risk, r->std_risk, r->sem_risk, r->mean_T, r->std_T, r->sem_T,
                              r->theory_risk, r->theory_T, r->theory_T_paper, r->converged_frac,
                              r->mean_steps};
@@ -186,7 +197,7 @@ static int assemble(const sweep_job *job, const job_cells *cells, summary_row **
                     file_list *written)
 {
     const fate_sweep *w = &job->sweep;
-    const size_t G = w->n_gammas, T = w->n_thetas, M = 2 + w->n_lambdas, K = w->instances;
+    const size_t G = w->n_gammas, T = w->n_thetas, M = method_slots(w), K = w->instances;
     model_summary s;
     if (model_summary_build(&s, &fate_model_linear, w, cells, LAYOUT, sizeof LAYOUT / sizeof LAYOUT[0]))
         return JOB_FAILED;

@@ -252,6 +252,9 @@ enum {
     FATE_METHOD_RIDGE_CV = 1u << 6 /* baseline: ridge, lambda by leave-one-out on the target */
 };
 #define FATE_METHODS_ALL 127u
+/* The word of one FATE_METHOD_* bit ("scratch", "lt", "ft", "lpft", "l2sp",
+ * "ridge", "ridge_cv": the CLI's and Python's names), NULL for anything else. */
+FATE_API const char *fate_method_name(unsigned method);
 /* fate_spec.l2sp_lambda: the oracle-optimal ridge of parameter transfer,
  * fate_theory_ridge_lambda_opt at the cell's psi = d/n, sigma and mean
  * squared distance E|beta_t - beta_s_hat|^2 (THEORY.md section 8). */
@@ -399,7 +402,15 @@ typedef struct fate_sweep {
     size_t n_lambdas;
     size_t instances;        /* K >= 1 */
     int threads;             /* OpenMP threads, [0, FATE_MAX_THREADS]; 0: default */
+    unsigned baseline;       /* what T is measured against: 0 (or FATE_METHOD_SCRATCH)
+                                the unregularised scratch run, the paper's; one of
+                                FATE_METHOD_RIDGE, FATE_METHOD_RIDGE_CV; or several
+                                of them: per instance the lowest risk among them
+                                (FATE_BASELINE_BEST). Its methods must be in
+                                base.methods. */
 } fate_sweep;
+/* The tuned baselines T* is measured against: per instance the best. */
+#define FATE_BASELINE_BEST (FATE_METHOD_RIDGE | FATE_METHOD_RIDGE_CV)
 
 /* The results of one finished cell, handed to the cell_done hook; the arrays
  * are owned by the sweep and valid during the call only. A method that was
@@ -414,6 +425,13 @@ typedef struct fate_cell {
     const fate_method_result *lt;       /* (instances, n_lambdas) row-major */
     const fate_method_result *ft;       /* (instances) */
     const double *ft_c;                 /* (instances) fine-tuning coefficient c */
+    const fate_method_result *lpft;     /* (instances) */
+    const double *lpft_c;               /* (instances) LP-FT's coefficient c */
+    const fate_method_result *l2sp;     /* (instances) */
+    const double *l2sp_lambda;          /* (instances) the ridge parameter transfer used */
+    const fate_method_result *ridge;    /* (instances) the oracle-tuned ridge baseline */
+    const fate_method_result *ridge_cv; /* (instances) */
+    const double *ridge_cv_lambda;      /* (instances) the ridge leave-one-out chose */
 } fate_cell;
 
 typedef struct fate_sweep_hooks {

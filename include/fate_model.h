@@ -101,7 +101,9 @@ typedef struct fate_model {
     const char *name;                 /* "linear", "relu2" */
     const char *const *words;         /* the values of FATE_COL_WORD columns */
     size_t n_words;
-    /* The columns of a sweep's rows (static storage); *n gets their count. */
+    /* The columns of a sweep's rows (static storage); *n gets their count.
+     * sweep may be NULL: the columns every sweep of the model has (a sweep
+     * may add more after them). */
     const fate_column *(*columns)(const void *sweep, size_t *n);
     /* NULL if the sweep is valid, else a static message naming the field. */
     const char *(*check)(const void *sweep);

@@ -104,6 +104,14 @@ double fate_default_init_scale(size_t depth)
     return 0.1;
 }
 
+const char *fate_method_name(unsigned method)
+{
+    static const char *const names[] = {"scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv"};
+    for (unsigned k = 0; k < sizeof names / sizeof names[0]; k++)
+        if (method == 1u << k) return names[k];
+    return NULL;
+}
+
 /* What a method sees of one instance. */
 typedef struct method_ctx {
     const fate_spec *s;

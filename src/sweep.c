@@ -1,12 +1,13 @@
 /* sweep.c - the deep linear model's sweep: a grid of (gamma, theta) cells,
  * K instances each, as stages of the one scheduler (grid.c): rows are
  * thetas, columns gammas.
- *   1. scratch, one per (gamma_j, instance) with an unfinished cell;
+ *   1. per (gamma_j, instance) with an unfinished cell: the target set and
+ *      what needs nothing else: scratch and the tuned ridge baselines;
  *   2. per theta row t with an unfinished cell: pretraining, one per
- *      (theta_t, instance), with its linear-transfer basis (the SVD of the
- *      feature map, done once, not once per gamma); then items (theta_t,
- *      gamma_j, instance): target set, linear transfer for every ridge value,
- *      fine-tuning.
+ *      (theta_t, instance), with its feature basis (the SVD of the feature
+ *      map, done once, not once per gamma) when lt or lpft runs; then items
+ *      (theta_t, gamma_j, instance): target set, linear transfer for every
+ *      ridge value, fine-tuning, LP-FT, parameter transfer.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -33,9 +34,11 @@ const char *fate_sweep_check(const fate_sweep *w)
         !bytes_ok(w->instances, 1, sizeof(pretrained_t)))
         return "instances is too large: the sweep's results cannot be addressed";
     /* the base spec first (d and the network), then the grid */
-    if (w->base.methods & ~(unsigned)(FATE_METHOD_SCRATCH | FATE_METHOD_LT | FATE_METHOD_FT))
-        return "methods of a sweep are scratch, lt and ft (lpft, l2sp, ridge and ridge_cv run in fate run, not yet in "
-               "sweeps)";
+    if (w->baseline & ~(unsigned)(FATE_METHOD_SCRATCH | FATE_BASELINE_BEST) ||
+        ((w->baseline & FATE_METHOD_SCRATCH) && w->baseline != FATE_METHOD_SCRATCH))
+        return "baseline must be scratch (0), ridge, ridge_cv, or several of ridge and ridge_cv (the best of them)";
+    /* without scratch the paper's T is left NaN; a named baseline must run */
+    if (w->baseline & ~w->base.methods) return "baseline: its methods must be among the sweep's methods";
     fate_spec s = w->base;
     s.n = 1;
     s.theta = 0.0;
@@ -73,23 +76,42 @@ static fate_spec cell_spec(const fate_sweep *w, size_t j, size_t t)
     return s;
 }
 
+/* The per-instance results of one method over the columns: (G, K), with a
+ * scalar beside each (the coefficient c, the ridge used); NULL when the
+ * method does not run. */
+typedef struct lin_res {
+    fate_method_result *r;
+    double *x;
+} lin_res;
+
 /* The linear model's sweep state: rows are thetas, columns gammas. */
 typedef struct lin_grid {
     const fate_sweep *w;
     const fate_sweep_hooks *h;
-    int do_sc, do_lt, do_ft;
-    fate_method_result *sc, *lt, *ft, *pre_res; /* (G, K), (G, K, NL), (G, K), (K) */
-    double *ftc;                                /* (G, K) */
-    pretrained_t *pre;                          /* (K) the current row's networks */
+    unsigned m;                    /* the methods */
+    lin_res sc, ft, lpft, l2sp, ridge, cv; /* (G, K) each */
+    fate_method_result *lt;        /* (G, K, NL) */
+    fate_method_result *pre_res;   /* (K) */
+    pretrained_t *pre;             /* (K) the current row's networks */
 } lin_grid;
+
+/* The methods that need only the target set (stage 1) and those that need
+ * the pretrained network (stage 2). */
+#define STAGE1 (FATE_METHOD_SCRATCH | FATE_METHOD_RIDGE | FATE_METHOD_RIDGE_CV)
+#define STAGE2 (FATE_METHOD_LT | FATE_METHOD_FT | FATE_METHOD_LPFT | FATE_METHOD_L2SP)
 
 static fate_status lin_scratch(void *ctx, size_t j, size_t i, size_t *step)
 {
     const lin_grid *g = ctx;
+    const size_t at = j * g->w->instances + i;
     fate_spec s = cell_spec(g->w, j, 0);
     target_t tg;
+    double lambda;
     fate_status st = proto_target(&tg, &s, i);
-    if (st == FATE_OK) st = proto_scratch(&g->sc[j * g->w->instances + i], &tg, &s, s.weight_decay, i, step);
+    if (st == FATE_OK && (g->m & FATE_METHOD_SCRATCH))
+        st = proto_scratch(&g->sc.r[at], &tg, &s, s.weight_decay, i, step);
+    if (st == FATE_OK && (g->m & FATE_METHOD_RIDGE)) st = proto_ridge(&g->ridge.r[at], &lambda, &tg, &s, 0);
+    if (st == FATE_OK && (g->m & FATE_METHOD_RIDGE_CV)) st = proto_ridge(&g->cv.r[at], &g->cv.x[at], &tg, &s, 1);
     target_free(&tg);
     return st;
 }
@@ -98,24 +120,34 @@ static fate_status lin_pretrain(void *ctx, size_t t, size_t i, size_t *step)
 {
     const lin_grid *g = ctx;
     fate_spec s = cell_spec(g->w, 0, t);
-    fate_status st = proto_pretrain(&g->pre[i], &s, s.theta, (uint64_t)i, g->do_lt, step);
+    const int basis = (g->m & (FATE_METHOD_LT | FATE_METHOD_LPFT)) != 0;
+    fate_status st = proto_pretrain(&g->pre[i], &s, s.theta, (uint64_t)i, basis, step);
     if (st == FATE_OK) g->pre_res[i] = g->pre[i].res;
     return st;
 }
 
-/* The target set, linear transfer for every ridge value, fine-tuning. */
+/* The target set, linear transfer for every ridge value, fine-tuning, LP-FT,
+ * parameter transfer: the order of fate_run_instance. */
 static fate_status lin_cell_item(void *ctx, size_t t, size_t j, size_t i, unsigned *stage, size_t *step)
 {
     const lin_grid *g = ctx;
-    const size_t K = g->w->instances, NL = g->w->n_lambdas;
+    const size_t K = g->w->instances, NL = g->w->n_lambdas, at = j * K + i;
     fate_spec s = cell_spec(g->w, j, t);
     target_t tg;
     fate_status st = proto_target(&tg, &s, i);
-    for (size_t l = 0; st == FATE_OK && g->do_lt && l < NL; l++)
-        st = proto_lt(&g->lt[(j * K + i) * NL + l], &g->pre[i], &tg, &s, g->w->lambdas[l]);
-    if (st == FATE_OK && g->do_ft) {
+    for (size_t l = 0; st == FATE_OK && (g->m & FATE_METHOD_LT) && l < NL; l++)
+        st = proto_lt(&g->lt[at * NL + l], &g->pre[i], &tg, &s, g->w->lambdas[l]);
+    if (st == FATE_OK && (g->m & FATE_METHOD_FT)) {
         *stage = FATE_METHOD_FT;
-        st = proto_ft(&g->ft[j * K + i], &g->ftc[j * K + i], &g->pre[i], &tg, &s, step);
+        st = proto_ft(&g->ft.r[at], &g->ft.x[at], &g->pre[i], &tg, &s, step);
+    }
+    if (st == FATE_OK && (g->m & FATE_METHOD_LPFT)) {
+        *stage = FATE_METHOD_LPFT;
+        st = proto_lpft(&g->lpft.r[at], &g->lpft.x[at], &g->pre[i], &tg, &s, step);
+    }
+    if (st == FATE_OK && (g->m & FATE_METHOD_L2SP)) {
+        *stage = FATE_METHOD_L2SP;
+        st = proto_l2sp(&g->l2sp.r[at], &g->l2sp.x[at], &g->pre[i], &tg, &s);
     }
     target_free(&tg);
     return st;
@@ -128,16 +160,20 @@ static void lin_row_done(void *ctx, size_t t)
     for (size_t i = 0; i < g->w->instances; i++) pretrained_free(&g->pre[i]);
 }
 
+/* Column j's results of one method, or NULL. */
+static const fate_method_result *res_at(const lin_res *r, size_t j, size_t K) { return r->r ? r->r + j * K : NULL; }
+static const double *x_at(const lin_res *r, size_t j, size_t K) { return r->x ? r->x + j * K : NULL; }
+
 static int lin_cell_done(void *ctx, size_t t, size_t j)
 {
     const lin_grid *g = ctx;
     const fate_sweep *w = g->w;
     const size_t K = w->instances, NL = w->n_lambdas;
-    const int pre = g->do_lt || g->do_ft;
     fate_cell c = {j, t, w->gammas[j], w->thetas[t], cell_spec(w, j, t).n, K, NL,
-                   pre ? g->pre_res : NULL, g->do_sc ? g->sc + j * K : NULL,
-                   g->do_lt ? g->lt + j * K * NL : NULL, g->do_ft ? g->ft + j * K : NULL,
-                   g->do_ft ? g->ftc + j * K : NULL};
+                   (g->m & STAGE2) ? g->pre_res : NULL, res_at(&g->sc, j, K),
+                   g->lt ? g->lt + j * K * NL : NULL, res_at(&g->ft, j, K), x_at(&g->ft, j, K),
+                   res_at(&g->lpft, j, K), x_at(&g->lpft, j, K), res_at(&g->l2sp, j, K), x_at(&g->l2sp, j, K),
+                   res_at(&g->ridge, j, K), res_at(&g->cv, j, K), x_at(&g->cv, j, K)};
     return g->h && g->h->cell_done && g->h->cell_done(g->h->ctx, &c);
 }
 
@@ -160,23 +196,41 @@ static void lin_progress(void *ctx, size_t done, size_t total)
     if (h->progress) h->progress(h->ctx, done, total);
 }
 
+/* One method's (G, K) arrays when it runs (with its scalars when x): 0, or
+ * -1 out of memory. */
+static int res_alloc(lin_res *r, unsigned m, unsigned bit, int x, size_t G, size_t K)
+{
+    if (!(m & bit)) return 0;
+    r->r = calloc_array(G, K, sizeof *r->r);
+    if (x) r->x = calloc_array(G, K, sizeof *r->x);
+    return r->r && (!x || r->x) ? 0 : -1;
+}
+
+static void lin_grid_free(lin_grid *g)
+{
+    lin_res *all[] = {&g->sc, &g->ft, &g->lpft, &g->l2sp, &g->ridge, &g->cv};
+    for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) free(all[k]->r), free(all[k]->x);
+    free(g->lt), free(g->pre_res), free(g->pre);
+}
+
 fate_status fate_sweep_run(const fate_sweep *w, const fate_sweep_hooks *h, fate_sweep_error *err)
 {
     if (fate_sweep_check(w)) return FATE_EINVAL;
     const size_t G = w->n_gammas, K = w->instances, NL = w->n_lambdas;
     const unsigned m = w->base.methods;
-    lin_grid g = {.w = w, .h = h, .do_sc = (m & FATE_METHOD_SCRATCH) != 0,
-                  .do_lt = (m & FATE_METHOD_LT) != 0, .do_ft = (m & FATE_METHOD_FT) != 0};
-    g.sc = calloc_array(G, K, sizeof *g.sc), g.pre_res = calloc(K, sizeof *g.pre_res);
-    g.lt = calloc_array(G * K, NL, sizeof *g.lt), g.ft = calloc_array(G, K, sizeof *g.ft);
-    g.ftc = calloc_array(G, K, sizeof *g.ftc), g.pre = calloc(K, sizeof *g.pre);
+    lin_grid g = {.w = w, .h = h, .m = m};
+    int bad = res_alloc(&g.sc, m, FATE_METHOD_SCRATCH, 0, G, K) | res_alloc(&g.ft, m, FATE_METHOD_FT, 1, G, K) |
+              res_alloc(&g.lpft, m, FATE_METHOD_LPFT, 1, G, K) | res_alloc(&g.l2sp, m, FATE_METHOD_L2SP, 1, G, K) |
+              res_alloc(&g.ridge, m, FATE_METHOD_RIDGE, 0, G, K) | res_alloc(&g.cv, m, FATE_METHOD_RIDGE_CV, 1, G, K);
+    if (m & FATE_METHOD_LT) bad |= !(g.lt = calloc_array(G * K, NL, sizeof *g.lt));
+    g.pre_res = calloc(K, sizeof *g.pre_res), g.pre = calloc(K, sizeof *g.pre);
     fate_status st = FATE_ENOMEM;
-    if (g.sc && g.pre_res && g.lt && g.ft && g.ftc && g.pre) {
-        grid_stages stages = {&g, w->n_thetas, G, K, g.do_sc, g.do_lt || g.do_ft, lin_scratch,
+    if (!bad && g.pre_res && g.pre) {
+        grid_stages stages = {&g, w->n_thetas, G, K, (m & STAGE1) != 0, (m & STAGE2) != 0, lin_scratch,
                               lin_pretrain, lin_cell_item, lin_row_done, lin_cell_done};
         grid_hooks gh = {(void *)h, lin_skip, lin_should_stop, lin_progress};
         st = grid_run(&stages, h ? &gh : NULL, w->threads, err);
     }
-    free(g.sc); free(g.pre_res); free(g.lt); free(g.ft); free(g.ftc); free(g.pre);
+    lin_grid_free(&g);
     return st;
 }

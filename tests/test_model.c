@@ -180,6 +180,75 @@ Test(model, stop_from_cell_done)
     collect_free(&c);
 }
 
+/* Instance i's result of method k (bit 1 << k) in fate_run's record. */
+static const fate_method_result *run_result(const fate_instance_result *r, int k)
+{
+    const fate_method_result *m[] = {&r->scratch, &r->lt, &r->ft, &r->lpft, &r->l2sp, &r->ridge, &r->ridge_cv};
+    return m[k];
+}
+
+/* Every method in a sweep, against a tuned baseline: the rows hold what
+ * fate_run gives (bit for bit: the same stages on the same keys), T is
+ * R_base - R with R_base the oracle ridge, or per instance the better of the
+ * two ridges; c, the ridges used and leave-one-out's choice in their columns. */
+static void all_methods_vs(unsigned baseline)
+{
+    fate_sweep w = lin_sweep(2);
+    w.base.methods = FATE_METHODS_ALL;
+    w.n_lambdas = 1;
+    w.baseline = baseline;
+    cr_assert_null(fate_sweep_check(&w));
+    collect c;
+    cr_assert_eq(collect_run(&c, &fate_model_linear, &w), FATE_OK);
+    expect_keys(&c);
+    cr_assert_eq(c.ncol, 16, "ridge_cv adds its cv_lambda column");
+    const size_t ir = col_index(c.m, &w, "risk"), iT = col_index(c.m, &w, "T"), im = col_index(c.m, &w, "method");
+    const size_t il = col_index(c.m, &w, "lambda"), ic = col_index(c.m, &w, "ft_c");
+    const size_t icv = col_index(c.m, &w, "cv_lambda");
+    fate_spec s = w.base;
+    s.n = (size_t)lround(gam[0] * 12), s.theta = th[1], s.lambda = 0.0;
+    fate_instance_result res[2];
+    cr_assert_eq(fate_run(res, &s, 0, 2, 1, NULL, NULL, NULL), FATE_OK);
+    const size_t at = 1 * 2 + 0; /* theta index 1, gamma index 0 */
+    cr_assert_eq(c.n[at], 14, "7 methods x 2 instances");
+    for (size_t r = 0; r < c.n[at]; r++) {
+        const double *q = c.v[at] + r * c.ncol;
+        const size_t i = r / 7;
+        const int k = (int)q[im];
+        cr_assert_eq(k, (int)(r % 7), "rows come in the methods' order");
+        const double rb = baseline == FATE_METHOD_RIDGE ? res[i].ridge.risk
+                                                        : fmin(res[i].ridge.risk, res[i].ridge_cv.risk);
+        cr_expect_eq(q[ir], run_result(&res[i], k)->risk, "row %zu", r);
+        const double T = (1u << k) == baseline ? 0.0 : rb - run_result(&res[i], k)->risk;
+        cr_expect_eq(q[iT], T, "row %zu T", r);
+        if (k == 2) cr_expect_eq(q[ic], res[i].ft_c);
+        if (k == 3) cr_expect_eq(q[ic], res[i].lpft_c);
+        if (k == 4) cr_expect_eq(q[il], res[i].l2sp_lambda);
+        if (k == 6) cr_expect_eq(q[icv], res[i].ridge_cv_lambda);
+        else cr_expect(isnan(q[icv]));
+    }
+    collect_free(&c);
+}
+
+Test(model, linear_all_methods_against_the_ridge_baseline) { all_methods_vs(FATE_METHOD_RIDGE); }
+Test(model, linear_all_methods_against_the_best_baseline) { all_methods_vs(FATE_BASELINE_BEST); }
+
+Test(model, linear_baseline_checks)
+{
+    fate_sweep w = lin_sweep(1);
+    w.baseline = FATE_METHOD_RIDGE;
+    cr_expect_not_null(fate_sweep_check(&w), "ridge does not run");
+    w.base.methods |= FATE_METHOD_RIDGE;
+    cr_expect_null(fate_sweep_check(&w));
+    w.baseline = FATE_METHOD_LT;
+    cr_expect_not_null(fate_sweep_check(&w), "lt is no baseline");
+    w.baseline = FATE_METHOD_SCRATCH | FATE_METHOD_RIDGE;
+    cr_expect_not_null(fate_sweep_check(&w), "scratch is not among the tuned ones");
+    w.baseline = 0;
+    w.base.methods = FATE_METHOD_LT;
+    cr_expect_null(fate_sweep_check(&w), "without scratch T is NaN (Python's fate.phase allows it)");
+}
+
 /* The two-layer model: tables keyed as cell_keys says, T = R_sc - R. */
 Test(model, relu2_tables)
 {

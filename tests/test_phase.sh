@@ -113,6 +113,34 @@ check "after SIGKILL + rerun summary.csv identical" cmp -s REF/summary.csv K/sum
 "$FATE" phase $SMALL --out T1 --threads 1 --plot none > /dev/null 2>&1
 check "1 thread = 2 threads (runs.csv)" cmp -s A.runs T1/runs.csv
 
+# ---- the methods beyond the paper against a tuned baseline (issue 14)
+"$FATE" phase --d 30 --gamma 0.5,1.5 --theta pi/8,3pi/8 --instances 3 --sigma 0.2 --quiet --plot png \
+  --methods lt,ft,lpft,l2sp,ridge_cv --baseline ridge --out B > B.out 2> B.err
+check "all methods against --baseline ridge exit 0" [ $? -eq 0 ]
+for m in lt ft lpft l2sp ridge_cv; do
+  check "phase_$m and slices_$m drawn" [ -s "B/phase_$m.png" ] && [ -s "B/slices_$m.png" ]
+done
+check "no map of the baseline itself" [ ! -e B/phase_ridge.png ]
+check "ridge_cv adds its cv_lambda column" [ "$(head -1 B/runs.csv | tr ',' '\n' | tail -1)" = cv_lambda ]
+# 4 cells x 3 instances x (lt, ft, lpft, l2sp, ridge, ridge_cv)
+check "one row per (cell, method, instance)" [ "$(($(wc -l < B/runs.csv) - 1))" -eq 72 ]
+awk -F, 'NR > 1 { k = $1 "," $2 "," $6; if ($4 == "ridge") { rb[k] = $7; if ($8 != 0) bad++ } else r[k "," $4] = $7 "," $8 }
+  END { for (x in r) { split(x, a, ","); split(r[x], v, ","); k = a[1] "," a[2] "," a[3]
+          d = rb[k] - v[1] - v[2]; if (d * d > 1e-24) { print x, d; bad++ } n++ }
+        exit !(n == 60 && bad == 0) }' B/runs.csv > base.out 2>&1
+check "T = R_ridge - R on every row ($(head -1 base.out))" [ $? -eq 0 ]
+check "the oracle ridge's lambda is its key" \
+  awk -F, 'NR > 1 && $4 == "ridge" && $5 == "nan" { bad++ } END { exit bad > 0 }' B/runs.csv
+"$FATE" phase --d 30 --gamma 0.5,1.5 --theta pi/8,3pi/8 --instances 3 --sigma 0.2 --quiet --plot none \
+  --methods lt,ft,lpft,l2sp,ridge_cv --baseline ridge --threads 1 --out B1 > /dev/null 2>&1
+check "1 thread = 2 threads with every method (runs.csv)" cmp -s B/runs.csv B1/runs.csv
+"$FATE" phase --d 30 --gamma 0.5,1.5 --theta pi/8,3pi/8 --instances 3 --sigma 0.2 --quiet --plot none \
+  --methods lt --baseline best --out BB > /dev/null 2>&1
+awk -F, 'NR > 1 { k = $1 "," $2 "," $6; r[k "," $4] = $7; t[k "," $4] = $8; key[k] = 1 }
+  END { for (k in key) { b = r[k ",ridge"] < r[k ",ridge_cv"] ? r[k ",ridge"] : r[k ",ridge_cv"]
+          d = b - r[k ",lt"] - t[k ",lt"]; if (d * d > 1e-24) bad++; n++ } exit !(n == 12 && bad == 0) }' BB/runs.csv
+check "--baseline best: T = min(R_ridge, R_ridge_cv) - R" [ $? -eq 0 ]
+
 # ---- bad input: one line on stderr naming the option, exit 2, nothing on stdout
 badcase() {
   desc=$1; opt=$2; shift 2
@@ -128,6 +156,9 @@ badcase "phase --plot gif" --plot phase --plot gif --out X
 badcase "phase --lambda -1" --lambda phase --lambda 0,-1 --out X
 badcase "phase unsorted --gamma" --gamma phase --gamma 0.5,0.2 --out X
 badcase "phase unknown option" --bogus phase --bogus 1
+badcase "phase --baseline unknown" --baseline phase --baseline lasso --out X
+badcase "phase --l2sp-lambda -1" --l2sp-lambda phase --methods l2sp --l2sp-lambda -1 --out X
+badcase "phase --methods unknown" --methods phase --methods lt,dropout --out X
 badcase "phase --resume without a sweep" --resume phase --resume --out NOPE
 badcase "phase --resume changing --d" "--resume: --d differs" phase --resume --out A --d 10
 # sigma0.2 is reopened for the decay baseline: its files are listed once

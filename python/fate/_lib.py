@@ -172,7 +172,7 @@ class fate_sweep(Structure):
     _fields_ = [("base", fate_spec), ("gammas", POINTER(c_double)), ("n_gammas", c_size_t),
                 ("thetas", POINTER(c_double)), ("n_thetas", c_size_t),
                 ("lambdas", POINTER(c_double)), ("n_lambdas", c_size_t),
-                ("instances", c_size_t), ("threads", c_int)]
+                ("instances", c_size_t), ("threads", c_int), ("baseline", c_uint)]
 
 
 class fate_cell(Structure):
@@ -183,7 +183,12 @@ class fate_cell(Structure):
                 ("scratch", POINTER(fate_method_result)),
                 ("lt", POINTER(fate_method_result)),
                 ("ft", POINTER(fate_method_result)),
-                ("ft_c", POINTER(c_double))]
+                ("ft_c", POINTER(c_double)),
+                ("lpft", POINTER(fate_method_result)), ("lpft_c", POINTER(c_double)),
+                ("l2sp", POINTER(fate_method_result)), ("l2sp_lambda", POINTER(c_double)),
+                ("ridge", POINTER(fate_method_result)),
+                ("ridge_cv", POINTER(fate_method_result)),
+                ("ridge_cv_lambda", POINTER(c_double))]
 
 
 SKIP_FN = CFUNCTYPE(c_int, c_void_p, c_size_t, c_size_t)

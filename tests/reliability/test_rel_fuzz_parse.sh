@@ -54,7 +54,8 @@ kind() {
   *:--out) K=path ;;
   *:--seed) K=u64 ;;
   *:--format) K=word; S="table|csv|json" ;;
-  *:--baseline) K=word; S="scratch|ridge|ridge_cv" ;;
+  run:--baseline) K=word; S="scratch|ridge|ridge_cv" ;;
+  phase:--baseline) K=word; S="scratch|ridge|ridge_cv|best" ;;
   *:--model) K=word; S="linear|relu2" ;;
   *:--act) K=word; S="relu|tanh|erf|linear" ;;
   *:--scaling) K=word; S="mean-field|standard" ;;
