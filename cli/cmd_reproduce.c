@@ -22,6 +22,7 @@
 #include "par.h"
 #include "relu_job.h"
 #include "report.h"
+#include "reproduce.h"
 #include "sweep_job.h"
 
 static const char intro[] =
@@ -43,6 +44,10 @@ static const char intro[] =
     "                       (quick: d = 10, m* = 4, m = 50, 4 instances; full: d = 16,\n"
     "                       m* = 6, m = 80, 8 instances; the paper's d = m* = 100,\n"
     "                       m = 1000 is for fate phase --model relu2)\n"
+    "  beyond/              beyond the paper at sigma = 0.2: lt, ft, LP-FT and parameter\n"
+    "                       transfer (L2-SP) against the oracle-tuned ridge, slices of\n"
+    "                       every method at theta = pi/8, pi/4, 3pi/8, the map of the\n"
+    "                       best method with the theory's boundaries\n"
     "\n";
 
 static const char outro[] =
@@ -50,20 +55,8 @@ static const char outro[] =
     "Learning rate, epochs and early stopping follow fate's defaults (automatic rate,\n"
     "10000 epochs, stop at minimum loss + 1e-6), see fate run --help.\n";
 
-enum { X_SIGMA0 = 1, X_SIGMA02 = 2, X_RIDGE = 4, X_DECAY = 8, X_SOURCE = 16, X_RELU = 32 };
-
-typedef struct repro_opts {
-    int quick, resume, quiet;
-    size_t instances, d; /* 0: the size --quick (or not) selects */
-    uint64_t seed;
-    int threads;
-    unsigned only, plot;
-    const char *out;
-    int have_threads, have_quiet, have_plot, n_result_opts;
-} repro_opts;
-
 /* bit k of the --only mask is X_* = 1 << k */
-static const char *const only_words[] = {"sigma0", "sigma0.2", "ridge", "decay", "source", "relu", NULL};
+static const char *const only_words[] = {"sigma0", "sigma0.2", "ridge", "decay", "source", "relu", "beyond", NULL};
 
 #define F(field) offsetof(repro_opts, field)
 #define NO_GIVEN (-1L)
@@ -79,8 +72,8 @@ static const opt_def OPTS[] = {
      NO_GIVEN, NULL, 0},
     {"--d", "D", OPT_SIZE, 10, 100000, NULL, NULL, "override the dimension", F(d), 0, NO_GIVEN, NULL, 0},
     {"--seed", "S", OPT_U64, 0, 0, NULL, "1", "random seed", F(seed), 0, NO_GIVEN, NULL, 0},
-    {"--only", "LIST", OPT_WORDS, 0, 0, "a comma list of sigma0, sigma0.2, ridge, decay, source, relu", NULL,
-     "run only some of: sigma0, sigma0.2, ridge, decay, source,\nrelu", F(only), 0, NO_GIVEN, only_words, 0},
+    {"--only", "LIST", OPT_WORDS, 0, 0, "a comma list of sigma0, sigma0.2, ridge, decay, source, relu, beyond", NULL,
+     "run only some of: sigma0, sigma0.2, ridge, decay, source,\nrelu, beyond", F(only), 0, NO_GIVEN, only_words, 0},
     {"--out", "DIR", OPT_TEXT, 0, 0, "a folder name", "fate-reproduce", "output folder", F(out), 0, NO_GIVEN, NULL,
      OPT_RUN},
     {"--resume", NULL, OPT_FLAG, 0, 0, NULL, NULL,
@@ -103,7 +96,7 @@ static const opt_table TABLE = {"reproduce", "fate reproduce --help", OPTS, size
 static int defaults(repro_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->only = X_SIGMA0 | X_SIGMA02 | X_RIDGE | X_DECAY | X_SOURCE | X_RELU;
+    o->only = X_SIGMA0 | X_SIGMA02 | X_RIDGE | X_DECAY | X_SOURCE | X_RELU | X_BEYOND;
     return opt_table_defaults(&TABLE, o);
 }
 
@@ -121,15 +114,7 @@ static size_t relu_instances(const repro_opts *o) { return o->instances ? o->ins
 
 /* ---- deviation of simulation from theory ---- */
 
-typedef struct dev {
-    double max_abs, mean_abs;
-    size_t cells;              /* cells with a finite theory value */
-    size_t decided, agree;     /* |T_theory| > 3 sem: sign agreement */
-    size_t with_se, within2;   /* cells with sem > 0; those within 2 sem */
-    double chi2;               /* sum over them of ((sim - theory)/sem)^2 */
-} dev;
-
-static dev deviation(const summary_row *rows, size_t n, const char *method, double lambda,
+dev deviation(const summary_row *rows, size_t n, const char *method, double lambda,
                      int use_risk, int paper)
 {
     dev d = {0};
@@ -139,8 +124,10 @@ static dev deviation(const summary_row *rows, size_t n, const char *method, doub
         if (strcmp(s->method, method) != 0) continue;
         /* lambda NaN: every ridge value */
         if (!strcmp(method, "lt") && !isnan(lambda) && s->lambda != lambda) continue;
-        /* scratch does not depend on theta: count each gamma once */
-        if (!strcmp(method, "scratch") && s->theta_index != 0) continue;
+        /* scratch and the ridges do not depend on theta: count each gamma once */
+        if ((!strcmp(method, "scratch") || !strcmp(method, "ridge") || !strcmp(method, "ridge_cv")) &&
+            s->theta_index != 0)
+            continue;
         double sim = use_risk ? s->mean_risk : s->mean_T;
         double th = use_risk ? s->theory_risk : (paper ? s->theory_T_paper : s->theory_T);
         if (!isfinite(th) || !isfinite(sim)) continue;
@@ -177,7 +164,7 @@ static void report_dev_se(report *r, dev d)
              d.chi2 / (double)d.with_se, d.with_se);
 }
 
-static void report_dev(report *r, const char *what, dev d, int sign)
+void report_dev(report *r, const char *what, dev d, int sign)
 {
     report_dev_line(r, what, d, sign);
     report_dev_se(r, d);
@@ -195,16 +182,6 @@ static void report_dev_line(report *r, const char *what, dev d, int sign)
                  what, d.max_abs, d.mean_abs, d.cells);
 }
 
-typedef struct ctx {
-    const repro_opts *o;
-    size_t d, K;
-    double *gammas, *thetas;
-    size_t ng, nt;
-    file_list files;
-    report *rep;
-    int rc;
-} ctx;
-
 static void params_text(char *buf, size_t size, const fate_sweep *w)
 {
     const fate_spec *s = &w->base;
@@ -220,7 +197,7 @@ static void params_text(char *buf, size_t size, const fate_sweep *w)
 }
 
 /* Runs one sweep into OUT/sub; 0, or the job code. */
-static int run_sweep(ctx *c, const char *sub, const fate_sweep *w, summary_row **rows, size_t *n)
+int run_sweep(ctx *c, const char *sub, const fate_sweep *w, summary_row **rows, size_t *n)
 {
     char dir[4096], label[128];
     snprintf(dir, sizeof dir, "%s/%s", c->o->out, sub);
@@ -229,7 +206,7 @@ static int run_sweep(ctx *c, const char *sub, const fate_sweep *w, summary_row *
     return sweep_job_run(&job, rows, n, &c->files);
 }
 
-static fate_sweep base_sweep(ctx *c, double sigma, const double *lambdas, size_t nl)
+fate_sweep base_sweep(ctx *c, double sigma, const double *lambdas, size_t nl)
 {
     fate_sweep w;
     memset(&w, 0, sizeof w);
@@ -782,6 +759,7 @@ static int run_experiments(ctx *c)
                                   "Finite source, γ_s = 1.5 (σ = σ_s = 0.2)");
     }
     if (rc == JOB_OK && (o->only & X_RELU)) rc = relu_experiment(c);
+    if (rc == JOB_OK && (o->only & X_BEYOND)) rc = beyond_experiment(c);
     free(s02);
     return rc;
 }

@@ -144,6 +144,16 @@ static int draw_lines(const char *path, fate_plot_format fmt, const void *arg)
     return fate_plot_lines(path, fmt, (const fate_line_plot *)arg) == FATE_OK ? 0 : -1;
 }
 
+static int draw_category(const char *path, fate_plot_format fmt, const void *arg)
+{
+    return fate_plot_category_map(path, fmt, (const fate_category_map *)arg) == FATE_OK ? 0 : -1;
+}
+
+int fig_emit_category(const char *dir, const char *stem, unsigned fmts, file_list *out, const fate_category_map *m)
+{
+    return emit(dir, stem, fmts, out, draw_category, m);
+}
+
 int fig_emit_map(const char *dir, const char *stem, unsigned fmts, file_list *out, const fate_phase_map *m)
 {
     return emit(dir, stem, fmts, out, draw_map, m);

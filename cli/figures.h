@@ -50,12 +50,24 @@ int fig_ridge(const sweep_view *v, const char *dir, const char *stem, double gam
 int fig_phase_all(const sweep_view *v, const char *dir, unsigned methods, const double *slices,
                   size_t n_slices, int theory_map, unsigned fmts, file_list *out);
 
+/* compare_figures.c: the methods side by side against the sweep's baseline
+ * (candidates: the baseline, then lt, ft, lpft, l2sp of methods). The map
+ * colours each cell by the candidate with the lowest mean risk, with the
+ * theory's boundaries; the slice draws every candidate's T against gamma at
+ * grid angle t with its theory line. */
+int fig_winner_map(const sweep_view *v, const char *dir, const char *stem, unsigned methods, const char *title,
+                   unsigned fmts, file_list *out);
+int fig_compare_slice(const sweep_view *v, const char *dir, const char *stem, size_t t, unsigned methods,
+                      const char *title, unsigned fmts, file_list *out);
+
 /* Draw a prepared map or line plot in every format of fmts (0, or -1 after
  * printing one line). */
 int fig_emit_map(const char *dir, const char *stem, unsigned fmts, file_list *out,
                  const fate_phase_map *m);
 int fig_emit_lines(const char *dir, const char *stem, unsigned fmts, file_list *out,
                    const fate_line_plot *p);
+int fig_emit_category(const char *dir, const char *stem, unsigned fmts, file_list *out,
+                      const fate_category_map *m);
 
 /* Theory T of a method on (gamma, theta), asymptotic in d (linear transfer
  * with the first lambda; fine-tuning with the gradient-flow c, or the

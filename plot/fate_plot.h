@@ -70,6 +70,35 @@ typedef struct fate_phase_map {
 
 FATE_API fate_status fate_plot_phase_map(const char *path, fate_plot_format fmt, const fate_phase_map *m);
 
+/* A map of categories: each (gamma, theta) cell coloured by a category
+ * (e.g. the method with the lowest risk), a legend naming them, and
+ * optionally the theory's boundaries between them: for each category k a
+ * field on its own grid, positive where k is the theory's choice, whose zero
+ * level set is drawn (a boundary between two regions is then drawn by both
+ * fields, on the same line). */
+typedef struct fate_category_map {
+    const char *title;            /* UTF-8 */
+    const double *thetas;         /* (n_thetas) x of cell centres, increasing */
+    size_t n_thetas;
+    const double *gammas;         /* (n_gammas) y of cell centres, increasing */
+    size_t n_gammas;
+    const int *category;          /* (n_gammas, n_thetas) row-major: an index into
+                                     names, or -1: no value (grey) */
+    const char *const *names;     /* (n_names) legend entries, n_names in [1, 8];
+                                     category k has palette colour k */
+    size_t n_names;
+    const double *contour_thetas; /* (n_contour_thetas); NULL: no boundaries */
+    size_t n_contour_thetas;
+    const double *contour_gammas; /* (n_contour_gammas) */
+    size_t n_contour_gammas;
+    const double *contour_values; /* (n_names, n_contour_gammas, n_contour_thetas);
+                                     NaN where the theory has no value */
+    const char *contour_label;    /* legend text of the boundary lines */
+    const char *xlabel, *ylabel;  /* NULL: theta and gamma as in fate_phase_map */
+} fate_category_map;
+
+FATE_API fate_status fate_plot_category_map(const char *path, fate_plot_format fmt, const fate_category_map *m);
+
 enum {
     FATE_SERIES_POINTS = 0, /* markers with vertical error bars (simulation) */
     FATE_SERIES_LINE = 1,   /* solid line (theory) */

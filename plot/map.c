@@ -202,22 +202,6 @@ static void draw_phase_map(const fig *f, void *arg)
     if (ctx->has_title) draw_title(f, &b, ctx->title);
 }
 
-static int strictly_increasing(const double *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (!isfinite(v[i])) return 0;
-        if (i > 0 && !(v[i] > v[i - 1])) return 0;
-    }
-    return 1;
-}
-
-static int all_positive(const double *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!(v[i] > 0.0)) return 0;
-    return 1;
-}
-
 /* Everything fate_plot_phase_map checks before PLplot is touched. */
 static int map_args_ok(const char *path, fate_plot_format fmt, const fate_phase_map *m)
 {
@@ -242,28 +226,6 @@ static int map_args_ok(const char *path, fate_plot_format fmt, const fate_phase_
         return 0;
     return (!m->ylog || all_positive(m->contour_gammas, cny)) &&
            (!m->xlog || all_positive(m->contour_thetas, cnx));
-}
-
-/* Cell edges halfway between centres; the outer edges mirror the first and
- * last half-steps. edges: (n + 1). */
-static void cell_edges(double *edges, const double *c, size_t n)
-{
-    if (n == 1) {
-        double h = c[0] != 0.0 ? 0.1 * fabs(c[0]) : 0.5;
-        edges[0] = c[0] - h;
-        edges[1] = c[0] + h;
-        return;
-    }
-    for (size_t i = 1; i < n; i++) edges[i] = 0.5 * (c[i - 1] + c[i]);
-    edges[0] = c[0] - (edges[1] - c[0]);
-    edges[n] = c[n - 1] + (c[n - 1] - edges[n - 1]);
-}
-
-/* Coordinates in world units: log10 on a log axis (edges at geometric
- * midpoints). */
-static void world(double *out, const double *v, size_t n, int log)
-{
-    for (size_t j = 0; j < n; j++) out[j] = log ? log10(v[j]) : v[j];
 }
 
 /* Edges, the values by column, the colour range, the contour's y. */

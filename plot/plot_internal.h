@@ -186,6 +186,16 @@ void draw_axes(const fig *f, const box *b, const axis *x, const axis *y, const c
 void draw_ylabel(const fig *f, const box *b, double off, const char *text, int right);
 void draw_title(const fig *f, const box *b, const char *text);
 
+/* ---- cells.c: the cell grids of the maps ---- */
+/* Every value finite and each above the one before. */
+int strictly_increasing(const double *v, size_t n);
+int all_positive(const double *v, size_t n);
+/* Cell edges halfway between centres; the outer edges mirror the first and
+ * last half-steps. edges: (n + 1). */
+void cell_edges(double *edges, const double *c, size_t n);
+/* Coordinates in world units: log10 on a log axis. */
+void world(double *out, const double *v, size_t n, int log);
+
 /* ---- markers ---- */
 /* Marker glyph k (0..4) of the palette series: filled circle, square,
  * triangle up, diamond, triangle down (drawn by plstring). */

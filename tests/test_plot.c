@@ -278,6 +278,65 @@ Test(plot, variants_render)
     cr_assert_eq(fate_plot_phase_map(path, FATE_PLOT_PNG, &one), FATE_OK);
 }
 
+/* A category map: the region where a rises above b (and a third region),
+ * with the theory fields of the three categories on a finer grid. */
+typedef struct cat_data {
+    double th[NT], g[NG], cth[NC], cg[NC], f[3 * NC * NC];
+    int cat[NG * NT];
+    fate_category_map m;
+} cat_data;
+
+static void make_categories(cat_data *d)
+{
+    static const char *const names[3] = {"no transfer", "linear transfer (lt)", "L2-SP"};
+    for (int i = 0; i < NT; i++) d->th[i] = (i + 0.5) * (M_PI / 2) / NT;
+    for (int j = 0; j < NG; j++) d->g[j] = 0.1 + 0.15 * j;
+    for (int i = 0; i < NC; i++) d->cth[i] = d->th[0] + (d->th[NT - 1] - d->th[0]) * i / (NC - 1.0);
+    for (int j = 0; j < NC; j++) d->cg[j] = d->g[0] + (d->g[NG - 1] - d->g[0]) * j / (NC - 1.0);
+    for (int j = 0; j < NG; j++)
+        for (int i = 0; i < NT; i++) {
+            const double t = tgain(d->th[i], d->g[j]);
+            d->cat[j * NT + i] = j == 0 && i == 0 ? -1 : t > 0.2 ? 2 : t > 0 ? 1 : 0;
+        }
+    for (int j = 0; j < NC; j++)
+        for (int i = 0; i < NC; i++) {
+            const double t = tgain(d->cth[i], d->cg[j]);
+            const double v[3] = {-t, fmin(t, 0.2 - t), t - 0.2};
+            for (int k = 0; k < 3; k++) d->f[(k * NC + j) * NC + i] = v[k];
+        }
+    d->m = (fate_category_map){"Category map", d->th, NT, d->g, NG, d->cat, names, 3,
+                               d->cth, NC, d->cg, NC, d->f, "theory boundary", NULL, NULL};
+}
+
+Test(plot, category_map_every_format_and_bad_arguments)
+{
+    static cat_data d;
+    make_categories(&d);
+    char path[128], name[32];
+    for (int k = 0; k < 3; k++) {
+        snprintf(name, sizeof name, "map.%s", fate_plot_extension(FORMATS[k]));
+        in_dir(path, sizeof path, name);
+        cr_assert_eq(fate_plot_category_map(path, FORMATS[k], &d.m), FATE_OK, "%s", name);
+        assert_valid(path, FORMATS[k]);
+    }
+    in_dir(path, sizeof path, "odd.png");
+    fate_category_map bad = d.m;
+    bad.n_names = 9;
+    cr_expect_eq(fate_plot_category_map(path, FATE_PLOT_PNG, &bad), FATE_EINVAL, "more than 8 categories");
+    bad = d.m, bad.n_names = 0;
+    cr_expect_eq(fate_plot_category_map(path, FATE_PLOT_PNG, &bad), FATE_EINVAL, "no category");
+    bad = d.m, bad.category = NULL;
+    cr_expect_eq(fate_plot_category_map(path, FATE_PLOT_PNG, &bad), FATE_EINVAL, "no cells");
+    double th2[NT];
+    memcpy(th2, d.th, sizeof th2);
+    th2[3] = th2[2];
+    bad = d.m, bad.thetas = th2;
+    cr_expect_eq(fate_plot_category_map(path, FATE_PLOT_PNG, &bad), FATE_EINVAL, "thetas not increasing");
+    bad = d.m, bad.n_contour_thetas = 1;
+    cr_expect_eq(fate_plot_category_map(path, FATE_PLOT_PNG, &bad), FATE_EINVAL, "contour grid of one column");
+    cr_expect_eq(access(path, F_OK), -1, "nothing written on bad arguments");
+}
+
 Test(plot, unwritable_path_is_eio)
 {
     static map_data m;

@@ -61,7 +61,7 @@ kind() {
   *:--scaling) K=word; S="mean-field|standard" ;;
   *:--plot) K=words; S="png|svg|pdf" ;;
   *:--methods) K=words; S="scratch|lt|ft|lpft|l2sp|ridge|ridge_cv" ;;
-  *:--only) K=words; S="sigma0|sigma0.2|ridge|decay|source|relu" ;;
+  *:--only) K=words; S="sigma0|sigma0.2|ridge|decay|source|relu|beyond" ;;
   run:--theta) K=angle ;;
   *:--theta | *:--slices) K=alist; S="pi/4" ;;
   phase:--gamma | theory:--gamma | theory:--gamma-src) K=rlist; S=0.5 ;;
