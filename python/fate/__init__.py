@@ -35,7 +35,7 @@ types raise TypeError and bad shapes or values ValueError before any C call.
 from math import pi
 
 from . import distance, theory
-from ._experiment import METHOD_FIELDS, METHODS, make_spec, run, spec_theory
+from ._experiment import METHOD_FIELDS, METHODS, RUN_METHODS, make_spec, run, spec_theory
 from ._generic import model_params, models, phase
 from ._io import grid_of, load, read_csv
 from ._sweep import SweepInterrupted
@@ -47,6 +47,6 @@ __version__ = "0.1.0"
 
 __all__ = ["theory", "distance", "run", "phase", "models", "model_params", "run_relu2", "phase_relu2", "make_relu_spec",
            "ACTIVATIONS", "SCALINGS", "load", "read_csv", "grid_of", "make_spec", "spec_theory",
-           "FateError", "FateValueError", "FateDiverged", "SweepInterrupted", "METHODS",
+           "FateError", "FateValueError", "FateDiverged", "SweepInterrupted", "METHODS", "RUN_METHODS",
            "METHOD_FIELDS", "library", "library_path", "find_library", "candidate_paths",
            "version", "pi", "__version__"]

@@ -315,7 +315,43 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
 # Sweeps
 # ---------------------------------------------------------------------------
 
-def _linear_sweep(where, gammas, thetas, lambdas, d, instances, threads, **spec):
+#: fate.phase's baselines: the FATE_METHOD_* bits of fate_sweep.baseline (0: scratch).
+PHASE_BASELINES = {"scratch": 0, "ridge": METHOD_BITS["ridge"], "ridge_cv": METHOD_BITS["ridge_cv"],
+                   "best": METHOD_BITS["ridge"] | METHOD_BITS["ridge_cv"]}
+_BEYOND = (METHOD_BITS["lpft"] | METHOD_BITS["l2sp"] | METHOD_BITS["ridge"]
+           | METHOD_BITS["ridge_cv"])
+
+
+def _phase_baseline(where, baseline):
+    """fate_sweep.baseline of fate.phase's baseline argument."""
+    if baseline is None:
+        return 0
+    if baseline not in PHASE_BASELINES:
+        raise _check.value_error(where, "baseline must be one of %s, got %r"
+                                 % (", ".join(map(repr, PHASE_BASELINES)), baseline))
+    return PHASE_BASELINES[baseline]
+
+
+def _phase_base_risk(risk, names, bbits):
+    """(G, T, K) risk of the baseline per instance (the lowest of several)."""
+    bits = bbits or METHOD_SCRATCH
+    cols = [risk[:, :, mi, :] for mi, n in enumerate(names) if METHOD_BITS[n] & bits]
+    return np.minimum.reduce(cols) if len(cols) > 1 else cols[0]
+
+
+def _phase_theory(th, bbits):
+    """Risk, T against the baseline and the paper's T of every method from a
+    fate_spec_theory, as summary.csv states them (src/model_linear.c)."""
+    nan = float("nan")
+    risk = (th.scratch, th.lt, th.ft, th.lpft, th.l2sp, th.ridge, nan)
+    if not bbits:
+        return risk, (0.0, th.T_lt, th.T_ft, th.T_lpft, th.T_l2sp, th.T_ridge, nan), th.T_ft_paper
+    rb = th.ridge if bbits == METHOD_BITS["ridge"] else nan
+    T_ = tuple(0.0 if METHOD_BITS[n] == bbits else rb - r for n, r in zip(RUN_METHODS, risk))
+    return risk, T_, rb - th.ft_paper
+
+
+def _linear_sweep(where, gammas, thetas, lambdas, d, instances, threads, baseline=None, **spec):
     """The checked fate_sweep of fate.phase's arguments, with the arrays its
     pointers refer to (keep them alive): (sweep, base spec, gammas, thetas,
     lambdas, ns)."""
@@ -338,6 +374,7 @@ def _linear_sweep(where, gammas, thetas, lambdas, d, instances, threads, **spec)
     sweep.lambdas, sweep.n_lambdas = lam.ctypes.data_as(P), NL
     sweep.instances = K
     sweep.threads = _check.threads(threads, where)
+    sweep.baseline = _phase_baseline(where, baseline)
     msg = library().fate_sweep_check(ctypes.byref(sweep))
     if msg:
         raise error_for(FATE_EINVAL, msg.decode())
@@ -347,7 +384,7 @@ def _linear_sweep(where, gammas, thetas, lambdas, d, instances, threads, **spec)
 def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2, width=0,
           methods=METHODS, gamma_src=None, n_src=None, sigma_src=0.0, lr=0.0, epochs=10000,
           tol=1e-6, init_scale=0.0, rcond=1e-2, weight_decay=0.0, seed=1, threads=0,
-          should_stop=None, progress=None, skip=None):
+          should_stop=None, progress=None, skip=None, l2sp_lambda="opt", baseline=None):
     """A sweep over (gamma, theta) cells, K = `instances` each (fate_sweep_run),
     the engine of `fate phase`. The same arguments give the same numbers as
     ``fate phase`` (instance i of every cell uses the key (seed, i); n =
@@ -357,12 +394,21 @@ def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2
     gammas (G,), thetas (T,) and lambdas (NL,) are 1-D sequences (any order;
     gammas > 0 with round(gamma d) >= 1, thetas in [0, pi], lambdas >= 0).
 
+    methods: any of fate.run's, "scratch", "lt", "ft", "lpft", "l2sp",
+    "ridge", "ridge_cv" (l2sp at l2sp_lambda: a number >= 0 or "opt").
+    baseline: what T is measured against, as `fate phase --baseline`:
+    "scratch" (None, the default), "ridge", "ridge_cv" or "best" (per
+    instance the lower risk of the two ridges); a named baseline runs
+    whether or not methods names it.
+
     Returns a dict. Coordinates: "gamma" (G,), "theta" (T,), "lambda" (NL,),
-    "n" (G,) int64, "method" = ("scratch", "lt", "ft"), "instance" (K,).
+    "n" (G,) int64, "method" = ("scratch", "lt", "ft"), or all seven of
+    fate.run's methods when any of lpft, l2sp, ridge, ridge_cv runs;
+    "instance" (K,).
     Arrays, axis order (gamma, theta, method, instance), method axis as in
     "method" with lt at lambdas[0]; a method that was not run is NaN (its
     steps -1, its flags False):
-      "risk", "T" (= risk(scratch) - risk, per instance), "train_loss",
+      "risk", "T" (= risk(baseline) - risk, per instance), "train_loss",
       "loss_min", "balance", "lr": (G, T, 3, K) float64;
       "steps": (G, T, 3, K) int64; "converged", "on_saddle": (G, T, 3, K) bool;
       "mean_risk", "sem_risk", "mean_T", "sem_T": (G, T, 3) over instances
@@ -370,7 +416,8 @@ def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2
       "theory_risk", "theory_T": (G, T, 3) the theory at each cell's finite
       size (fate_spec_theory_eval, as in summary.csv: ft with the
       gradient-flow c), "theory_T_paper": (G, T) fine-tuning with c = 1;
-      "ft_c": (G, T, K) measured fine-tuning coefficient;
+      "ft_c": (G, T, K) measured fine-tuning coefficient; "lpft_c",
+      "l2sp_lambda", "ridge_cv_lambda": (G, T, K) likewise when they run;
       "lt": every ridge value, axis order (gamma, theta, lambda, instance):
             "risk", "T", "train_loss", "loss_min", "balance" (G, T, NL, K),
             "converged", "on_saddle" (G, T, NL, K) bool, "mean_risk",
@@ -391,24 +438,34 @@ def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2
     """
     where = "fate.phase"
     hk = Hooks(where, should_stop, progress, skip)
+    bbits = _phase_baseline(where, baseline)
+    if baseline is not None:
+        methods = tuple(_method_names(methods)) + tuple(
+            n for n in RUN_METHODS if METHOD_BITS[n] & (bbits or METHOD_SCRATCH))
     sweep, base, g, t, lam, ns = _linear_sweep(
         where, gammas, thetas, lambdas, d, instances, threads, sigma=sigma, depth=depth,
         width=width, gamma_src=gamma_src, n_src=n_src, sigma_src=sigma_src, lr=lr, epochs=epochs,
         tol=tol, init_scale=init_scale, rcond=rcond, weight_decay=weight_decay, seed=seed,
-        methods=methods)
+        methods=methods, l2sp_lambda=l2sp_lambda, baseline=baseline)
     G, T, NL, K, M = g.size, t.size, lam.size, sweep.instances, base.methods
+    names = RUN_METHODS if M & _BEYOND else METHODS
+    NM = len(names)
     lib = library()
 
     _, mdt = _dtypes()
     nan = np.nan
     res = {
-        "risk": np.full((G, T, 3, K), nan), "train_loss": np.full((G, T, 3, K), nan),
-        "loss_min": np.full((G, T, 3, K), nan), "balance": np.full((G, T, 3, K), nan),
-        "lr": np.full((G, T, 3, K), nan), "steps": np.full((G, T, 3, K), -1, dtype=np.int64),
-        "converged": np.zeros((G, T, 3, K), dtype=bool),
-        "on_saddle": np.zeros((G, T, 3, K), dtype=bool),
+        "risk": np.full((G, T, NM, K), nan), "train_loss": np.full((G, T, NM, K), nan),
+        "loss_min": np.full((G, T, NM, K), nan), "balance": np.full((G, T, NM, K), nan),
+        "lr": np.full((G, T, NM, K), nan), "steps": np.full((G, T, NM, K), -1, dtype=np.int64),
+        "converged": np.zeros((G, T, NM, K), dtype=bool),
+        "on_saddle": np.zeros((G, T, NM, K), dtype=bool),
         "ft_c": np.full((G, T, K), nan),
     }
+    scalars = {"lpft": "lpft_c", "l2sp": "l2sp_lambda", "ridge_cv": "ridge_cv_lambda"}
+    for mname, key in scalars.items():
+        if M & METHOD_BITS[mname]:
+            res[key] = np.full((G, T, K), nan)
     lt = {k: np.full((G, T, NL, K), nan) for k in ("risk", "train_loss", "loss_min", "balance")}
     lt["steps"] = np.full((G, T, NL, K), -1, dtype=np.int64)
     lt["converged"] = np.zeros((G, T, NL, K), dtype=bool)
@@ -445,6 +502,13 @@ def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2
         if c.ft:
             put(res, j, tt, 2, records(c.ft, K))
             res["ft_c"][j, tt] = np.ctypeslib.as_array(c.ft_c, shape=(K,))
+        for mi in range(3, NM):
+            ptr = getattr(c, names[mi])
+            if ptr:
+                put(res, j, tt, mi, records(ptr, K))
+                if names[mi] in scalars:
+                    res[scalars[names[mi]]][j, tt] = np.ctypeslib.as_array(
+                        getattr(c, scalars[names[mi]]), shape=(K,))
         if c.pretrain and np.isnan(pre["risk"][tt, 0]):
             r = records(c.pretrain, K)
             for f in ("risk", "train_loss", "balance"):
@@ -459,13 +523,13 @@ def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2
         st = lib.fate_sweep_run(ctypes.byref(sweep), ctypes.byref(hooks), ctypes.byref(err))
     interrupted_by_signal = hk.watch.hit.is_set()
 
-    # derived arrays
-    if M & METHOD_SCRATCH:
-        res["T"] = res["risk"][:, :, :1, :] - res["risk"]
-        lt["T"] = res["risk"][:, :, 0:1, :] - lt["risk"]
-    else:
-        res["T"] = np.full((G, T, 3, K), nan)
-        lt["T"] = np.full((G, T, NL, K), nan)
+    # derived arrays: T = R_base - R per instance, 0 for the baseline itself
+    rb = _phase_base_risk(res["risk"], names, bbits)
+    res["T"] = rb[:, :, None, :] - res["risk"]
+    lt["T"] = rb[:, :, None, :] - lt["risk"]
+    for mi, name in enumerate(names):
+        if METHOD_BITS[name] == (bbits or METHOD_SCRATCH) and M & METHOD_BITS[name]:
+            res["T"][:, :, mi] = 0.0
 
     def mean_sem(x):
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -477,8 +541,8 @@ def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2
         dst["mean_risk"], dst["sem_risk"] = mean_sem(src["risk"])
         dst["mean_T"], dst["sem_T"] = mean_sem(src["T"])
     # theory at each cell's finite size, as summary.csv
-    th_risk = np.full((G, T, 3), nan)
-    th_T = np.full((G, T, 3), nan)
+    th_risk = np.full((G, T, NM), nan)
+    th_T = np.full((G, T, NM), nan)
     th_T_paper = np.full((G, T), nan)
     lt_th_risk = np.full((G, T, NL), nan)
     lt_th_T = np.full((G, T, NL), nan)
@@ -491,12 +555,12 @@ def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2
                 sp.lambda_ = float(lam[l])
                 if lib.fate_spec_theory_eval(ctypes.byref(th), ctypes.byref(sp)) != FATE_OK:
                     continue
-                lt_th_risk[j, tt, l], lt_th_T[j, tt, l] = th.lt, th.T_lt
+                risk, T_, paper = _phase_theory(th, bbits)
+                lt_th_risk[j, tt, l], lt_th_T[j, tt, l] = risk[1], T_[1]
                 if l == 0:
-                    th_risk[j, tt] = (th.scratch, th.lt, th.ft)
-                    th_T[j, tt] = (0.0, th.T_lt, th.T_ft)
-                    th_T_paper[j, tt] = th.T_ft_paper
-    for mi, name in enumerate(METHODS):
+                    th_risk[j, tt], th_T[j, tt] = risk[:NM], T_[:NM]
+                    th_T_paper[j, tt] = paper
+    for mi, name in enumerate(names):
         if not M & METHOD_BITS[name]:
             th_risk[:, :, mi] = nan
             th_T[:, :, mi] = nan
@@ -513,7 +577,7 @@ def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2
     for k in ("n", "theta", "lambda", "gamma"):
         sd.pop(k, None)
     sd["instances"] = K
-    res.update(gamma=g.copy(), theta=t.copy(), **{"lambda": lam.copy()}, n=ns, method=METHODS,
+    res.update(gamma=g.copy(), theta=t.copy(), **{"lambda": lam.copy()}, n=ns, method=names,
                instance=np.arange(K, dtype=np.int64), done=done,
                complete=bool(st == FATE_OK and done.all()), spec=sd)
 

@@ -15,6 +15,8 @@ __all__ = ["load", "read_csv", "grid_of", "grid_arrays"]
 
 _INT = re.compile(r"^[+-]?\d+$")
 METHODS = ("scratch", "lt", "ft")
+#: the method axis when a sweep ran any method beyond the paper's (fate.phase's too)
+ALL_METHODS = ("scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv")
 
 
 def _column(values):
@@ -79,11 +81,14 @@ def grid_of(summary, runs=None, params=None):
     "gamma" (G,), "theta" (T,), "lambda" (NL,), "n" (G,), "method";
     from summary.csv, axis order (gamma, theta, method) with lt at the first
     lambda: mean_risk, std_risk, sem_risk, mean_T, std_T, sem_T, theory_risk,
-    theory_T, converged_frac, mean_steps (G, T, 3), theory_T_paper (G, T);
+    theory_T, converged_frac, mean_steps (G, T, M), theory_T_paper (G, T),
+    M = 3 methods (scratch, lt, ft) or the 7 of ALL_METHODS when the files
+    hold any other;
     "lt": the same per lambda (G, T, NL); from runs.csv, when given and its
-    instances are complete: risk, T, train_loss, loss_min, balance (G, T, 3,
+    instances are complete: risk, T, train_loss, loss_min, balance (G, T, M,
     K), steps (int64, -1 where absent), converged, on_saddle (bool),
-    ft_c (G, T, K), "instance" (K,), and lt's per lambda (G, T, NL, K).
+    ft_c (G, T, K) (and lpft_c, l2sp_lambda, ridge_cv_lambda when those
+    ran), "instance" (K,), and lt's per lambda (G, T, NL, K).
     Absent entries are NaN.
     """
     src = summary if summary else runs
@@ -101,7 +106,13 @@ def grid_of(summary, runs=None, params=None):
         if lam.size == 0:
             lam = np.array([0.0])
     G, T, NL = g.size, t.size, lam.size
-    out = {"gamma": g, "theta": t, "lambda": lam, "method": METHODS,
+    present = set()
+    for tab in (summary, runs):
+        if tab and "method" in tab:
+            present |= set(np.asarray(tab["method"]).tolist())
+    names = ALL_METHODS if present - set(METHODS) else METHODS
+    NM = len(names)
+    out = {"gamma": g, "theta": t, "lambda": lam, "method": names,
            "n": np.full(G, -1, dtype=np.int64)}
     if params and "d" in params:
         out["n"] = np.array([int(math.floor(x * params["d"] + 0.5)) for x in g], dtype=np.int64)
@@ -111,7 +122,7 @@ def grid_of(summary, runs=None, params=None):
         tt = _index(tab["theta"], t)
         meth = tab["method"]
         mi = np.full(meth.shape, -1, dtype=np.int64)
-        for k, m in enumerate(METHODS):
+        for k, m in enumerate(names):
             mi[meth == m] = k
         li = np.zeros(meth.shape, dtype=np.int64)
         is_lt = meth == "lt"
@@ -131,7 +142,7 @@ def grid_of(summary, runs=None, params=None):
                     "theory_risk", "theory_T", "converged_frac", "mean_steps"):
             if col not in summary:
                 continue
-            a = np.full((G, T, 3), np.nan)
+            a = np.full((G, T, NM), np.nan)
             a[j[first], tt[first], mi[first]] = summary[col][first]
             out[col] = a
             b = np.full((G, T, NL), np.nan)
@@ -156,22 +167,26 @@ def grid_of(summary, runs=None, params=None):
             if col not in runs:
                 continue
             if col in ("converged", "on_saddle"):
-                a, b, v = (np.zeros((G, T, 3, K), dtype=bool), np.zeros((G, T, NL, K), dtype=bool),
+                a, b, v = (np.zeros((G, T, NM, K), dtype=bool), np.zeros((G, T, NL, K), dtype=bool),
                            runs[col] != 0)
             elif col == "steps":
-                a, b, v = (np.full((G, T, 3, K), -1, dtype=np.int64),
+                a, b, v = (np.full((G, T, NM, K), -1, dtype=np.int64),
                            np.full((G, T, NL, K), -1, dtype=np.int64), runs[col])
             else:
-                a, b, v = np.full((G, T, 3, K), np.nan), np.full((G, T, NL, K), np.nan), runs[col]
+                a, b, v = np.full((G, T, NM, K), np.nan), np.full((G, T, NL, K), np.nan), runs[col]
             a[j[first], tt[first], mi[first], inst[first]] = v[first]
             b[j[lt_rows], tt[lt_rows], li[lt_rows], inst[lt_rows]] = v[lt_rows]
             out[col] = a
             lt[col] = b
-        if "ft_c" in runs:
+        # per-instance scalars: (column, method, key in the result)
+        for col, m, key in (("ft_c", "ft", "ft_c"), ("ft_c", "lpft", "lpft_c"),
+                            ("lambda", "l2sp", "l2sp_lambda"), ("cv_lambda", "ridge_cv", "ridge_cv_lambda")):
+            if col not in runs or (m not in present and key != "ft_c"):
+                continue
             a = np.full((G, T, K), np.nan)
-            f = ok & (mi == 2)
-            a[j[f], tt[f], inst[f]] = runs["ft_c"][f]
-            out["ft_c"] = a
+            f = ok & (mi == names.index(m))
+            a[j[f], tt[f], inst[f]] = runs[col][f]
+            out[key] = a
     return out
 
 

@@ -146,3 +146,43 @@ def test_divergence(lib):
         fate.phase([0.5], [0.3], d=30, instances=1, lr=100.0)
     assert e.value.method in ("scratch", "pretrain") and e.value.instance == 0
     assert e.value.gamma_index == 0 and e.value.theta_index == 0 and e.value.step > 0
+
+
+BEYOND = ("lt", "ft", "lpft", "l2sp", "ridge_cv")
+
+
+@pytest.mark.parametrize("baseline", ["ridge", "best"])
+def test_beyond_the_paper_equals_cli_and_run(cli, lib, tmp_path, baseline):
+    """Every method against a tuned baseline: the numbers of `fate phase
+    --methods ... --baseline B` and fate.run, T = R_base - R per instance."""
+    p = fate.phase(GAMMAS, THETAS, d=D, instances=K, methods=BEYOND, baseline=baseline)
+    assert p["method"] == fate.RUN_METHODS
+    assert p["risk"].shape == (len(GAMMAS), len(THETAS), 7, K)
+    out = tmp_path / "b"
+    run_cli(cli, "phase", "--d", D, "--gamma", ",".join(map(str, GAMMAS)), "--theta",
+            ",".join(map(str, THETAS)), "--instances", K, "--methods", ",".join(BEYOND),
+            "--baseline", baseline, "--plot", "none", "--quiet", "--out", out)
+    grid = fate.load(out)["grid"]
+    assert grid["method"] == fate.RUN_METHODS
+    for k in ("risk", "T", "steps", "ft_c", "lpft_c", "l2sp_lambda", "ridge_cv_lambda", "mean_risk",
+              "mean_T", "sem_T", "theory_risk", "theory_T", "theory_T_paper"):
+        np.testing.assert_allclose(grid[k], p[k], rtol=1e-15, atol=0, err_msg=k)
+    ridge = p["risk"][:, :, 5]
+    base = ridge if baseline == "ridge" else np.minimum(ridge, p["risk"][:, :, 6])
+    np.testing.assert_array_equal(p["T"][:, :, 2], base - p["risk"][:, :, 2])
+    assert np.isnan(p["risk"][:, :, 0]).all(), "scratch was not asked for"
+    j, t = 0, 1
+    r = fate.run(d=D, gamma=GAMMAS[j], theta=THETAS[t], instances=K, methods=BEYOND + ("ridge",))
+    for k, m in enumerate(fate.RUN_METHODS):
+        if m in r:
+            np.testing.assert_array_equal(r[m]["risk"], p["risk"][j, t, k], err_msg=m)
+    np.testing.assert_array_equal(r["lpft_c"], p["lpft_c"][j, t])
+    if baseline == "ridge":
+        assert p["theory_T"][j, t, 3] == r["theory"]["ridge"] - r["theory"]["lpft"]
+    else:
+        assert np.isnan(p["theory_T"]).all(), "the best of two baselines has no closed form"
+
+
+def test_bad_baseline(lib):
+    with pytest.raises(ValueError, match="baseline"):
+        fate.phase([0.5], [0.3], d=16, instances=2, baseline="lasso")
