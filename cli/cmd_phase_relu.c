@@ -26,22 +26,26 @@ static const char intro[] =
     "f(x) = (1/m) sum_i c_i act(w_i.x) over the fraction mu of teacher neurons\n"
     "removed from the source (or the angle theta of single-index teachers) and the\n"
     "number n of target samples, for linear transfer (lt: the readout refitted on\n"
-    "the pretrained first layer) and fine-tuning (ft), K instances per cell. It\n"
-    "fits the scratch risk R_sc = A n^-p, computes |P_perp f_t|^2 (the target's part\n"
-    "outside the pretrained features, from arc-cosine Gram matrices) and draws the\n"
-    "predicted boundary A n^-p = |P_perp f_t|^2 over the maps. With no other options\n"
-    "it runs a small default job (d = 10, m* = 4, m = 50, 5 x 6 cells, 4 instances;\n"
-    "about 2 minutes on 2 cores).\n"
+    "the pretrained first layer), fine-tuning (ft) and, with --methods, LP-FT\n"
+    "(lpft: lt's refit, then ft from there; simulation only), K instances per\n"
+    "cell. It fits the scratch risk R_sc = A n^-p, computes |P_perp f_t|^2 (the\n"
+    "target's part outside the pretrained features, from arc-cosine Gram matrices)\n"
+    "and draws the predicted boundary A n^-p = |P_perp f_t|^2 over the maps. With\n"
+    "no other options it runs a small default job (d = 10, m* = 4, m = 50, 5 x 6\n"
+    "cells, 4 instances; about 2 minutes on 2 cores).\n"
     "\n";
 
 static const char outro[] =
     "\n"
     "Writes DIR/runs.csv (one row per cell, method, instance: pretrain, scratch,\n"
-    "lt, ft), summary.csv (per cell and method: mean, std, sem of risk and T, the\n"
-    "predicted risk and T), powerlaw.csv (A, p and their standard errors),\n"
-    "boundary.csv (per overlap: |P_perp f_t|^2 of the student and of the source\n"
-    "teacher, the predicted boundary n*), risk.npy, T.npy, cells/, manifest.json,\n"
-    "and figures phase_lt, phase_ft, pperp, scratch_fit, gram.\n"
+    "lt, ft, lpft), summary.csv (per cell and method: mean, std, sem of risk and T,\n"
+    "the predicted risk and T; NaN for ft and lpft), powerlaw.csv (A, p and their\n"
+    "standard errors), boundary.csv (per overlap: |P_perp f_t|^2 of the student\n"
+    "and of the source teacher, the predicted boundary n*), risk.npy, T.npy, cells/,\n"
+    "manifest.json, and figures phase_lt, phase_ft, phase_lpft, pperp, scratch_fit,\n"
+    "gram. With lpft, runs.csv has a last column w_move = |W - W_0|/|W_0| (how far\n"
+    "the first layer moved from where its training started) and summary.csv its\n"
+    "mean, std and sem.\n"
     "\n"
     "example: fate phase --model relu2 --mu 0:1:5 --n 4,8,16,32,64,128 --instances 8\n";
 
@@ -62,6 +66,8 @@ typedef struct relu_opts {
 static const char *const ACTS[] = {"relu", "tanh", "erf", "linear", NULL};
 static const char *const SCALINGS[] = {"mean-field", "standard", NULL};
 static const char *const MODELS[] = {"relu2", NULL};
+/* in FATE_METHOD_* bit order, so the OPT_WORDS mask is the methods field */
+static const char *const METHODS[] = {"scratch", "lt", "ft", "lpft", NULL};
 
 #define F(field) offsetof(relu_opts, field)
 #define S(field) offsetof(relu_opts, w.base.field)
@@ -124,6 +130,10 @@ static const opt_def OPTS[] = {
     {"--pperp-rcond", "C", OPT_DOUBLE, 0, 1, "in [0, 1)", "1e-3", "cut-off of the student's |P_perp f_t|^2, [0, 1)",
      S(pperp_rcond), 0, NO_GIVEN, NULL, OPT_HI_OPEN},
     {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "run:", 0, 0, NO_GIVEN, NULL, 0},
+    {"--methods", "LIST", OPT_WORDS, 0, 0, "a comma list of scratch, lt, ft, lpft", "scratch,lt,ft",
+     "methods: scratch, lt, ft, lpft (lpft: the readout refitted\nas lt, then every weight fine-tuned as ft; "
+     "simulation only,\nno prediction); scratch always runs (the baseline of T)", S(methods), 0, NO_GIVEN,
+     METHODS, 0},
     {"--instances", "K", OPT_SIZE, 1, 1000000, NULL, "4", "independent instances >= 1", F(w.instances), 0,
      NO_GIVEN, NULL, 0},
     {"--seed", "S", OPT_U64, 0, 0, NULL, "1", "random seed", S(seed), 0, NO_GIVEN, NULL, 0},

@@ -79,6 +79,21 @@ static const char *pred_text(int src, int boundary)
                : "predicted A n^\xe2\x88\x92p \xe2\x88\x92 |P\xe2\x8a\xa5 f\xe2\x82\x9c|\xc2\xb2";
 }
 
+/* A method's words in the figures: title, file stem, colour-bar label. */
+typedef struct method_text {
+    const char *title, *map, *slice, *value;
+} method_text;
+
+static method_text method_text_of(int method)
+{
+    if (method == RM_LT)
+        return (method_text){"Linear transfer", "phase_lt", "slices_lt", "T = R_sc \xe2\x88\x92 R_lt"};
+    if (method == RM_LPFT)
+        return (method_text){"LP-FT (simulation only)", "phase_lpft", "slices_lpft",
+                             "T = R_sc \xe2\x88\x92 R_lpft"};
+    return (method_text){"Fine-tuning", "phase_ft", "slices_ft", "T = R_sc \xe2\x88\x92 R_ft"};
+}
+
 static relu_fig relu_fig_of(const relu_result *r, int method)
 {
     relu_fig f = {r, NULL, 0, model_column(r->summary, "method"), method};
@@ -97,12 +112,12 @@ static int fig_map(const relu_job *job, const relu_result *r, int method, unsign
     char title[256], set[160];
     setting(set, sizeof set, w);
     static const char *acts[] = {"ReLU", "tanh", "erf", "linear"};
-    snprintf(title, sizeof title, "%s, two-layer %s: simulated T (%s)",
-             method == RM_LT ? "Linear transfer" : "Fine-tuning", acts[w->base.act], set);
+    const method_text mt = method_text_of(method);
+    snprintf(title, sizeof title, "%s, two-layer %s: simulated T (%s)", mt.title, acts[w->base.act], set);
     const fig_map_spec m = {
-        .stem = method == RM_LT ? "phase_lt" : "phase_ft", .pick = relu_pick, .pick_ctx = &f,
+        .stem = mt.map, .pick = relu_pick, .pick_ctx = &f,
         .look = {.title = title, .row_label = ax_label(w), .col_label = "target samples n",
-                 .value_label = method == RM_LT ? "T = R_sc \xe2\x88\x92 R_lt" : "T = R_sc \xe2\x88\x92 R_ft",
+                 .value_label = mt.value,
                  .row_scale = FIG_SCALE_LINEAR, .col_scale = FIG_SCALE_LOG, .row_pi = w->base.single_index},
         .overlay = have_c ? &zero : NULL};
     return fig_model_map(r->summary, r->NO, r->NN, &m, job->dir, fmts, out);
@@ -130,13 +145,13 @@ static int fig_slice(const relu_job *job, const relu_result *r, int method, unsi
     setting(set, sizeof set, w);
     if (along_n) snprintf(at, sizeof at, "%s = %.3g", w->base.single_index ? "\xce\xb8" : "\xce\xbc", w->overlaps[0]);
     else snprintf(at, sizeof at, "n = %zu", r->ns[0]);
-    snprintf(title, sizeof title, "%s, two-layer network: simulated T at %s (%s)",
-             method == RM_LT ? "Linear transfer" : "Fine-tuning", at, set);
+    const method_text mt = method_text_of(method);
+    snprintf(title, sizeof title, "%s, two-layer network: simulated T at %s (%s)", mt.title, at, set);
     const size_t fix = 0;
     const fig_slices_spec p = {
-        .stem = method == RM_LT ? "slices_lt" : "slices_ft", .pick = relu_pick, .pick_ctx = &f,
+        .stem = mt.slice, .pick = relu_pick, .pick_ctx = &f,
         .look = {.title = title, .row_label = ax_label(w), .col_label = "target samples n",
-                 .value_label = method == RM_LT ? "T = R_sc \xe2\x88\x92 R_lt" : "T = R_sc \xe2\x88\x92 R_ft",
+                 .value_label = mt.value,
                  .row_scale = FIG_SCALE_LINEAR, .col_scale = FIG_SCALE_LOG},
         .along_row = !along_n, .fix = &fix, .n_fix = 1, .err_sd = 1,
         .theory = method == RM_LT && isfinite(r->A) && isfinite(r->p) ? &pred : NULL,
@@ -293,17 +308,20 @@ int relu_figures(const relu_job *job, const relu_result *r, double gram_overlap,
 {
     int rc = 0;
     unsigned meth = job->sweep.base.methods;
+    const unsigned pre = FATE_METHOD_LT | FATE_METHOD_FT | FATE_METHOD_LPFT; /* methods that pretrain */
     const int maps = r->NO >= 2 && r->NN >= 2;
-    if (!r->summary) meth &= ~(unsigned)(FATE_METHOD_LT | FATE_METHOD_FT); /* nothing to draw them from */
+    if (!r->summary) meth &= ~pre; /* nothing to draw them from */
     const char *ax = job->sweep.base.single_index ? "theta" : "mu";
-    if (!maps && (meth & (FATE_METHOD_LT | FATE_METHOD_FT)))
+    if (!maps && (meth & pre))
         fprintf(stderr, "fate phase: one %s%s%s: phase maps need at least 2 values of %s and 2 of n; "
                 "drawing slices only\n", r->NO < 2 ? ax : "n", r->NO < 2 && r->NN < 2 ? " and one " : "",
                 r->NO < 2 && r->NN < 2 ? "n" : "", ax);
     if (meth & FATE_METHOD_LT) rc |= maps ? fig_map(job, r, RM_LT, fmts, out) : fig_slice(job, r, RM_LT, fmts, out);
     if (meth & FATE_METHOD_FT) rc |= maps ? fig_map(job, r, RM_FT, fmts, out) : fig_slice(job, r, RM_FT, fmts, out);
-    if (meth & (FATE_METHOD_LT | FATE_METHOD_FT)) rc |= fig_pperp(job, r, fmts, out);
+    if (meth & FATE_METHOD_LPFT)
+        rc |= maps ? fig_map(job, r, RM_LPFT, fmts, out) : fig_slice(job, r, RM_LPFT, fmts, out);
+    if (meth & pre) rc |= fig_pperp(job, r, fmts, out);
     if (r->NN >= 2) rc |= fig_scratch_fit(job, r, fmts, out);
-    if (meth & (FATE_METHOD_LT | FATE_METHOD_FT)) rc |= fig_gram(job, gram_overlap, fmts, out);
+    if (meth & pre) rc |= fig_gram(job, gram_overlap, fmts, out);
     return rc ? -1 : 0;
 }

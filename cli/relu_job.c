@@ -10,7 +10,7 @@
  *   boundary.csv      per overlap: |P_perp f_t|^2 (student, source) and the
  *                     predicted boundary n* where A n^-p = |P_perp f_t|^2
  *   powerlaw.csv      the scratch fit R_sc = A n^-p with standard errors
- *   *.npy             risk, T (NO, NN, 4, K), summary, the grids
+ *   *.npy             risk, T (NO, NN, 4 or 5 with lpft, K), the grids
  * Numbers are written with 17 significant digits: what is read back from the
  * cells equals what was computed, so resumed and uninterrupted runs write the
  * same bytes.
@@ -27,7 +27,12 @@
 #include "stats.h"
 #include "sweep_job.h"
 
-const char *const RELU_METHOD[RM_COUNT] = {"pretrain", "scratch", "lt", "ft"};
+const char *const RELU_METHOD[RM_COUNT] = {"pretrain", "scratch", "lt", "ft", "lpft"};
+
+size_t relu_methods_saved(const fate_relu_sweep *w)
+{
+    return (w->base.methods & FATE_METHOD_LPFT) ? RM_COUNT : RM_LPFT;
+}
 
 typedef struct relu_row {
     double overlap;
@@ -116,11 +121,14 @@ void relu_result_free(relu_result *r)
 
 /* summary.csv's columns after the keys and `instances`: the statistics,
  * then what the job adds: the per-overlap |P_perp f_t|^2 and the
- * predictions of the scratch fit (THEORY.md section 5). */
+ * predictions of the scratch fit (THEORY.md section 5); a sweep that runs
+ * lpft adds the statistics of w_move last (LAYOUT_N: the others keep their
+ * bytes). */
 static const summary_entry LAYOUT[] = {
     {SUM_STATS, "risk", NULL}, {SUM_STATS, "T", NULL}, {SUM_MEAN, "converged", "converged_frac"},
     {SUM_MEAN, "steps", "mean_steps"}, {SUM_EXTRA, NULL, "pperp_student"}, {SUM_EXTRA, NULL, "pperp_source"},
-    {SUM_EXTRA, NULL, "predicted_risk"}, {SUM_EXTRA, NULL, "predicted_T"}};
+    {SUM_EXTRA, NULL, "predicted_risk"}, {SUM_EXTRA, NULL, "predicted_T"}, {SUM_STATS, "w_move", NULL}};
+enum { LAYOUT_N = sizeof LAYOUT / sizeof LAYOUT[0] - 1 };
 
 /* The figures' per (cell, method) statistics from the summary groups. */
 static void stats_of_groups(relu_result *res, const model_summary *s)
@@ -174,7 +182,8 @@ static void fit_powerlaw(const relu_job *job, relu_result *res)
 
 /* The job's columns of summary.csv: |P_perp f_t|^2 of the overlap and the
  * predictions: scratch from the fit; linear transfer tends to |P_perp f_t|^2
- * (THEORY.md section 5), so T_lt -> A n^-p - it. */
+ * (THEORY.md section 5), so T_lt -> A n^-p - it. Fine-tuning and LP-FT have
+ * no prediction (NaN; LP-FT is simulation only). */
 static void fill_extras(model_summary *s, const relu_job *job, const relu_result *res)
 {
     const fate_relu_sweep *w = &job->sweep;
@@ -228,7 +237,7 @@ static int write_texts(const relu_job *job, model_summary *s, const relu_result 
     return rc;
 }
 
-/* risk.npy, T.npy (NO, NN, RM_COUNT, K) and the grids. */
+/* risk.npy, T.npy (NO, NN, relu_methods_saved, K) and the grids. */
 static int write_arrays(const relu_job *job, const double *arisk, const double *aT, file_list *written)
 {
     const fate_relu_sweep *w = &job->sweep;
@@ -236,7 +245,7 @@ static int write_arrays(const relu_job *job, const double *arisk, const double *
     double *nsd = malloc(NN * sizeof *nsd);
     if (!nsd) return JOB_FAILED;
     for (size_t j = 0; j < NN; j++) nsd[j] = (double)w->ns[j];
-    const size_t r4[4] = {NO, NN, RM_COUNT, w->instances}, so[1] = {NO}, sn[1] = {NN};
+    const size_t r4[4] = {NO, NN, relu_methods_saved(w), w->instances}, so[1] = {NO}, sn[1] = {NN};
     char oname[32];
     snprintf(oname, sizeof oname, "%ss.npy", axis_name(w));
     const job_array arrs[] = {{"risk.npy", arisk, r4, 4}, {"T.npy", aT, r4, 4}, {oname, w->overlaps, so, 1},
@@ -246,20 +255,20 @@ static int write_arrays(const relu_job *job, const double *arisk, const double *
     return rc;
 }
 
-/* The per-instance arrays (NO, NN, RM_COUNT, K) and the per-overlap
+/* The per-instance arrays (NO, NN, relu_methods_saved, K) and the per-overlap
  * |P_perp f_t|^2 and target norms over instances (NO, K) from the cells. */
 static void cell_arrays(double *arisk, double *aT, double *pps, double *ppo, double *nrm, const relu_job *job,
                         const job_cells *cells)
 {
     const fate_relu_sweep *w = &job->sweep;
-    const size_t NO = w->n_overlaps, NN = w->n_ns, K = w->instances, M = RM_COUNT;
+    const size_t NO = w->n_overlaps, NN = w->n_ns, K = w->instances, M = relu_methods_saved(w);
     for (size_t i = 0; i < NO * NN * M * K; i++) arisk[i] = aT[i] = NAN;
     for (size_t i = 0; i < NO * K; i++) pps[i] = ppo[i] = nrm[i] = NAN;
     for (size_t t = 0; t < NO; t++)
         for (size_t j = 0; j < NN; j++)
             for (size_t r = 0; r < cells->n[t * NN + j]; r++) {
                 const relu_row q = row_of(cells->v[t * NN + j] + r * cells->ncol);
-                if (q.instance >= K) continue;
+                if (q.instance >= K || (size_t)q.method >= M) continue;
                 const size_t at = ((t * NN + j) * M + (size_t)q.method) * K + q.instance;
                 arisk[at] = q.risk;
                 aT[at] = q.T;
@@ -303,13 +312,14 @@ static int own_keys(relu_result *res)
 static int assemble(const relu_job *job, const job_cells *cells, relu_result *res, file_list *written)
 {
     const fate_relu_sweep *w = &job->sweep;
-    const size_t NO = w->n_overlaps, NN = w->n_ns, K = w->instances, M = RM_COUNT;
+    const size_t NO = w->n_overlaps, NN = w->n_ns, K = w->instances, M = relu_methods_saved(w);
     double *arisk = malloc(NO * NN * M * K * sizeof *arisk), *aT = malloc(NO * NN * M * K * sizeof *aT);
     double *pps = malloc(NO * K * sizeof *pps), *ppo = malloc(NO * K * sizeof *ppo);
     double *nrm = malloc(NO * K * sizeof *nrm);
     int rc = JOB_FAILED;
     if (alloc_result(res, w) || !arisk || !aT || !pps || !ppo || !nrm ||
-        model_summary_build(res->summary, &fate_model_relu2, w, cells, LAYOUT, sizeof LAYOUT / sizeof LAYOUT[0]))
+        model_summary_build(res->summary, &fate_model_relu2, w, cells, LAYOUT,
+                            LAYOUT_N + ((w->base.methods & FATE_METHOD_LPFT) != 0)))
         goto done;
     cell_arrays(arisk, aT, pps, ppo, nrm, job, cells);
     stats_of_groups(res, res->summary);
@@ -342,7 +352,12 @@ static void relu_diverged(const void *sweep, const fate_sweep_error *e, char *wh
     else
         snprintf(where, wsize, "%s = %g, n = %zu", axis_name(w), w->overlaps[e->theta_index],
                  w->ns[e->gamma_index]);
-    snprintf(lr, lsize, "%g", w->base.gd.lr);
+    /* at --lambda 0 the probe's minimum-norm readout is of order 1/|w_i| on
+     * near-dead neurons: fine-tuning from it diverges at ft's rate */
+    if (e->method == FATE_METHOD_LPFT && w->base.lambda == 0.0)
+        snprintf(lr, lsize, "%g; or give LP-FT's probe a ridge, --lambda 1e-4", w->base.gd.lr);
+    else
+        snprintf(lr, lsize, "%g", w->base.gd.lr);
 }
 
 int relu_job_run(const relu_job *job, relu_result *res, file_list *written)

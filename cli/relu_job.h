@@ -17,9 +17,13 @@ typedef struct relu_job {
                          when fewer than 2 such points) */
 } relu_job;
 
-/* Methods in the order of the arrays: pretraining, scratch, lt, ft. */
-enum { RM_PRE = 0, RM_SC = 1, RM_LT = 2, RM_FT = 3, RM_COUNT = 4 };
+/* Methods in the order of the arrays: pretraining, scratch, lt, ft, lpft. */
+enum { RM_PRE = 0, RM_SC = 1, RM_LT = 2, RM_FT = 3, RM_LPFT = 4, RM_COUNT = 5 };
 extern const char *const RELU_METHOD[RM_COUNT];
+/* The methods along the third axis of risk.npy and T.npy: RM_COUNT when the
+ * sweep runs lpft, else the first four (the arrays of sweeps without lpft
+ * keep the shape they had before it existed). */
+size_t relu_methods_saved(const fate_relu_sweep *w);
 
 /* Per (cell, method) statistics over instances. */
 typedef struct relu_stat {
@@ -58,7 +62,7 @@ void relu_default_spec(fate_relu_spec *s);
 /* Canonical JSON text of a sweep's parameters (malloc'd). */
 char *relu_params_json(const fate_relu_sweep *w);
 
-/* Figures: phase_lt, phase_ft (with the predicted boundary), pperp,
+/* Figures: phase_lt, phase_ft, phase_lpft (with the predicted boundary), pperp,
  * scratch_fit, gram (Gram matrix of pretrained vs teacher features at
  * overlap gram_overlap, instance 0). 0 or -1. */
 int relu_figures(const relu_job *job, const relu_result *r, double gram_overlap, unsigned fmts,

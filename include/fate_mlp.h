@@ -222,7 +222,8 @@ typedef struct fate_relu_spec {
     fate_mlp_gd_config gd;   /* every training (seed/instance overwritten) */
     size_t n_test;           /* fresh test inputs (>= 2) */
     uint64_t seed;
-    unsigned methods;        /* FATE_METHOD_* bits of fate.h */
+    unsigned methods;        /* FATE_METHOD_* bits of fate.h: SCRATCH, LT, FT
+                                and LPFT (the others are refused) */
     int online_src;          /* nonzero: pretraining takes a fresh batch of
                                 n_src source samples at every step (online GD
                                 on the population) instead of one fixed set */
@@ -237,6 +238,11 @@ typedef struct fate_relu_method_result {
     size_t steps;
     int converged;
     double lr_eff;
+    double w_move;           /* |W - W_start|_F / |W_start|_F: how far the
+                                first layer moved during this method's
+                                training from where it started (scratch: its
+                                init; ft, lpft: the pretrained W); 0 for lt
+                                (W frozen), NaN for pretraining (not kept) */
 } fate_relu_method_result;
 
 typedef struct fate_relu_result {
@@ -247,6 +253,10 @@ typedef struct fate_relu_result {
                                 features, fate_relu_pperp_student (NaN unless
                                 act is relu) */
     double pperp_source;     /* ... in the source teacher's neurons */
+    fate_relu_method_result lpft; /* LP-FT (FATE_METHOD_LPFT): the readout
+                                refitted exactly as lt, then every weight
+                                fine-tuned as ft from there (simulation only:
+                                no theory) */
 } fate_relu_result;
 
 /* Defaults: d 100, mstar 100, m 1000, relu, mean field, mu 0.5, theta pi/4,
@@ -275,9 +285,10 @@ FATE_API fate_status fate_relu_pretrain(double *W, double *c, fate_relu_method_r
 
 /* One instance: teachers, source set (n_src rows of FATE_MLP_STREAM_X_SOURCE),
  * target set (n rows of FATE_MLP_STREAM_X_TARGET); pretraining (from
- * init of FATE_MLP_STREAM_INIT_PRETRAIN) runs whenever LT or FT is asked;
+ * init of FATE_MLP_STREAM_INIT_PRETRAIN) runs whenever LT, FT or LPFT is asked;
  * scratch from FATE_MLP_STREAM_INIT_SCRATCH; LT refits c on the pretrained W;
- * FT trains all weights from the pretrained network. W_pre (m, d) and c_pre
+ * FT trains all weights from the pretrained network; LPFT refits the readout as
+ * LT does, then trains all weights as FT from that network. W_pre (m, d) and c_pre
  * (m) receive the pretrained network when non-NULL. On FATE_EDIVERGED
  * *failed_method (0 for pretraining) and *failed_step are set (may be NULL). */
 FATE_API fate_status fate_relu_run_instance(fate_relu_result *out, double *W_pre,
@@ -291,8 +302,8 @@ FATE_API fate_status fate_relu_run_instance(fate_relu_result *out, double *W_pre
 /* The overlap axis is mu (fraction of teacher neurons removed from the
  * source) or, for single-index teachers, the angle theta. The target teacher
  * and the target sets do not depend on the overlap, so scratch runs once per
- * (n, instance) and pretraining once per (overlap, instance); linear transfer
- * and fine-tuning run per (overlap, n, instance). Every stage is a pure
+ * (n, instance) and pretraining once per (overlap, instance); linear transfer,
+ * fine-tuning and LP-FT run per (overlap, n, instance). Every stage is a pure
  * function of its indices: results do not depend on threads or order. */
 
 typedef struct fate_relu_sweep {
@@ -314,6 +325,7 @@ typedef struct fate_relu_cell {
     const fate_relu_method_result *pretrain, *scratch, *lt, *ft;
     const size_t *lt_rank;
     const double *pperp_student, *pperp_source, *target_norm2;
+    const fate_relu_method_result *lpft;
 } fate_relu_cell;
 
 typedef struct fate_relu_sweep_hooks {

@@ -63,4 +63,9 @@ fate_status relu_lt(fate_relu_method_result *r, size_t *rank, const fate_relu_sp
                     const double *Wp, const double *cp, const double *X, const double *y, uint64_t inst);
 fate_status relu_ft(fate_relu_method_result *r, size_t *fail_step, const fate_relu_spec *s, const relu_teachers *T,
                     const double *Wp, const double *cp, const double *X, const double *y, uint64_t inst);
+/* LP-FT: the readout refitted as relu_lt does, then relu_ft's training from
+ * (Wp, the refitted readout). */
+fate_status relu_lpft(fate_relu_method_result *r, size_t *fail_step, const fate_relu_spec *s,
+                      const relu_teachers *T, const double *Wp, const double *cp, const double *X,
+                      const double *y, uint64_t inst);
 #endif

@@ -19,6 +19,9 @@
 #include "fate_mlp.h"
 #include "mlp_internal.h"
 
+/* The methods of the two-layer protocol. */
+#define RELU_METHODS (FATE_METHOD_SCRATCH | FATE_METHOD_LT | FATE_METHOD_FT | FATE_METHOD_LPFT)
+
 void fate_relu_spec_default(fate_relu_spec *s)
 {
     memset(s, 0, sizeof *s);
@@ -94,6 +97,9 @@ const char *fate_relu_spec_check(const fate_relu_spec *s)
     if (s->gd.max_steps < 1) return "gd.max_steps must be >= 1";
     if (!(s->gd.tol >= 0) || !(s->gd.rel_tol >= 0)) return "gd.tol and gd.rel_tol must be >= 0";
     if (!(s->pperp_rcond >= 0 && s->pperp_rcond < 1)) return "pperp_rcond must be in [0, 1)";
+    if (s->methods & ~RELU_METHODS)
+        return "methods must be among scratch, lt, ft and lpft (two-layer networks have no l2sp, ridge or "
+               "ridge_cv)";
     return NULL;
 }
 
@@ -216,6 +222,7 @@ fate_status relu_pretrain_ws(double *Wp, double *cp, fate_relu_method_result *r,
     const fate_mlp_shape sh = {d, m, s->act, s->scaling};
     fate_mlp_gd_report rep;
     memset(r, 0, sizeof *r);
+    r->w_move = NAN; /* the init is not kept */
     fate_mlp_init(Wp, cp, &sh, s->w_init, s->c_init, s->seed, inst, FATE_MLP_STREAM_INIT_PRETRAIN);
     fate_status st;
     if (s->online_src) {
@@ -253,21 +260,46 @@ fate_status relu_target(double *X, double *y, const fate_relu_spec *s, const rel
                              FATE_MLP_STREAM_X_TARGET, FATE_MLP_STREAM_NOISE_TARGET);
 }
 
-/* Trains (W, c) on the target set from where they are (scratch: a fresh init;
- * fine-tuning: the pretrained network) and scores the result. */
-static fate_status train_target(fate_relu_method_result *r, size_t *fail_step, double *W, double *c,
-                                const fate_relu_spec *s, const relu_teachers *T, const double *X,
-                                const double *y, uint64_t inst)
+/* |W - W0|_F / |W0|_F over the m d first-layer weights (NaN for W0 = 0). */
+static double relative_move(const double *W, const double *W0, size_t count)
+{
+    double num = 0.0, den = 0.0;
+    for (size_t k = 0; k < count; k++) {
+        const double e = W[k] - W0[k];
+        num += e * e;
+        den += W0[k] * W0[k];
+    }
+    return den > 0.0 ? sqrt(num / den) : NAN;
+}
+
+/* Trains a copy of (W0, c0) on the target set by GD with spec->gd and scores
+ * the result: "fine-tune from these weights", the one training stack of
+ * scratch (a fresh init), fine-tuning (the pretrained network) and LP-FT (the
+ * pretrained first layer with the probed readout). r->w_move is how far the
+ * first layer moved from W0. */
+static fate_status train_from(fate_relu_method_result *r, size_t *fail_step, const double *W0,
+                              const double *c0, const fate_relu_spec *s, const relu_teachers *T,
+                              const double *X, const double *y, uint64_t inst)
 {
     const fate_mlp_shape sh = {s->d, s->m, s->act, s->scaling};
     const fate_mlp_gd_config gd = gd_of(s, inst);
     fate_mlp_gd_report rep;
     memset(r, 0, sizeof *r);
-    fate_status st = fate_mlp_train(W, c, &rep, &sh, X, y, s->n, &gd);
+    double *W = alloc_array(s->m, s->d, sizeof *W), *c = malloc(s->m * sizeof *c);
+    fate_status st = FATE_ENOMEM;
+    if (!W || !c) goto done;
+    memcpy(W, W0, s->m * s->d * sizeof *W);
+    memcpy(c, c0, s->m * sizeof *c);
+    st = fate_mlp_train(W, c, &rep, &sh, X, y, s->n, &gd);
     if (st == FATE_EDIVERGED && fail_step) *fail_step = rep.diverged_step;
-    if (st != FATE_OK) return st;
+    if (st != FATE_OK) goto done;
     from_report(r, &rep);
-    return fate_mlp_test_risk(&r->risk, &r->risk_se, W, c, &sh, T->Vt, T->at, T->ms, s->n_test, s->seed, inst);
+    r->w_move = relative_move(W, W0, s->m * s->d);
+    st = fate_mlp_test_risk(&r->risk, &r->risk_se, W, c, &sh, T->Vt, T->at, T->ms, s->n_test, s->seed, inst);
+done:
+    free(W);
+    free(c);
+    return st;
 }
 
 fate_status relu_scratch(fate_relu_method_result *r, size_t *fail_step, const fate_relu_spec *s,
@@ -278,11 +310,22 @@ fate_status relu_scratch(fate_relu_method_result *r, size_t *fail_step, const fa
     fate_status st = FATE_ENOMEM;
     if (W && c) {
         fate_mlp_init(W, c, &sh, s->w_init, s->c_init, s->seed, inst, FATE_MLP_STREAM_INIT_SCRATCH);
-        st = train_target(r, fail_step, W, c, s, T, X, y, inst);
+        st = train_from(r, fail_step, W, c, s, T, X, y, inst);
     }
     free(W);
     free(c);
     return st;
+}
+
+/* The linear probe of lt and lpft: c = the readout refitted on the frozen
+ * pretrained first layer Wp (fate_mlp_refit_readout from cp, ridge
+ * spec->lambda, cut-off spec->rcond). c: (m). */
+static fate_status probe(double *c, size_t *rank, const fate_relu_spec *s, const double *Wp, const double *cp,
+                         const double *X, const double *y)
+{
+    const fate_mlp_shape sh = {s->d, s->m, s->act, s->scaling};
+    memcpy(c, cp, s->m * sizeof *c);
+    return fate_mlp_refit_readout(c, rank, Wp, &sh, X, y, s->n, s->lambda, s->rcond);
 }
 
 fate_status relu_lt(fate_relu_method_result *r, size_t *rank, const fate_relu_spec *s, const relu_teachers *T,
@@ -292,8 +335,7 @@ fate_status relu_lt(fate_relu_method_result *r, size_t *rank, const fate_relu_sp
     double *c = malloc(s->m * sizeof *c);
     if (!c) return FATE_ENOMEM;
     memset(r, 0, sizeof *r);
-    memcpy(c, cp, s->m * sizeof *c);
-    fate_status st = fate_mlp_refit_readout(c, rank, Wp, &sh, X, y, s->n, s->lambda, s->rcond);
+    fate_status st = probe(c, rank, s, Wp, cp, X, y);
     if (st == FATE_OK) st = fate_mlp_grad(NULL, NULL, &r->train_loss, Wp, c, &sh, X, y, s->n);
     if (st == FATE_OK) {
         r->converged = 1;
@@ -306,14 +348,20 @@ fate_status relu_lt(fate_relu_method_result *r, size_t *rank, const fate_relu_sp
 fate_status relu_ft(fate_relu_method_result *r, size_t *fail_step, const fate_relu_spec *s, const relu_teachers *T,
                     const double *Wp, const double *cp, const double *X, const double *y, uint64_t inst)
 {
-    double *W = alloc_array(s->m, s->d, sizeof *W), *c = malloc(s->m * sizeof *c);
-    fate_status st = FATE_ENOMEM;
-    if (W && c) {
-        memcpy(W, Wp, s->m * s->d * sizeof *W);
-        memcpy(c, cp, s->m * sizeof *c);
-        st = train_target(r, fail_step, W, c, s, T, X, y, inst);
-    }
-    free(W);
+    return train_from(r, fail_step, Wp, cp, s, T, X, y, inst);
+}
+
+/* LP-FT (Kumar et al., ICLR 2022; THEORY.md section 8, two-layer LP-FT): the
+ * probe of lt, then fine-tuning's training from the probed network. */
+fate_status relu_lpft(fate_relu_method_result *r, size_t *fail_step, const fate_relu_spec *s,
+                      const relu_teachers *T, const double *Wp, const double *cp, const double *X,
+                      const double *y, uint64_t inst)
+{
+    double *c = malloc(s->m * sizeof *c);
+    if (!c) return FATE_ENOMEM;
+    memset(r, 0, sizeof *r);
+    fate_status st = probe(c, NULL, s, Wp, cp, X, y);
+    if (st == FATE_OK) st = train_from(r, fail_step, Wp, c, s, T, X, y, inst);
     free(c);
     return st;
 }
@@ -336,7 +384,7 @@ fate_status fate_relu_run_instance(fate_relu_result *out, double *W_pre, double 
 {
     if (!out || fate_relu_spec_check(s)) return FATE_EINVAL;
     const size_t d = s->d, m = s->m;
-    const int need_pre = (s->methods & (FATE_METHOD_LT | FATE_METHOD_FT)) != 0;
+    const int need_pre = (s->methods & (FATE_METHOD_LT | FATE_METHOD_FT | FATE_METHOD_LPFT)) != 0;
     fate_relu_result res;
     memset(&res, 0, sizeof res);
     res.pperp_student = NAN;
@@ -365,6 +413,10 @@ fate_status fate_relu_run_instance(fate_relu_result *out, double *W_pre, double 
     if (s->methods & FATE_METHOD_FT) {
         fm = FATE_METHOD_FT;
         if ((st = relu_ft(&res.ft, &fstep, s, &T, Wp, cp, X, y, inst)) != FATE_OK) goto done;
+    }
+    if (s->methods & FATE_METHOD_LPFT) {
+        fm = FATE_METHOD_LPFT;
+        if ((st = relu_lpft(&res.lpft, &fstep, s, &T, Wp, cp, X, y, inst)) != FATE_OK) goto done;
     }
     if (need_pre) {
         if (W_pre) memcpy(W_pre, Wp, m * d * sizeof *Wp);

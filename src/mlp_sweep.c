@@ -5,7 +5,8 @@
  *      teacher and target set do not depend on the overlap);
  *   2. per overlap row t with an unfinished cell: pretraining, one per
  *      (overlap_t, instance), with the student's |P_perp f_t|^2; then items
- *      (overlap_t, n_j, instance): target set, linear transfer, fine-tuning.
+ *      (overlap_t, n_j, instance): target set, linear transfer, fine-tuning,
+ *      LP-FT.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -23,8 +24,8 @@ const char *fate_relu_sweep_check(const fate_relu_sweep *w)
     if (w->instances < 1) return "instances must be >= 1";
     if (w->threads < 0 || w->threads > FATE_MAX_THREADS)
         return "threads must be in [0, 1024] (0: the OpenMP default)";
-    if (!(w->base.methods & (FATE_METHOD_SCRATCH | FATE_METHOD_LT | FATE_METHOD_FT)))
-        return "methods must hold at least one of scratch, lt, ft";
+    if (!(w->base.methods & (FATE_METHOD_SCRATCH | FATE_METHOD_LT | FATE_METHOD_FT | FATE_METHOD_LPFT)))
+        return "methods must hold at least one of scratch, lt, ft, lpft";
     /* the sweep holds the grid, (n, instance) results and a row's K
      * pretrained networks at once: their byte counts must not overflow */
     if (!bytes_ok(w->n_overlaps, w->n_ns, sizeof(fate_relu_method_result)))
@@ -88,10 +89,15 @@ static fate_status row_alloc(row_state *r, size_t K, size_t m, size_t d)
     return FATE_OK;
 }
 
-/* One (cell, instance) item of stage 2: target set, LT, FT. */
-static fate_status cell_item(fate_relu_method_result *lt, size_t *rank, fate_relu_method_result *ft,
-                             unsigned *stage, size_t *step, const fate_relu_spec *s, const double *Wp,
-                             const double *cp, uint64_t i)
+/* Where one (cell, instance) item of stage 2 puts its results. */
+typedef struct cell_out {
+    fate_relu_method_result *lt, *ft, *lpft;
+    size_t *rank;
+} cell_out;
+
+/* One (cell, instance) item of stage 2: target set, LT, FT, LP-FT. */
+static fate_status cell_item(const cell_out *o, unsigned *stage, size_t *step, const fate_relu_spec *s,
+                             const double *Wp, const double *cp, uint64_t i)
 {
     relu_teachers T;
     fate_status st = relu_teachers_make(&T, s, i);
@@ -99,10 +105,14 @@ static fate_status cell_item(fate_relu_method_result *lt, size_t *rank, fate_rel
     double *X = alloc_array(s->n, s->d, sizeof *X), *y = malloc(s->n * sizeof *y);
     st = X && y ? relu_target(X, y, s, &T, i) : FATE_ENOMEM;
     *stage = FATE_METHOD_LT;
-    if (st == FATE_OK && (s->methods & FATE_METHOD_LT)) st = relu_lt(lt, rank, s, &T, Wp, cp, X, y, i);
+    if (st == FATE_OK && (s->methods & FATE_METHOD_LT)) st = relu_lt(o->lt, o->rank, s, &T, Wp, cp, X, y, i);
     if (st == FATE_OK && (s->methods & FATE_METHOD_FT)) {
         *stage = FATE_METHOD_FT;
-        st = relu_ft(ft, step, s, &T, Wp, cp, X, y, i);
+        st = relu_ft(o->ft, step, s, &T, Wp, cp, X, y, i);
+    }
+    if (st == FATE_OK && (s->methods & FATE_METHOD_LPFT)) {
+        *stage = FATE_METHOD_LPFT;
+        st = relu_lpft(o->lpft, step, s, &T, Wp, cp, X, y, i);
     }
     free(X);
     free(y);
@@ -114,8 +124,8 @@ static fate_status cell_item(fate_relu_method_result *lt, size_t *rank, fate_rel
 typedef struct relu_grid {
     const fate_relu_sweep *w;
     const fate_relu_sweep_hooks *h;
-    int do_sc, do_lt, do_ft;
-    fate_relu_method_result *sc, *lt, *ft; /* (NN, K) */
+    int do_sc, do_lt, do_ft, do_lpft;
+    fate_relu_method_result *sc, *lt, *ft, *lpft; /* (NN, K) */
     size_t *rank;                          /* (NN, K) */
     double *nan_k;                         /* (K) NaN: no pretraining ran */
     row_state row;                         /* the current row's networks */
@@ -158,8 +168,8 @@ static fate_status relu_cell_item(void *ctx, size_t t, size_t j, size_t i, unsig
     const relu_grid *g = ctx;
     const size_t K = g->w->instances, m = g->w->base.m, d = g->w->base.d;
     fate_relu_spec s = cell_spec(g->w, t, j);
-    return cell_item(&g->lt[j * K + i], &g->rank[j * K + i], &g->ft[j * K + i], stage, step, &s,
-                     g->row.W + i * m * d, g->row.c + i * m, i);
+    const cell_out o = {&g->lt[j * K + i], &g->ft[j * K + i], &g->lpft[j * K + i], &g->rank[j * K + i]};
+    return cell_item(&o, stage, step, &s, g->row.W + i * m * d, g->row.c + i * m, i);
 }
 
 static int relu_cell_done(void *ctx, size_t t, size_t j)
@@ -168,14 +178,15 @@ static int relu_cell_done(void *ctx, size_t t, size_t j)
     const fate_relu_sweep *w = g->w;
     const size_t K = w->instances;
     fate_relu_cell c;
-    if (g->do_lt || g->do_ft)
+    if (g->do_lt || g->do_ft || g->do_lpft)
         c = (fate_relu_cell){t, j, w->overlaps[t], w->ns[j], K, g->row.pre,
                              g->do_sc ? g->sc + j * K : NULL, g->do_lt ? g->lt + j * K : NULL,
                              g->do_ft ? g->ft + j * K : NULL, g->do_lt ? g->rank + j * K : NULL,
-                             g->row.pp_student, g->row.pp_source, g->row.norm2};
+                             g->row.pp_student, g->row.pp_source, g->row.norm2,
+                             g->do_lpft ? g->lpft + j * K : NULL};
     else
         c = (fate_relu_cell){t, j, w->overlaps[t], w->ns[j], K, NULL, g->do_sc ? g->sc + j * K : NULL,
-                             NULL, NULL, NULL, g->nan_k, g->nan_k, g->nan_k};
+                             NULL, NULL, NULL, g->nan_k, g->nan_k, g->nan_k, NULL};
     return g->h && g->h->cell_done && g->h->cell_done(g->h->ctx, &c);
 }
 
@@ -186,12 +197,14 @@ fate_status fate_relu_sweep_run(const fate_relu_sweep *w, const fate_relu_sweep_
     const size_t NN = w->n_ns, K = w->instances, m = w->base.m, d = w->base.d;
     const unsigned meth = w->base.methods;
     relu_grid g = {.w = w, .h = h, .do_sc = (meth & FATE_METHOD_SCRATCH) != 0,
-                   .do_lt = (meth & FATE_METHOD_LT) != 0, .do_ft = (meth & FATE_METHOD_FT) != 0};
-    const int pre = g.do_lt || g.do_ft;
+                   .do_lt = (meth & FATE_METHOD_LT) != 0, .do_ft = (meth & FATE_METHOD_FT) != 0,
+                   .do_lpft = (meth & FATE_METHOD_LPFT) != 0};
+    const int pre = g.do_lt || g.do_ft || g.do_lpft;
     g.sc = calloc_array(NN, K, sizeof *g.sc), g.lt = calloc_array(NN, K, sizeof *g.lt);
     g.ft = calloc_array(NN, K, sizeof *g.ft), g.rank = calloc_array(NN, K, sizeof *g.rank);
+    g.lpft = calloc_array(NN, K, sizeof *g.lpft);
     g.nan_k = malloc(K * sizeof *g.nan_k);
-    fate_status st = g.sc && g.lt && g.ft && g.rank && g.nan_k
+    fate_status st = g.sc && g.lt && g.ft && g.lpft && g.rank && g.nan_k
                          ? row_alloc(&g.row, pre ? K : 1, pre ? m : 1, pre ? d : 1)
                          : FATE_ENOMEM;
     if (st == FATE_OK) {
@@ -203,7 +216,7 @@ fate_status fate_relu_sweep_run(const fate_relu_sweep *w, const fate_relu_sweep_
                          h ? h->progress : NULL};
         st = grid_run(&stages, &gh, w->threads, err);
     }
-    free(g.sc); free(g.lt); free(g.ft); free(g.rank); free(g.nan_k);
+    free(g.sc); free(g.lt); free(g.ft); free(g.lpft); free(g.rank); free(g.nan_k);
     row_free(&g.row);
     return st;
 }

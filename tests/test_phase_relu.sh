@@ -111,6 +111,33 @@ rc=$?
 check "divergence exits 1" [ $rc -eq 1 ]
 check "divergence names the method, step and --lr" grep -q "diverged.*at step.*smaller --lr" D.err
 
+# ---- LP-FT (--methods ...,lpft; simulation only): its rows beside the
+# others', which are the default run's bytes; w_move last; NaN predictions
+"$FATE" phase $SMALL --methods scratch,lt,ft,lpft --lambda 1e-4 --out L --threads 2 --plot png > L.out 2> L.err
+check "relu2 sweep with lpft exits 0" [ $? -eq 0 ]
+check "runs.csv with lpft has w_move last" [ "$(head -1 L/runs.csv)" = \
+  "mu,n,method,instance,risk,risk_se,T,train_loss,steps,converged,lr_eff,lt_rank,pperp_student,pperp_source,target_norm2,w_move" ]
+# 16 cells x 3 instances x (pretrain, scratch, lt, ft, lpft)
+check "runs.csv has the lpft rows" [ "$(($(wc -l < L/runs.csv) - 1))" -eq 240 ] && \
+  [ "$(awk -F, '$3 == "lpft"' L/runs.csv | wc -l)" -eq 48 ]
+check "risk.npy has the fifth method" grep -aq "'shape': (4, 4, 5, 3)" L/risk.npy
+"$FATE" phase $SMALL --lambda 1e-4 --out L0 --threads 2 --plot none > /dev/null 2>&1
+check "adding lpft leaves the other rows unchanged" \
+  sh -c 'cut -d, -f1-15 L/runs.csv | grep -v ",lpft," | cmp -s - L0/runs.csv'
+awk -F, 'NR == FNR { if ($3 == "scratch") sc[$2 "," $4] = $5; next }
+  FNR > 1 && $3 == "lpft" { T = sc[$2 "," $4] - $5; if ((T - $7)^2 > 1e-20 || !($16 >= 0)) bad++ }
+  FNR > 1 && $3 == "lt" && $16 != 0 { bad++ }
+  END { exit bad > 0 }' L/runs.csv L/runs.csv
+check "lpft: T = R_scratch - R_lpft, w_move >= 0 (0 for lt)" [ $? -eq 0 ]
+check "lpft has no prediction (simulation only)" \
+  awk -F, 'FNR > 1 && $3 == "lpft" && ($15 != "nan" || $16 != "nan") { bad++ } END { exit bad > 0 }' L/summary.csv
+check "summary.csv with lpft ends with w_move's statistics" sh -c 'head -1 L/summary.csv | grep -q ",predicted_T,mean_w_move,std_w_move,sem_w_move$"'
+check "phase_lpft.png is drawn" [ "$(wc -c < L/phase_lpft.png)" -gt 20000 ]
+"$FATE" phase $SMALL --methods scratch,lt,ft,lpft --lambda 1e-4 --out L1 --threads 1 --plot none > /dev/null 2>&1
+check "lpft: 1 and 2 threads write identical runs.csv" cmp -s L/runs.csv L1/runs.csv
+"$FATE" phase --model relu2 --d 5 --width 10 --n 16 --mu 0.5 --instances 1 --methods lpft --quiet --plot none --out DL > /dev/null 2> DL.err
+check "lpft at --lambda 0 diverging says to give the probe a ridge" grep -q "LP-FT's fine-tuning diverged.*--lambda" DL.err
+
 # ---- bad input: exit 2, one line naming the option
 badcase() {
   desc=$1; want=$2; shift 2
@@ -129,6 +156,8 @@ badcase "--lr not a number" "--lr" --lr fast
 badcase "--pperp-rcond 1" "--pperp-rcond" --pperp-rcond 1
 badcase "unknown option" "--gamma" --gamma 0.5
 badcase "a flag given a value" "--online" --online=1
+badcase "--methods with a method relu2 lacks" "--methods" --methods lpft,l2sp
+badcase "--methods unknown" "--methods" --methods lt,probe
 "$FATE" phase --model tanh > x.out 2> x.err
 check "--model unknown exits 2" [ $? -eq 2 ] && grep -q -- "--model" x.err
 check "no folder for bad input" [ ! -e X ]

@@ -308,7 +308,13 @@ def _load_folder(path, pandas):
     return out
 
 
-RELU_METHODS = ["pretrain", "scratch", "lt", "ft"]
+RELU_METHODS = ["pretrain", "scratch", "lt", "ft", "lpft"]
+
+
+def relu_method_names(lpft):
+    """The methods along a relu2 grid's method axis: the first four, and
+    lpft fifth when the sweep ran it (as risk.npy)."""
+    return list(RELU_METHODS if lpft else RELU_METHODS[:4])
 #: Per-run columns of a relu2 runs.csv that relu_runs_grid shapes
 #: (overlap, n, method, instance).
 RELU_RUN_FIELDS = ("risk", "risk_se", "T", "train_loss", "steps", "converged", "lr_eff")
@@ -326,21 +332,24 @@ def _finite_mean(x, axis):
 def relu_runs_grid(runs, oi, ni, NO, NN, K):
     """The rows of a relu2 runs table (a dict of columns or a structured
     array) at overlap indices oi and n indices ni, shaped per run: every
-    RELU_RUN_FIELDS column (NO, NN, 4, K) with the methods in RELU_METHODS
-    order (NaN, steps -1, converged False where absent), "lt_rank" (NO, NN,
-    K), and per overlap the means over instances of "pperp_student" and
-    "pperp_source" (NO,), as boundary.csv."""
+    RELU_RUN_FIELDS column (and w_move, when the table has it: the sweep ran
+    lpft) (NO, NN, M, K) with the M methods of relu_method_names in
+    RELU_METHODS order (NaN, steps -1, converged False where absent),
+    "lt_rank" (NO, NN, K), and per overlap the means over instances of
+    "pperp_student" and "pperp_source" (NO,), as boundary.csv."""
     mi = np.array([RELU_METHODS.index(m) for m in np.asarray(runs["method"]).tolist()],
                   dtype=np.int64)
+    has_move = _has_column(runs, "w_move")
+    M = len(relu_method_names(has_move))
     inst = np.asarray(runs["instance"], dtype=np.int64)
     g = {"instance": np.arange(K, dtype=np.int64)}
-    for col in RELU_RUN_FIELDS:
+    for col in RELU_RUN_FIELDS + (("w_move",) if has_move else ()):
         if col == "steps":
-            a, v = np.full((NO, NN, 4, K), -1, dtype=np.int64), runs[col]
+            a, v = np.full((NO, NN, M, K), -1, dtype=np.int64), runs[col]
         elif col == "converged":
-            a, v = np.zeros((NO, NN, 4, K), dtype=bool), np.asarray(runs[col]) != 0
+            a, v = np.zeros((NO, NN, M, K), dtype=bool), np.asarray(runs[col]) != 0
         else:
-            a, v = np.full((NO, NN, 4, K), np.nan), runs[col]
+            a, v = np.full((NO, NN, M, K), np.nan), runs[col]
         a[oi, ni, mi, inst] = v
         g[col] = a
     lt = mi == RELU_METHODS.index("lt")
@@ -351,6 +360,13 @@ def relu_runs_grid(runs, oi, ni, NO, NN, K):
         a[oi, inst] = runs[col]
         g[col] = _finite_mean(a, 1)
     return g
+
+
+def _has_column(runs, name):
+    """Whether a runs table (a dict of columns or a structured array) has
+    that column."""
+    names = runs.dtype.names if hasattr(runs, "dtype") else runs.keys()
+    return name in names
 
 
 def relu_means(g, count):
@@ -383,8 +399,9 @@ def _relu_grid(out, params):
     "n_star", and the scratch power law "A", "p" (with "A_se", "p_se")."""
     axis = "theta" if params.get("teacher") == "single-index" else "mu"
     arrays = out.get("arrays", {})
+    names = relu_method_names(int(params.get("methods", 0)) & 8)  # FATE_METHOD_LPFT
     g = {"model": "relu2", "axis": axis, axis: np.asarray(params.get(axis, []), dtype=float),
-         "n": np.asarray(params.get("ns", []), dtype=np.int64), "method": list(RELU_METHODS)}
+         "n": np.asarray(params.get("ns", []), dtype=np.int64), "method": names}
     NO, NN = len(g[axis]), len(g["n"])
     for k in ("risk", "T"):
         if k in arrays:
@@ -398,7 +415,7 @@ def _relu_grid(out, params):
     summ = out.get("summary")
     if summ is not None:
         for col in ("mean_risk", "mean_T", "sem_risk", "sem_T"):
-            a = np.full((NO, NN, 4), np.nan)
+            a = np.full((NO, NN, len(names)), np.nan)
             oi = np.searchsorted(g[axis], summ[axis])
             ni = np.searchsorted(g["n"], summ["n"])
             mi = np.array([RELU_METHODS.index(m) for m in summ["method"]], dtype=np.int64)

@@ -241,14 +241,16 @@ class fate_relu_spec(Structure):
 
 class fate_relu_method_result(Structure):
     _fields_ = [("risk", c_double), ("risk_se", c_double), ("train_loss", c_double),
-                ("steps", c_size_t), ("converged", c_int), ("lr_eff", c_double)]
+                ("steps", c_size_t), ("converged", c_int), ("lr_eff", c_double),
+                ("w_move", c_double)]
 
 
 class fate_relu_result(Structure):
     _fields_ = [("pretrain", fate_relu_method_result), ("scratch", fate_relu_method_result),
                 ("lt", fate_relu_method_result), ("ft", fate_relu_method_result),
                 ("lt_rank", c_size_t), ("target_norm2", c_double),
-                ("pperp_student", c_double), ("pperp_source", c_double)]
+                ("pperp_student", c_double), ("pperp_source", c_double),
+                ("lpft", fate_relu_method_result)]
 
 
 class fate_relu_sweep(Structure):

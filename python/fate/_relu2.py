@@ -11,9 +11,9 @@ import numpy as np
 
 from . import _check
 from ._experiment import _instances, _methods_bits
-from ._io import RELU_METHODS, relu_means, relu_runs_grid
+from ._io import RELU_METHODS, relu_means, relu_method_names, relu_runs_grid
 from ._lib import (FATE_EDIVERGED, FATE_EINTERRUPTED, FATE_EINVAL, FATE_OK, METHOD_BITS,
-                   METHOD_FT, METHOD_LT, METHOD_SCRATCH, METHOD_WHAT, error_for,
+                   METHOD_FT, METHOD_LPFT, METHOD_LT, METHOD_SCRATCH, METHOD_WHAT, error_for,
                    fate_relu_result, fate_relu_spec, fate_relu_sweep, keep_blas_threads, library,
                    struct_dtype)
 from ._sweep import Hooks, SweepInterrupted, model_sweep
@@ -24,7 +24,12 @@ __all__ = ["run_relu2", "phase_relu2", "make_relu_spec", "ACTIVATIONS", "SCALING
 ACTIVATIONS = ("relu", "tanh", "erf", "linear")
 SCALINGS = ("mean-field", "standard")
 _METHODS = ("scratch", "lt", "ft")
-_METHOD_NAME = {0: "pretrain", METHOD_SCRATCH: "scratch", METHOD_LT: "lt", METHOD_FT: "ft"}
+#: every method of the two-layer model (lpft: LP-FT, simulation only); the
+#: C check refuses the others (l2sp, ridge, ridge_cv)
+RELU_ALL_METHODS = ("scratch", "lt", "ft", "lpft")
+_PRETRAINED = METHOD_LT | METHOD_FT | METHOD_LPFT
+_METHOD_NAME = {0: "pretrain", METHOD_SCRATCH: "scratch", METHOD_LT: "lt", METHOD_FT: "ft",
+                METHOD_LPFT: "lpft"}
 #: `fate phase --model relu2`'s default grid.
 DEFAULT_MU = (0.0, 0.25, 0.5, 0.75, 1.0)
 DEFAULT_N = (4, 8, 16, 32, 64, 128)
@@ -114,7 +119,7 @@ def relu_spec_dict(s):
            "batch": s.gd.batch, "tol": s.gd.tol, "rel_tol": s.gd.rel_tol,
            "init_scale": s.w_init, "readout_init": s.c_init, "lambda": s.lambda_,
            "rcond": s.rcond, "pperp_rcond": s.pperp_rcond, "seed": s.seed,
-           "methods": tuple(m for m in _METHODS if s.methods & METHOD_BITS[m])}
+           "methods": tuple(m for m in RELU_ALL_METHODS if s.methods & METHOD_BITS[m])}
     out["theta" if s.single_index else "mu"] = s.theta if s.single_index else s.mu
     return out
 
@@ -144,10 +149,16 @@ def run_relu2(d=10, mstar=4, width=50, act="relu", scaling="mean-field", n=16, m
     `threads` Python threads (0: all cores), one OpenBLAS thread each: the
     numbers do not depend on it.
 
+    methods: any of "scratch", "lt", "ft", "lpft" (LP-FT: the readout
+    refitted as lt, then every weight fine-tuned as ft from there; simulation
+    only, no theory).
+
     Returns a dict: "spec" (the parameters, the CLI's names), "instance"
-    (K,); per method run, "pretrain" (when lt or ft ran; its risk is against
-    the source teacher), "scratch", "lt", "ft", a dict of (K,) arrays risk,
-    risk_se, train_loss, lr_eff, steps (int64), converged (bool), and "T" =
+    (K,); per method run, "pretrain" (when lt, ft or lpft ran; its risk is
+    against the source teacher), "scratch", "lt", "ft", "lpft", a dict of
+    (K,) arrays risk, risk_se, train_loss, lr_eff, w_move (|W - W_0|/|W_0|,
+    the first layer's move from where its training started; NaN for
+    pretraining), steps (int64), converged (bool), and "T" =
     risk(scratch) - risk when scratch ran (0 for scratch; none for
     pretraining), as runs.csv; "lt_rank" (K,) int64 (when lt ran),
     "target_norm2", "pperp_student", "pperp_source" (K,).
@@ -194,12 +205,12 @@ def run_relu2(d=10, mstar=4, width=50, act="relu", scaling="mean-field", n=16, m
            "instance": _instances(first, K)}
     out["spec"]["instances"] = K
     M = spec.methods
-    for name in ["pretrain"] + list(_METHODS):
-        run = M & (METHOD_LT | METHOD_FT) if name == "pretrain" else M & METHOD_BITS[name]
+    for name in ["pretrain"] + list(RELU_ALL_METHODS):
+        run = M & _PRETRAINED if name == "pretrain" else M & METHOD_BITS[name]
         if not run:
             continue
         r = rec[name]
-        blk = {k: r[k].copy() for k in ("risk", "risk_se", "train_loss", "lr_eff")}
+        blk = {k: r[k].copy() for k in ("risk", "risk_se", "train_loss", "lr_eff", "w_move")}
         blk["steps"] = r["steps"].astype(np.int64)
         blk["converged"] = r["converged"] != 0
         if name != "pretrain" and M & METHOD_SCRATCH:
@@ -238,12 +249,13 @@ def phase_relu2(n=DEFAULT_N, mu=None, theta=None, d=10, mstar=4, width=50, act="
             lr_eff, lt_rank, pperp_student, pperp_source, target_norm2;
             counts int64), in the same order;
       "model" "relu2", "axis" ("mu" or "theta"), the axis values under that
-      key (NO,), "n" (NN,) int64, "method" (pretrain, scratch, lt, ft),
-      "instance" (K,);
+      key (NO,), "n" (NN,) int64, "method" (pretrain, scratch, lt, ft, and
+      lpft when it runs: M = 4 or 5 methods), "instance" (K,);
       per run, axis order (overlap, n, method, instance): "risk", "risk_se",
-      "T", "train_loss", "lr_eff" (NO, NN, 4, K) float64, "steps" int64 (-1
-      where absent), "converged" bool; "lt_rank" (NO, NN, K);
-      "mean_risk", "sem_risk", "mean_T", "sem_T" (NO, NN, 4), as
+      "T", "train_loss", "lr_eff" (NO, NN, M, K) float64 (and "w_move" when
+      lpft runs, as runs.csv), "steps" int64 (-1 where absent), "converged"
+      bool; "lt_rank" (NO, NN, K);
+      "mean_risk", "sem_risk", "mean_T", "sem_T" (NO, NN, M), as
       summary.csv; "pperp_student", "pperp_source" (NO,): |P_perp f_t|^2
       in the pretrained features and in the source teacher's, means over
       instances as boundary.csv;
@@ -278,9 +290,9 @@ def phase_relu2(n=DEFAULT_N, mu=None, theta=None, d=10, mstar=4, width=50, act="
         raise _check.value_error(where, "theta must be 0 or pi when d = 1 (the single-index "
                                  "source teacher needs a second dimension)")
     NO, NN = ov.size, ns.size
-    # the table of every cell (4 K rows of 15 doubles, twice: C's and ours)
+    # the table of every cell (5 K rows of 16 doubles, twice: C's and ours)
     # and the sweep's pretrained networks (K m d doubles) must be addressable
-    per = max(NO * NN * 4 * 15 * 8 * 2, base.m * base.d * 8)
+    per = max(NO * NN * 5 * 16 * 8 * 2, base.m * base.d * 8)
     K = _check.integer(instances, "instances", 1, max(1, _check.BYTES_MAX // per), where,
                        " for %d overlaps x %d n (the results must be addressable)" % (NO, NN))
     sweep = fate_relu_sweep()
@@ -293,10 +305,11 @@ def phase_relu2(n=DEFAULT_N, mu=None, theta=None, d=10, mstar=4, width=50, act="
 
     out = model_sweep("relu2", sweep, where, hk)
     runs, cell = out["runs"], out["cell"]
+    names = relu_method_names(base.methods & METHOD_LPFT)
     res = {"runs": runs, "model": "relu2", "axis": axis, axis: ov.copy(),
-           "n": ns.astype(np.int64), "method": list(RELU_METHODS)}
+           "n": ns.astype(np.int64), "method": names}
     res.update(relu_runs_grid(runs, cell[:, 0], cell[:, 1], NO, NN, K))
-    count = np.zeros((NO, NN, 4))
+    count = np.zeros((NO, NN, len(names)))
     mi = np.array([RELU_METHODS.index(m) for m in runs["method"].tolist()], dtype=np.int64)
     np.add.at(count, (cell[:, 0], cell[:, 1], mi), 1)
     res.update(relu_means(res, count))

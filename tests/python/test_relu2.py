@@ -202,3 +202,61 @@ def test_ctrl_c_stops_and_raises(lib):
     e = interrupted(fate.phase_relu2, 2, threads=1, **dict(SIZES, n=[4, 8], mu=[0.0, 0.5, 1.0]))
     assert len(e.result["runs"]) == e.result["done"].sum() * 4 * 2
     assert "fate.phase_relu2 interrupted" in str(e)
+
+
+LPFT = dict(SIZES, lam=1e-4, lr=0.2, methods=("scratch", "lt", "ft", "lpft"))
+
+
+def test_lpft_equals_cli_and_run(cli, lib, tmp_path):
+    """LP-FT (simulation only): fate.phase_relu2 with lpft gives the CLI's
+    runs.csv (w_move last) and risk.npy (a fifth method), fate.load reads it
+    back, and fate.run_relu2's lpft equals the sweep's cell."""
+    ov, ns = [0.0, 0.5], [4, 8]
+    out = tmp_path / "lpft"
+    run_cli(cli, "phase", "--model", "relu2", "--mu", "0,0.5", "--n", "4,8", *CLI_SIZES,
+            "--lambda", "1e-4", "--lr", 0.2, "--methods", "scratch,lt,ft,lpft", "--out", out)
+    p = fate.phase_relu2(n=ns, mu=ov, **LPFT)
+    ref = fate.read_csv(out / "runs.csv")
+    runs = p["runs"]
+    assert list(runs.dtype.names) == list(ref) and runs.dtype.names[-1] == "w_move"
+    assert len(runs) == 2 * 2 * 5 * 2 and (runs["method"] == "lpft").sum() == 8
+    for name in runs.dtype.names:
+        if name == "method":
+            assert runs[name].tolist() == ref[name].tolist()
+        else:
+            np.testing.assert_array_equal(runs[name], ref[name], err_msg=name)
+    assert p["method"] == ["pretrain", "scratch", "lt", "ft", "lpft"]
+    assert p["risk"].shape == (2, 2, 5, 2) and p["w_move"].shape == (2, 2, 5, 2)
+    assert (p["w_move"][:, :, 2] == 0).all() and np.isnan(p["w_move"][:, :, 0]).all()
+    g = fate.load(out)["grid"]
+    assert g["method"] == p["method"]
+    np.testing.assert_array_equal(fate.load(out)["arrays"]["risk"], p["risk"])
+    for k in ("risk", "T", "w_move", "steps"):
+        np.testing.assert_array_equal(g[k], p[k], err_msg=k)
+    np.testing.assert_allclose(g["mean_T"], p["mean_T"], rtol=1e-13, atol=1e-300)
+    r = fate.run_relu2(n=8, mu=0.5, **LPFT)
+    rows = runs[(runs["mu"] == 0.5) & (runs["n"] == 8) & (runs["method"] == "lpft")]
+    for k in ("risk", "train_loss", "steps", "T", "w_move"):
+        np.testing.assert_array_equal(r["lpft"][k], rows[k], err_msg=k)
+    assert r["spec"]["methods"] == ("scratch", "lt", "ft", "lpft")
+    # lpft's probe is lt's refit: its training starts at lt's loss and lowers it
+    assert (r["lpft"]["train_loss"] <= r["lt"]["train_loss"]).all()
+
+
+def test_lpft_without_it_the_grid_is_unchanged(lib):
+    """Adding lpft leaves the other methods' numbers as they were."""
+    kw = dict(LPFT, n=[4], mu=[0.5])
+    a = fate.phase_relu2(**kw)
+    b = fate.phase_relu2(**dict(kw, methods=("scratch", "lt", "ft")))
+    assert b["risk"].shape[2] == 4 and "w_move" not in b["runs"].dtype.names
+    np.testing.assert_array_equal(a["risk"][:, :, :4], b["risk"])
+
+
+@pytest.mark.parametrize("m", ["l2sp", "ridge", "ridge_cv"])
+def test_methods_relu2_lacks_are_refused(lib, m):
+    with pytest.raises(fate.FateValueError, match="methods must be among scratch, lt, ft and lpft"):
+        fate.phase_relu2(**dict(SIZES, n=[4], methods=("lpft", m)))
+    with pytest.raises(fate.FateValueError, match="methods"):
+        fate.run_relu2(**dict(SIZES, n=4, methods=("lt", m)))
+    with pytest.raises(fate.FateValueError, match="methods"):
+        fate.phase(model="relu2", **dict(SIZES, n=[4], methods=(m,)))

@@ -60,6 +60,7 @@ kind() {
   *:--act) K=word; S="relu|tanh|erf|linear" ;;
   *:--scaling) K=word; S="mean-field|standard" ;;
   *:--plot) K=words; S="png|svg|pdf" ;;
+  relu:--methods) K=words; S="scratch|lt|ft|lpft" ;;
   *:--methods) K=words; S="scratch|lt|ft|lpft|l2sp|ridge|ridge_cv" ;;
   *:--only) K=words; S="sigma0|sigma0.2|ridge|decay|source|relu|beyond" ;;
   run:--theta) K=angle ;;
