@@ -249,9 +249,10 @@ enum {
     FATE_METHOD_LPFT = 1u << 3,    /* linear probe (lt), then fine-tune all layers */
     FATE_METHOD_L2SP = 1u << 4,    /* parameter transfer: ridge toward the pretrained map */
     FATE_METHOD_RIDGE = 1u << 5,   /* baseline: ridge on the target at the optimal lambda */
-    FATE_METHOD_RIDGE_CV = 1u << 6 /* baseline: ridge, lambda by leave-one-out on the target */
+    FATE_METHOD_RIDGE_CV = 1u << 6, /* baseline: ridge, lambda by leave-one-out on the target */
+    FATE_METHOD_EARLY_STOP = 1u << 7 /* baseline: scratch stopped at the step of least risk (oracle) */
 };
-#define FATE_METHODS_ALL 127u
+#define FATE_METHODS_ALL 255u
 /* fate_spec.l2sp_lambda: the oracle-optimal ridge of parameter transfer,
  * fate_theory_ridge_lambda_opt at the cell's psi = d/n, sigma and mean
  * squared distance E|beta_t - beta_s_hat|^2 (THEORY.md section 8). */
@@ -308,6 +309,9 @@ typedef struct fate_instance_result {
     double l2sp_lambda;   /* the ridge parameter transfer used */
     fate_method_result ridge, ridge_cv;
     double ridge_cv_lambda; /* the ridge leave-one-out chose */
+    fate_method_result early_stop; /* scratch's least risk over its steps (steps: that step;
+                                      balance NaN at depth >= 3) */
+    size_t early_stop_step;        /* the step where it occurred */
 } fate_instance_result;
 
 /* Defaults: d = 100, depth 2, width d, n = 50, theta = pi/4, sigma = 0.2,
@@ -353,6 +357,38 @@ FATE_API fate_status fate_run_instance(fate_instance_result *out, const fate_spe
 FATE_API fate_status fate_run(fate_instance_result *out, const fate_spec *spec, uint64_t first,
                      size_t count, int threads, unsigned *failed_method,
                      size_t *failed_step, uint64_t *failed_instance);
+
+/* ------------------------------------------------------------------------ */
+/* Learning curves (src/trajectory.c)                                        */
+/* ------------------------------------------------------------------------ */
+
+/* One record of a learning curve. */
+typedef struct fate_traj_point {
+    unsigned method;   /* FATE_METHOD_* bit; 0 for pretraining */
+    size_t step;       /* GD updates made (closed forms: 0; early_stop: its step) */
+    double risk;       /* |beta - beta_t|^2 (pretraining: |beta - beta_s|^2) */
+    double train_loss; /* the objective GD descends (closed forms: the method's train_loss) */
+    double balance;    /* fate_dln_balance (NaN where a method has no weights) */
+    double c;          /* ft, lpft: the coefficient of (I-P) beta_s_hat in beta (n < d); else NaN */
+} fate_traj_point;
+
+/* An upper bound on the records of fate_run_trajectory for spec and every:
+ * (max_epochs / every + 2) per GD training, one per closed-form method; 0
+ * when every is 0, spec is invalid or the count overflows. */
+FATE_API size_t fate_trajectory_cap(const fate_spec *spec, size_t every);
+
+/* The learning curves of instance `instance` of fate_run_instance's
+ * experiment, the same trainings bit for bit: pretraining (when a method
+ * uses it), scratch, ft and lpft at step 0, every `every` (>= 1) updates
+ * and the last step; lt, l2sp, ridge and ridge_cv as their one end value
+ * (step 0) and early_stop as its least risk at its step (a second scratch
+ * training). Order: pretraining, then spec->methods in fate_run_instance's
+ * order. *count gets the number of records; when it exceeds cap, out holds
+ * the first cap and FATE_ENOMEM is returned (fate_trajectory_cap is always
+ * enough). Failures as fate_run_instance's. */
+FATE_API fate_status fate_run_trajectory(fate_traj_point *out, size_t cap, size_t *count, const fate_spec *spec,
+                                         uint64_t instance, size_t every, unsigned *failed_method,
+                                         size_t *failed_step);
 
 /* The theory values beside one spec's simulation, at its finite size
  * (n = spec.n, d = spec.d; finite-source moments exact in n_src, d). */
