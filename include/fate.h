@@ -385,10 +385,36 @@ FATE_API size_t fate_trajectory_cap(const fate_spec *spec, size_t every);
  * training). Order: pretraining, then spec->methods in fate_run_instance's
  * order. *count gets the number of records; when it exceeds cap, out holds
  * the first cap and FATE_ENOMEM is returned (fate_trajectory_cap is always
- * enough). Failures as fate_run_instance's. */
-FATE_API fate_status fate_run_trajectory(fate_traj_point *out, size_t cap, size_t *count, const fate_spec *spec,
-                                         uint64_t instance, size_t every, unsigned *failed_method,
-                                         size_t *failed_step);
+ * enough). result (may be NULL) gets what fate_run_instance would report,
+ * the same bit for bit. Failures as fate_run_instance's. */
+FATE_API fate_status fate_run_trajectory(fate_traj_point *out, size_t cap, size_t *count,
+                                         fate_instance_result *result, const fate_spec *spec, uint64_t instance,
+                                         size_t every, unsigned *failed_method, size_t *failed_step);
+
+/* fate_run_trajectory for instances first .. first+count-1 in parallel, as
+ * fate_run (bit-identical for every thread count): instance i's records at
+ * out + i cap, their number in counts[i], its results in results[i] (may be
+ * NULL). The first failure (lowest instance) is reported. */
+FATE_API fate_status fate_run_trajectories(fate_traj_point *out, size_t cap, size_t *counts,
+                                           fate_instance_result *results, const fate_spec *spec, uint64_t first,
+                                           size_t count, size_t every, int threads, unsigned *failed_method,
+                                           size_t *failed_step, uint64_t *failed_instance);
+
+/* Pretraining's learning curve at depth 2 with an infinite source (THEORY.md
+ * section 9; src/theory_saxe.c): u = <beta, beta_s_hat> after steps[i]
+ * updates (steps non-decreasing), from the balanced aligned start u0, s =
+ * |beta_s|, 0 < u0 < s. discrete: GD's exact map on that manifold,
+ * a <- a (1 + 2 lr_t (s - a^2)), u = a^2, lr_t = lr / max(1, u) when
+ * auto_lr else lr; otherwise gradient flow at tau = lr t, Saxe's sigmoid
+ * u = s e^{4 s tau} / (e^{4 s tau} - 1 + s/u0). u: (n). */
+FATE_API fate_status fate_theory_saxe(double *u, const size_t *steps, size_t n, double s, double u0, double lr,
+                                      int auto_lr, int discrete);
+/* The start of that curve for one instance of spec (depth 2, n_src = 0,
+ * else FATE_EINVAL), read off its initial weights: u0 = |W_1^T beta_s_hat +
+ * w_2|^2 / 4 (the growing mode); *s = a_s, *lr and *auto_lr the rate
+ * pretraining uses (automatic: 0.2). */
+FATE_API fate_status fate_pretrain_u0(double *u0, double *s, double *lr, int *auto_lr, const fate_spec *spec,
+                                      uint64_t instance);
 
 /* The theory values beside one spec's simulation, at its finite size
  * (n = spec.n, d = spec.d; finite-source moments exact in n_src, d). */

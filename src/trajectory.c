@@ -87,28 +87,28 @@ static fate_status traj_closed(traj_rec *r, fate_instance_result *o, const pretr
     double lambda;
     switch (bit) {
     case FATE_METHOD_LT: st = proto_lt(m, pre, tgt, s, s->lambda); break;
-    case FATE_METHOD_L2SP: st = proto_l2sp(m, &lambda, pre, tgt, s); break;
+    case FATE_METHOD_L2SP: st = proto_l2sp(m, &o->l2sp_lambda, pre, tgt, s); break;
     case FATE_METHOD_RIDGE: st = proto_ridge(m, &lambda, tgt, s, 0); break;
-    case FATE_METHOD_RIDGE_CV: st = proto_ridge(m, &lambda, tgt, s, 1); break;
-    default: st = proto_scratch_es(NULL, m, &at, tgt, s, s->weight_decay, inst, step); break;
+    case FATE_METHOD_RIDGE_CV: st = proto_ridge(m, &o->ridge_cv_lambda, tgt, s, 1); break;
+    default: st = proto_scratch_es(NULL, m, &o->early_stop_step, tgt, s, s->weight_decay, inst, step); break;
     }
+    at = bit == FATE_METHOD_EARLY_STOP ? o->early_stop_step : 0;
     if (st == FATE_OK) rec_end(r, bit, at, m);
     return st;
 }
 
 /* Every method of s on one pretrained network and target set, in
  * fate_run_instance's order; *stage the method running. */
-static fate_status traj_methods(traj_rec *r, const pretrained_t *pre, const target_t *tgt, const fate_spec *s,
-                                uint64_t inst, size_t every, unsigned *stage, size_t *step)
+static fate_status traj_methods(traj_rec *r, fate_instance_result *o, const pretrained_t *pre, const target_t *tgt,
+                                const fate_spec *s, uint64_t inst, size_t every, unsigned *stage, size_t *step)
 {
     static const unsigned ORDER[] = {FATE_METHOD_SCRATCH, FATE_METHOD_LT,    FATE_METHOD_FT,
                                      FATE_METHOD_LPFT,    FATE_METHOD_L2SP,  FATE_METHOD_RIDGE,
                                      FATE_METHOD_RIDGE_CV, FATE_METHOD_EARLY_STOP};
     const unsigned GD = FATE_METHOD_SCRATCH | FATE_METHOD_FT | FATE_METHOD_LPFT;
-    fate_instance_result *o = calloc(1, sizeof *o);
     double *vperp = malloc(tgt->d * sizeof *vperp);
     fate_status st = FATE_ENOMEM;
-    if (!o || !vperp) goto done;
+    if (!vperp) goto done;
     st = FATE_OK;
     if ((s->methods & (FATE_METHOD_FT | FATE_METHOD_LPFT)) && tgt->n < tgt->d) {
         if ((st = proto_null_part(vperp, tgt->X, tgt->n, tgt->d, pre->beta)) != FATE_OK) goto done;
@@ -124,16 +124,19 @@ static fate_status traj_methods(traj_rec *r, const pretrained_t *pre, const targ
                       : traj_closed(r, o, pre, tgt, s, inst, bit, step);
     }
 done:
-    free(o);
     free(vperp);
     return st;
 }
 
-fate_status fate_run_trajectory(fate_traj_point *out, size_t cap, size_t *count, const fate_spec *spec,
-                                uint64_t instance, size_t every, unsigned *failed_method, size_t *failed_step)
+fate_status fate_run_trajectory(fate_traj_point *out, size_t cap, size_t *count, fate_instance_result *result,
+                                const fate_spec *spec, uint64_t instance, size_t every, unsigned *failed_method,
+                                size_t *failed_step)
 {
     if (!count || (!out && cap) || every == 0 || fate_spec_check(spec)) return FATE_EINVAL;
     *count = 0;
+    fate_instance_result own, *o = result ? result : &own;
+    memset(o, 0, sizeof *o);
+    o->ft_c = o->lpft_c = o->l2sp_lambda = o->ridge_cv_lambda = NAN; /* as fate_run_instance */
     traj_rec r = {out, cap, 0, 0, NULL, spec->d, NULL, 0.0};
     pretrained_t pre;
     target_t tgt;
@@ -147,14 +150,51 @@ fate_status fate_run_trajectory(fate_traj_point *out, size_t cap, size_t *count,
         st = proto_pretrain_obs(&pre, spec, spec->theta, instance, (spec->methods & USES_BASIS) != 0, failed_step,
                                 &obs);
         if (st != FATE_OK) goto done;
+        o->pretrain = pre.res;
+        o->feature_rank = pre.basis.r;
+        o->feature_sv1 = pre.basis.sv1;
+        o->feature_sv2 = pre.basis.sv2;
     }
     if ((st = proto_target(&tgt, spec, instance)) != FATE_OK) goto done;
-    st = traj_methods(&r, &pre, &tgt, spec, instance, every, &stage, failed_step);
+    st = traj_methods(&r, o, &pre, &tgt, spec, instance, every, &stage, failed_step);
 done:
     if (st == FATE_EDIVERGED && failed_method) *failed_method = stage;
     pretrained_free(&pre);
     target_free(&tgt);
     *count = r.count;
     if (st == FATE_OK && r.count > cap) st = FATE_ENOMEM;
+    return st;
+}
+
+fate_status fate_run_trajectories(fate_traj_point *out, size_t cap, size_t *counts, fate_instance_result *results,
+                                  const fate_spec *spec, uint64_t first, size_t count, size_t every, int threads,
+                                  unsigned *failed_method, size_t *failed_step, uint64_t *failed_instance)
+{
+    if (!counts || (!out && cap) || every == 0 || fate_spec_check(spec) || threads < 0 || threads > FATE_MAX_THREADS)
+        return FATE_EINVAL;
+    size_t total;
+    if (size_mul(&total, count, cap)) return FATE_EINVAL;
+    fate_status *sts = alloc_array(count ? count : 1, 1, sizeof *sts);
+    unsigned *fm = calloc_array(count ? count : 1, 1, sizeof *fm);
+    size_t *fs = calloc_array(count ? count : 1, 1, sizeof *fs);
+    if (!sts || !fm || !fs) { free(sts); free(fm); free(fs); return FATE_ENOMEM; }
+    /* as fate_run: instances in parallel, single-threaded BLAS inside, so
+     * every record is the same for any thread count */
+    const int blas_threads = blas_threads_get();
+    blas_threads_set(1);
+    int nt = team_threads(threads);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+    for (size_t i = 0; i < count; i++)
+        sts[i] = fate_run_trajectory(out ? out + i * cap : NULL, cap, &counts[i], results ? &results[i] : NULL, spec,
+                                     first + i, every, &fm[i], &fs[i]);
+    blas_threads_set(blas_threads);
+    fate_status st = FATE_OK;
+    for (size_t i = 0; i < count && st == FATE_OK; i++)
+        if ((st = sts[i]) != FATE_OK) {
+            if (failed_method) *failed_method = fm[i];
+            if (failed_step) *failed_step = fs[i];
+            if (failed_instance) *failed_instance = first + i;
+        }
+    free(sts); free(fm); free(fs);
     return st;
 }
