@@ -226,14 +226,15 @@ static int pretrain_figure(const char *dir, unsigned fmts, const traj_set *t, fi
     if (!b) { cli_error("run", "out of memory for the trajectory figure"); return -1; }
     double xmax = 2.0;
     add_gd(b, t, 0, "pretraining (mean)", &xmax);
-    if (b->n && t->s->depth == 2 && t->s->n_src == 0) {
+    if (b->n && t->s->depth == 2 && t->s->n_src == 0) { /* THEORY.md section 9 */
         const fate_series *mean = &b->ser[b->n - 1];
         pretrain_theory(b, t, mean->x, mean->n, 1);
         pretrain_theory(b, t, mean->x, mean->n, 0);
     }
     char title[160];
-    snprintf(title, sizeof title, "Pretraining: d = %zu, L = %zu%s", t->s->d, t->s->depth,
-             t->s->n_src ? ", finite source" : ", infinite source");
+    const int theory = t->s->depth == 2 && t->s->n_src == 0;
+    snprintf(title, sizeof title, "Pretraining: d = %zu, L = %zu, %s source%s", t->s->d, t->s->depth,
+             t->s->n_src ? "finite" : "infinite", theory ? "" : " (simulation only)");
     fate_line_plot lp = {.title = title, .xlabel = "GD step + 1", .ylabel = "risk |β − β_s|²",
                          .series = b->ser, .n_series = b->n, .logx = 1, .logy = 1};
     /* y from the simulation: the theory's (s - u)^2 falls to 0 */
