@@ -9,6 +9,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "baseline.h"
 #include "commands.h"
 #include "fate.h"
 #include "fate_git.h"
@@ -61,11 +62,7 @@ typedef struct phase_opts {
 } phase_opts;
 
 static const char *const MODELS[] = {"linear", NULL};
-/* --baseline: the paper's scratch, a tuned baseline, or per instance the
- * best of the tuned ones (fate_sweep.baseline) */
-static const char *const BASELINES[] = {"scratch", "ridge", "ridge_cv", "best", NULL};
-static const unsigned BASELINE_BITS[] = {FATE_METHOD_SCRATCH, FATE_METHOD_RIDGE, FATE_METHOD_RIDGE_CV,
-                                         FATE_BASELINE_BEST};
+
 
 #define F(field) offsetof(phase_opts, field)
 #define NO_GIVEN (-1L)
@@ -88,11 +85,11 @@ static const opt_def OPTS[] = {
     {"--l2sp-lambda", "R", OPT_TEXT, 0, 0, "a number >= 0 or opt", "opt",
      "ridge of parameter transfer (l2sp), penalty R |beta -\nbeta_s_hat|^2; opt: the optimal one per cell",
      F(l2sp_lambda), 0, NO_GIVEN, NULL, 0},
-    {"--baseline", "B", OPT_WORD, 0, 0, "scratch, ridge, ridge_cv or best", "scratch",
+    {"--baseline", "B", OPT_WORD, 0, 0, BASELINE_VALID, "scratch",
      "what T = R_B - R_method is measured against: scratch (the\npaper's unregularised training), ridge (ridge on the target\n"
-     "at the optimal lambda), ridge_cv (lambda by leave-one-out),\nbest (per instance the better of ridge and ridge_cv); it runs\n"
-     "whether or not --methods names it",
-     F(baseline), 0, NO_GIVEN, BASELINES, 0},
+     "at the optimal lambda), ridge_cv (lambda by leave-one-out),\nearly_stop (scratch stopped at its best step), best (per\n"
+     "instance the least risk of the last three); it runs whether\nor not --methods names it",
+     F(baseline), 0, NO_GIVEN, BASELINE_WORDS, 0},
     {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "output:", 0, 0, NO_GIVEN, NULL, 0},
     {"--out", "DIR", OPT_TEXT, 0, 0, "a folder name", "fate-phase", "output folder", F(out), 0, NO_GIVEN, NULL,
      OPT_RUN},
@@ -137,7 +134,7 @@ static int finish_phase(phase_opts *o)
     if (!sorted_unique(o->lambdas, o->nl)) { cli_error(C, "--lambda values must be increasing and distinct"); return -1; }
     if (spec_opts_finish(C, &o->so)) return -1;
     fate_spec *s = &o->so.spec;
-    s->methods |= BASELINE_BITS[o->baseline]; /* the baseline of T always runs */
+    s->methods |= baseline_methods(baseline_of(o->baseline)); /* the baseline of T always runs */
     if (spec_opts_l2sp_lambda(C, o->l2sp_lambda, s)) return -1;
     for (size_t j = 0; j < o->ng; j++)
         if (lround(o->gammas[j] * (double)s->d) < 1) {
@@ -224,9 +221,9 @@ static const fate_model *phase_model(int argc, char **argv)
 
 static fate_sweep sweep_of(const phase_opts *o)
 {
-    const unsigned b = BASELINE_BITS[o->baseline];
+    const baseline_kind b = baseline_of(o->baseline);
     return (fate_sweep){o->so.spec, o->gammas, o->ng, o->thetas, o->nt, o->lambdas, o->nl, o->so.instances,
-                        o->so.threads, b == FATE_METHOD_SCRATCH ? 0u : b};
+                        o->so.threads, b == BASE_SCRATCH ? 0u : baseline_methods(b)};
 }
 
 /* --resume's view of the linear options (resume_run, manifest.h) */

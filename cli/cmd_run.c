@@ -10,12 +10,16 @@
 #include <jansson.h>
 #include <omp.h>
 
+#include "baseline.h"
 #include "commands.h"
+#include "job.h"
+#include "manifest.h"
 #include "fate.h"
 #include "options.h"
 #include "opt_table.h"
 #include "spec_opts.h"
 #include "stats.h"
+#include "trajectory_out.h"
 
 static const char intro[] =
     "usage: fate run [options]\n"
@@ -46,11 +50,13 @@ typedef struct run_opts {
     int format;
     int verbose;
     const char *l2sp_lambda; /* a number >= 0, or opt */
-    int baseline, have_baseline; /* index in BASELINES; given */
+    int baseline, have_baseline; /* index in BASELINE_WORDS (baseline_of); given */
+    size_t trajectory;           /* --trajectory K: record every K steps */
+    int have_trajectory, have_out, have_plot;
+    const char *out;             /* the folder of the trajectory */
+    unsigned plot;               /* its figure formats */
 } run_opts;
 
-static const char *const BASELINES[] = {"scratch", "ridge", "ridge_cv", NULL};
-static const unsigned BASELINE_BITS[] = {FATE_METHOD_SCRATCH, FATE_METHOD_RIDGE, FATE_METHOD_RIDGE_CV};
 
 #define F(field) offsetof(run_opts, field)
 #define NO_GIVEN (-1L)
@@ -70,15 +76,24 @@ static const opt_def OPTS[] = {
     {"--l2sp-lambda", "R", OPT_TEXT, 0, 0, "a number >= 0 or opt", "opt",
      "ridge of parameter transfer (l2sp), penalty R |beta -\nbeta_s_hat|^2; opt: the optimal sigma^2 (d/n) / E|beta_t -\nbeta_s_hat|^2",
      F(l2sp_lambda), 0, NO_GIVEN, NULL, 0},
-    {"--baseline", "B", OPT_WORD, 0, 0, "scratch, ridge or ridge_cv", "scratch",
+    {"--baseline", "B", OPT_WORD, 0, 0, BASELINE_VALID, "scratch",
      "what T = R_B - R_method is measured against: scratch (the\npaper's unregularised training), ridge (ridge on the target\n"
-     "at the optimal lambda), ridge_cv (lambda by leave-one-out);\nwhen given, it runs whether or not --methods names it",
-     F(baseline), 0, (long)F(have_baseline), BASELINES, 0},
+     "at the optimal lambda), ridge_cv (lambda by leave-one-out),\nearly_stop (scratch stopped at its step of least risk),\n"
+     "best (per instance the least of ridge, ridge_cv and\nearly_stop: T*); when given, it runs whether or not\n"
+     "--methods names it (aliases: unregularised, ridge-opt,\nridge-cv, early-stop)",
+     F(baseline), 0, (long)F(have_baseline), BASELINE_WORDS, 0},
     {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "output:", 0, 0, NO_GIVEN, NULL, 0},
     {"--format", "F", OPT_WORD, 0, 0, "table, csv or json", NULL,
      "table (default), csv (one row per method and instance) or\njson", F(format), 0, NO_GIVEN, FORMATS, OPT_RUN},
     {"--verbose", NULL, OPT_FLAG, 0, 0, NULL, NULL, "report GD steps per second on stderr", F(verbose), 0, NO_GIVEN,
      NULL, OPT_RUN},
+    {"--trajectory", "K", OPT_SIZE, 1, 1e9, NULL, NULL,
+     "also record learning curves every K GD steps (and the first\nand last): DIR/trajectory.csv and figures", F(trajectory),
+     0, (long)F(have_trajectory), NULL, 0},
+    {"--out", "DIR", OPT_TEXT, 0, 0, "a folder name", "fate-run", "folder of --trajectory's files", F(out), 0,
+     (long)F(have_out), NULL, OPT_RUN},
+    {"--plot", "LIST", OPT_PLOT, 0, 0, NULL, "png", "figure formats of --trajectory: png, svg, pdf, or none",
+     F(plot), 0, (long)F(have_plot), NULL, OPT_RUN},
     SPEC_OPT_DEFS(run_opts, so)};
 #undef F
 static const opt_table TABLE = {"run", "fate run --help", OPTS, sizeof OPTS / sizeof OPTS[0], intro, outro};
@@ -102,7 +117,12 @@ static int finish_run(run_opts *o)
         s->n = (size_t)n;
     }
     if (spec_opts_finish(C, &o->so)) return -1;
-    if (o->have_baseline) s->methods |= BASELINE_BITS[o->baseline];
+    if ((o->have_out || o->have_plot) && !o->have_trajectory) {
+        cli_error(C, "--%s: only with --trajectory K (the learning curves are what it writes)",
+                  o->have_out ? "out" : "plot");
+        return -1;
+    }
+    if (o->have_baseline) s->methods |= baseline_methods(baseline_of(o->baseline));
     if (spec_opts_l2sp_lambda(C, o->l2sp_lambda, s)) return -1;
     const char *msg = fate_spec_check(s);
     if (msg) {
@@ -136,12 +156,11 @@ typedef struct run_out {
     size_t K;
     const fate_instance_result *res;
     const fate_spec_theory *th;
-    mview views[8];
+    mview views[10];
     size_t nv;
-    int has_base;       /* the baseline of T ran (it always does: finish_run adds it) */
-    size_t base_off;    /* offsetof the baseline's fate_method_result */
-    const char *base;   /* its name */
-    unsigned base_bit;
+    int has_base;       /* the baseline of T ran (it always does when given: finish_run adds it) */
+    baseline_kind base;
+    unsigned base_bit;  /* its method when it is one (0 for best) */
     double wall;
     double *buf; /* K doubles of scratch space */
 } run_out;
@@ -161,7 +180,7 @@ static int has_T(const run_out *o, const mview *v)
 /* Instance i's T of method m: R_baseline - R_m. */
 static double T_of(const run_out *o, size_t i, double risk)
 {
-    return ((const fate_method_result *)(const void *)((const char *)&o->res[i] + o->base_off))->risk - risk;
+    return baseline_risk(o->base, &o->res[i]) - risk;
 }
 
 /* %.17g: every printed number parses back to the same double. */
@@ -202,16 +221,6 @@ static void print_csv(const run_out *o)
 static json_t *json_num(double v)
 {
     return isfinite(v) ? json_real(v) : json_null();
-}
-
-/* A seed: a number below 2^63, the exact decimal string above (jansson's
- * integers are signed 64-bit; manifest.json and sweep.json do the same). */
-static json_t *json_seed(uint64_t seed)
-{
-    if (seed < (UINT64_C(1) << 63)) return json_integer((json_int_t)seed);
-    char txt[24];
-    snprintf(txt, sizeof txt, "%" PRIu64, seed);
-    return json_string(txt);
 }
 
 static json_t *json_spec(const fate_spec *s, size_t K)
@@ -275,6 +284,8 @@ static void print_json(const run_out *o)
     json_decref(root);
 }
 
+#define NAME_W(s) ((s)->methods & FATE_METHOD_EARLY_STOP ? 10 : 9)
+
 static void print_table_header(const fate_spec *s, size_t K, const char *T_head)
 {
     printf("fate run: d = %zu, depth %zu, n = %zu (gamma = %.4g), theta = %.4f rad (%.1f deg), "
@@ -287,7 +298,8 @@ static void print_table_header(const fate_spec *s, size_t K, const char *T_head)
         printf("          infinite source (pretraining on the population loss)\n");
     printf("          %zu instances, seed %llu; mean +- standard error; theory = exact finite-size mean\n\n",
            K, (unsigned long long)s->seed);
-    printf("%-9s %22s %10s %22s %10s %6s %8s\n", "method", "risk", "theory", T_head,
+    /* the method column fits "early_stop" when it is shown */
+    printf("%-*s %22s %10s %22s %10s %6s %8s\n", NAME_W(s), "method", "risk", "theory", T_head,
            "T theory", "conv", "steps");
 }
 
@@ -348,7 +360,8 @@ static void print_table_notes(const run_out *o)
 static void print_table(const run_out *o)
 {
     char T_head[40] = "T = R_sc - R";
-    if (o->base_bit != FATE_METHOD_SCRATCH) snprintf(T_head, sizeof T_head, "T = R_%s - R", o->base);
+    if (o->base == BASE_BEST) snprintf(T_head, sizeof T_head, "T* = R_best - R");
+    else if (o->base != BASE_SCRATCH) snprintf(T_head, sizeof T_head, "T = R_%s - R", baseline_name(o->base));
     print_table_header(o->s, o->K, T_head);
     for (size_t v = 0; v < o->nv; v++) {
         const mview *w = &o->views[v];
@@ -370,7 +383,7 @@ static void print_table(const run_out *o)
             snprintf(ttxt, sizeof ttxt, "%+.5f +- %.5f", ts.mean, ts.se);
             snprintf(tth, sizeof tth, "%+.5f", w->T_theory);
         }
-        printf("%-9s %22s %10s %22s %10s %3zu/%-2zu %8.0f\n", w->name, rtxt, thx, ttxt, tth, conv, o->K,
+        printf("%-*s %22s %10s %22s %10s %3zu/%-2zu %8.0f\n", NAME_W(o->s), w->name, rtxt, thx, ttxt, tth, conv, o->K,
                steps / (double)o->K);
     }
     print_table_notes(o);
@@ -406,7 +419,7 @@ static void method_views(run_out *o, double pre_theory)
     const fate_spec *s = o->s;
     const fate_spec_theory *th = o->th;
     o->nv = 0;
-    if (s->methods & ~(unsigned)(FATE_METHOD_SCRATCH | FATE_METHOD_RIDGE | FATE_METHOD_RIDGE_CV))
+    if (s->methods & ~(unsigned)(FATE_METHOD_SCRATCH | FATE_METHOD_RIDGE | FATE_METHOD_RIDGE_CV | FATE_METHOD_EARLY_STOP))
         o->views[o->nv++] = (mview){"pretrain", 0, offsetof(fate_instance_result, pretrain), pre_theory, NAN, NAN};
     if (s->methods & FATE_METHOD_SCRATCH)
         o->views[o->nv++] = (mview){"scratch", FATE_METHOD_SCRATCH, offsetof(fate_instance_result, scratch), th->scratch, NAN, 0.0};
@@ -426,24 +439,78 @@ static void method_views(run_out *o, double pre_theory)
     if (s->methods & FATE_METHOD_RIDGE_CV) /* simulation only */
         o->views[o->nv++] = (mview){"ridge_cv", FATE_METHOD_RIDGE_CV, offsetof(fate_instance_result, ridge_cv), NAN,
                                     NAN, NAN};
+    if (s->methods & FATE_METHOD_EARLY_STOP) /* simulation only (THEORY.md section 9) */
+        o->views[o->nv++] = (mview){"early_stop", FATE_METHOD_EARLY_STOP, offsetof(fate_instance_result, early_stop),
+                                    NAN, NAN, NAN};
 }
 
 /* T against another baseline than scratch: R_base - R_method, its theory
- * the difference of the two theories (NaN where the baseline has none). */
-static void rebase_views(run_out *o, unsigned base_bit)
+ * the difference of the two theories (NaN where the baseline has none;
+ * baseline.h). */
+static void rebase_views(run_out *o, baseline_kind base)
 {
-    double base_theory = NAN;
+    const unsigned need = baseline_methods(base);
+    o->base = base;
+    o->base_bit = base == BASE_BEST ? 0 : need;
+    o->has_base = (o->s->methods & need) == need;
+    if (base == BASE_SCRATCH) return; /* the paper's T, as computed */
+    const double base_theory = baseline_theory(base, o->th);
     for (size_t v = 0; v < o->nv; v++)
-        if (o->views[v].bit == base_bit) {
-            o->base = o->views[v].name;
-            o->base_off = o->views[v].off;
-            base_theory = o->views[v].theory;
-        }
-    o->has_base = o->base != NULL;
-    o->base_bit = base_bit;
-    if (base_bit == FATE_METHOD_SCRATCH) return; /* the paper's T, as computed */
-    for (size_t v = 0; v < o->nv; v++)
-        o->views[v].T_theory = o->views[v].bit == base_bit ? 0.0 : base_theory - o->views[v].theory;
+        o->views[v].T_theory = o->views[v].bit == o->base_bit ? 0.0 : base_theory - o->views[v].theory;
+}
+
+/* calloc of a * b elements, NULL when the count overflows. */
+static void *calloc_checked(size_t a, size_t b, size_t size)
+{
+    return b && a > SIZE_MAX / b ? NULL : calloc(a * b, size);
+}
+
+/* --trajectory: the folder claimed and its manifest begun (0), or the exit
+ * code after one line. */
+static int trajectory_open(const run_opts *o, manifest *man, int argc, char **argv)
+{
+    int claim = job_folder_open("run", o->out);
+    if (claim) return claim;
+    json_t *args = opt_table_result_args(&TABLE, argc, argv, 1);
+    return manifest_begin(man, o->out, "run", args, NULL, NULL) ? FATE_EXIT_RUNTIME : 0;
+}
+
+/* The records of --trajectory (K instances of cap each) and their counts. */
+typedef struct traj_buf {
+    fate_traj_point *pts;
+    size_t *counts, cap;
+} traj_buf;
+
+/* fate_run, or with --trajectory fate_run_trajectories into tb. */
+static fate_status run_all(fate_instance_result *res, traj_buf *tb, const run_opts *o, unsigned *fm, size_t *fs,
+                           uint64_t *fi)
+{
+    const fate_spec *s = &o->so.spec;
+    const size_t K = o->so.instances;
+    if (!o->have_trajectory) return fate_run(res, s, 0, K, o->so.threads, fm, fs, fi);
+    tb->cap = fate_trajectory_cap(s, o->trajectory);
+    tb->pts = tb->cap ? calloc_checked(K, tb->cap, sizeof *tb->pts) : NULL;
+    tb->counts = calloc(K, sizeof *tb->counts);
+    if (!tb->pts || !tb->counts) return FATE_ENOMEM;
+    return fate_run_trajectories(tb->pts, tb->cap, tb->counts, res, s, 0, K, o->trajectory, o->so.threads, fm, fs,
+                                 fi);
+}
+
+/* trajectory.csv and the figures, then the manifest's end; the exit code. */
+static int trajectory_close(const run_opts *o, manifest *man, const traj_buf *tb, int rc)
+{
+    file_list files = {0};
+    const traj_set t = {&o->so.spec, o->so.instances, tb->cap, o->trajectory, tb->pts, tb->counts};
+    if (rc == 0 && (traj_write_csv(o->out, &t, &files) != 0 || traj_figures(o->out, o->plot, &t, &files) != 0))
+        rc = FATE_EXIT_RUNTIME;
+    if (manifest_end(man, rc == 0 ? "complete" : "failed", &files) != 0 && rc == 0) rc = FATE_EXIT_RUNTIME;
+    if (rc == 0) {
+        fprintf(stderr, "fate run: learning curves every %zu steps in %s:", o->trajectory, o->out);
+        for (size_t i = 0; i < files.n; i++) fprintf(stderr, " %s", files.paths[i]);
+        fprintf(stderr, "\n");
+    }
+    file_list_free(&files);
+    return rc;
 }
 
 int cmd_run(int argc, char **argv)
@@ -460,37 +527,37 @@ int cmd_run(int argc, char **argv)
     fate_spec_theory_eval(&th, s);
     double pre_theory = s->n_src ? fate_theory_scratch_exact(s->n_src, s->d, s->sigma_src) : 0.0;
 
+    manifest man;
+    int trc = o.have_trajectory ? trajectory_open(&o, &man, argc, argv) : 0;
+    if (trc) return trc;
+    traj_buf tb = {0};
     fate_instance_result *res = calloc(K, sizeof *res);
     double *buf = malloc(K * sizeof *buf);
-    if (!res || !buf) {
-        cli_error("run", "out of memory for %zu instances", K);
-        free(res);
-        free(buf);
-        return FATE_EXIT_RUNTIME;
-    }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     unsigned fm = 0;
     size_t fs = 0;
     uint64_t fi = 0;
-    fate_status st = fate_run(res, s, 0, K, o.so.threads, &fm, &fs, &fi);
+    fate_status st = res && buf ? run_all(res, &tb, &o, &fm, &fs, &fi) : FATE_ENOMEM;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     if (st == FATE_EDIVERGED)
         cli_error("run", "%s diverged (NaN/inf or growing loss) at step %zu of instance %llu: "
                   "use a smaller --lr (now %s)", method_name(fm), fs, (unsigned long long)fi,
                   s->lr > 0 ? "set by --lr" : "automatic");
+    else if (st == FATE_ENOMEM)
+        cli_error("run", "out of memory for %zu instances%s", K, o.have_trajectory ? " and their learning curves" : "");
     else if (st != FATE_OK)
         cli_error("run", "%s", fate_strerror(st));
     if (st != FATE_OK) {
-        free(res);
-        free(buf);
+        if (o.have_trajectory) trajectory_close(&o, &man, &tb, FATE_EXIT_RUNTIME);
+        free(res); free(buf); free(tb.pts); free(tb.counts);
         return FATE_EXIT_RUNTIME;
     }
 
     run_out out = {.s = s, .K = K, .res = res, .th = &th, .wall = wall, .buf = buf};
     method_views(&out, pre_theory);
-    rebase_views(&out, BASELINE_BITS[o.baseline]);
+    rebase_views(&out, baseline_of(o.baseline));
     size_t total_steps = warn_training(&out);
     const int nthreads = o.so.threads > 0 ? o.so.threads : omp_get_max_threads();
     if (o.verbose)
@@ -500,7 +567,8 @@ int cmd_run(int argc, char **argv)
     if (o.format == FMT_CSV) print_csv(&out);
     else if (o.format == FMT_JSON) print_json(&out);
     else print_table(&out);
-    free(buf);
-    free(res);
-    return 0;
+    fflush(stdout);
+    int rc = o.have_trajectory ? trajectory_close(&o, &man, &tb, 0) : 0;
+    free(buf); free(res); free(tb.pts); free(tb.counts);
+    return rc;
 }

@@ -6,7 +6,7 @@
 #include "options.h"
 #include "spec_opts.h"
 
-const char *const SPEC_METHOD_WORDS[] = {"scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv", NULL};
+const char *const SPEC_METHOD_WORDS[] = {"scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv", "early_stop", NULL};
 
 void spec_opts_default(spec_opts *o, size_t instances)
 {

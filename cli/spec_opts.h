@@ -26,7 +26,7 @@ int spec_opts_finish(const char *cmd, spec_opts *o);
  * printing an error naming the option. */
 int spec_opts_l2sp_lambda(const char *cmd, const char *text, fate_spec *s);
 
-/* --methods: FATE_METHOD_SCRATCH, _LT, _FT, _LPFT, _L2SP, _RIDGE, _RIDGE_CV are bits 0..6, the
+/* --methods: FATE_METHOD_SCRATCH, _LT, _FT, _LPFT, _L2SP, _RIDGE, _RIDGE_CV, _EARLY_STOP are bits 0..7, the
  * words' order, so the OPT_WORDS mask is the methods field. */
 extern const char *const SPEC_METHOD_WORDS[];
 
@@ -73,9 +73,11 @@ extern const char *const SPEC_METHOD_WORDS[];
      SPEC_S(T, M, rcond), 0, -1L, NULL, OPT_LO_OPEN | OPT_HI_OPEN},                                                \
     {"--weight-decay", "W", OPT_DOUBLE, 0, 1e6, ">= 0", NULL, "weight decay of scratch training >= 0 (default 0)", \
      SPEC_S(T, M, weight_decay), 0, -1L, NULL, 0},                                                                 \
-    {"--methods", "LIST", OPT_WORDS, 0, 0, "a comma list of scratch, lt, ft, lpft, l2sp, ridge, ridge_cv", NULL,  \
-     "comma list of scratch, lt, ft, lpft (linear probe then\nfine-tuning), l2sp (parameter transfer), ridge and\n"      \
-     "ridge_cv (the tuned baselines: ridge on the target at the\noptimal lambda, or lambda by leave-one-out)",       \
+    {"--methods", "LIST", OPT_WORDS, 0, 0, "a comma list of scratch, lt, ft, lpft, l2sp, ridge, ridge_cv, early_stop", \
+     NULL,                                                                                                         \
+     "comma list of scratch, lt, ft, lpft (linear probe then\nfine-tuning), l2sp (parameter transfer), ridge,\n"       \
+     "ridge_cv and early_stop (the tuned baselines: ridge on the\ntarget at the optimal lambda, lambda by leave-one-out,\n" \
+     "or scratch stopped at its step of least risk)",                                                              \
      SPEC_S(T, M, methods), 0, -1L, SPEC_METHOD_WORDS, 0},                                                         \
     {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "run:", 0, 0, -1L, NULL, 0},                                       \
     {"--instances", "K", OPT_SIZE, 1, 1e7, NULL, NULL, "independent instances >= 1", SPEC_F(T, M, instances), 0,  \

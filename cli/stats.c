@@ -33,6 +33,7 @@ const char *method_name(unsigned m)
     case FATE_METHOD_LT: return "linear transfer";
     case FATE_METHOD_FT: return "fine-tuning";
     case FATE_METHOD_LPFT: return "LP-FT's fine-tuning";
+    case FATE_METHOD_EARLY_STOP: return "scratch training (early_stop)";
     }
     return "training";
 }

@@ -99,20 +99,20 @@ static const summary_entry LAYOUT[] = {{SUM_STATS, "risk", NULL},
                                        {SUM_MEAN, "steps", "mean_steps"}};
 
 /* The arrays' method axis: scratch, lt per lambda, ft, and when any method
- * beyond the paper's runs, lpft, l2sp, ridge, ridge_cv after them (so the
+ * beyond the paper's runs, lpft, l2sp, ridge, ridge_cv, early_stop after them (so the
  * paper's sweeps keep their shapes). */
-#define BEYOND (FATE_METHOD_LPFT | FATE_METHOD_L2SP | FATE_METHOD_RIDGE | FATE_METHOD_RIDGE_CV)
+#define BEYOND (FATE_METHOD_LPFT | FATE_METHOD_L2SP | FATE_METHOD_RIDGE | FATE_METHOD_RIDGE_CV | FATE_METHOD_EARLY_STOP)
 static size_t method_slots(const fate_sweep *w)
 {
-    return 2 + w->n_lambdas + ((w->base.methods & BEYOND) ? 4 : 0);
+    return 2 + w->n_lambdas + ((w->base.methods & BEYOND) ? 5 : 0);
 }
 
 /* The slot of a method word (lt: of its ridge) on that axis. */
 static size_t method_slot(const fate_sweep *w, const char *m, double lambda)
 {
-    static const char *const beyond[] = {"lpft", "l2sp", "ridge", "ridge_cv"};
+    static const char *const beyond[] = {"lpft", "l2sp", "ridge", "ridge_cv", "early_stop"};
     if (!strcmp(m, "ft")) return w->n_lambdas + 1;
-    for (size_t k = 0; k < 4; k++)
+    for (size_t k = 0; k < 5; k++)
         if (!strcmp(m, beyond[k])) return w->n_lambdas + 2 + k;
     if (strcmp(m, "lt")) return 0;
     for (size_t l = 0; l < w->n_lambdas; l++)

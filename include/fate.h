@@ -249,11 +249,12 @@ enum {
     FATE_METHOD_LPFT = 1u << 3,    /* linear probe (lt), then fine-tune all layers */
     FATE_METHOD_L2SP = 1u << 4,    /* parameter transfer: ridge toward the pretrained map */
     FATE_METHOD_RIDGE = 1u << 5,   /* baseline: ridge on the target at the optimal lambda */
-    FATE_METHOD_RIDGE_CV = 1u << 6 /* baseline: ridge, lambda by leave-one-out on the target */
+    FATE_METHOD_RIDGE_CV = 1u << 6, /* baseline: ridge, lambda by leave-one-out on the target */
+    FATE_METHOD_EARLY_STOP = 1u << 7 /* baseline: scratch stopped at the step of least risk (oracle) */
 };
-#define FATE_METHODS_ALL 127u
+#define FATE_METHODS_ALL 255u
 /* The word of one FATE_METHOD_* bit ("scratch", "lt", "ft", "lpft", "l2sp",
- * "ridge", "ridge_cv": the CLI's and Python's names), NULL for anything else. */
+ * "ridge", "ridge_cv", "early_stop": the CLI's and Python's names), NULL for anything else. */
 FATE_API const char *fate_method_name(unsigned method);
 /* fate_spec.l2sp_lambda: the oracle-optimal ridge of parameter transfer,
  * fate_theory_ridge_lambda_opt at the cell's psi = d/n, sigma and mean
@@ -311,6 +312,9 @@ typedef struct fate_instance_result {
     double l2sp_lambda;   /* the ridge parameter transfer used */
     fate_method_result ridge, ridge_cv;
     double ridge_cv_lambda; /* the ridge leave-one-out chose */
+    fate_method_result early_stop; /* scratch's least risk over its steps (steps: that step;
+                                      balance NaN at depth >= 3) */
+    size_t early_stop_step;        /* the step where it occurred */
 } fate_instance_result;
 
 /* Defaults: d = 100, depth 2, width d, n = 50, theta = pi/4, sigma = 0.2,
@@ -356,6 +360,64 @@ FATE_API fate_status fate_run_instance(fate_instance_result *out, const fate_spe
 FATE_API fate_status fate_run(fate_instance_result *out, const fate_spec *spec, uint64_t first,
                      size_t count, int threads, unsigned *failed_method,
                      size_t *failed_step, uint64_t *failed_instance);
+
+/* ------------------------------------------------------------------------ */
+/* Learning curves (src/trajectory.c)                                        */
+/* ------------------------------------------------------------------------ */
+
+/* One record of a learning curve. */
+typedef struct fate_traj_point {
+    unsigned method;   /* FATE_METHOD_* bit; 0 for pretraining */
+    size_t step;       /* GD updates made (closed forms: 0; early_stop: its step) */
+    double risk;       /* |beta - beta_t|^2 (pretraining: |beta - beta_s|^2) */
+    double train_loss; /* the objective GD descends (closed forms: the method's train_loss) */
+    double balance;    /* fate_dln_balance (NaN where a method has no weights) */
+    double c;          /* ft, lpft: the coefficient of (I-P) beta_s_hat in beta (n < d); else NaN */
+} fate_traj_point;
+
+/* An upper bound on the records of fate_run_trajectory for spec and every:
+ * (max_epochs / every + 2) per GD training, one per closed-form method; 0
+ * when every is 0, spec is invalid or the count overflows. */
+FATE_API size_t fate_trajectory_cap(const fate_spec *spec, size_t every);
+
+/* The learning curves of instance `instance` of fate_run_instance's
+ * experiment, the same trainings bit for bit: pretraining (when a method
+ * uses it), scratch, ft and lpft at step 0, every `every` (>= 1) updates
+ * and the last step; lt, l2sp, ridge and ridge_cv as their one end value
+ * (step 0) and early_stop as its least risk at its step (a second scratch
+ * training). Order: pretraining, then spec->methods in fate_run_instance's
+ * order. *count gets the number of records; when it exceeds cap, out holds
+ * the first cap and FATE_ENOMEM is returned (fate_trajectory_cap is always
+ * enough). result (may be NULL) gets what fate_run_instance would report,
+ * the same bit for bit. Failures as fate_run_instance's. */
+FATE_API fate_status fate_run_trajectory(fate_traj_point *out, size_t cap, size_t *count,
+                                         fate_instance_result *result, const fate_spec *spec, uint64_t instance,
+                                         size_t every, unsigned *failed_method, size_t *failed_step);
+
+/* fate_run_trajectory for instances first .. first+count-1 in parallel, as
+ * fate_run (bit-identical for every thread count): instance i's records at
+ * out + i cap, their number in counts[i], its results in results[i] (may be
+ * NULL). The first failure (lowest instance) is reported. */
+FATE_API fate_status fate_run_trajectories(fate_traj_point *out, size_t cap, size_t *counts,
+                                           fate_instance_result *results, const fate_spec *spec, uint64_t first,
+                                           size_t count, size_t every, int threads, unsigned *failed_method,
+                                           size_t *failed_step, uint64_t *failed_instance);
+
+/* Pretraining's learning curve at depth 2 with an infinite source (THEORY.md
+ * section 9; src/theory_saxe.c): u = <beta, beta_s_hat> after steps[i]
+ * updates (steps non-decreasing), from the balanced aligned start u0, s =
+ * |beta_s|, 0 < u0 < s. discrete: GD's exact map on that manifold,
+ * a <- a (1 + 2 lr_t (s - a^2)), u = a^2, lr_t = lr / max(1, u) when
+ * auto_lr else lr; otherwise gradient flow at tau = lr t, Saxe's sigmoid
+ * u = s e^{4 s tau} / (e^{4 s tau} - 1 + s/u0). u: (n). */
+FATE_API fate_status fate_theory_saxe(double *u, const size_t *steps, size_t n, double s, double u0, double lr,
+                                      int auto_lr, int discrete);
+/* The start of that curve for one instance of spec (depth 2, n_src = 0,
+ * else FATE_EINVAL), read off its initial weights: u0 = |W_1^T beta_s_hat +
+ * w_2|^2 / 4 (the growing mode); *s = a_s, *lr and *auto_lr the rate
+ * pretraining uses (automatic: 0.2). */
+FATE_API fate_status fate_pretrain_u0(double *u0, double *s, double *lr, int *auto_lr, const fate_spec *spec,
+                                      uint64_t instance);
 
 /* The theory values beside one spec's simulation, at its finite size
  * (n = spec.n, d = spec.d; finite-source moments exact in n_src, d). */
@@ -404,13 +466,14 @@ typedef struct fate_sweep {
     int threads;             /* OpenMP threads, [0, FATE_MAX_THREADS]; 0: default */
     unsigned baseline;       /* what T is measured against: 0 (or FATE_METHOD_SCRATCH)
                                 the unregularised scratch run, the paper's; one of
-                                FATE_METHOD_RIDGE, FATE_METHOD_RIDGE_CV; or several
-                                of them: per instance the lowest risk among them
+                                FATE_METHOD_RIDGE, FATE_METHOD_RIDGE_CV,
+                                FATE_METHOD_EARLY_STOP; or several of them: per
+                                instance the lowest risk among them
                                 (FATE_BASELINE_BEST). Its methods must be in
                                 base.methods. */
 } fate_sweep;
 /* The tuned baselines T* is measured against: per instance the best. */
-#define FATE_BASELINE_BEST (FATE_METHOD_RIDGE | FATE_METHOD_RIDGE_CV)
+#define FATE_BASELINE_BEST (FATE_METHOD_RIDGE | FATE_METHOD_RIDGE_CV | FATE_METHOD_EARLY_STOP)
 
 /* The results of one finished cell, handed to the cell_done hook; the arrays
  * are owned by the sweep and valid during the call only. A method that was
@@ -432,6 +495,7 @@ typedef struct fate_cell {
     const fate_method_result *ridge;    /* (instances) the oracle-tuned ridge baseline */
     const fate_method_result *ridge_cv; /* (instances) */
     const double *ridge_cv_lambda;      /* (instances) the ridge leave-one-out chose */
+    const fate_method_result *early_stop; /* (instances) its steps: the step it stopped at */
 } fate_cell;
 
 typedef struct fate_sweep_hooks {

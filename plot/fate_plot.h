@@ -102,7 +102,8 @@ FATE_API fate_status fate_plot_category_map(const char *path, fate_plot_format f
 enum {
     FATE_SERIES_POINTS = 0, /* markers with vertical error bars (simulation) */
     FATE_SERIES_LINE = 1,   /* solid line (theory) */
-    FATE_SERIES_DASHED = 2  /* dashed line (alternative theory) */
+    FATE_SERIES_DASHED = 2, /* dashed line (alternative theory) */
+    FATE_SERIES_FAINT = 3   /* thin pale line under the others (one of many instances) */
 };
 
 typedef struct fate_series {

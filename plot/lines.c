@@ -103,8 +103,9 @@ static void corner_crowding(const lp_ctx *ctx, double w, double h, double score[
 /* A line series, clipped (clip.c). */
 static void draw_line_series(const fig *f, lp_ctx *ctx, const fate_series *se, const rect *r)
 {
-    plcol0(color_of(se->color));
-    set_width(f, W_LINE);
+    const int faint = se->style == FATE_SERIES_FAINT;
+    plcol0(faint ? C_PAL_FAINT + ((se->color % 8) + 8) % 8 : color_of(se->color));
+    set_width(f, faint ? 0.5 * W_LINE : W_LINE);
     if (se->style == FATE_SERIES_DASHED) set_dashes(f, 16.0, 9.0);
     else pllsty(1);
     if (draw_polyline(ctx->wx, se->y, se->n, r) != FATE_OK) ctx->draw_status = FATE_ENOMEM;
@@ -357,7 +358,7 @@ static int lines_args_ok(const char *path, fate_plot_format fmt, const fate_line
         if (se->x == NULL || se->y == NULL || se->n == 0 || se->n > (size_t)INT32_MAX / 4)
             return 0;
         if (se->style != FATE_SERIES_POINTS && se->style != FATE_SERIES_LINE &&
-            se->style != FATE_SERIES_DASHED)
+            se->style != FATE_SERIES_DASHED && se->style != FATE_SERIES_FAINT)
             return 0;
         if (se->n > *nmax) *nmax = se->n;
     }

@@ -68,7 +68,8 @@ enum {
     C_ZERO = 5,   /* zero line */
     C_BLACK = 6,  /* theory contour */
     C_PAL = 8,    /* 8 palette colours: C_PAL .. C_PAL + 7 */
-    N_CMAP0 = 16
+    C_PAL_FAINT = 16, /* the same, a quarter strength over white (FATE_SERIES_FAINT) */
+    N_CMAP0 = 24
 };
 
 typedef struct fig {

@@ -202,6 +202,10 @@ static void start_page(const char *dev, const char *fname, fate_plot_format fmt)
     plscol0(C_ZERO, 115, 115, 115);
     plscol0(C_BLACK, 0, 0, 0);
     for (int i = 0; i < 8; i++) plscol0(C_PAL + i, PALETTE[i][0], PALETTE[i][1], PALETTE[i][2]);
+    /* opaque blends toward white: many faint lines stay faint where they
+     * overlap (an alpha channel would darken there) */
+    for (int i = 0; i < 8; i++)
+        plscol0(C_PAL_FAINT + i, 191 + PALETTE[i][0] / 4, 191 + PALETTE[i][1] / 4, 191 + PALETTE[i][2] / 4);
     plscolbg(255, 255, 255);
     plinit();
     plsfont(PL_FCI_SANS, PL_FCI_UPRIGHT, PL_FCI_MEDIUM);

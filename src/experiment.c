@@ -77,7 +77,7 @@ const char *fate_spec_check(const fate_spec *s)
     if (!(s->weight_decay >= 0.0) || !isfinite(s->weight_decay))
         return "weight_decay must be a finite number >= 0";
     if (s->methods == 0 || (s->methods & ~FATE_METHODS_ALL))
-        return "methods must be a non-empty subset of scratch,lt,ft,lpft,l2sp,ridge,ridge_cv";
+        return "methods must be a non-empty subset of scratch,lt,ft,lpft,l2sp,ridge,ridge_cv,early_stop";
     if (!(s->l2sp_lambda >= 0.0 && isfinite(s->l2sp_lambda)) && s->l2sp_lambda != FATE_LAMBDA_OPT)
         return "l2sp_lambda must be a finite number >= 0, or FATE_LAMBDA_OPT (the optimal one)";
     if (!(s->source_scale >= 0.0) || !isfinite(s->source_scale))
@@ -106,7 +106,7 @@ double fate_default_init_scale(size_t depth)
 
 const char *fate_method_name(unsigned method)
 {
-    static const char *const names[] = {"scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv"};
+    static const char *const names[] = {"scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv", "early_stop"};
     for (unsigned k = 0; k < sizeof names / sizeof names[0]; k++)
         if (method == 1u << k) return names[k];
     return NULL;
@@ -120,9 +120,17 @@ typedef struct method_ctx {
     uint64_t inst;
 } method_ctx;
 
+/* scratch and early_stop share one training (method_early_stop.c) */
 static fate_status run_scratch(fate_instance_result *o, const method_ctx *c, size_t *step)
 {
-    return proto_scratch(&o->scratch, c->tgt, c->s, c->s->weight_decay, c->inst, step);
+    fate_method_result *es = c->s->methods & FATE_METHOD_EARLY_STOP ? &o->early_stop : NULL;
+    return proto_scratch_es(&o->scratch, es, &o->early_stop_step, c->tgt, c->s, c->s->weight_decay, c->inst, step);
+}
+static fate_status run_early_stop(fate_instance_result *o, const method_ctx *c, size_t *step)
+{
+    if (c->s->methods & FATE_METHOD_SCRATCH) return FATE_OK; /* run_scratch did it */
+    return proto_scratch_es(NULL, &o->early_stop, &o->early_stop_step, c->tgt, c->s, c->s->weight_decay, c->inst,
+                            step);
 }
 static fate_status run_lt(fate_instance_result *o, const method_ctx *c, size_t *step)
 {
@@ -161,9 +169,7 @@ static const struct {
     fate_status (*run)(fate_instance_result *o, const method_ctx *c, size_t *step);
 } METHODS[] = {{FATE_METHOD_SCRATCH, run_scratch}, {FATE_METHOD_LT, run_lt},     {FATE_METHOD_FT, run_ft},
                {FATE_METHOD_LPFT, run_lpft},       {FATE_METHOD_L2SP, run_l2sp}, {FATE_METHOD_RIDGE, run_ridge},
-               {FATE_METHOD_RIDGE_CV, run_ridge_cv}};
-#define USES_PRETRAINED (FATE_METHOD_LT | FATE_METHOD_FT | FATE_METHOD_LPFT | FATE_METHOD_L2SP)
-#define USES_BASIS (FATE_METHOD_LT | FATE_METHOD_LPFT)
+               {FATE_METHOD_RIDGE_CV, run_ridge_cv}, {FATE_METHOD_EARLY_STOP, run_early_stop}};
 
 fate_status fate_run_instance(fate_instance_result *out, const fate_spec *spec, uint64_t inst,
                               unsigned *failed_method, size_t *failed_step)

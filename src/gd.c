@@ -21,6 +21,10 @@
  *                  M' - M <= rel_tol M' (online source: batch losses are
  *                  noisy, so means of windows are compared)
  *   3. the budget: steps >= max_steps stops (not converged);
+ *   then, with an observer (gd_rules.observer), it is shown the point: at
+ *      step 0, whenever `every` more updates have been made, and at the
+ *      last check of a run that did not diverge (it reads, never writes,
+ *      so a run is the same bit for bit with or without one);
  *   4. step(): one update (a mini-batch epoch makes several, at most the
  *      budget left), which may itself report divergence (a non-finite
  *      mini-batch loss) at the update it reached.
@@ -80,12 +84,13 @@ fate_status gd_run(gd_report *rep, const gd_oracle *o, const gd_rules *r)
 {
     memset(rep, 0, sizeof *rep);
     rep->loss0 = rep->loss = NAN;
-    if (r->window_rule != GD_WINDOW_OFF && (r->window == 0 || r->window > FATE_INT_MAX))
+    if ((r->window_rule != GD_WINDOW_OFF && (r->window == 0 || r->window > FATE_INT_MAX)) ||
+        (r->observer && r->observer->every == 0))
         return FATE_EINVAL;
     double *hist = r->window_rule != GD_WINDOW_OFF ? malloc(hist_len(r) * sizeof *hist) : NULL;
     if (r->window_rule != GD_WINDOW_OFF && !hist) return FATE_ENOMEM;
     fate_status st = FATE_OK;
-    size_t steps = 0;
+    size_t steps = 0, next_obs = 0;
     for (size_t t = 0;; t++) {
         gd_point pt = {.loss = NAN, .grad2 = NAN, .finite = 1};
         if ((st = o->eval(o->ctx, &pt, t)) != FATE_OK) break;
@@ -97,11 +102,14 @@ fate_status gd_run(gd_report *rep, const gd_oracle *o, const gd_rules *r)
             st = FATE_EDIVERGED;
             break;
         }
-        if (converged(hist, t, &pt, rep->loss0, r)) {
-            rep->converged = 1;
-            break;
+        const int conv = converged(hist, t, &pt, rep->loss0, r), last = conv || steps >= r->max_steps;
+        const gd_observer *ob = r->observer;
+        if (ob && (last || steps >= next_obs)) {
+            if ((st = ob->observe(ob->ctx, steps, &pt)) != FATE_OK) break;
+            next_obs = (steps / ob->every + 1) * ob->every;
         }
-        if (steps >= r->max_steps) break;
+        rep->converged = conv;
+        if (last) break;
         size_t done = 1;
         st = o->step(o->ctx, t, r->max_steps - steps, &done);
         steps += done;

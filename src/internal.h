@@ -108,6 +108,29 @@ double gram2_balance(const gram2_t *m);
  * learning-rate rule and stopping rules. naive selects gram2_pass_naive. */
 fate_status dln_train_gram2(gram2_t *m, fate_gd_report *report, const double *S, const double *b,
                             double yy, const fate_gd_config *config, int naive);
+/* What an observer of a deep linear network's training sees at a recorded
+ * step (train.c, through gd_run's observer): the objective GD descends (with
+ * any decay term), the end-to-end map and the weights, params or (depth 2
+ * in Gram form, params NULL) gram. Read only. */
+typedef struct dln_view {
+    size_t step;
+    double loss;
+    const double *beta;
+    const double *params;
+    const gram2_t *gram;
+    const fate_dln_shape *shape; /* width 1 in Gram form: use gram */
+} dln_view;
+typedef struct dln_observer {
+    void *ctx;
+    size_t every; /* >= 1: record every `every` updates, plus step 0 and the last */
+    fate_status (*fn)(void *ctx, const dln_view *v);
+} dln_observer;
+/* fate_dln_train and dln_train_gram2 with an observer (NULL: none; the
+ * trajectory is the same bit for bit either way). */
+fate_status dln_train_obs(double *params, fate_gd_report *report, const fate_dln_shape *shape, const double *S,
+                          const double *b, double yy, const fate_gd_config *config, const dln_observer *obs);
+fate_status dln_train_gram2_obs(gram2_t *m, fate_gd_report *report, const double *S, const double *b, double yy,
+                                const fate_gd_config *config, int naive, const dln_observer *obs);
 /* Whether the protocols train this network in Gram form. */
 int gram2_applies(const fate_dln_shape *shape);
 
@@ -184,6 +207,34 @@ fate_status proto_ridge(fate_method_result *r, double *lambda_used, const target
                         int cross_validate);
 /* The oracle-optimal ridge of the scratch baseline: sigma^2 (d/n) / a_t^2. */
 double spec_ridge_lambda(const fate_spec *s);
+
+/* The methods that need the pretrained network, and its feature basis. */
+#define USES_PRETRAINED (FATE_METHOD_LT | FATE_METHOD_FT | FATE_METHOD_LPFT | FATE_METHOD_L2SP)
+#define USES_BASIS (FATE_METHOD_LT | FATE_METHOD_LPFT)
+
+/* ---- the stages with an observer of their training (NULL: none; the
+ * results are the same bit for bit): learning curves (trajectory.c) and
+ * the early-stopped baseline (method_early_stop.c) ---- */
+fate_status proto_pretrain_obs(pretrained_t *p, const fate_spec *s, double theta, uint64_t inst, int need_basis,
+                               size_t *fail_step, const dln_observer *obs);
+fate_status proto_scratch_obs(fate_method_result *r, const target_t *t, const fate_spec *s, double weight_decay,
+                              uint64_t inst, size_t *fail_step, const dln_observer *obs);
+fate_status proto_finetune_obs(fate_method_result *r, double *c, const double *start, const gram2_t *gram,
+                               const double *beta_pre, const target_t *t, const fate_spec *s, size_t *fail_step,
+                               const dln_observer *obs);
+fate_status proto_lpft_obs(fate_method_result *r, double *c, const pretrained_t *p, const target_t *t,
+                           const fate_spec *s, size_t *fail_step, const dln_observer *obs);
+/* Scratch training (weight decay wd) whose population risk |beta(t) -
+ * beta_t|^2 is checked at every step: *sc the scratch result, *es the
+ * early-stopped one (the minimum risk over the checked steps, the last among
+ * them) reached at step *es_step; either output may be NULL, one training
+ * either way (method_early_stop.c). */
+fate_status proto_scratch_es(fate_method_result *sc, fate_method_result *es, size_t *es_step, const target_t *t,
+                             const fate_spec *s, double wd, uint64_t inst, size_t *fail_step);
+/* |a - b|^2 (d), the risk every stage reports. */
+double proto_sqdist(const double *a, const double *b, size_t d);
+/* (I - P_X) v, P_X the projector on the row space of X (n, d), n < d. */
+fate_status proto_null_part(double *out, const double *X, size_t n, size_t d, const double *v);
 
 
 /* The OpenMP team size of a parallel loop: `threads` when > 0 (the checks
@@ -300,6 +351,18 @@ typedef enum gd_window_rule {
     GD_WINDOW_MEANS  /* the sums of the last two windows of w losses, every w checks */
 } gd_window_rule;
 
+/* An observer of a run (optional): observe() sees the point at step 0,
+ * after every `every` (>= 1) further updates (a mini-batch epoch may pass
+ * several: the first check at or past the mark) and at the last check of a
+ * run that did not diverge; steps = the updates made so far. It must not
+ * move the point; an error status ends the run with it. The model's ctx
+ * gives it whatever it records (train.c: dln_observer). */
+typedef struct gd_observer {
+    void *ctx;
+    size_t every;
+    fate_status (*observe)(void *ctx, size_t steps, const gd_point *pt);
+} gd_observer;
+
 typedef struct gd_rules {
     size_t max_steps;           /* updates at most */
     double target;              /* converged when loss <= target (-INFINITY: off) */
@@ -310,6 +373,7 @@ typedef struct gd_rules {
     double rel_tol;
     int saddle;                 /* set on_saddle from loss_min and saddle_tol */
     double loss_min, saddle_tol;
+    const gd_observer *observer; /* NULL: none */
 } gd_rules;
 
 typedef struct gd_report {

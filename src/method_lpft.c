@@ -14,6 +14,12 @@
 fate_status proto_lpft(fate_method_result *r, double *c, const pretrained_t *p, const target_t *t,
                        const fate_spec *s, size_t *fail_step)
 {
+    return proto_lpft_obs(r, c, p, t, s, fail_step, NULL);
+}
+
+fate_status proto_lpft_obs(fate_method_result *r, double *c, const pretrained_t *p, const target_t *t,
+                           const fate_spec *s, size_t *fail_step, const dln_observer *obs)
+{
     const fate_dln_shape sh = spec_shape(s);
     const size_t np = fate_dln_nparams(&sh);
     double *w = malloc(np * sizeof *w);
@@ -22,7 +28,7 @@ fate_status proto_lpft(fate_method_result *r, double *c, const pretrained_t *p, 
     memcpy(w, p->params, np * sizeof *w);
     fate_status st = lt_solve(w + fate_dln_offset(&sh, sh.depth), &p->basis, t->S, t->b, s->lambda);
     if (st == FATE_OK && gram2_applies(&sh)) st = gram2_from_params(&g, w, &sh);
-    if (st == FATE_OK) st = proto_finetune(r, c, w, g.G ? &g : NULL, p->beta, t, s, fail_step);
+    if (st == FATE_OK) st = proto_finetune_obs(r, c, w, g.G ? &g : NULL, p->beta, t, s, fail_step, obs);
     gram2_free(&g);
     free(w);
     return st;

@@ -1,7 +1,8 @@
 /* model_linear.c - the deep linear network (fate.h) as a model of
  * fate_model.h: its sweep is fate_sweep (rows are thetas, columns gammas),
  * its rows those of runs.csv: one per (method, ridge, instance), in the order
- * instance, then scratch, lt per ridge, ft, lpft, l2sp, ridge, ridge_cv. */
+ * instance, then scratch, lt per ridge, ft, lpft, l2sp, ridge, ridge_cv,
+ * early_stop. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -10,8 +11,8 @@
 
 /* Method k of the rows is FATE_METHOD_* bit 1 << k, in the order the rows
  * of an instance come. */
-enum { LM_SC, LM_LT, LM_FT, LM_LPFT, LM_L2SP, LM_RIDGE, LM_CV, LM_N };
-static const char *const WORDS[LM_N] = {"scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv"};
+enum { LM_SC, LM_LT, LM_FT, LM_LPFT, LM_L2SP, LM_RIDGE, LM_CV, LM_ES, LM_N };
+static const char *const WORDS[LM_N] = {"scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv", "early_stop"};
 
 enum { C_GAMMA, C_THETA, C_N, C_METHOD, C_LAMBDA, C_INST, C_RISK, C_T, C_TRAIN, C_LMIN, C_STEPS,
        C_CONV, C_SADDLE, C_BAL, C_FTC, C_CVLAM, NCOL_ALL };
@@ -97,6 +98,7 @@ static double base_risk(const fate_cell *c, unsigned base, size_t i)
     double r = INFINITY;
     if (base & FATE_METHOD_RIDGE) r = fmin(r, c->ridge[i].risk);
     if (base & FATE_METHOD_RIDGE_CV) r = fmin(r, c->ridge_cv[i].risk);
+    if (base & FATE_METHOD_EARLY_STOP) r = fmin(r, c->early_stop[i].risk);
     return r;
 }
 
@@ -122,7 +124,8 @@ static void fill_row(double *q, const fate_cell *c, unsigned base, int cv_col, s
     case LM_LPFT: put_result(q, &c->lpft[i], rb, 0, c->lpft_c[i]); break;
     case LM_L2SP: put_result(q, &c->l2sp[i], rb, 0, NAN); break;
     case LM_RIDGE: put_result(q, &c->ridge[i], rb, is_base, NAN); break;
-    default: put_result(q, &c->ridge_cv[i], rb, is_base, NAN); break;
+    case LM_CV: put_result(q, &c->ridge_cv[i], rb, is_base, NAN); break;
+    default: put_result(q, &c->early_stop[i], rb, is_base, NAN); break;
     }
     if (cv_col) q[C_CVLAM] = k == LM_CV ? c->ridge_cv_lambda[i] : NAN;
 }
@@ -168,13 +171,13 @@ static fate_status lin_run(const void *sweep, const fate_model_hooks *h, fate_sw
  * (fate_spec_theory_eval, THEORY.md sections 3 and 8): risk, T against the
  * sweep's baseline, and the paper's fine-tuning T (c = 1; NaN for the other
  * methods). Against scratch T is the theory's own T (bit for bit the paper's
- * columns); against the oracle ridge R_ridge - R; ridge_cv and the best of
- * several baselines have no closed form (NaN). */
+ * columns); against the oracle ridge R_ridge - R; ridge_cv, early_stop and
+ * the best of several baselines have no closed form (NaN). */
 static const char *const THEORY_NAMES[] = {"risk", "T", "T_paper"};
 
 static double theory_risk_of(const fate_spec_theory *th, int k)
 {
-    const double r[LM_N] = {th->scratch, th->lt, th->ft, th->lpft, th->l2sp, th->ridge, NAN};
+    const double r[LM_N] = {th->scratch, th->lt, th->ft, th->lpft, th->l2sp, th->ridge, NAN, NAN};
     return r[k];
 }
 
@@ -190,7 +193,7 @@ static void lin_theory(const void *sweep, const double *row, double *out)
     fate_spec_theory th;
     fate_spec_theory_eval(&th, &sp);
     out[0] = theory_risk_of(&th, k);
-    const double Tsc[LM_N] = {0.0, th.T_lt, th.T_ft, th.T_lpft, th.T_l2sp, th.T_ridge, NAN};
+    const double Tsc[LM_N] = {0.0, th.T_lt, th.T_ft, th.T_lpft, th.T_l2sp, th.T_ridge, NAN, NAN};
     const double rb = base == FATE_METHOD_SCRATCH ? th.scratch : base == FATE_METHOD_RIDGE ? th.ridge : NAN;
     out[1] = base == (1u << k) ? 0.0 : base == FATE_METHOD_SCRATCH ? Tsc[k] : rb - out[0];
     out[2] = k != LM_FT ? NAN : base == FATE_METHOD_SCRATCH ? th.T_ft_paper : rb - th.ft_paper;

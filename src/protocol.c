@@ -22,7 +22,7 @@ static double spec_alpha(const fate_spec *s)
     return s->init_scale > 0.0 ? s->init_scale : fate_default_init_scale(s->depth);
 }
 
-static double sqdist(const double *a, const double *b, size_t d)
+double proto_sqdist(const double *a, const double *b, size_t d)
 {
     double s = 0.0;
     for (size_t i = 0; i < d; i++) s += (a[i] - b[i]) * (a[i] - b[i]);
@@ -66,6 +66,12 @@ void pretrained_free(pretrained_t *p)
 fate_status proto_pretrain(pretrained_t *p, const fate_spec *s, double theta, uint64_t inst,
                            int need_basis, size_t *fail_step)
 {
+    return proto_pretrain_obs(p, s, theta, inst, need_basis, fail_step, NULL);
+}
+
+fate_status proto_pretrain_obs(pretrained_t *p, const fate_spec *s, double theta, uint64_t inst, int need_basis,
+                               size_t *fail_step, const dln_observer *obs)
+{
     memset(p, 0, sizeof *p);
     const fate_dln_shape sh = spec_shape(s);
     const size_t d = s->d, ns = s->n_src, np = fate_dln_nparams(&sh);
@@ -102,14 +108,14 @@ fate_status proto_pretrain(pretrained_t *p, const fate_spec *s, double theta, ui
     }
     fate_dln_init(p->params, &sh, spec_alpha(s), s->seed, inst, FATE_STREAM_INIT_PRETRAIN);
     fate_gd_report rep;
-    st = fate_dln_train(p->params, &rep, &sh, Ssrc, bsrc, yysrc, &cfg);
+    st = dln_train_obs(p->params, &rep, &sh, Ssrc, bsrc, yysrc, &cfg, obs);
     if (st != FATE_OK) {
         if (fail_step) *fail_step = rep.diverged_step;
         goto done;
     }
     from_report(&p->res, &rep, cfg.loss_min);
     fate_dln_product(p->beta, p->params, &sh);
-    p->res.risk = sqdist(p->beta, p->beta_s, d);
+    p->res.risk = proto_sqdist(p->beta, p->beta_s, d);
     fate_dln_balance(&p->res.balance, p->params, &sh);
     if (need_basis) st = lt_basis(&p->basis, p->params, &sh, s->rcond);
     /* fine-tuning starts from these weights; form their Gram matrix once */
@@ -162,6 +168,12 @@ done:
 fate_status proto_scratch(fate_method_result *r, const target_t *t, const fate_spec *s,
                           double weight_decay, uint64_t inst, size_t *fail_step)
 {
+    return proto_scratch_obs(r, t, s, weight_decay, inst, fail_step, NULL);
+}
+
+fate_status proto_scratch_obs(fate_method_result *r, const target_t *t, const fate_spec *s, double weight_decay,
+                              uint64_t inst, size_t *fail_step, const dln_observer *obs)
+{
     const fate_dln_shape sh = spec_shape(s);
     size_t np = fate_dln_nparams(&sh);
     double *w = malloc(np * sizeof *w), *beta = malloc(t->d * sizeof *beta);
@@ -175,13 +187,13 @@ fate_status proto_scratch(fate_method_result *r, const target_t *t, const fate_s
     fate_status st;
     if (gram2_applies(&sh)) { /* the same GD, in Gram form (gram2.c) */
         st = gram2_from_params(&m, w, &sh);
-        if (st == FATE_OK) st = dln_train_gram2(&m, &rep, t->S, t->b, t->yy, &cfg, 0);
+        if (st == FATE_OK) st = dln_train_gram2_obs(&m, &rep, t->S, t->b, t->yy, &cfg, 0, obs);
         if (st == FATE_OK) {
             memcpy(beta, m.beta, t->d * sizeof *beta);
             r->balance = gram2_balance(&m);
         }
     } else {
-        st = fate_dln_train(w, &rep, &sh, t->S, t->b, t->yy, &cfg);
+        st = dln_train_obs(w, &rep, &sh, t->S, t->b, t->yy, &cfg, obs);
         if (st == FATE_OK) {
             fate_dln_product(beta, w, &sh);
             fate_dln_balance(&r->balance, w, &sh);
@@ -189,7 +201,7 @@ fate_status proto_scratch(fate_method_result *r, const target_t *t, const fate_s
     }
     if (st == FATE_OK) {
         from_report(r, &rep, t->loss_min);
-        r->risk = sqdist(beta, t->beta_t, t->d);
+        r->risk = proto_sqdist(beta, t->beta_t, t->d);
         r->train_loss = emp_loss(beta, t->S, t->b, t->yy, t->d); /* without the decay term */
     } else if (fail_step && st == FATE_EDIVERGED) {
         *fail_step = rep.diverged_step;
@@ -212,7 +224,7 @@ fate_status proto_lt(fate_method_result *r, const pretrained_t *p, const target_
     fate_status st = lt_solve(w + fate_dln_offset(&sh, sh.depth), &p->basis, t->S, t->b, lambda);
     if (st == FATE_OK) {
         fate_dln_product(beta, w, &sh);
-        r->risk = sqdist(beta, t->beta_t, t->d);
+        r->risk = proto_sqdist(beta, t->beta_t, t->d);
         r->train_loss = emp_loss(beta, t->S, t->b, t->yy, t->d);
         r->loss_min = t->loss_min;
         r->converged = 1;
@@ -225,7 +237,7 @@ fate_status proto_lt(fate_method_result *r, const pretrained_t *p, const target_
 
 /* (I - P_X) v, P_X the projector on the row space of X (n, d), n < d:
  * v - X^T (X X^T)^{-1} X v by Cholesky of the Gram matrix. out: (d). */
-static fate_status null_part(double *out, const double *X, size_t n, size_t d, const double *v)
+fate_status proto_null_part(double *out, const double *X, size_t n, size_t d, const double *v)
 {
     double *G = alloc_array(n, n, sizeof *G), *z = malloc(n * sizeof *z);
     if (!G || !z) { free(G); free(z); return FATE_ENOMEM; }
@@ -245,6 +257,13 @@ static fate_status null_part(double *out, const double *X, size_t n, size_t d, c
 fate_status proto_finetune(fate_method_result *r, double *c, const double *start, const gram2_t *gram,
                            const double *beta_pre, const target_t *t, const fate_spec *s, size_t *fail_step)
 {
+    return proto_finetune_obs(r, c, start, gram, beta_pre, t, s, fail_step, NULL);
+}
+
+fate_status proto_finetune_obs(fate_method_result *r, double *c, const double *start, const gram2_t *gram,
+                               const double *beta_pre, const target_t *t, const fate_spec *s, size_t *fail_step,
+                               const dln_observer *obs)
+{
     const fate_dln_shape sh = spec_shape(s);
     const size_t np = fate_dln_nparams(&sh), d = t->d;
     double *w = malloc(np * sizeof *w), *beta = malloc(d * sizeof *beta);
@@ -259,10 +278,10 @@ fate_status proto_finetune(fate_method_result *r, double *c, const double *start
     fate_gd_report rep;
     if (gram && gram->G) { /* the same GD, in Gram form (gram2.c) */
         if ((st = gram2_copy(&m, gram)) != FATE_OK) goto done;
-        st = dln_train_gram2(&m, &rep, t->S, t->b, t->yy, &cfg, 0);
+        st = dln_train_gram2_obs(&m, &rep, t->S, t->b, t->yy, &cfg, 0, obs);
     } else {
         memcpy(w, start, np * sizeof *w);
-        st = fate_dln_train(w, &rep, &sh, t->S, t->b, t->yy, &cfg);
+        st = dln_train_obs(w, &rep, &sh, t->S, t->b, t->yy, &cfg, obs);
     }
     if (st != FATE_OK) {
         if (fail_step && st == FATE_EDIVERGED) *fail_step = rep.diverged_step;
@@ -276,12 +295,12 @@ fate_status proto_finetune(fate_method_result *r, double *c, const double *start
         fate_dln_product(beta, w, &sh);
         fate_dln_balance(&r->balance, w, &sh);
     }
-    r->risk = sqdist(beta, t->beta_t, d);
+    r->risk = proto_sqdist(beta, t->beta_t, d);
     if (t->n < d) {
         /* GD moves beta only inside the row space of X, so
          * (I-P) beta_ft = c (I-P) beta_pre: c = <(I-P) beta_ft, (I-P) beta_pre> / |(I-P) beta_pre|^2 */
-        if ((st = null_part(np1, t->X, t->n, d, beta_pre)) != FATE_OK ||
-            (st = null_part(np2, t->X, t->n, d, beta)) != FATE_OK)
+        if ((st = proto_null_part(np1, t->X, t->n, d, beta_pre)) != FATE_OK ||
+            (st = proto_null_part(np2, t->X, t->n, d, beta)) != FATE_OK)
             goto done;
         double den = cblas_ddot((int)d, np1, 1, np1, 1);
         *c = den > 0.0 ? cblas_ddot((int)d, np2, 1, np1, 1) / den : NAN;

@@ -2,7 +2,8 @@
  * K instances each, as stages of the one scheduler (grid.c): rows are
  * thetas, columns gammas.
  *   1. per (gamma_j, instance) with an unfinished cell: the target set and
- *      what needs nothing else: scratch and the tuned ridge baselines;
+ *      what needs nothing else: scratch, its early-stopped twin (one
+ *      training) and the tuned ridge baselines;
  *   2. per theta row t with an unfinished cell: pretraining, one per
  *      (theta_t, instance), with its feature basis (the SVD of the feature
  *      map, done once, not once per gamma) when lt or lpft runs; then items
@@ -15,6 +16,9 @@
 
 #include "fate.h"
 #include "internal.h"
+
+/* The methods a sweep runs (every FATE_METHOD_* but l2sp_w). */
+#define SWEEP_METHODS 255u
 
 const char *fate_sweep_check(const fate_sweep *w)
 {
@@ -34,9 +38,13 @@ const char *fate_sweep_check(const fate_sweep *w)
         !bytes_ok(w->instances, 1, sizeof(pretrained_t)))
         return "instances is too large: the sweep's results cannot be addressed";
     /* the base spec first (d and the network), then the grid */
+    if (w->base.methods & ~(unsigned)SWEEP_METHODS)
+        return "methods of a sweep are scratch, lt, ft, lpft, l2sp, ridge, ridge_cv and early_stop (l2sp_w runs in "
+               "fate run only)";
     if (w->baseline & ~(unsigned)(FATE_METHOD_SCRATCH | FATE_BASELINE_BEST) ||
         ((w->baseline & FATE_METHOD_SCRATCH) && w->baseline != FATE_METHOD_SCRATCH))
-        return "baseline must be scratch (0), ridge, ridge_cv, or several of ridge and ridge_cv (the best of them)";
+        return "baseline must be scratch (0), ridge, ridge_cv, early_stop, or several of the last three (the best "
+               "of them)";
     /* without scratch the paper's T is left NaN; a named baseline must run */
     if (w->baseline & ~w->base.methods) return "baseline: its methods must be among the sweep's methods";
     fate_spec s = w->base;
@@ -89,7 +97,7 @@ typedef struct lin_grid {
     const fate_sweep *w;
     const fate_sweep_hooks *h;
     unsigned m;                    /* the methods */
-    lin_res sc, ft, lpft, l2sp, ridge, cv; /* (G, K) each */
+    lin_res sc, ft, lpft, l2sp, ridge, cv, es; /* (G, K) each */
     fate_method_result *lt;        /* (G, K, NL) */
     fate_method_result *pre_res;   /* (K) */
     pretrained_t *pre;             /* (K) the current row's networks */
@@ -97,7 +105,7 @@ typedef struct lin_grid {
 
 /* The methods that need only the target set (stage 1) and those that need
  * the pretrained network (stage 2). */
-#define STAGE1 (FATE_METHOD_SCRATCH | FATE_METHOD_RIDGE | FATE_METHOD_RIDGE_CV)
+#define STAGE1 (FATE_METHOD_SCRATCH | FATE_METHOD_RIDGE | FATE_METHOD_RIDGE_CV | FATE_METHOD_EARLY_STOP)
 #define STAGE2 (FATE_METHOD_LT | FATE_METHOD_FT | FATE_METHOD_LPFT | FATE_METHOD_L2SP)
 
 static fate_status lin_scratch(void *ctx, size_t j, size_t i, size_t *step)
@@ -108,8 +116,10 @@ static fate_status lin_scratch(void *ctx, size_t j, size_t i, size_t *step)
     target_t tg;
     double lambda;
     fate_status st = proto_target(&tg, &s, i);
-    if (st == FATE_OK && (g->m & FATE_METHOD_SCRATCH))
-        st = proto_scratch(&g->sc.r[at], &tg, &s, s.weight_decay, i, step);
+    /* scratch and its early-stopped twin come from one training */
+    if (st == FATE_OK && (g->m & (FATE_METHOD_SCRATCH | FATE_METHOD_EARLY_STOP)))
+        st = proto_scratch_es(g->sc.r ? &g->sc.r[at] : NULL, g->es.r ? &g->es.r[at] : NULL, NULL, &tg, &s,
+                              s.weight_decay, i, step);
     if (st == FATE_OK && (g->m & FATE_METHOD_RIDGE)) st = proto_ridge(&g->ridge.r[at], &lambda, &tg, &s, 0);
     if (st == FATE_OK && (g->m & FATE_METHOD_RIDGE_CV)) st = proto_ridge(&g->cv.r[at], &g->cv.x[at], &tg, &s, 1);
     target_free(&tg);
@@ -173,7 +183,7 @@ static int lin_cell_done(void *ctx, size_t t, size_t j)
                    (g->m & STAGE2) ? g->pre_res : NULL, res_at(&g->sc, j, K),
                    g->lt ? g->lt + j * K * NL : NULL, res_at(&g->ft, j, K), x_at(&g->ft, j, K),
                    res_at(&g->lpft, j, K), x_at(&g->lpft, j, K), res_at(&g->l2sp, j, K), x_at(&g->l2sp, j, K),
-                   res_at(&g->ridge, j, K), res_at(&g->cv, j, K), x_at(&g->cv, j, K)};
+                   res_at(&g->ridge, j, K), res_at(&g->cv, j, K), x_at(&g->cv, j, K), res_at(&g->es, j, K)};
     return g->h && g->h->cell_done && g->h->cell_done(g->h->ctx, &c);
 }
 
@@ -208,7 +218,7 @@ static int res_alloc(lin_res *r, unsigned m, unsigned bit, int x, size_t G, size
 
 static void lin_grid_free(lin_grid *g)
 {
-    lin_res *all[] = {&g->sc, &g->ft, &g->lpft, &g->l2sp, &g->ridge, &g->cv};
+    lin_res *all[] = {&g->sc, &g->ft, &g->lpft, &g->l2sp, &g->ridge, &g->cv, &g->es};
     for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) free(all[k]->r), free(all[k]->x);
     free(g->lt), free(g->pre_res), free(g->pre);
 }
@@ -221,7 +231,8 @@ fate_status fate_sweep_run(const fate_sweep *w, const fate_sweep_hooks *h, fate_
     lin_grid g = {.w = w, .h = h, .m = m};
     int bad = res_alloc(&g.sc, m, FATE_METHOD_SCRATCH, 0, G, K) | res_alloc(&g.ft, m, FATE_METHOD_FT, 1, G, K) |
               res_alloc(&g.lpft, m, FATE_METHOD_LPFT, 1, G, K) | res_alloc(&g.l2sp, m, FATE_METHOD_L2SP, 1, G, K) |
-              res_alloc(&g.ridge, m, FATE_METHOD_RIDGE, 0, G, K) | res_alloc(&g.cv, m, FATE_METHOD_RIDGE_CV, 1, G, K);
+              res_alloc(&g.ridge, m, FATE_METHOD_RIDGE, 0, G, K) | res_alloc(&g.cv, m, FATE_METHOD_RIDGE_CV, 1, G, K) |
+              res_alloc(&g.es, m, FATE_METHOD_EARLY_STOP, 0, G, K);
     if (m & FATE_METHOD_LT) bad |= !(g.lt = calloc_array(G * K, NL, sizeof *g.lt));
     g.pre_res = calloc(K, sizeof *g.pre_res), g.pre = calloc(K, sizeof *g.pre);
     fate_status st = FATE_ENOMEM;

@@ -71,6 +71,7 @@ typedef struct oracle {
     size_t np;
     double wd, lr0, expo, bnorm; /* bnorm: |beta| at the last eval */
     int auto_lr;
+    const dln_observer *obs; /* NULL: none */
 } oracle;
 
 /* g = S beta - b and the loss beta.(g - b) + yy; returns |beta|. */
@@ -192,6 +193,17 @@ static fate_status lin_eval(void *ctx, gd_point *pt, size_t t)
     return FATE_OK;
 }
 
+/* gd_observer.observe: the end-to-end map lin_eval left (Gram form, the
+ * fused forward pass and the stats gradient in ws.beta, the samples path
+ * in o->beta) with the weights, for the caller's dln_observer. */
+static fate_status lin_observe(void *ctx, size_t steps, const gd_point *pt)
+{
+    const oracle *o = ctx;
+    const double *beta = o->gram ? o->gram->beta : o->X ? o->beta : o->ws.beta;
+    const dln_view v = {steps, pt->loss, beta, o->gram ? NULL : o->params, o->gram, o->shape};
+    return o->obs->fn(o->obs->ctx, &v);
+}
+
 /* gd_oracle.step: decay: params <- (1 - 2 lr wd) params - lr grad (exactly
  * 1 without), at the automatic or fixed rate (see the top of this file). */
 static fate_status lin_step(void *ctx, size_t t, size_t budget, size_t *done)
@@ -238,7 +250,9 @@ static fate_status lin_train(double *params, fate_gd_report *rep, oracle *o, dou
     o->expo = 2.0 * (double)(s->depth - 1) / (double)s->depth;
 
     const gd_oracle go = {o, lin_eval, lin_step};
-    const gd_rules rules = lin_rules(cfg);
+    gd_rules rules = lin_rules(cfg);
+    const gd_observer ob = {o, o->obs ? o->obs->every : 0, lin_observe};
+    if (o->obs) rules.observer = &ob;
     gd_report g;
     fate_status st = gd_run(&g, &go, &rules);
     *rep = (fate_gd_report){.loss0 = g.loss0, .loss = g.loss, .lr = o->lr0, .steps = g.steps,
@@ -259,9 +273,15 @@ fate_status fate_dln_train(double *params, fate_gd_report *report, const fate_dl
                            const double *S, const double *b, double yy,
                            const fate_gd_config *config)
 {
-    if (!params || !report || !b || !dln_shape_ok(shape) || !config_ok(config))
+    return dln_train_obs(params, report, shape, S, b, yy, config, NULL);
+}
+
+fate_status dln_train_obs(double *params, fate_gd_report *report, const fate_dln_shape *shape, const double *S,
+                          const double *b, double yy, const fate_gd_config *config, const dln_observer *obs)
+{
+    if (!params || !report || !b || !dln_shape_ok(shape) || !config_ok(config) || (obs && !obs->every))
         return FATE_EINVAL;
-    oracle o = {.shape = shape, .S = S, .b = b, .yy = yy};
+    oracle o = {.shape = shape, .S = S, .b = b, .yy = yy, .obs = obs};
     if (dln_ws_alloc(&o.ws, shape) != FATE_OK) return FATE_ENOMEM;
     double lmax = config->lr > 0.0 ? 0.0 : fate_lambda_max(S, shape->d);
     fate_status st = lin_train(params, report, &o, lmax, config);
@@ -272,10 +292,16 @@ fate_status fate_dln_train(double *params, fate_gd_report *report, const fate_dl
 fate_status dln_train_gram2(gram2_t *m, fate_gd_report *report, const double *S, const double *b,
                             double yy, const fate_gd_config *config, int naive)
 {
-    if (!m || !m->G || !report || !b || !config_ok(config)) return FATE_EINVAL;
+    return dln_train_gram2_obs(m, report, S, b, yy, config, naive, NULL);
+}
+
+fate_status dln_train_gram2_obs(gram2_t *m, fate_gd_report *report, const double *S, const double *b, double yy,
+                                const fate_gd_config *config, int naive, const dln_observer *obs)
+{
+    if (!m || !m->G || !report || !b || !config_ok(config) || (obs && !obs->every)) return FATE_EINVAL;
     /* width 1: the workspace's forward/backward vectors are unused here */
     const fate_dln_shape shape = {m->d, 1, 2};
-    oracle o = {.shape = &shape, .S = S, .b = b, .yy = yy, .gram = m, .naive = naive};
+    oracle o = {.shape = &shape, .S = S, .b = b, .yy = yy, .gram = m, .naive = naive, .obs = obs};
     if (dln_ws_alloc(&o.ws, &shape) != FATE_OK) return FATE_ENOMEM;
     double lmax = config->lr > 0.0 ? 0.0 : fate_lambda_max(S, m->d);
     fate_status st = lin_train(NULL, report, &o, lmax, config);

@@ -205,6 +205,30 @@ check "run: --theta 2pi" bad_input --theta run --theta 2pi
 check "run: --sigma -0.1" bad_input --sigma run --sigma -0.1
 check "run: --lambda -1" bad_input --lambda run --lambda -1
 check "run: --sigma-src -1" bad_input --sigma-src run --sigma-src -1
+check "run: --trajectory 0" bad_input --trajectory run --trajectory 0
+check "run: --trajectory abc" bad_input --trajectory run --trajectory abc
+check "run: --out without --trajectory" bad_input --out run --out "$T/notraj"
+check "run: --baseline bogus" bad_input --baseline run --baseline bogus
+# trajectory_folder: --trajectory writes trajectory.csv (the table on stdout as
+# without it), refuses a folder another command made, and writes nothing
+# after a bad option
+trajectory_folder() {
+    fate run --d 12 --gamma 0.5 --instances 2 --methods scratch,ft,early_stop --baseline best \
+        --trajectory 3 --out "$T/tr" --plot none --format csv || return 1
+    expect_rc 0 || return 1
+    head -1 "$T/tr/trajectory.csv" | grep -qx 'instance,method,step,risk,train_loss,balance,c' || return 1
+    grep -q '^1,early_stop,' "$T/tr/trajectory.csv" || return 1
+    cp "$T/out" "$T/with.csv"
+    fate run --d 12 --gamma 0.5 --instances 2 --methods scratch,ft,early_stop --baseline best --format csv
+    cmp -s "$T/out" "$T/with.csv" || { echo "the table changed with --trajectory"; return 1; }
+    mkdir -p "$T/other" && printf '{"command": "phase"}\n' >"$T/other/manifest.json"
+    fate run --d 12 --instances 2 --trajectory 3 --out "$T/other"
+    expect_rc 2 && expect_err_one_line && expect_err_has --out || return 1
+    [ ! -e "$T/other/trajectory.csv" ] || return 1
+    fate run --d 12 --trajectory 3 --out "$T/bad" --plot gif
+    expect_rc 2 && [ ! -e "$T/bad" ]
+}
+check "run --trajectory: trajectory.csv, the same table, folder rules" trajectory_folder
 check "run: --instances 0" bad_input --instances run --instances 0
 check "run: --threads 0" bad_input --threads run --threads 0
 check "run: --methods foo" bad_input --methods run --methods foo

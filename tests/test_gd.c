@@ -287,3 +287,71 @@ Test(pinv_solve, zero_matrix_and_bad_size)
     cr_assert_eq(x[1], 0.0);
     cr_assert_eq(pinv_solve(x, NULL, NULL, A, b, 0, 1e-12), FATE_EINVAL);
 }
+
+/* ---- the observer ---- */
+
+typedef struct obs_log {
+    size_t steps[64], n;
+    double loss[64];
+    size_t fail_at; /* the call that returns FATE_ENUMERIC */
+} obs_log;
+
+static fate_status obs_note(void *ctx, size_t steps, const gd_point *pt)
+{
+    obs_log *L = ctx;
+    if (L->n == L->fail_at) return FATE_ENUMERIC;
+    if (L->n < 64) L->steps[L->n] = steps, L->loss[L->n] = pt->loss;
+    L->n++;
+    return FATE_OK;
+}
+
+/* Step 0, every `every` updates and the last check (converged or out of
+ * budget), nothing changed in the run; a mini-batch epoch's several updates
+ * are shown at the first check past the mark; an error ends the run. */
+Test(gd_run, observer_sees_every_k_and_the_last)
+{
+    toy T = toy_make();
+    T.quad = 1, T.x = 1.0, T.lr = 0.25; /* converges at step 10 */
+    obs_log L = {.fail_at = NEVER};
+    gd_observer ob = {&L, 4, obs_note};
+    gd_rules r = rules_make(1000, 1e-6);
+    r.observer = &ob;
+    gd_report rep = run(&T, &r, FATE_OK);
+    cr_assert(rep.converged);
+    cr_assert_eq(rep.steps, 10);
+    cr_assert_eq(L.n, 4);
+    const size_t want[] = {0, 4, 8, 10};
+    for (size_t i = 0; i < 4; i++) cr_expect_eq(L.steps[i], want[i], "record %zu: step %zu", i, L.steps[i]);
+    cr_expect_eq(L.loss[3], ldexp(1.0, -20));
+    /* the budget's last check, and a step-0-only run */
+    toy U = toy_make();
+    U.f = flat;
+    obs_log M = {.fail_at = NEVER};
+    gd_observer ob2 = {&M, 3, obs_note};
+    gd_rules r2 = rules_make(7, 0.0);
+    r2.observer = &ob2;
+    run(&U, &r2, FATE_OK);
+    cr_assert_eq(M.n, 4); /* 0, 3, 6, 7 */
+    cr_expect_eq(M.steps[3], 7);
+    /* mini-batch epochs of 5 updates: marks at 0, 4, 8, 12 seen at 0, 5, 10, 15 */
+    toy V = toy_make();
+    V.f = flat, V.per_step = 5;
+    obs_log N = {.fail_at = NEVER};
+    gd_observer ob3 = {&N, 4, obs_note};
+    gd_rules r3 = rules_make(15, 0.0);
+    r3.observer = &ob3;
+    run(&V, &r3, FATE_OK);
+    cr_assert_eq(N.n, 4);
+    cr_expect(N.steps[1] == 5 && N.steps[2] == 10 && N.steps[3] == 15);
+    /* an error from the observer ends the run with it; every = 0 is refused */
+    toy W = toy_make();
+    W.f = flat;
+    obs_log E = {.fail_at = 2};
+    gd_observer ob4 = {&E, 1, obs_note};
+    gd_rules r4 = rules_make(100, 0.0);
+    r4.observer = &ob4;
+    gd_report rw = run(&W, &r4, FATE_ENUMERIC);
+    cr_expect_eq(rw.steps, 2);
+    ob4.every = 0;
+    run(&W, &r4, FATE_EINVAL);
+}

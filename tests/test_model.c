@@ -183,18 +183,19 @@ Test(model, stop_from_cell_done)
 /* Instance i's result of method k (bit 1 << k) in fate_run's record. */
 static const fate_method_result *run_result(const fate_instance_result *r, int k)
 {
-    const fate_method_result *m[] = {&r->scratch, &r->lt, &r->ft, &r->lpft, &r->l2sp, &r->ridge, &r->ridge_cv};
+    const fate_method_result *m[] = {&r->scratch, &r->lt,    &r->ft,       &r->lpft,
+                                     &r->l2sp,    &r->ridge, &r->ridge_cv, &r->early_stop};
     return m[k];
 }
 
 /* Every method in a sweep, against a tuned baseline: the rows hold what
  * fate_run gives (bit for bit: the same stages on the same keys), T is
- * R_base - R with R_base the oracle ridge, or per instance the better of the
- * two ridges; c, the ridges used and leave-one-out's choice in their columns. */
+ * R_base - R with R_base the oracle ridge, or per instance the best of the
+ * two ridges and early stopping; c, the ridges used and leave-one-out's choice in their columns. */
 static void all_methods_vs(unsigned baseline)
 {
     fate_sweep w = lin_sweep(2);
-    w.base.methods = FATE_METHODS_ALL;
+    w.base.methods = 255u; /* every method a sweep runs */
     w.n_lambdas = 1;
     w.baseline = baseline;
     cr_assert_null(fate_sweep_check(&w));
@@ -210,14 +211,15 @@ static void all_methods_vs(unsigned baseline)
     fate_instance_result res[2];
     cr_assert_eq(fate_run(res, &s, 0, 2, 1, NULL, NULL, NULL), FATE_OK);
     const size_t at = 1 * 2 + 0; /* theta index 1, gamma index 0 */
-    cr_assert_eq(c.n[at], 14, "7 methods x 2 instances");
+    cr_assert_eq(c.n[at], 16, "8 methods x 2 instances");
     for (size_t r = 0; r < c.n[at]; r++) {
         const double *q = c.v[at] + r * c.ncol;
-        const size_t i = r / 7;
+        const size_t i = r / 8;
         const int k = (int)q[im];
-        cr_assert_eq(k, (int)(r % 7), "rows come in the methods' order");
-        const double rb = baseline == FATE_METHOD_RIDGE ? res[i].ridge.risk
-                                                        : fmin(res[i].ridge.risk, res[i].ridge_cv.risk);
+        cr_assert_eq(k, (int)(r % 8), "rows come in the methods' order");
+        const double rb = baseline == FATE_METHOD_RIDGE
+                              ? res[i].ridge.risk
+                              : fmin(fmin(res[i].ridge.risk, res[i].ridge_cv.risk), res[i].early_stop.risk);
         cr_expect_eq(q[ir], run_result(&res[i], k)->risk, "row %zu", r);
         const double T = (1u << k) == baseline ? 0.0 : rb - run_result(&res[i], k)->risk;
         cr_expect_eq(q[iT], T, "row %zu T", r);

@@ -138,8 +138,16 @@ check "1 thread = 2 threads with every method (runs.csv)" cmp -s B/runs.csv B1/r
   --methods lt --baseline best --out BB > /dev/null 2>&1
 awk -F, 'NR > 1 { k = $1 "," $2 "," $6; r[k "," $4] = $7; t[k "," $4] = $8; key[k] = 1 }
   END { for (k in key) { b = r[k ",ridge"] < r[k ",ridge_cv"] ? r[k ",ridge"] : r[k ",ridge_cv"]
+          if (r[k ",early_stop"] < b) b = r[k ",early_stop"]
           d = b - r[k ",lt"] - t[k ",lt"]; if (d * d > 1e-24) bad++; n++ } exit !(n == 12 && bad == 0) }' BB/runs.csv
-check "--baseline best: T = min(R_ridge, R_ridge_cv) - R" [ $? -eq 0 ]
+check "--baseline best: T = min(R_ridge, R_ridge_cv, R_early_stop) - R" [ $? -eq 0 ]
+
+"$FATE" phase --d 30 --gamma 0.5,1 --theta pi/8 --instances 3 --sigma 0.5 --quiet --plot none \
+  --methods scratch,lt --baseline early-stop --out BS > /dev/null 2>&1
+check "--baseline early-stop (the issue's spelling) runs" [ -s BS/runs.csv ]
+check "early_stop is never above scratch's risk (same training)" awk -F, 'NR > 1 { k = $1 "," $2 "," $6
+    if ($4 == "early_stop") e[k] = $7; if ($4 == "scratch") s[k] = $7 }
+  END { for (k in e) { n++; if (!(k in s) || e[k] > s[k]) bad++ } exit !(n > 0 && bad == 0) }' BS/runs.csv
 
 # ---- bad input: one line on stderr naming the option, exit 2, nothing on stdout
 badcase() {

@@ -10,8 +10,10 @@ from ._lib import (CELL_DONE_FN, FATE_EDIVERGED, FATE_EINTERRUPTED, FATE_EINVAL,
                    LAMBDA_OPT, METHOD_BITS, METHOD_FT, METHOD_LPFT, METHOD_LT, METHOD_SCRATCH,
                    METHOD_WHAT, error_for,
                    fate_instance_result, fate_method_result, fate_spec, fate_spec_theory,
+                   fate_traj_point,
                    fate_sweep, fate_sweep_error, fate_sweep_hooks, keep_blas_threads, library,
                    struct_dtype)
+from ._io import ALL_METHODS
 from ._sweep import Hooks, SweepInterrupted
 
 __all__ = ["run", "phase", "make_spec", "spec_theory", "SweepInterrupted", "METHODS",
@@ -20,14 +22,18 @@ __all__ = ["run", "phase", "make_spec", "spec_theory", "SweepInterrupted", "METH
 #: The method axis of fate.phase's arrays.
 METHODS = ("scratch", "lt", "ft")
 #: Every method fate.run runs, in the order it runs them.
-RUN_METHODS = ("scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv")
-#: What fate.run's T can be measured against.
-BASELINES = ("scratch", "ridge", "ridge_cv")
+RUN_METHODS = ("scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv", "early_stop")
+#: What fate.run's T can be measured against ("best": per instance the least
+#: risk of ridge, ridge_cv and early_stop, T*).
+BASELINES = ("scratch", "ridge", "ridge_cv", "early_stop", "best")
+#: The issue's spellings of the baselines (as `fate run --baseline`).
+BASELINE_ALIASES = {"unregularised": "scratch", "ridge-opt": "ridge", "ridge-cv": "ridge_cv",
+                    "early-stop": "early_stop"}
+_BEST = ("ridge", "ridge_cv", "early_stop")
 #: Per-method fields of fate_method_result, in C order.
 METHOD_FIELDS = ("risk", "train_loss", "loss_min", "steps", "converged", "on_saddle",
                  "balance", "lr")
-_METHOD_NAME = {0: "pretrain", METHOD_SCRATCH: "scratch", METHOD_LT: "lt", METHOD_FT: "ft",
-                METHOD_LPFT: "lpft"}
+_METHOD_NAME = {0: "pretrain", **{bit: name for name, bit in METHOD_BITS.items()}}
 
 _INSTANCE_DTYPE = None
 _METHOD_DTYPE = None
@@ -203,6 +209,31 @@ def _instances(first, K):
     return np.arange(K, dtype=np.uint64) + np.uint64(first)
 
 
+def _run_trajectories(lib, res, spec, first, K, every, nthreads, fm, fs, fi):
+    """fate_run_trajectories into res; (status, the records as a dict of
+    arrays, None on failure)."""
+    cap = lib.fate_trajectory_cap(ctypes.byref(spec), every)
+    if cap == 0 or K * cap * ctypes.sizeof(fate_traj_point) > _check.BYTES_MAX:
+        raise _check.value_error("fate.run", "trajectory=%d needs too many records (epochs / "
+                                 "trajectory per training, %d instances)" % (every, K))
+    pts = np.zeros(K * cap, dtype=struct_dtype(fate_traj_point))
+    counts = np.zeros(K, dtype=np.uintp)
+    st = lib.fate_run_trajectories(pts.ctypes.data_as(ctypes.POINTER(fate_traj_point)), cap,
+                                   counts.ctypes.data_as(ctypes.POINTER(ctypes.c_size_t)),
+                                   res.ctypes.data_as(ctypes.POINTER(fate_instance_result)),
+                                   ctypes.byref(spec), first, K, every, nthreads, ctypes.byref(fm),
+                                   ctypes.byref(fs), ctypes.byref(fi))
+    if st != FATE_OK:
+        return st, None
+    rows = np.concatenate([pts[i * cap:i * cap + int(counts[i])] for i in range(K)])
+    inst = np.concatenate([np.full(int(counts[i]), first + i, dtype=np.int64) for i in range(K)])
+    return st, {"instance": inst,
+                "method": np.array([_METHOD_NAME[int(b)] for b in rows["method"]]),
+                "step": rows["step"].astype(np.int64),
+                "risk": rows["risk"].copy(), "train_loss": rows["train_loss"].copy(),
+                "balance": rows["balance"].copy(), "c": rows["c"].copy()}
+
+
 def _method_block(rec, K):
     """dict of per-instance arrays from a structured array of fate_method_result."""
     return {
@@ -220,7 +251,7 @@ def _method_block(rec, K):
 def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=0,
         instances=8, seed=1, lam=0.0, methods=METHODS, gamma_src=None, n_src=None,
         sigma_src=0.0, lr=0.0, epochs=10000, tol=1e-6, init_scale=0.0, rcond=1e-2,
-        weight_decay=0.0, threads=0, first=0, l2sp_lambda="opt", baseline=None):
+        weight_decay=0.0, threads=0, first=0, l2sp_lambda="opt", baseline=None, trajectory=None):
     """One transfer experiment on K = `instances` instances (fate_run), like
     `fate run`. The same arguments give the same numbers as the CLI's
     ``fate run --format csv`` (instance i uses the random key (seed, first+i);
@@ -241,9 +272,17 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
       on_saddle (bool), balance, lr, and "T" = risk(baseline) - risk when
       the baseline ran (0 for the baseline itself); baseline: "scratch"
       (the paper's unregularised training; the default), "ridge" (ridge on
-      the target at the optimal lambda) or "ridge_cv" (lambda by
-      leave-one-out); when given it runs whether or not methods names it;
-      "ridge" and "ridge_cv" are also methods (no pretraining);
+      the target at the optimal lambda), "ridge_cv" (lambda by
+      leave-one-out), "early_stop" (scratch stopped at its step of least
+      risk) or "best" (per instance the least risk of the three: T*); the
+      issue's spellings unregularised, ridge-opt, ridge-cv, early-stop are
+      aliases; when given it runs whether or not methods names it;
+      "ridge", "ridge_cv" and "early_stop" are also methods (no
+      pretraining); "early_stop_step": (K,) int64 the step it stopped at;
+      "trajectory" (with trajectory=K, K >= 1 steps between records, as
+      `fate run --trajectory K`'s trajectory.csv): a dict of arrays, one
+      entry per record: "instance" (int64), "method" (str: pretrain,
+      scratch, ...), "step" (int64), "risk", "train_loss", "balance", "c";
       "ft_c": (K,) measured fine-tuning coefficient c (NaN when n >= d);
       "lpft_c": the same for LP-FT; "l2sp_lambda": (K,) the ridge l2sp used;
       "ridge_cv_lambda": (K,) the ridge leave-one-out chose;
@@ -254,10 +293,13 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
     """
     where = "fate.run"
     if baseline is not None:
+        baseline = BASELINE_ALIASES.get(baseline, baseline) if isinstance(baseline, str) else baseline
         if baseline not in BASELINES:
             raise _check.value_error(where, "baseline must be one of %s, got %r"
                                      % (", ".join(map(repr, BASELINES)), baseline))
-        methods = tuple(_method_names(methods)) + (baseline,)
+        methods = tuple(_method_names(methods)) + (_BEST if baseline == "best" else (baseline,))
+    if trajectory is not None:
+        trajectory = _check.integer(trajectory, "trajectory", 1, 10**9, where)
     spec = _make_spec(where, d=d, gamma=gamma, n=n, theta=theta, sigma=sigma, depth=depth,
                       width=width, lam=lam, gamma_src=gamma_src, n_src=n_src, sigma_src=sigma_src,
                       lr=lr, epochs=epochs, tol=tol, init_scale=init_scale, rcond=rcond,
@@ -269,10 +311,14 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
     res = np.zeros(K, dtype=idt)
     fm, fs, fi = ctypes.c_uint(), ctypes.c_size_t(), ctypes.c_uint64()
     lib = library()
+    traj = None
     with keep_blas_threads():
-        st = lib.fate_run(res.ctypes.data_as(ctypes.POINTER(fate_instance_result)),
-                          ctypes.byref(spec), first, K, nthreads, ctypes.byref(fm),
-                          ctypes.byref(fs), ctypes.byref(fi))
+        if trajectory is None:
+            st = lib.fate_run(res.ctypes.data_as(ctypes.POINTER(fate_instance_result)),
+                              ctypes.byref(spec), first, K, nthreads, ctypes.byref(fm),
+                              ctypes.byref(fs), ctypes.byref(fi))
+        else:
+            st, traj = _run_trajectories(lib, res, spec, first, K, trajectory, nthreads, fm, fs, fi)
     if st == FATE_EDIVERGED:
         m = _METHOD_NAME.get(fm.value, str(fm.value))
         raise error_for(st, "%s diverged (NaN/inf or growing loss) at step %d of instance %d: "
@@ -287,15 +333,23 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
            "instance": _instances(first, K)}
     out["spec"]["instances"] = K
     m = spec.methods
-    if m & ~(METHOD_SCRATCH | METHOD_BITS["ridge"] | METHOD_BITS["ridge_cv"]):
+    if m & ~(METHOD_SCRATCH | METHOD_BITS["ridge"] | METHOD_BITS["ridge_cv"] | METHOD_BITS["early_stop"]):
         out["pretrain"] = _method_block(res["pretrain"], K)
     base = baseline or "scratch"
+    need = _BEST if base == "best" else (base,)
+    base_risk = None
+    if all(m & METHOD_BITS[b] for b in need):
+        base_risk = np.minimum.reduce([res[b]["risk"] for b in need])
     for name in RUN_METHODS:
         if m & METHOD_BITS[name]:
             blk = _method_block(res[name], K)
-            if m & METHOD_BITS[base]:
-                blk["T"] = res[base]["risk"] - res[name]["risk"]
+            if base_risk is not None:
+                blk["T"] = base_risk - res[name]["risk"]
             out[name] = blk
+    if m & METHOD_BITS["early_stop"]:
+        out["early_stop_step"] = res["early_stop_step"].astype(np.int64)
+    if traj is not None:
+        out["trajectory"] = traj
     if m & METHOD_FT:
         out["ft_c"] = res["ft_c"].copy()
     if m & METHOD_LPFT:
@@ -317,9 +371,10 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
 
 #: fate.phase's baselines: the FATE_METHOD_* bits of fate_sweep.baseline (0: scratch).
 PHASE_BASELINES = {"scratch": 0, "ridge": METHOD_BITS["ridge"], "ridge_cv": METHOD_BITS["ridge_cv"],
-                   "best": METHOD_BITS["ridge"] | METHOD_BITS["ridge_cv"]}
+                   "early_stop": METHOD_BITS["early_stop"],
+                   "best": METHOD_BITS["ridge"] | METHOD_BITS["ridge_cv"] | METHOD_BITS["early_stop"]}
 _BEYOND = (METHOD_BITS["lpft"] | METHOD_BITS["l2sp"] | METHOD_BITS["ridge"]
-           | METHOD_BITS["ridge_cv"])
+           | METHOD_BITS["ridge_cv"] | METHOD_BITS["early_stop"])
 
 
 def _phase_baseline(where, baseline):
@@ -343,11 +398,11 @@ def _phase_theory(th, bbits):
     """Risk, T against the baseline and the paper's T of every method from a
     fate_spec_theory, as summary.csv states them (src/model_linear.c)."""
     nan = float("nan")
-    risk = (th.scratch, th.lt, th.ft, th.lpft, th.l2sp, th.ridge, nan)
+    risk = (th.scratch, th.lt, th.ft, th.lpft, th.l2sp, th.ridge, nan, nan)
     if not bbits:
-        return risk, (0.0, th.T_lt, th.T_ft, th.T_lpft, th.T_l2sp, th.T_ridge, nan), th.T_ft_paper
+        return risk, (0.0, th.T_lt, th.T_ft, th.T_lpft, th.T_l2sp, th.T_ridge, nan, nan), th.T_ft_paper
     rb = th.ridge if bbits == METHOD_BITS["ridge"] else nan
-    T_ = tuple(0.0 if METHOD_BITS[n] == bbits else rb - r for n, r in zip(RUN_METHODS, risk))
+    T_ = tuple(0.0 if METHOD_BITS[n] == bbits else rb - r for n, r in zip(ALL_METHODS, risk))
     return risk, T_, rb - th.ft_paper
 
 
@@ -441,14 +496,14 @@ def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2
     bbits = _phase_baseline(where, baseline)
     if baseline is not None:
         methods = tuple(_method_names(methods)) + tuple(
-            n for n in RUN_METHODS if METHOD_BITS[n] & (bbits or METHOD_SCRATCH))
+            n for n in ALL_METHODS if METHOD_BITS[n] & (bbits or METHOD_SCRATCH))
     sweep, base, g, t, lam, ns = _linear_sweep(
         where, gammas, thetas, lambdas, d, instances, threads, sigma=sigma, depth=depth,
         width=width, gamma_src=gamma_src, n_src=n_src, sigma_src=sigma_src, lr=lr, epochs=epochs,
         tol=tol, init_scale=init_scale, rcond=rcond, weight_decay=weight_decay, seed=seed,
         methods=methods, l2sp_lambda=l2sp_lambda, baseline=baseline)
     G, T, NL, K, M = g.size, t.size, lam.size, sweep.instances, base.methods
-    names = RUN_METHODS if M & _BEYOND else METHODS
+    names = ALL_METHODS if M & _BEYOND else METHODS
     NM = len(names)
     lib = library()
 

@@ -16,7 +16,7 @@ __all__ = ["load", "read_csv", "grid_of", "grid_arrays"]
 _INT = re.compile(r"^[+-]?\d+$")
 METHODS = ("scratch", "lt", "ft")
 #: the method axis when a sweep ran any method beyond the paper's (fate.phase's too)
-ALL_METHODS = ("scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv")
+ALL_METHODS = ("scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv", "early_stop")
 
 
 def _column(values):
@@ -82,7 +82,7 @@ def grid_of(summary, runs=None, params=None):
     from summary.csv, axis order (gamma, theta, method) with lt at the first
     lambda: mean_risk, std_risk, sem_risk, mean_T, std_T, sem_T, theory_risk,
     theory_T, converged_frac, mean_steps (G, T, M), theory_T_paper (G, T),
-    M = 3 methods (scratch, lt, ft) or the 7 of ALL_METHODS when the files
+    M = 3 methods (scratch, lt, ft) or the 8 of ALL_METHODS when the files
     hold any other;
     "lt": the same per lambda (G, T, NL); from runs.csv, when given and its
     instances are complete: risk, T, train_loss, loss_min, balance (G, T, M,

@@ -57,14 +57,16 @@ METHOD_LPFT = 1 << 3
 METHOD_L2SP = 1 << 4
 METHOD_RIDGE = 1 << 5
 METHOD_RIDGE_CV = 1 << 6
+METHOD_EARLY_STOP = 1 << 7
 METHOD_BITS = {"scratch": METHOD_SCRATCH, "lt": METHOD_LT, "ft": METHOD_FT,
                "lpft": METHOD_LPFT, "l2sp": METHOD_L2SP, "ridge": METHOD_RIDGE,
-               "ridge_cv": METHOD_RIDGE_CV}
+               "ridge_cv": METHOD_RIDGE_CV, "early_stop": METHOD_EARLY_STOP}
 METHOD_WHAT = {0: "pretraining", METHOD_SCRATCH: "scratch training",
                METHOD_LT: "linear transfer", METHOD_FT: "fine-tuning",
                METHOD_LPFT: "LP-FT (linear probe, then fine-tuning)",
                METHOD_L2SP: "parameter transfer", METHOD_RIDGE: "ridge at the optimal lambda",
-               METHOD_RIDGE_CV: "ridge with lambda by leave-one-out"}
+               METHOD_RIDGE_CV: "ridge with lambda by leave-one-out",
+               METHOD_EARLY_STOP: "early-stopped scratch training"}
 #: fate_spec.l2sp_lambda: the optimal ridge of parameter transfer (FATE_LAMBDA_OPT).
 LAMBDA_OPT = -1.0
 
@@ -156,7 +158,13 @@ class fate_instance_result(Structure):
                 ("lpft", fate_method_result), ("l2sp", fate_method_result),
                 ("lpft_c", c_double), ("l2sp_lambda", c_double),
                 ("ridge", fate_method_result), ("ridge_cv", fate_method_result),
-                ("ridge_cv_lambda", c_double)]
+                ("ridge_cv_lambda", c_double), ("early_stop", fate_method_result),
+                ("early_stop_step", c_size_t)]
+
+
+class fate_traj_point(Structure):
+    _fields_ = [("method", c_uint), ("step", c_size_t), ("risk", c_double),
+                ("train_loss", c_double), ("balance", c_double), ("c", c_double)]
 
 
 class fate_spec_theory(Structure):
@@ -188,7 +196,8 @@ class fate_cell(Structure):
                 ("l2sp", POINTER(fate_method_result)), ("l2sp_lambda", POINTER(c_double)),
                 ("ridge", POINTER(fate_method_result)),
                 ("ridge_cv", POINTER(fate_method_result)),
-                ("ridge_cv_lambda", POINTER(c_double))]
+                ("ridge_cv_lambda", POINTER(c_double)),
+                ("early_stop", POINTER(fate_method_result))]
 
 
 SKIP_FN = CFUNCTYPE(c_int, c_void_p, c_size_t, c_size_t)
@@ -342,7 +351,7 @@ def models():
 # Every mirrored struct, by its C name (the field "lambda_" is C's "lambda").
 STRUCTS = {cls.__name__: cls for cls in (
     fate_dln_shape, fate_gd_config, fate_gd_report, fate_spec, fate_method_result,
-    fate_instance_result, fate_spec_theory, fate_sweep, fate_cell, fate_sweep_hooks,
+    fate_instance_result, fate_traj_point, fate_spec_theory, fate_sweep, fate_cell, fate_sweep_hooks,
     fate_sweep_error, fate_theory_point, fate_mlp_gd_config, fate_relu_spec,
     fate_relu_method_result, fate_relu_result, fate_relu_sweep, fate_column, fate_table,
     fate_model_hooks, fate_model, fate_param, fate_param_value)}
@@ -546,6 +555,14 @@ def _declare(lib):
         "fate_run_instance": (c_int, [P(fate_instance_result), P(fate_spec), c_uint64,
                                       P(c_uint), P(c_size_t)]),
         "fate_spec_theory_eval": (c_int, [P(fate_spec_theory), P(fate_spec)]),
+        "fate_trajectory_cap": (c_size_t, [P(fate_spec), c_size_t]),
+        "fate_run_trajectories": (c_int, [P(fate_traj_point), c_size_t, P(c_size_t),
+                                          P(fate_instance_result), P(fate_spec), c_uint64, c_size_t,
+                                          c_size_t, c_int, P(c_uint), P(c_size_t), P(c_uint64)]),
+        "fate_theory_saxe": (c_int, [P(c_double), P(c_size_t), c_size_t, c_double, c_double,
+                                     c_double, c_int, c_int]),
+        "fate_pretrain_u0": (c_int, [P(c_double), P(c_double), P(c_double), P(c_int), P(fate_spec),
+                                     c_uint64]),
         "fate_sweep_check": (c_char_p, [P(fate_sweep)]),
         "fate_sweep_run": (c_int, [P(fate_sweep), P(fate_sweep_hooks), P(fate_sweep_error)]),
         "fate_theory_scratch": (c_double, [c_double, c_double]),

@@ -151,36 +151,40 @@ def test_divergence(lib):
 BEYOND = ("lt", "ft", "lpft", "l2sp", "ridge_cv")
 
 
-@pytest.mark.parametrize("baseline", ["ridge", "best"])
+@pytest.mark.parametrize("baseline", ["ridge", "best", "early_stop"])
 def test_beyond_the_paper_equals_cli_and_run(cli, lib, tmp_path, baseline):
     """Every method against a tuned baseline: the numbers of `fate phase
     --methods ... --baseline B` and fate.run, T = R_base - R per instance."""
     p = fate.phase(GAMMAS, THETAS, d=D, instances=K, methods=BEYOND, baseline=baseline)
-    assert p["method"] == fate.RUN_METHODS
-    assert p["risk"].shape == (len(GAMMAS), len(THETAS), 7, K)
+    assert p["method"] == fate._io.ALL_METHODS
+    assert p["risk"].shape == (len(GAMMAS), len(THETAS), 8, K)
     out = tmp_path / "b"
     run_cli(cli, "phase", "--d", D, "--gamma", ",".join(map(str, GAMMAS)), "--theta",
             ",".join(map(str, THETAS)), "--instances", K, "--methods", ",".join(BEYOND),
             "--baseline", baseline, "--plot", "none", "--quiet", "--out", out)
     grid = fate.load(out)["grid"]
-    assert grid["method"] == fate.RUN_METHODS
+    assert grid["method"] == fate._io.ALL_METHODS
     for k in ("risk", "T", "steps", "ft_c", "lpft_c", "l2sp_lambda", "ridge_cv_lambda", "mean_risk",
               "mean_T", "sem_T", "theory_risk", "theory_T", "theory_T_paper"):
         np.testing.assert_allclose(grid[k], p[k], rtol=1e-15, atol=0, err_msg=k)
     ridge = p["risk"][:, :, 5]
-    base = ridge if baseline == "ridge" else np.minimum(ridge, p["risk"][:, :, 6])
+    base = {"ridge": ridge, "early_stop": p["risk"][:, :, 7],
+            "best": np.minimum(np.minimum(ridge, p["risk"][:, :, 6]), p["risk"][:, :, 7])}[baseline]
     np.testing.assert_array_equal(p["T"][:, :, 2], base - p["risk"][:, :, 2])
     assert np.isnan(p["risk"][:, :, 0]).all(), "scratch was not asked for"
     j, t = 0, 1
-    r = fate.run(d=D, gamma=GAMMAS[j], theta=THETAS[t], instances=K, methods=BEYOND + ("ridge",))
-    for k, m in enumerate(fate.RUN_METHODS):
-        if m in r:
+    r = fate.run(d=D, gamma=GAMMAS[j], theta=THETAS[t], instances=K,
+                 methods=BEYOND + ("ridge", "early_stop"))
+    for k, m in enumerate(fate._io.ALL_METHODS):
+        if m in r and not np.isnan(p["risk"][j, t, k]).all():
             np.testing.assert_array_equal(r[m]["risk"], p["risk"][j, t, k], err_msg=m)
     np.testing.assert_array_equal(r["lpft_c"], p["lpft_c"][j, t])
     if baseline == "ridge":
         assert p["theory_T"][j, t, 3] == r["theory"]["ridge"] - r["theory"]["lpft"]
     else:
-        assert np.isnan(p["theory_T"]).all(), "the best of two baselines has no closed form"
+        base_k = 7 if baseline == "early_stop" else None  # the baseline's own T is 0
+        others = [k for k in range(8) if k != base_k]
+        assert np.isnan(p["theory_T"][:, :, others]).all(), "no closed form for this baseline"
 
 
 def test_bad_baseline(lib):

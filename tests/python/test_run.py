@@ -33,6 +33,14 @@ CASES = [
     (dict(d=18, gamma=0.7, depth=3, methods=("ft", "lpft", "l2sp"), l2sp_lambda=0.05, lam=0.1),
      ["--d", 18, "--gamma", 0.7, "--depth", 3, "--methods", "ft,lpft,l2sp", "--l2sp-lambda",
       0.05, "--lambda", 0.1]),
+    (dict(d=20, gamma=1.0, sigma=0.5, methods=("scratch", "lt"), baseline="early_stop"),
+     ["--d", 20, "--gamma", 1.0, "--sigma", 0.5, "--methods", "scratch,lt", "--baseline",
+      "early_stop"]),
+    (dict(d=20, gamma=0.9, sigma=0.4, methods=("ft",), baseline="best"),
+     ["--d", 20, "--gamma", 0.9, "--sigma", 0.4, "--methods", "ft", "--baseline", "best"]),
+    (dict(d=16, gamma=1.2, sigma=0.3, methods=("early_stop", "lt"), baseline="ridge-cv"),
+     ["--d", 16, "--gamma", 1.2, "--sigma", 0.3, "--methods", "early_stop,lt", "--baseline",
+      "ridge-cv"]),
 ]
 
 
@@ -49,9 +57,10 @@ def test_run_equals_cli(cli, kw, args):
     r = fate.run(instances=K, **kw)
     ref = parse_csv_text(run_cli(cli, "run", "--format", "csv", "--instances", K,
                                  *args).stdout)
-    methods = [m for m in ("pretrain", "scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv")
-               if m in r]
-    base = kw.get("baseline", "scratch")
+    methods = [m for m in ("pretrain", "scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv",
+                           "early_stop") if m in r]
+    base = fate._experiment.BASELINE_ALIASES.get(kw.get("baseline", "scratch"),
+                                                 kw.get("baseline", "scratch"))
     assert list(dict.fromkeys(ref["method"].tolist())) == methods
     th = r["theory"]
     theory = {"pretrain": (math.nan, math.nan, math.nan),
@@ -61,9 +70,11 @@ def test_run_equals_cli(cli, kw, args):
               "lpft": (th["lpft"], math.nan, th["T_lpft"]),
               "l2sp": (th["l2sp"], math.nan, th["T_l2sp"]),
               "ridge": (th["ridge"], math.nan, th["T_ridge"]),
-              "ridge_cv": (math.nan, math.nan, math.nan)}
+              "ridge_cv": (math.nan, math.nan, math.nan),
+              "early_stop": (math.nan, math.nan, math.nan)}
     if base != "scratch":  # T against another baseline: the difference of the theories
-        theory = {m: (t[0], t[1], 0.0 if m == base else theory[base][0] - t[0])
+        base_th = math.nan if base == "best" else theory[base][0]  # best: no closed form
+        theory = {m: (t[0], t[1], 0.0 if m == base else base_th - t[0])
                   for m, t in theory.items()}
     for m in methods:
         rows = ref["method"] == m
@@ -74,7 +85,7 @@ def test_run_equals_cli(cli, kw, args):
         for col in ("steps", "converged", "on_saddle"):
             np.testing.assert_array_equal(blk[col].astype(np.int64), ref[col][rows],
                                           err_msg="%s %s" % (m, col))
-        if m != "pretrain" and base in r:
+        if m != "pretrain" and (base in r or base == "best"):
             _close(blk["T"], ref["T"][rows], m + " T")
             _close(np.full(K, theory[m][2]), ref["T_theory"][rows], m + " T_theory")
         if m != "pretrain":
@@ -139,7 +150,8 @@ def test_rounding_of_n_is_c_round(lib):
     (dict(methods=("scratch", "bogus")), ValueError, "unknown method"),
     (dict(methods=(1,)), TypeError, "methods"),
     (dict(methods=("l2sp",), l2sp_lambda=-1), ValueError, "l2sp_lambda"),
-    (dict(baseline="best"), ValueError, "baseline must be one of"),
+    (dict(baseline="better"), ValueError, "baseline must be one of"),
+    (dict(trajectory=0), ValueError, "trajectory"),
     (dict(methods=("l2sp",), l2sp_lambda="best"), TypeError, "l2sp_lambda"),
     (dict(theta="pi/4"), TypeError, "theta must be a real number"),
     (dict(seed=-1), ValueError, "seed"),
@@ -182,3 +194,27 @@ def test_blas_threads_restored(lib):
     before = get()
     fate.run(d=16, instances=2)
     assert get() == before
+
+
+def test_trajectory_equals_cli(cli, tmp_path):
+    """fate.run(trajectory=K)'s records are trajectory.csv's (%.17g: exact)."""
+    kw = dict(d=16, gamma=0.5, methods=("scratch", "lt", "ft", "lpft", "early_stop"), epochs=400)
+    r = fate.run(instances=2, trajectory=7, **kw)
+    out = tmp_path / "traj"
+    run_cli(cli, "run", "--d", 16, "--gamma", 0.5, "--methods", "scratch,lt,ft,lpft,early_stop",
+            "--epochs", 400, "--instances", 2, "--trajectory", 7, "--out", out, "--plot", "none")
+    ref = fate.read_csv(str(out / "trajectory.csv"))
+    t = r["trajectory"]
+    np.testing.assert_array_equal(t["instance"], ref["instance"])
+    assert t["method"].tolist() == ref["method"].tolist()
+    np.testing.assert_array_equal(t["step"], ref["step"])
+    for col in ("risk", "train_loss", "balance", "c"):
+        a, b = t[col], np.asarray(ref[col], dtype=float)
+        assert (np.isnan(a) == np.isnan(b)).all(), col
+        np.testing.assert_array_equal(a[~np.isnan(a)], b[~np.isnan(b)], err_msg=col)
+    # the end of each training is its result (the same trainings)
+    for m in ("scratch", "ft", "lpft"):
+        for i in range(2):
+            rows = (t["method"] == m) & (t["instance"] == i)
+            assert t["step"][rows][-1] == r[m]["steps"][i]
+            assert t["risk"][rows][-1] == r[m]["risk"][i]

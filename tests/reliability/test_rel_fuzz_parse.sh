@@ -54,14 +54,13 @@ kind() {
   *:--out) K=path ;;
   *:--seed) K=u64 ;;
   *:--format) K=word; S="table|csv|json" ;;
-  run:--baseline) K=word; S="scratch|ridge|ridge_cv" ;;
-  phase:--baseline) K=word; S="scratch|ridge|ridge_cv|best" ;;
+  *:--baseline) K=word; S="scratch|ridge|ridge_cv|early_stop|best" ;;
   *:--model) K=word; S="linear|relu2" ;;
   *:--act) K=word; S="relu|tanh|erf|linear" ;;
   *:--scaling) K=word; S="mean-field|standard" ;;
   *:--plot) K=words; S="png|svg|pdf" ;;
   relu:--methods) K=words; S="scratch|lt|ft|lpft" ;;
-  *:--methods) K=words; S="scratch|lt|ft|lpft|l2sp|ridge|ridge_cv" ;;
+  *:--methods) K=words; S="scratch|lt|ft|lpft|l2sp|ridge|ridge_cv|early_stop" ;;
   *:--only) K=words; S="sigma0|sigma0.2|ridge|decay|source|relu|beyond" ;;
   run:--theta) K=angle ;;
   *:--theta | *:--slices) K=alist; S="pi/4" ;;
@@ -72,7 +71,7 @@ kind() {
   distance:--near) K=rlist; S=0.1 ;;
   relu:--n) K=nlist; S=4 ;;
   *:--n | *:--d | *:--n-src | *:--depth | *:--width | *:--epochs | *:--instances | *:--threads | \
-    *:--mstar | *:--n-test | *:--steps | *:--batch | *:--fit-min-n | *:--samples) K=int ;;
+    *:--mstar | *:--n-test | *:--steps | *:--batch | *:--fit-min-n | *:--samples | *:--trajectory) K=int ;;
   *:--gamma | *:--lambda | *:--sigma | *:--gamma-src | *:--sigma-src | *:--init-scale | *:--lr | \
     *:--tol | *:--rcond | *:--weight-decay | *:--rel-tol | *:--readout-init | *:--pperp-rcond | \
     *:--gram-mu | *:--l2sp-lambda) K=real ;;
