@@ -138,7 +138,7 @@ typedef struct run_out {
     size_t K;
     const fate_instance_result *res;
     const fate_spec_theory *th;
-    mview views[8];
+    mview views[9];
     size_t nv;
     int has_base;       /* the baseline of T ran (it always does: finish_run adds it) */
     size_t base_off;    /* offsetof the baseline's fate_method_result */
@@ -317,6 +317,9 @@ static void print_transfer_notes(const run_out *o)
     if (s->methods & FATE_METHOD_L2SP)
         printf("parameter transfer (l2sp): lambda = %.6g%s\n", th->l2sp_lambda,
                s->l2sp_lambda == FATE_LAMBDA_OPT ? " (the optimal sigma^2 (d/n) / E|beta_t - beta_s_hat|^2)" : "");
+    if (s->methods & FATE_METHOD_L2SP_W)
+        printf("weight-level L2-SP (l2sp_w, simulation only): lambda = %.6g%s\n", th->l2sp_lambda,
+               s->l2sp_lambda == FATE_LAMBDA_OPT ? " (l2sp's optimum for the end-to-end map)" : "");
 }
 
 /* The fine-tuning coefficient and the pretrained features under the table. */
@@ -428,6 +431,9 @@ static void method_views(run_out *o, double pre_theory)
     if (s->methods & FATE_METHOD_RIDGE_CV) /* simulation only */
         o->views[o->nv++] = (mview){"ridge_cv", FATE_METHOD_RIDGE_CV, offsetof(fate_instance_result, ridge_cv), NAN,
                                     NAN, NAN};
+    if (s->methods & FATE_METHOD_L2SP_W) /* simulation only (THEORY.md section 8) */
+        o->views[o->nv++] = (mview){"l2sp_w", FATE_METHOD_L2SP_W, offsetof(fate_instance_result, l2sp_w), NAN, NAN,
+                                    NAN};
 }
 
 /* T against another baseline than scratch: R_base - R_method, its theory

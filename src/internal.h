@@ -106,6 +106,11 @@ double gram2_decay(gram2_t *m, double *pn2, const double *g, double wd);
 double gram2_balance(const gram2_t *m);
 /* fate_dln_train on the Gram form (depth 2); the same driver (gd_run),
  * learning-rate rule and stopping rules. naive selects gram2_pass_naive. */
+/* fate_dln_train with the weight decay toward anchor: the objective is the
+ * loss + weight_decay |params - anchor|^2 (anchor NULL: toward 0). */
+fate_status dln_train_anchored(double *params, fate_gd_report *report, const fate_dln_shape *shape,
+                               const double *S, const double *b, double yy, const fate_gd_config *config,
+                               const double *anchor);
 fate_status dln_train_gram2(gram2_t *m, fate_gd_report *report, const double *S, const double *b,
                             double yy, const fate_gd_config *config, int naive);
 /* Whether the protocols train this network in Gram form. */
@@ -163,6 +168,17 @@ fate_status proto_ft(fate_method_result *r, double *c, const pretrained_t *p, co
  * the pretrained weights, LP-FT from the probed ones. */
 fate_status proto_finetune(fate_method_result *r, double *c, const double *start, const gram2_t *gram,
                            const double *beta_pre, const target_t *t, const fate_spec *s, size_t *fail_step);
+/* proto_finetune with the penalty lambda |params - start|^2 (each layer pulled
+ * toward its starting value; lambda = 0 is proto_finetune, Gram form
+ * included). The weight-level L2-SP (method_l2sp_w.c). */
+fate_status proto_finetune_anchored(fate_method_result *r, double *c, const double *start, const gram2_t *gram,
+                                    const double *beta_pre, const target_t *t, const fate_spec *s, double lambda,
+                                    size_t *fail_step);
+/* Weight-level L2-SP (method_l2sp_w.c): GD from the pretrained weights on the
+ * target's loss + lambda sum_l |W_l - W_l^pre|^2, lambda = spec_l2sp_lambda
+ * (*lambda_used). Simulation only. */
+fate_status proto_l2sp_w(fate_method_result *r, double *lambda_used, const pretrained_t *p, const target_t *t,
+                         const fate_spec *s, size_t *fail_step);
 /* LP-FT (method_lpft.c): the last layer refitted as proto_lt does, then
  * proto_finetune from there. */
 fate_status proto_lpft(fate_method_result *r, double *c, const pretrained_t *p, const target_t *t,

@@ -20,7 +20,7 @@ __all__ = ["run", "phase", "make_spec", "spec_theory", "SweepInterrupted", "METH
 #: The method axis of fate.phase's arrays.
 METHODS = ("scratch", "lt", "ft")
 #: Every method fate.run runs, in the order it runs them.
-RUN_METHODS = ("scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv")
+RUN_METHODS = ("scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv", "l2sp_w")
 #: What fate.run's T can be measured against.
 BASELINES = ("scratch", "ridge", "ridge_cv")
 #: Per-method fields of fate_method_result, in C order.
