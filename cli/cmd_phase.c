@@ -134,6 +134,11 @@ static int finish_phase(phase_opts *o)
     if (!sorted_unique(o->lambdas, o->nl)) { cli_error(C, "--lambda values must be increasing and distinct"); return -1; }
     if (spec_opts_finish(C, &o->so)) return -1;
     fate_spec *s = &o->so.spec;
+    if (s->methods & ~(unsigned)FATE_SWEEP_METHODS) {
+        cli_error(C, "--methods: l2sp_w runs in fate run only; a sweep takes scratch, lt, ft, lpft, l2sp, ridge, "
+                  "ridge_cv, early_stop");
+        return -1;
+    }
     s->methods |= baseline_methods(baseline_of(o->baseline)); /* the baseline of T always runs */
     if (spec_opts_l2sp_lambda(C, o->l2sp_lambda, s)) return -1;
     for (size_t j = 0; j < o->ng; j++)

@@ -156,7 +156,7 @@ typedef struct run_out {
     size_t K;
     const fate_instance_result *res;
     const fate_spec_theory *th;
-    mview views[10];
+    mview views[11];
     size_t nv;
     int has_base;       /* the baseline of T ran (it always does when given: finish_run adds it) */
     baseline_kind base;
@@ -327,6 +327,9 @@ static void print_transfer_notes(const run_out *o)
     if (s->methods & FATE_METHOD_L2SP)
         printf("parameter transfer (l2sp): lambda = %.6g%s\n", th->l2sp_lambda,
                s->l2sp_lambda == FATE_LAMBDA_OPT ? " (the optimal sigma^2 (d/n) / E|beta_t - beta_s_hat|^2)" : "");
+    if (s->methods & FATE_METHOD_L2SP_W)
+        printf("weight-level L2-SP (l2sp_w, simulation only): lambda = %.6g%s\n", th->l2sp_lambda,
+               s->l2sp_lambda == FATE_LAMBDA_OPT ? " (l2sp's optimum for the end-to-end map)" : "");
 }
 
 /* The fine-tuning coefficient and the pretrained features under the table. */
@@ -442,6 +445,9 @@ static void method_views(run_out *o, double pre_theory)
     if (s->methods & FATE_METHOD_EARLY_STOP) /* simulation only (THEORY.md section 9) */
         o->views[o->nv++] = (mview){"early_stop", FATE_METHOD_EARLY_STOP, offsetof(fate_instance_result, early_stop),
                                     NAN, NAN, NAN};
+    if (s->methods & FATE_METHOD_L2SP_W) /* simulation only (THEORY.md section 8) */
+        o->views[o->nv++] = (mview){"l2sp_w", FATE_METHOD_L2SP_W, offsetof(fate_instance_result, l2sp_w), NAN, NAN,
+                                    NAN};
 }
 
 /* T against another baseline than scratch: R_base - R_method, its theory

@@ -24,6 +24,11 @@ static const char outro[] =
     "Columns: R_sc scratch risk; R_lt linear transfer; R_ft and T_ft fine-tuning as in\n"
     "the paper (c = 1); T_ft_gf, R_ft_gf with the gradient-flow coefficient c_gf;\n"
     "T = R_sc - R; kl = KL(source || target) of the linear label-shift family.\n"
+    "Beyond the paper (THEORY.md section 8): R_lpft, T_lpft, c_lpft LP-FT (its probe\n"
+    "takes --lambda); R_l2sp, T_l2sp parameter transfer at lambda_l2sp (--l2sp-lambda,\n"
+    "opt resolved); R_ridge, T_ridge the ridge on the target at its optimal\n"
+    "lambda_ridge. With --d the same as *_exact: what fate run prints beside a\n"
+    "simulation (exact at lambda = 0, else the limit at psi = d/n).\n"
     "\n"
     "example: fate theory --gamma 0.5 --theta pi/4 --sigma 0,0.2 --format csv\n";
 
@@ -42,8 +47,9 @@ static const char *C = "theory";
 
 /* The options: a list per axis of the grid, and how to print it. */
 typedef struct theory_opts {
-    double *g, *t, *sg, *lm, *gs, *ss;
-    size_t ng, nt, ns, nl, ngs, nss;
+    double *g, *t, *sg, *lm, *gs, *ss, *l2;
+    size_t ng, nt, ns, nl, ngs, nss, nl2;
+    const char *l2sp; /* --l2sp-lambda: numbers >= 0 or opt, parsed into l2 */
     size_t d, depth;
     int csv, boundary; /* csv: the index of --format's word */
 } theory_opts;
@@ -69,10 +75,16 @@ static const opt_def OPTS[] = {
      "also the exact finite-size values at dimension D\n(n = round(gamma D))", F(d), 0, NO_GIVEN, NULL, 0},
     {"--depth", "L", OPT_SIZE, 2, 64, NULL, "2", "depth for the gradient-flow fine-tuning coefficient", F(depth), 0,
      NO_GIVEN, NULL, 0},
+    {"--l2sp-lambda", "LIST", OPT_TEXT, 0, 0, "a list of numbers >= 0 or opt", "opt",
+     "ridge of parameter transfer (l2sp), numbers >= 0 or\nopt (the optimal sigma^2 psi / E|beta_t - beta_s_hat|^2)", F(l2sp), 0,
+     NO_GIVEN, NULL, 0},
     {"--format", "F", OPT_WORD, 0, 0, "table or csv", "table", "table or csv", F(csv), 0, NO_GIVEN, FORMATS, 0},
     {"--boundary", NULL, OPT_FLAG, 0, 0, NULL, NULL,
-     "print the linear-transfer phase boundary per (theta, sigma)\n"
-     "instead: T_lt < 0 for gamma in (g_lo, g_hi) and gamma > g_over",
+     "print the phase boundaries per (theta, sigma) instead:\n"
+     "T_lt < 0 for gamma in (g_lo, g_hi) and gamma > g_over;\n"
+     "LP-FT beats scratch for gamma < g_lpft_sc and fine-tuning\n"
+     "(c = 1) for gamma < g_lpft_ft (at --depth); l2sp at its\n"
+     "optimal lambda beats scratch for g_l2sp < gamma < 1",
      F(boundary), 0, NO_GIVEN, NULL, 0}};
 #undef F
 static const opt_table TABLE = {"theory", "fate theory --help", OPTS, sizeof OPTS / sizeof OPTS[0], intro, outro};
@@ -86,10 +98,50 @@ static int parse(int argc, char **argv, theory_opts *o)
     return opt_table_parse(&TABLE, o, argc, argv, 1, NULL);
 }
 
-/* Without --gamma-src, an infinite source (gamma_s = 0): 0, or -1 out of
- * memory (no line). */
+/* --l2sp-lambda: a LIST of the other options' forms (a value, a comma list,
+ * or one range start:stop:count), whose comma elements may also be opt
+ * (FATE_LAMBDA_OPT); as for every list, a range is the whole list. 0, or -1
+ * after one line. */
+static int parse_l2sp(theory_opts *o)
+{
+    const char *p = o->l2sp;
+    if (strchr(p, ':') && strchr(p, ',')) {
+        cli_error(C, "--l2sp-lambda: a range is start:stop:count, got '%s'", p);
+        return -1;
+    }
+    for (;;) {
+        const size_t len = strcspn(p, ",");
+        char buf[256];
+        double *v = NULL;
+        size_t nv = 1;
+        if (len >= sizeof buf) {
+            cli_error(C, "--l2sp-lambda must be a list of numbers >= 0 or opt, got '%s'", o->l2sp);
+            return -1;
+        }
+        memcpy(buf, p, len);
+        buf[len] = '\0';
+        if (!strcmp(buf, "opt")) {
+            if (!(v = malloc(sizeof *v))) return -1;
+            v[0] = FATE_LAMBDA_OPT;
+        } else if (opt_list(C, "--l2sp-lambda", buf, 0, 0.0, 1e12, 0, ">= 0 or opt", &v, &nv)) {
+            return -1;
+        }
+        double *grown = realloc(o->l2, (o->nl2 + nv) * sizeof *grown);
+        if (!grown) { free(v); return -1; }
+        o->l2 = grown;
+        memcpy(o->l2 + o->nl2, v, nv * sizeof *v);
+        o->nl2 += nv;
+        free(v);
+        p += len;
+        if (!*p++) return 0;
+    }
+}
+
+/* Without --gamma-src, an infinite source (gamma_s = 0); --l2sp-lambda's
+ * list: 0, or -1 (after one line, or none out of memory). */
 static int finish(theory_opts *o)
 {
+    if (parse_l2sp(o)) return -1;
     if (o->gs) return 0;
     o->gs = malloc(sizeof *o->gs);
     if (!o->gs) return -1;
@@ -102,41 +154,54 @@ static int finish(theory_opts *o)
 static void print_boundary(const theory_opts *o)
 {
     const int csv = o->csv;
-    printf(csv ? "theta,sigma,n_roots,g_lo,g_hi,g_over\n"
-               : "     theta      sigma  roots       g_lo       g_hi     g_over\n");
+    printf(csv ? "theta,sigma,n_roots,g_lo,g_hi,g_over,g_lpft_sc,g_lpft_ft,g_l2sp\n"
+               : "     theta      sigma  roots       g_lo       g_hi     g_over  g_lpft_sc  g_lpft_ft     g_l2sp\n");
     for (size_t it = 0; it < o->nt; it++)
         for (size_t is = 0; is < o->ns; is++) {
             double lo, hi, over;
             int nr = fate_theory_lt_boundary(&lo, &hi, &over, o->t[it], o->sg[is]);
-            if (csv) {
-                printf("%.17g,%.17g,%d", o->t[it], o->sg[is], nr);
-                put(lo, 1); put(hi, 1); put(over, 1);
-            } else {
-                printf(" %9.5g  %9.5g  %5d", o->t[it], o->sg[is], nr);
-                put(lo, 0); put(hi, 0); put(over, 0);
-            }
+            double v[6] = {lo, hi, over, NAN, NAN, fate_theory_l2sp_boundary(o->t[it], o->sg[is])};
+            fate_theory_lpft_boundary(&v[3], &v[4], o->t[it], o->sg[is], o->depth);
+            if (csv) printf("%.17g,%.17g,%d", o->t[it], o->sg[is], nr);
+            else printf(" %9.5g  %9.5g  %5d", o->t[it], o->sg[is], nr);
+            for (size_t k = 0; k < 6; k++) put(v[k], csv);
             printf("\n");
         }
 }
 
-static const char *cols[] = {"R_sc", "R_lt", "R_ft", "T_lt", "T_ft", "T_ft_gf", "R_ft_gf", "c_gf", "kl"};
-static const char *xcols[] = {"R_sc_exact", "R_lt_exact", "T_lt_exact", "T_ft_exact", "T_ft_gf_exact"};
+static const char *cols[] = {"R_sc",   "R_lt",   "R_ft",        "T_lt",    "T_ft",    "T_ft_gf",
+                             "R_ft_gf", "c_gf",  "kl",          "R_lpft",  "T_lpft",  "c_lpft",
+                             "R_l2sp", "T_l2sp", "lambda_l2sp", "R_ridge", "T_ridge", "lambda_ridge"};
+static const char *xcols[] = {"R_sc_exact",         "R_lt_exact",    "T_lt_exact",    "T_ft_exact",
+                              "T_ft_gf_exact",      "R_lpft_exact",  "T_lpft_exact",  "c_lpft_exact",
+                              "R_l2sp_exact",       "T_l2sp_exact",  "lambda_l2sp_exact",
+                              "R_ridge_exact",      "T_ridge_exact", "lambda_ridge_exact"};
+#define NCOLS (sizeof cols / sizeof cols[0])
+#define NXCOLS (sizeof xcols / sizeof xcols[0])
+
+/* A table column's width: at least w, and its name's length (the paper's
+ * columns keep their widths). */
+static int width(const char *name, int w)
+{
+    const int n = (int)strlen(name);
+    return n > w ? n : w;
+}
 
 /* The header of the grid; the exact columns only with --d. */
 static void print_header(int csv, size_t d)
 {
     if (csv) {
         printf("gamma,theta,sigma,lambda,gamma_src,sigma_src");
-        for (size_t c = 0; c < 9; c++) printf(",%s", cols[c]);
+        for (size_t c = 0; c < NCOLS; c++) printf(",%s", cols[c]);
         if (d) {
             printf(",d");
-            for (size_t c = 0; c < 5; c++) printf(",%s", xcols[c]);
+            for (size_t c = 0; c < NXCOLS; c++) printf(",%s", xcols[c]);
         }
         printf("\n");
     } else {
         printf("%8s %8s %6s %6s %6s %6s", "gamma", "theta", "sigma", "lambda", "g_src", "s_src");
-        for (size_t c = 0; c < 9; c++) printf(" %10s", cols[c]);
-        if (d) for (size_t c = 0; c < 5; c++) printf(" %13s", xcols[c]);
+        for (size_t c = 0; c < NCOLS; c++) printf(" %*s", width(cols[c], 10), cols[c]);
+        if (d) for (size_t c = 0; c < NXCOLS; c++) printf(" %*s", width(xcols[c], 13), xcols[c]);
         printf("\n");
     }
 }
@@ -144,23 +209,28 @@ static void print_header(int csv, size_t d)
 /* One evaluated point, in the header's columns. */
 static void print_row(const fate_theory_point *p, int csv, size_t d)
 {
-    double vals[9] = {p->R_sc, p->R_lt, p->R_ft, p->T_lt, p->T_ft, p->T_ft_gf, p->R_ft_gf, p->c_gf, p->kl};
-    double xv[5] = {p->R_sc_exact, p->R_lt_exact, p->T_lt_exact, p->T_ft_exact, p->T_ft_gf_exact};
+    const double vals[NCOLS] = {p->R_sc,   p->R_lt,   p->R_ft,        p->T_lt,    p->T_ft,    p->T_ft_gf,
+                                p->R_ft_gf, p->c_gf,  p->kl,          p->R_lpft,  p->T_lpft,  p->c_lpft,
+                                p->R_l2sp, p->T_l2sp, p->lambda_l2sp, p->R_ridge, p->T_ridge, p->lambda_ridge};
+    const double xv[NXCOLS] = {p->R_sc_exact,    p->R_lt_exact,    p->T_lt_exact,        p->T_ft_exact,
+                               p->T_ft_gf_exact, p->R_lpft_exact,  p->T_lpft_exact,      p->c_lpft_exact,
+                               p->R_l2sp_exact,  p->T_l2sp_exact,  p->lambda_l2sp_exact, p->R_ridge_exact,
+                               p->T_ridge_exact, p->lambda_ridge_exact};
     if (csv) {
         printf("%.17g,%.17g,%.17g,%.17g", p->gamma, p->theta, p->sigma, p->lambda);
         if (p->gamma_src > 0) printf(",%.17g", p->gamma_src); else printf(",inf");
         printf(",%.17g", p->sigma_src);
-        for (size_t c = 0; c < 9; c++) put(vals[c], 1);
+        for (size_t c = 0; c < NCOLS; c++) put(vals[c], 1);
         if (d) {
             printf(",%zu", d);
-            for (size_t c = 0; c < 5; c++) put(xv[c], 1);
+            for (size_t c = 0; c < NXCOLS; c++) put(xv[c], 1);
         }
     } else {
         printf("%8.4g %8.4g %6.3g %6.3g", p->gamma, p->theta, p->sigma, p->lambda);
         if (p->gamma_src > 0) printf(" %6.3g", p->gamma_src); else printf(" %6s", "inf");
         printf(" %6.3g", p->sigma_src);
-        for (size_t c = 0; c < 9; c++) put(vals[c], 0);
-        if (d) for (size_t c = 0; c < 5; c++) printf(" %13.6g", xv[c]);
+        for (size_t c = 0; c < NCOLS; c++) printf(" %*.5g", width(cols[c], 10), vals[c]);
+        if (d) for (size_t c = 0; c < NXCOLS; c++) printf(" %*.6g", width(xcols[c], 13), xv[c]);
     }
     printf("\n");
 }
@@ -170,6 +240,7 @@ static void print_row(const fate_theory_point *p, int csv, size_t d)
 static int print_grid(const theory_opts *o)
 {
     print_header(o->csv, o->d);
+    for (size_t a0 = 0; a0 < o->nl2; a0++)
     for (size_t a1 = 0; a1 < o->ngs; a1++)
     for (size_t a2 = 0; a2 < o->nss; a2++)
     for (size_t il = 0; il < o->nl; il++)
@@ -186,6 +257,7 @@ static int print_grid(const theory_opts *o)
         p.sigma_src = o->ss[a2];
         p.d = o->d;
         p.depth = o->depth;
+        p.l2sp_lambda = o->l2[a0];
         if (fate_theory_eval(&p) != FATE_OK) {
             cli_error(C, "invalid point gamma=%g theta=%g sigma=%g", p.gamma, p.theta, p.sigma);
             return -1;
@@ -206,5 +278,6 @@ int cmd_theory(int argc, char **argv)
         else if (print_grid(&o) != 0) rc = FATE_EXIT_USAGE;
     }
     opt_table_free(&TABLE, &o);
+    free(o.l2);
     return rc;
 }

@@ -6,7 +6,8 @@
 #include "options.h"
 #include "spec_opts.h"
 
-const char *const SPEC_METHOD_WORDS[] = {"scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv", "early_stop", NULL};
+const char *const SPEC_METHOD_WORDS[] = {"scratch", "lt",       "ft",         "lpft",   "l2sp",
+                                         "ridge",   "ridge_cv", "early_stop", "l2sp_w", NULL};
 
 void spec_opts_default(spec_opts *o, size_t instances)
 {

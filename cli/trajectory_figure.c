@@ -161,7 +161,7 @@ static void add_point(fig_build *b, const traj_set *t, unsigned m, const char *n
 
 static int target_figure(const char *dir, unsigned fmts, const traj_set *t, file_list *files)
 {
-    static const unsigned GD[] = {FATE_METHOD_SCRATCH, FATE_METHOD_FT, FATE_METHOD_LPFT};
+    static const unsigned GD[] = {FATE_METHOD_SCRATCH, FATE_METHOD_FT, FATE_METHOD_LPFT, FATE_METHOD_L2SP_W};
     static const unsigned CLOSED[] = {FATE_METHOD_EARLY_STOP, FATE_METHOD_LT, FATE_METHOD_L2SP, FATE_METHOD_RIDGE,
                                       FATE_METHOD_RIDGE_CV};
     fate_spec_theory th;
@@ -170,7 +170,7 @@ static int target_figure(const char *dir, unsigned fmts, const traj_set *t, file
     char labels[16][48];
     if (!b) { cli_error("run", "out of memory for the trajectory figure"); return -1; }
     double xmax = 2.0;
-    for (size_t k = 0; k < 3; k++)
+    for (size_t k = 0; k < 4; k++)
         if (t->s->methods & GD[k]) add_gd(b, t, GD[k], traj_method_word(GD[k]), &xmax);
     for (size_t k = 0; k < 5; k++)
         if (t->s->methods & CLOSED[k]) add_point(b, t, CLOSED[k], traj_method_word(CLOSED[k]), xmax);

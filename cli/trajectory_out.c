@@ -11,18 +11,8 @@
 
 const char *traj_method_word(unsigned m)
 {
-    switch (m) {
-    case 0: return "pretrain";
-    case FATE_METHOD_SCRATCH: return "scratch";
-    case FATE_METHOD_LT: return "lt";
-    case FATE_METHOD_FT: return "ft";
-    case FATE_METHOD_LPFT: return "lpft";
-    case FATE_METHOD_L2SP: return "l2sp";
-    case FATE_METHOD_RIDGE: return "ridge";
-    case FATE_METHOD_RIDGE_CV: return "ridge_cv";
-    case FATE_METHOD_EARLY_STOP: return "early_stop";
-    }
-    return "?";
+    const char *w = m == 0 ? "pretrain" : fate_method_name(m);
+    return w ? w : "?";
 }
 
 /* %.17g, or nothing for NaN (as fate run --format csv) */

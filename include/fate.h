@@ -250,11 +250,16 @@ enum {
     FATE_METHOD_L2SP = 1u << 4,    /* parameter transfer: ridge toward the pretrained map */
     FATE_METHOD_RIDGE = 1u << 5,   /* baseline: ridge on the target at the optimal lambda */
     FATE_METHOD_RIDGE_CV = 1u << 6, /* baseline: ridge, lambda by leave-one-out on the target */
-    FATE_METHOD_EARLY_STOP = 1u << 7 /* baseline: scratch stopped at the step of least risk (oracle) */
+    FATE_METHOD_EARLY_STOP = 1u << 7, /* baseline: scratch stopped at the step of least risk (oracle) */
+    FATE_METHOD_L2SP_W = 1u << 8      /* GD from the pretrained weights, each layer pulled
+                                         toward its pretrained value (weight-level L2-SP) */
 };
-#define FATE_METHODS_ALL 255u
+#define FATE_METHODS_ALL 511u
+/* The methods a sweep (fate_sweep_run) runs: all but l2sp_w. */
+#define FATE_SWEEP_METHODS 255u
 /* The word of one FATE_METHOD_* bit ("scratch", "lt", "ft", "lpft", "l2sp",
- * "ridge", "ridge_cv", "early_stop": the CLI's and Python's names), NULL for anything else. */
+ * "ridge", "ridge_cv", "early_stop", "l2sp_w": the CLI's and Python's names),
+ * NULL for anything else. */
 FATE_API const char *fate_method_name(unsigned method);
 /* fate_spec.l2sp_lambda: the oracle-optimal ridge of parameter transfer,
  * fate_theory_ridge_lambda_opt at the cell's psi = d/n, sigma and mean
@@ -315,6 +320,7 @@ typedef struct fate_instance_result {
     fate_method_result early_stop; /* scratch's least risk over its steps (steps: that step;
                                       balance NaN at depth >= 3) */
     size_t early_stop_step;        /* the step where it occurred */
+    fate_method_result l2sp_w; /* weight-level L2-SP at l2sp_lambda (simulation only) */
 } fate_instance_result;
 
 /* Defaults: d = 100, depth 2, width d, n = 50, theta = pi/4, sigma = 0.2,
@@ -612,6 +618,25 @@ FATE_API double fate_theory_T_lpft_exact(size_t n, size_t d, double sigma, doubl
                                          size_t depth);
 /* T_lpft in the limit, unit teachers, infinite source: (1-g)(2 c cos th - c^2). */
 FATE_API double fate_theory_T_lpft(double gamma, double theta, double sigma, size_t depth);
+/* c and T_lpft in the limit with source moments m, q and the probe's ridge
+ * lambda (k = m/q at lambda = 0, else m/(q + lambda q^(1/L))): c carries the
+ * sign of m, T = (1-g)(2 c m - c^2 q); T = 0 and c NaN for gamma >= 1. At
+ * m = cos th, q = 1, lambda = 0 these are fate_theory_T_lpft's. */
+FATE_API double fate_theory_lpft_c_moments(double gamma, double sigma, double m, double q, double lambda,
+                                           size_t depth);
+FATE_API double fate_theory_T_lpft_moments(double gamma, double sigma, double m, double q, double lambda,
+                                           size_t depth);
+/* Boundaries (ours; src/theory_boundary.c, THEORY.md section 8): in the
+ * limit, unit teachers, infinite source, LP-FT beats scratch (T_lpft > 0) for
+ * 0 < gamma < *g_sc and the paper's fine-tuning (c = 1) for 0 < gamma < *g_ft
+ * (the smallest root in (0, 1] of a quadratic in gamma; 0: nowhere); NaN
+ * for theta outside [0, pi], sigma < 0 or depth < 2. */
+FATE_API void fate_theory_lpft_boundary(double *g_sc, double *g_ft, double theta, double sigma, size_t depth);
+/* L2-SP at its optimal lambda beats scratch for g_l2sp < gamma < 1 (and for
+ * every gamma > 1 when sigma > 0): the root of a quartic in 1 - gamma, by a
+ * 4096-point scan and bisection; 0 where it beats on all of (0, 1), 1 where
+ * nowhere below 1. */
+FATE_API double fate_theory_l2sp_boundary(double theta, double sigma);
 
 /* Ridge regression toward a reference point (src/theory_ridge.c; THEORY.md
  * sections 7 and 8): beta_hat = beta_ref + (S + lambda I)^{-1} (b - S beta_ref)
@@ -626,6 +651,11 @@ FATE_API double fate_theory_ridge_exact(size_t n, size_t d, double sigma, double
 /* The lambda minimising fate_theory_ridge: sigma^2 psi / r2 (0 at sigma = 0,
  * +inf at r2 = 0). */
 FATE_API double fate_theory_ridge_lambda_opt(double psi, double sigma, double r2);
+
+/* Parameter transfer (L2-SP) in the limit, unit target, source moments m,
+ * q (cos th, 1 for an infinite source): fate_theory_ridge(psi, lambda, sigma,
+ * 1 - 2m + q), lambda >= 0 or FATE_LAMBDA_OPT (sigma^2 psi / (1 - 2m + q)). */
+FATE_API double fate_theory_l2sp(double psi, double lambda, double sigma, double m, double q);
 
 /* Phase boundary of linear transfer (lambda = 0, infinite source): for
  * gamma < 1 T_lt < 0 between the roots g_lo <= g_hi of
@@ -651,6 +681,19 @@ typedef struct fate_theory_point {
     /* exact at finite d (NaN when d == 0) */
     double R_sc_exact, R_lt_exact, T_lt_exact, T_ft_exact, T_ft_gf_exact;
     double kl;
+    /* the methods beyond the paper (THEORY.md section 8), appended. Input:
+     * the ridge of L2-SP, >= 0 or FATE_LAMBDA_OPT (0 after a memset: lambda 0).
+     * LP-FT's probe uses lambda above. */
+    double l2sp_lambda;
+    /* asymptotic: LP-FT (fate_theory_T_lpft_moments), L2-SP at the resolved
+     * lambda_l2sp, the ridge baseline at its optimal lambda_ridge; R = R_sc - T */
+    double R_lpft, T_lpft, c_lpft;
+    double R_l2sp, T_l2sp, lambda_l2sp;
+    double R_ridge, T_ridge, lambda_ridge;
+    /* at finite d, as fate_spec_theory_eval (NaN when d == 0) */
+    double R_lpft_exact, T_lpft_exact, c_lpft_exact;
+    double R_l2sp_exact, T_l2sp_exact, lambda_l2sp_exact;
+    double R_ridge_exact, T_ridge_exact, lambda_ridge_exact;
 } fate_theory_point;
 
 FATE_API fate_status fate_theory_eval(fate_theory_point *p);

@@ -77,7 +77,7 @@ const char *fate_spec_check(const fate_spec *s)
     if (!(s->weight_decay >= 0.0) || !isfinite(s->weight_decay))
         return "weight_decay must be a finite number >= 0";
     if (s->methods == 0 || (s->methods & ~FATE_METHODS_ALL))
-        return "methods must be a non-empty subset of scratch,lt,ft,lpft,l2sp,ridge,ridge_cv,early_stop";
+        return "methods must be a non-empty subset of scratch,lt,ft,lpft,l2sp,ridge,ridge_cv,early_stop,l2sp_w";
     if (!(s->l2sp_lambda >= 0.0 && isfinite(s->l2sp_lambda)) && s->l2sp_lambda != FATE_LAMBDA_OPT)
         return "l2sp_lambda must be a finite number >= 0, or FATE_LAMBDA_OPT (the optimal one)";
     if (!(s->source_scale >= 0.0) || !isfinite(s->source_scale))
@@ -106,7 +106,7 @@ double fate_default_init_scale(size_t depth)
 
 const char *fate_method_name(unsigned method)
 {
-    static const char *const names[] = {"scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv", "early_stop"};
+    static const char *const names[] = {"scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv", "early_stop", "l2sp_w"};
     for (unsigned k = 0; k < sizeof names / sizeof names[0]; k++)
         if (method == 1u << k) return names[k];
     return NULL;
@@ -150,6 +150,10 @@ static fate_status run_l2sp(fate_instance_result *o, const method_ctx *c, size_t
     (void)step;
     return proto_l2sp(&o->l2sp, &o->l2sp_lambda, c->pre, c->tgt, c->s);
 }
+static fate_status run_l2sp_w(fate_instance_result *o, const method_ctx *c, size_t *step)
+{
+    return proto_l2sp_w(&o->l2sp_w, &o->l2sp_lambda, c->pre, c->tgt, c->s, step);
+}
 static fate_status run_ridge(fate_instance_result *o, const method_ctx *c, size_t *step)
 {
     (void)step;
@@ -169,7 +173,8 @@ static const struct {
     fate_status (*run)(fate_instance_result *o, const method_ctx *c, size_t *step);
 } METHODS[] = {{FATE_METHOD_SCRATCH, run_scratch}, {FATE_METHOD_LT, run_lt},     {FATE_METHOD_FT, run_ft},
                {FATE_METHOD_LPFT, run_lpft},       {FATE_METHOD_L2SP, run_l2sp}, {FATE_METHOD_RIDGE, run_ridge},
-               {FATE_METHOD_RIDGE_CV, run_ridge_cv}, {FATE_METHOD_EARLY_STOP, run_early_stop}};
+               {FATE_METHOD_RIDGE_CV, run_ridge_cv}, {FATE_METHOD_EARLY_STOP, run_early_stop},
+               {FATE_METHOD_L2SP_W, run_l2sp_w}};
 
 fate_status fate_run_instance(fate_instance_result *out, const fate_spec *spec, uint64_t inst,
                               unsigned *failed_method, size_t *failed_step)

@@ -131,6 +131,12 @@ fate_status dln_train_obs(double *params, fate_gd_report *report, const fate_dln
                           const double *b, double yy, const fate_gd_config *config, const dln_observer *obs);
 fate_status dln_train_gram2_obs(gram2_t *m, fate_gd_report *report, const double *S, const double *b, double yy,
                                 const fate_gd_config *config, int naive, const dln_observer *obs);
+/* fate_dln_train with the weight decay toward anchor: the objective is the
+ * loss + weight_decay |params - anchor|^2 (anchor NULL: toward 0), observed
+ * by obs (NULL: none). */
+fate_status dln_train_anchored(double *params, fate_gd_report *report, const fate_dln_shape *shape,
+                               const double *S, const double *b, double yy, const fate_gd_config *config,
+                               const double *anchor, const dln_observer *obs);
 /* Whether the protocols train this network in Gram form. */
 int gram2_applies(const fate_dln_shape *shape);
 
@@ -186,6 +192,17 @@ fate_status proto_ft(fate_method_result *r, double *c, const pretrained_t *p, co
  * the pretrained weights, LP-FT from the probed ones. */
 fate_status proto_finetune(fate_method_result *r, double *c, const double *start, const gram2_t *gram,
                            const double *beta_pre, const target_t *t, const fate_spec *s, size_t *fail_step);
+/* proto_finetune with the penalty lambda |params - start|^2 (each layer pulled
+ * toward its starting value; lambda = 0 is proto_finetune, Gram form
+ * included). The weight-level L2-SP (method_l2sp_w.c). */
+fate_status proto_finetune_anchored(fate_method_result *r, double *c, const double *start, const gram2_t *gram,
+                                    const double *beta_pre, const target_t *t, const fate_spec *s, double lambda,
+                                    size_t *fail_step, const dln_observer *obs);
+/* Weight-level L2-SP (method_l2sp_w.c): GD from the pretrained weights on the
+ * target's loss + lambda sum_l |W_l - W_l^pre|^2, lambda = spec_l2sp_lambda
+ * (*lambda_used). Simulation only. */
+fate_status proto_l2sp_w(fate_method_result *r, double *lambda_used, const pretrained_t *p, const target_t *t,
+                         const fate_spec *s, size_t *fail_step);
 /* LP-FT (method_lpft.c): the last layer refitted as proto_lt does, then
  * proto_finetune from there. */
 fate_status proto_lpft(fate_method_result *r, double *c, const pretrained_t *p, const target_t *t,
@@ -209,7 +226,7 @@ fate_status proto_ridge(fate_method_result *r, double *lambda_used, const target
 double spec_ridge_lambda(const fate_spec *s);
 
 /* The methods that need the pretrained network, and its feature basis. */
-#define USES_PRETRAINED (FATE_METHOD_LT | FATE_METHOD_FT | FATE_METHOD_LPFT | FATE_METHOD_L2SP)
+#define USES_PRETRAINED (FATE_METHOD_LT | FATE_METHOD_FT | FATE_METHOD_LPFT | FATE_METHOD_L2SP | FATE_METHOD_L2SP_W)
 #define USES_BASIS (FATE_METHOD_LT | FATE_METHOD_LPFT)
 
 /* ---- the stages with an observer of their training (NULL: none; the
@@ -224,6 +241,8 @@ fate_status proto_finetune_obs(fate_method_result *r, double *c, const double *s
                                const dln_observer *obs);
 fate_status proto_lpft_obs(fate_method_result *r, double *c, const pretrained_t *p, const target_t *t,
                            const fate_spec *s, size_t *fail_step, const dln_observer *obs);
+fate_status proto_l2sp_w_obs(fate_method_result *r, double *lambda_used, const pretrained_t *p, const target_t *t,
+                             const fate_spec *s, size_t *fail_step, const dln_observer *obs);
 /* Scratch training (weight decay wd) whose population risk |beta(t) -
  * beta_t|^2 is checked at every step: *sc the scratch result, *es the
  * early-stopped one (the minimum risk over the checked steps, the last among

@@ -257,12 +257,22 @@ fate_status proto_null_part(double *out, const double *X, size_t n, size_t d, co
 fate_status proto_finetune(fate_method_result *r, double *c, const double *start, const gram2_t *gram,
                            const double *beta_pre, const target_t *t, const fate_spec *s, size_t *fail_step)
 {
-    return proto_finetune_obs(r, c, start, gram, beta_pre, t, s, fail_step, NULL);
+    return proto_finetune_anchored(r, c, start, gram, beta_pre, t, s, 0.0, fail_step, NULL);
 }
 
 fate_status proto_finetune_obs(fate_method_result *r, double *c, const double *start, const gram2_t *gram,
                                const double *beta_pre, const target_t *t, const fate_spec *s, size_t *fail_step,
                                const dln_observer *obs)
+{
+    return proto_finetune_anchored(r, c, start, gram, beta_pre, t, s, 0.0, fail_step, obs);
+}
+
+/* lambda > 0: the penalty toward start is not of the Gram form's kind (it
+ * pulls each layer, not the Gram matrix), so the full-gradient path runs;
+ * the train loss reported is the target's, without the penalty. */
+fate_status proto_finetune_anchored(fate_method_result *r, double *c, const double *start, const gram2_t *gram,
+                                    const double *beta_pre, const target_t *t, const fate_spec *s, double lambda,
+                                    size_t *fail_step, const dln_observer *obs)
 {
     const fate_dln_shape sh = spec_shape(s);
     const size_t np = fate_dln_nparams(&sh), d = t->d;
@@ -274,14 +284,14 @@ fate_status proto_finetune_obs(fate_method_result *r, double *c, const double *s
     memset(r, 0, sizeof *r);
     *c = NAN;
     fate_gd_config cfg = {.lr = s->lr, .max_epochs = s->max_epochs, .tol = s->tol,
-                          .loss_min = t->loss_min};
+                          .loss_min = t->loss_min, .weight_decay = lambda};
     fate_gd_report rep;
-    if (gram && gram->G) { /* the same GD, in Gram form (gram2.c) */
+    if (gram && gram->G && lambda == 0.0) { /* the same GD, in Gram form (gram2.c) */
         if ((st = gram2_copy(&m, gram)) != FATE_OK) goto done;
         st = dln_train_gram2_obs(&m, &rep, t->S, t->b, t->yy, &cfg, 0, obs);
     } else {
         memcpy(w, start, np * sizeof *w);
-        st = dln_train_obs(w, &rep, &sh, t->S, t->b, t->yy, &cfg, obs);
+        st = dln_train_anchored(w, &rep, &sh, t->S, t->b, t->yy, &cfg, lambda > 0.0 ? start : NULL, obs);
     }
     if (st != FATE_OK) {
         if (fail_step && st == FATE_EDIVERGED) *fail_step = rep.diverged_step;
@@ -296,6 +306,7 @@ fate_status proto_finetune_obs(fate_method_result *r, double *c, const double *s
         fate_dln_balance(&r->balance, w, &sh);
     }
     r->risk = proto_sqdist(beta, t->beta_t, d);
+    if (lambda > 0.0) r->train_loss = emp_loss(beta, t->S, t->b, t->yy, d); /* without the penalty */
     if (t->n < d) {
         /* GD moves beta only inside the row space of X, so
          * (I-P) beta_ft = c (I-P) beta_pre: c = <(I-P) beta_ft, (I-P) beta_pre> / |(I-P) beta_pre|^2 */

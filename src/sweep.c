@@ -17,9 +17,6 @@
 #include "fate.h"
 #include "internal.h"
 
-/* The methods a sweep runs (every FATE_METHOD_* but l2sp_w). */
-#define SWEEP_METHODS 255u
-
 const char *fate_sweep_check(const fate_sweep *w)
 {
     if (!w) return "sweep is NULL";
@@ -38,7 +35,7 @@ const char *fate_sweep_check(const fate_sweep *w)
         !bytes_ok(w->instances, 1, sizeof(pretrained_t)))
         return "instances is too large: the sweep's results cannot be addressed";
     /* the base spec first (d and the network), then the grid */
-    if (w->base.methods & ~(unsigned)SWEEP_METHODS)
+    if (w->base.methods & ~(unsigned)FATE_SWEEP_METHODS)
         return "methods of a sweep are scratch, lt, ft, lpft, l2sp, ridge, ridge_cv and early_stop (l2sp_w runs in "
                "fate run only)";
     if (w->baseline & ~(unsigned)(FATE_METHOD_SCRATCH | FATE_BASELINE_BEST) ||

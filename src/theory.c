@@ -15,6 +15,7 @@
  * s = 0 case without the noise term (e.g. scratch(1, 0) = 0, not 0/0 or inf).
  */
 #include "fate.h"
+#include "theory_methods.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -443,6 +444,7 @@ static void fill_nan(fate_theory_point *p)
     p->R_sc_exact = p->R_lt_exact = p->T_lt_exact = p->T_ft_exact = NAN;
     p->T_ft_gf_exact = NAN;
     p->kl = NAN;
+    theory_point_methods_nan(p);
 }
 
 /* Fills the outputs from the inputs (which are left unchanged):
@@ -460,7 +462,9 @@ static void fill_nan(fate_theory_point *p)
  * asymptotic lt_moments(m, q, lam) with the exact source moments (no
  * finite-n closed form with ridge); T_lt_exact = R_sc_exact - R_lt_exact;
  * T_ft_exact = (1 - n/d)_+ (2m - q); T_ft_gf_exact = T_ft_gf_exact(n, d, ...).
- * depth 0 means 2. FATE_EINVAL (outputs NaN) for sigma < 0, sigma_src < 0,
+ * The methods beyond the paper (LP-FT, L2-SP, the ridge baseline):
+ * theory_methods.c. depth 0 means 2. FATE_EINVAL (outputs NaN) for sigma < 0, sigma_src < 0,
+ * l2sp_lambda neither >= 0 nor FATE_LAMBDA_OPT,
  * lambda < 0, gamma <= 0, theta outside [0, pi], depth == 1, or non-finite
  * gamma, sigma, lambda, sigma_src. */
 fate_status fate_theory_eval(fate_theory_point *p)
@@ -472,7 +476,7 @@ fate_status fate_theory_eval(fate_theory_point *p)
     const size_t L = p->depth == 0 ? 2 : p->depth;
     if (!(g > 0.0) || !isfinite(g) || !theta_ok(th) || !sigma_ok(s) ||
         !(lam >= 0.0) || !isfinite(lam) || !sigma_ok(p->sigma_src) || L < 2 ||
-        isnan(p->gamma_src))
+        isnan(p->gamma_src) || !theory_l2sp_lambda_ok(p->l2sp_lambda))
         return FATE_EINVAL;
 
     const bool infinite_src = p->gamma_src <= 0.0 || isinf(p->gamma_src);
@@ -501,6 +505,7 @@ fate_status fate_theory_eval(fate_theory_point *p)
     }
     p->R_ft_gf = p->R_sc - p->T_ft_gf;
     p->kl = fate_theory_kl_linear(th, s);
+    theory_point_methods(p, m, q, L);
 
     /* exact at finite d */
     size_t n;
@@ -522,5 +527,6 @@ fate_status fate_theory_eval(fate_theory_point *p)
     const double ge = n < d ? (double)n / (double)d : 1.0;
     p->T_ft_exact = (isnan(me) || isnan(qe) || n == 0) ? NAN : t_ft_with(ge, 1.0, me, qe);
     p->T_ft_gf_exact = fate_theory_T_ft_gf_exact(n, d, s, me, qe, L);
+    theory_point_methods_exact(p, n, me, qe, L);
     return FATE_OK;
 }

@@ -118,3 +118,29 @@ double fate_theory_T_lpft(double gamma, double theta, double sigma, size_t depth
     const double c = fate_theory_lpft_c(1.0 - gamma, gamma + gamma * sigma * sigma / (1.0 - gamma), 1.0, ct * ct, depth);
     return (1.0 - gamma) * (2.0 * c * fabs(ct) - c * c);
 }
+
+/* The limit with source moments (m, q) and the probe's ridge lambda:
+ * a = 1 - g, b = g + g sigma^2/(1 - g), k = m/q at lambda = 0, else the
+ * limit m/(q + lambda q^(1/L)) (probe_k2); c carries the sign of m and
+ * T = (1 - g)(2 c m - c^2 q) (fine-tuning's T with LP-FT's c, THEORY.md
+ * section 8). For g >= 1: T = 0, c NaN. With m = cos th, q = 1, lambda = 0
+ * this is fate_theory_T_lpft. */
+double fate_theory_lpft_c_moments(double gamma, double sigma, double m, double q, double lambda, size_t depth)
+{
+    if (!(gamma > 0.0) || !isfinite(gamma) || !(sigma >= 0.0) || !isfinite(sigma) || depth < 2 || !(q > 0.0) ||
+        !isfinite(m) || !(lambda >= 0.0) || !isfinite(lambda) || gamma >= 1.0)
+        return NAN;
+    const double k = m / (q + (lambda > 0.0 ? lambda * pow(q, 1.0 / (double)depth) : 0.0));
+    const double b = gamma + gamma * sigma * sigma / (1.0 - gamma);
+    const double c = fate_theory_lpft_c(1.0 - gamma, b, q, k * k, depth);
+    return m == 0.0 ? 0.0 * c : copysign(c, m);
+}
+
+double fate_theory_T_lpft_moments(double gamma, double sigma, double m, double q, double lambda, size_t depth)
+{
+    if (gamma >= 1.0 && isfinite(gamma) && sigma >= 0.0 && isfinite(sigma) && depth >= 2 && q > 0.0 &&
+        isfinite(m) && lambda >= 0.0 && isfinite(lambda))
+        return 0.0;
+    const double c = fate_theory_lpft_c_moments(gamma, sigma, m, q, lambda, depth);
+    return (1.0 - gamma) * (2.0 * c * m - c * c * q);
+}

@@ -72,6 +72,7 @@ typedef struct oracle {
     double wd, lr0, expo, bnorm; /* bnorm: |beta| at the last eval */
     int auto_lr;
     const dln_observer *obs; /* NULL: none */
+    const double *anchor;    /* (np): the decay pulls toward it (NULL: toward 0) */
 } oracle;
 
 /* g = S beta - b and the loss beta.(g - b) + yy; returns |beta|. */
@@ -162,8 +163,9 @@ static double eval_full(oracle *o, double *loss, const double *params)
 }
 
 /* gd_oracle.eval: the loss at the current point (with the decay term
- * wd |params|^2 and, with decay, |grad|^2 for the stationary rule); keeps
- * |beta| for the learning rate of the step that follows. */
+ * wd |params - anchor|^2, anchor 0 unless given, and, with decay, |grad|^2
+ * for the stationary rule); keeps |beta| for the learning rate of the step
+ * that follows. */
 static fate_status lin_eval(void *ctx, gd_point *pt, size_t t)
 {
     (void)t;
@@ -180,8 +182,9 @@ static fate_status lin_eval(void *ctx, gd_point *pt, size_t t)
             gn2 = gram2_decay(o->gram, &pn2, o->ws.g, wd);
         } else {
             for (size_t i = 0; i < o->np; i++) {
-                pn2 += o->params[i] * o->params[i];
-                o->grad[i] += 2.0 * wd * o->params[i];
+                const double dev = o->anchor ? o->params[i] - o->anchor[i] : o->params[i];
+                pn2 += dev * dev;
+                o->grad[i] += 2.0 * wd * dev;
                 gn2 += o->grad[i] * o->grad[i];
             }
         }
@@ -205,12 +208,17 @@ static fate_status lin_observe(void *ctx, size_t steps, const gd_point *pt)
 }
 
 /* gd_oracle.step: decay: params <- (1 - 2 lr wd) params - lr grad (exactly
- * 1 without), at the automatic or fixed rate (see the top of this file). */
+ * 1 without), at the automatic or fixed rate (see the top of this file).
+ * Toward an anchor the full gradient already holds 2 wd (params - anchor),
+ * and the automatic rate is also capped at 0.25/wd, where the penalty's own
+ * factor 1 - 2 lr wd stays in [1/2, 1) (a large pull toward the pretrained
+ * weights would otherwise make the step diverge). */
 static fate_status lin_step(void *ctx, size_t t, size_t budget, size_t *done)
 {
     (void)t, (void)budget, (void)done;
     oracle *o = ctx;
     double lr = o->auto_lr ? o->lr0 / fmax(1.0, pow(o->bnorm, o->expo)) : o->lr0;
+    if (o->anchor && o->auto_lr && o->wd > 0.0) lr = fmin(lr, 0.25 / o->wd);
     if (o->gram) gram2_step(o->gram, o->ws.g, 2.0 * lr, 1.0 - 2.0 * lr * o->wd, o->naive);
     else if (o->fused) step_fused(o, o->params, lr);
     else cblas_daxpy((int)o->np, -lr, o->grad, 1, o->params, 1);
@@ -273,15 +281,24 @@ fate_status fate_dln_train(double *params, fate_gd_report *report, const fate_dl
                            const double *S, const double *b, double yy,
                            const fate_gd_config *config)
 {
-    return dln_train_obs(params, report, shape, S, b, yy, config, NULL);
+    return dln_train_anchored(params, report, shape, S, b, yy, config, NULL, NULL);
 }
 
 fate_status dln_train_obs(double *params, fate_gd_report *report, const fate_dln_shape *shape, const double *S,
                           const double *b, double yy, const fate_gd_config *config, const dln_observer *obs)
 {
+    return dln_train_anchored(params, report, shape, S, b, yy, config, NULL, obs);
+}
+
+/* The decay of config pulls toward anchor (np values; NULL: toward 0, which
+ * is fate_dln_train); obs sees the trajectory (NULL: none). */
+fate_status dln_train_anchored(double *params, fate_gd_report *report, const fate_dln_shape *shape,
+                               const double *S, const double *b, double yy, const fate_gd_config *config,
+                               const double *anchor, const dln_observer *obs)
+{
     if (!params || !report || !b || !dln_shape_ok(shape) || !config_ok(config) || (obs && !obs->every))
         return FATE_EINVAL;
-    oracle o = {.shape = shape, .S = S, .b = b, .yy = yy, .obs = obs};
+    oracle o = {.shape = shape, .S = S, .b = b, .yy = yy, .obs = obs, .anchor = anchor};
     if (dln_ws_alloc(&o.ws, shape) != FATE_OK) return FATE_ENOMEM;
     double lmax = config->lr > 0.0 ? 0.0 : fate_lambda_max(S, shape->d);
     fate_status st = lin_train(params, report, &o, lmax, config);

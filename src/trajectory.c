@@ -56,7 +56,8 @@ size_t fate_trajectory_cap(const fate_spec *s, size_t every)
     if (every == 0 || fate_spec_check(s)) return 0;
     const unsigned m = s->methods;
     const size_t gd = (size_t)((m & USES_PRETRAINED) != 0) + (size_t)((m & FATE_METHOD_SCRATCH) != 0) +
-                      (size_t)((m & FATE_METHOD_FT) != 0) + (size_t)((m & FATE_METHOD_LPFT) != 0);
+                      (size_t)((m & FATE_METHOD_FT) != 0) + (size_t)((m & FATE_METHOD_LPFT) != 0) +
+                      (size_t)((m & FATE_METHOD_L2SP_W) != 0);
     size_t per = s->max_epochs / every, total;
     if (per > SIZE_MAX - 2 || size_mul(&total, gd, per + 2) || total > SIZE_MAX - 8) return 0;
     return total + 8; /* at most 5 closed forms (lt, l2sp, ridge, ridge_cv, early_stop) */
@@ -72,7 +73,9 @@ static fate_status traj_gd(traj_rec *r, fate_instance_result *o, const pretraine
     if (bit == FATE_METHOD_SCRATCH) return proto_scratch_obs(&o->scratch, tgt, s, s->weight_decay, inst, step, obs);
     if (bit == FATE_METHOD_FT)
         return proto_finetune_obs(&o->ft, &o->ft_c, pre->params, &pre->gram, pre->beta, tgt, s, step, obs);
-    return proto_lpft_obs(&o->lpft, &o->lpft_c, pre, tgt, s, step, obs);
+    if (bit == FATE_METHOD_LPFT) return proto_lpft_obs(&o->lpft, &o->lpft_c, pre, tgt, s, step, obs);
+    double lambda;
+    return proto_l2sp_w_obs(&o->l2sp_w, &lambda, pre, tgt, s, step, obs);
 }
 
 /* The closed forms and early_stop: their end values. */
@@ -102,10 +105,10 @@ static fate_status traj_closed(traj_rec *r, fate_instance_result *o, const pretr
 static fate_status traj_methods(traj_rec *r, fate_instance_result *o, const pretrained_t *pre, const target_t *tgt,
                                 const fate_spec *s, uint64_t inst, size_t every, unsigned *stage, size_t *step)
 {
-    static const unsigned ORDER[] = {FATE_METHOD_SCRATCH, FATE_METHOD_LT,    FATE_METHOD_FT,
-                                     FATE_METHOD_LPFT,    FATE_METHOD_L2SP,  FATE_METHOD_RIDGE,
-                                     FATE_METHOD_RIDGE_CV, FATE_METHOD_EARLY_STOP};
-    const unsigned GD = FATE_METHOD_SCRATCH | FATE_METHOD_FT | FATE_METHOD_LPFT;
+    static const unsigned ORDER[] = {FATE_METHOD_SCRATCH,  FATE_METHOD_LT,         FATE_METHOD_FT,
+                                     FATE_METHOD_LPFT,     FATE_METHOD_L2SP,       FATE_METHOD_RIDGE,
+                                     FATE_METHOD_RIDGE_CV, FATE_METHOD_EARLY_STOP, FATE_METHOD_L2SP_W};
+    const unsigned GD = FATE_METHOD_SCRATCH | FATE_METHOD_FT | FATE_METHOD_LPFT | FATE_METHOD_L2SP_W;
     double *vperp = malloc(tgt->d * sizeof *vperp);
     fate_status st = FATE_ENOMEM;
     if (!vperp) goto done;

@@ -167,6 +167,7 @@ badcase "phase unknown option" --bogus phase --bogus 1
 badcase "phase --baseline unknown" --baseline phase --baseline lasso --out X
 badcase "phase --l2sp-lambda -1" --l2sp-lambda phase --methods l2sp --l2sp-lambda -1 --out X
 badcase "phase --methods unknown" --methods phase --methods lt,dropout --out X
+badcase "phase --methods l2sp_w (fate run only)" --methods phase --methods lt,l2sp_w --out X
 badcase "phase --resume without a sweep" --resume phase --resume --out NOPE
 badcase "phase --resume changing --d" "--resume: --d differs" phase --resume --out A --d 10
 # sigma0.2 is reopened for the decay baseline: its files are listed once

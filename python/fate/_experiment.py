@@ -22,7 +22,7 @@ __all__ = ["run", "phase", "make_spec", "spec_theory", "SweepInterrupted", "METH
 #: The method axis of fate.phase's arrays.
 METHODS = ("scratch", "lt", "ft")
 #: Every method fate.run runs, in the order it runs them.
-RUN_METHODS = ("scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv", "early_stop")
+RUN_METHODS = ("scratch", "lt", "ft", "lpft", "l2sp", "ridge", "ridge_cv", "early_stop", "l2sp_w")
 #: What fate.run's T can be measured against ("best": per instance the least
 #: risk of ridge, ridge_cv and early_stop, T*).
 BASELINES = ("scratch", "ridge", "ridge_cv", "early_stop", "best")

@@ -58,15 +58,18 @@ METHOD_L2SP = 1 << 4
 METHOD_RIDGE = 1 << 5
 METHOD_RIDGE_CV = 1 << 6
 METHOD_EARLY_STOP = 1 << 7
+METHOD_L2SP_W = 1 << 8
 METHOD_BITS = {"scratch": METHOD_SCRATCH, "lt": METHOD_LT, "ft": METHOD_FT,
                "lpft": METHOD_LPFT, "l2sp": METHOD_L2SP, "ridge": METHOD_RIDGE,
-               "ridge_cv": METHOD_RIDGE_CV, "early_stop": METHOD_EARLY_STOP}
+               "ridge_cv": METHOD_RIDGE_CV, "early_stop": METHOD_EARLY_STOP,
+               "l2sp_w": METHOD_L2SP_W}
 METHOD_WHAT = {0: "pretraining", METHOD_SCRATCH: "scratch training",
                METHOD_LT: "linear transfer", METHOD_FT: "fine-tuning",
                METHOD_LPFT: "LP-FT (linear probe, then fine-tuning)",
                METHOD_L2SP: "parameter transfer", METHOD_RIDGE: "ridge at the optimal lambda",
                METHOD_RIDGE_CV: "ridge with lambda by leave-one-out",
-               METHOD_EARLY_STOP: "early-stopped scratch training"}
+               METHOD_EARLY_STOP: "early-stopped scratch training",
+               METHOD_L2SP_W: "weight-level L2-SP"}
 #: fate_spec.l2sp_lambda: the optimal ridge of parameter transfer (FATE_LAMBDA_OPT).
 LAMBDA_OPT = -1.0
 
@@ -159,7 +162,7 @@ class fate_instance_result(Structure):
                 ("lpft_c", c_double), ("l2sp_lambda", c_double),
                 ("ridge", fate_method_result), ("ridge_cv", fate_method_result),
                 ("ridge_cv_lambda", c_double), ("early_stop", fate_method_result),
-                ("early_stop_step", c_size_t)]
+                ("early_stop_step", c_size_t), ("l2sp_w", fate_method_result)]
 
 
 class fate_traj_point(Structure):
@@ -225,7 +228,17 @@ class fate_theory_point(Structure):
                 ("R_ft_gf", c_double), ("c_gf", c_double),
                 ("R_sc_exact", c_double), ("R_lt_exact", c_double), ("T_lt_exact", c_double),
                 ("T_ft_exact", c_double), ("T_ft_gf_exact", c_double),
-                ("kl", c_double)]
+                ("kl", c_double),
+                # the methods beyond the paper (THEORY.md section 8), appended
+                ("l2sp_lambda", c_double),
+                ("R_lpft", c_double), ("T_lpft", c_double), ("c_lpft", c_double),
+                ("R_l2sp", c_double), ("T_l2sp", c_double), ("lambda_l2sp", c_double),
+                ("R_ridge", c_double), ("T_ridge", c_double), ("lambda_ridge", c_double),
+                ("R_lpft_exact", c_double), ("T_lpft_exact", c_double), ("c_lpft_exact", c_double),
+                ("R_l2sp_exact", c_double), ("T_l2sp_exact", c_double),
+                ("lambda_l2sp_exact", c_double),
+                ("R_ridge_exact", c_double), ("T_ridge_exact", c_double),
+                ("lambda_ridge_exact", c_double)]
 
 
 # ---------------------------------------------------------------------------
@@ -585,6 +598,23 @@ def _declare(lib):
         "fate_theory_lt_boundary": (c_int, [P(c_double), P(c_double), P(c_double), c_double,
                                             c_double]),
         "fate_theory_kl_linear": (c_double, [c_double, c_double]),
+        "fate_theory_ridge": (c_double, [c_double, c_double, c_double, c_double]),
+        "fate_theory_ridge_exact": (c_double, [c_size_t, c_size_t, c_double, c_double]),
+        "fate_theory_ridge_lambda_opt": (c_double, [c_double, c_double, c_double]),
+        "fate_theory_l2sp": (c_double, [c_double, c_double, c_double, c_double, c_double]),
+        "fate_theory_lpft_c": (c_double, [c_double, c_double, c_double, c_double, c_size_t]),
+        "fate_theory_lpft_c_exact": (c_double, [c_size_t, c_size_t, c_double, c_double, c_double,
+                                                c_double, c_size_t]),
+        "fate_theory_T_lpft_exact": (c_double, [c_size_t, c_size_t, c_double, c_double, c_double,
+                                                c_double, c_size_t]),
+        "fate_theory_T_lpft": (c_double, [c_double, c_double, c_double, c_size_t]),
+        "fate_theory_lpft_c_moments": (c_double, [c_double, c_double, c_double, c_double,
+                                                  c_double, c_size_t]),
+        "fate_theory_T_lpft_moments": (c_double, [c_double, c_double, c_double, c_double,
+                                                  c_double, c_size_t]),
+        "fate_theory_lpft_boundary": (None, [P(c_double), P(c_double), c_double, c_double,
+                                             c_size_t]),
+        "fate_theory_l2sp_boundary": (c_double, [c_double, c_double]),
         "fate_theory_eval": (c_int, [P(fate_theory_point)]),
         "fate_normal_at": (c_double, [c_uint64, c_uint64, c_uint64, c_uint64]),
         "fate_uniform_at": (c_double, [c_uint64, c_uint64, c_uint64, c_uint64]),

@@ -1,4 +1,6 @@
-"""The closed forms of fate (src/theory.c, THEORY.md section 3) over NumPy arrays.
+"""The closed forms of fate (src/theory.c, THEORY.md section 3; the methods
+beyond the paper, src/theory_ridge.c, theory_lpft.c, theory_methods.c,
+theory_boundary.c, section 8) over NumPy arrays.
 
 Every function broadcasts its arguments like a NumPy ufunc and returns an
 array of the broadcast shape (a NumPy scalar when every argument is a
@@ -22,7 +24,13 @@ from ._lib import FATE_OK, error_for, fate_theory_point, library
 __all__ = ["risk_scratch", "risk_scratch_exact", "risk_lt_exact", "risk_lt_ridge",
            "source_moments", "source_moments_exact", "risk_lt_moments", "risk_lt_source",
            "risk_lt_exact_moments", "T_ft", "T_ft_source", "ft_c", "T_ft_gf", "T_ft_gf_exact",
-           "lt_boundary", "kl_linear", "evaluate", "THEORY_FIELDS"]
+           "lt_boundary", "kl_linear", "evaluate", "THEORY_FIELDS",
+           "ridge", "ridge_exact", "ridge_lambda_opt", "risk_l2sp", "lpft_c", "lpft_c_exact",
+           "T_lpft", "T_lpft_exact", "lpft_c_moments", "T_lpft_moments", "lpft_boundary",
+           "l2sp_boundary", "LAMBDA_OPT"]
+
+#: l2sp_lambda = LAMBDA_OPT: the optimal ridge sigma^2 psi / E r2 (FATE_LAMBDA_OPT).
+LAMBDA_OPT = -1.0
 
 _R, _N, _N63 = "real", "count", "count63"
 
@@ -56,7 +64,12 @@ _PUBLIC = {
     "fate_theory_lt_exact_moments": "risk_lt_exact_moments", "fate_theory_T_ft": "T_ft",
     "fate_theory_T_ft_source": "T_ft_source", "fate_theory_ft_c": "ft_c",
     "fate_theory_T_ft_gf": "T_ft_gf", "fate_theory_T_ft_gf_exact": "T_ft_gf_exact",
-    "fate_theory_kl_linear": "kl_linear"}
+    "fate_theory_kl_linear": "kl_linear", "fate_theory_ridge": "ridge",
+    "fate_theory_ridge_exact": "ridge_exact", "fate_theory_ridge_lambda_opt": "ridge_lambda_opt",
+    "fate_theory_l2sp": "risk_l2sp", "fate_theory_lpft_c": "lpft_c",
+    "fate_theory_lpft_c_exact": "lpft_c_exact", "fate_theory_T_lpft": "T_lpft",
+    "fate_theory_T_lpft_exact": "T_lpft_exact", "fate_theory_lpft_c_moments": "lpft_c_moments",
+    "fate_theory_T_lpft_moments": "T_lpft_moments", "fate_theory_l2sp_boundary": "l2sp_boundary"}
 
 
 def _public_name(cname):
@@ -217,20 +230,127 @@ def kl_linear(theta, sigma):
     return _map("fate_theory_kl_linear", [(theta, "theta", _R), (sigma, "sigma", _R)])
 
 
+def ridge(psi, lam, sigma=0.0, r2=1.0):
+    """Limit risk of ridge toward a reference at squared distance r2
+    (fate_theory_ridge): r2 lam^2 m'(-lam) + sigma^2 psi (m - lam m'), psi = d/n;
+    lam = 0 the ridgeless limit, lam = inf gives r2."""
+    return _map("fate_theory_ridge", [(psi, "psi", _R), (lam, "lam", _R), (sigma, "sigma", _R),
+                                      (r2, "r2", _R)])
+
+
+def ridge_exact(n, d, sigma=0.0, r2=1.0):
+    """Exact finite-size mean at lambda = 0 (fate_theory_ridge_exact):
+    r2 (1 - n/d) + s^2 n/(d-n-1) (n < d-1), s^2 d/(n-d-1) (n > d+1), NaN between."""
+    return _map("fate_theory_ridge_exact", [(n, "n", _N), (d, "d", _N), (sigma, "sigma", _R),
+                                            (r2, "r2", _R)])
+
+
+def ridge_lambda_opt(psi, sigma=0.0, r2=1.0):
+    """The lambda minimising ``ridge`` (fate_theory_ridge_lambda_opt):
+    sigma^2 psi / r2 (0 at sigma = 0, inf at r2 = 0)."""
+    return _map("fate_theory_ridge_lambda_opt", [(psi, "psi", _R), (sigma, "sigma", _R),
+                                                 (r2, "r2", _R)])
+
+
+def risk_l2sp(psi, lam=LAMBDA_OPT, sigma=0.0, m=1.0, q=1.0):
+    """Limit risk of parameter transfer, the ridge toward the pretrained map
+    (fate_theory_l2sp): ridge(psi, lam, sigma, 1 - 2m + q) with source moments
+    (m, q) (cos theta, 1 for an infinite source); lam = LAMBDA_OPT its optimum."""
+    return _map("fate_theory_l2sp", [(psi, "psi", _R), (lam, "lam", _R), (sigma, "sigma", _R),
+                                     (m, "m", _R), (q, "q", _R)])
+
+
+def lpft_c(a, b, q=1.0, k2=1.0, depth=2):
+    """|c| of LP-FT (fate_theory_lpft_c): sqrt(xi^(L-2)(xi - delta)), xi the root
+    above max(0, a, delta) of q xi^(L-2)(xi - delta)(xi - a) = b, delta = 1 - k2."""
+    return _map("fate_theory_lpft_c", [(a, "a", _R), (b, "b", _R), (q, "q", _R), (k2, "k2", _R),
+                                       (depth, "depth", _N)])
+
+
+def lpft_c_exact(n, d, sigma, m, q=1.0, lam=0.0, depth=2):
+    """LP-FT's c at finite size with the sign of m (fate_theory_lpft_c_exact);
+    lam is the probe's ridge."""
+    return _map("fate_theory_lpft_c_exact", [(n, "n", _N), (d, "d", _N), (sigma, "sigma", _R),
+                                             (m, "m", _R), (q, "q", _R), (lam, "lam", _R),
+                                             (depth, "depth", _N)])
+
+
+def T_lpft(gamma, theta, sigma=0.0, depth=2):
+    """LP-FT transferability in the limit, infinite source (fate_theory_T_lpft):
+    (1-g)(2 |c| |cos th| - c^2), 0 for g >= 1."""
+    return _map("fate_theory_T_lpft", [(gamma, "gamma", _R), (theta, "theta", _R),
+                                       (sigma, "sigma", _R), (depth, "depth", _N)])
+
+
+def T_lpft_exact(n, d, sigma, m, q=1.0, lam=0.0, depth=2):
+    """LP-FT transferability at finite size (fate_theory_T_lpft_exact): the
+    plug-in c with the probe's sign correction."""
+    return _map("fate_theory_T_lpft_exact", [(n, "n", _N), (d, "d", _N), (sigma, "sigma", _R),
+                                             (m, "m", _R), (q, "q", _R), (lam, "lam", _R),
+                                             (depth, "depth", _N)])
+
+
+def lpft_c_moments(gamma, sigma, m, q=1.0, lam=0.0, depth=2):
+    """LP-FT's c in the limit with source moments (m, q) and the probe's ridge
+    (fate_theory_lpft_c_moments); NaN for gamma >= 1."""
+    return _map("fate_theory_lpft_c_moments", [(gamma, "gamma", _R), (sigma, "sigma", _R),
+                                               (m, "m", _R), (q, "q", _R), (lam, "lam", _R),
+                                               (depth, "depth", _N)])
+
+
+def T_lpft_moments(gamma, sigma, m, q=1.0, lam=0.0, depth=2):
+    """LP-FT transferability in the limit with source moments
+    (fate_theory_T_lpft_moments): (1-g)(2 c m - c^2 q), 0 for gamma >= 1."""
+    return _map("fate_theory_T_lpft_moments", [(gamma, "gamma", _R), (sigma, "sigma", _R),
+                                               (m, "m", _R), (q, "q", _R), (lam, "lam", _R),
+                                               (depth, "depth", _N)])
+
+
+def lpft_boundary(theta, sigma=0.0, depth=2):
+    """Where LP-FT helps in the limit (fate_theory_lpft_boundary): a dict with
+    ``g_sc`` (T_lpft > 0 for 0 < gamma < g_sc) and ``g_ft`` (T_lpft > T_ft of
+    the paper, c = 1, for 0 < gamma < g_ft)."""
+    f = library().fate_theory_lpft_boundary
+    flat, shape = _prepare([(theta, "theta", _R), (sigma, "sigma", _R), (depth, "depth", _N)],
+                           "lpft_boundary")
+    size = int(np.prod(shape, dtype=np.int64))
+    sc, ft = np.empty(size), np.empty(size)
+    a, b = ctypes.c_double(), ctypes.c_double()
+    cols = [x.tolist() for x in flat]
+    for i in range(size):
+        f(ctypes.byref(a), ctypes.byref(b), *[c[i] for c in cols])
+        sc[i], ft[i] = a.value, b.value
+    return {"g_sc": _finish(sc, shape), "g_ft": _finish(ft, shape)}
+
+
+def l2sp_boundary(theta, sigma=0.0):
+    """L2-SP at its optimal lambda beats scratch for g_l2sp < gamma < 1
+    (fate_theory_l2sp_boundary; 0: on all of (0, 1), 1: nowhere below 1)."""
+    return _map("fate_theory_l2sp_boundary", [(theta, "theta", _R), (sigma, "sigma", _R)])
+
+
 #: The output fields of ``evaluate`` (fate_theory_point's, in order).
 THEORY_FIELDS = ("gamma", "theta", "sigma", "lambda", "gamma_src", "sigma_src", "d", "depth",
                  "R_sc", "R_lt", "R_ft", "T_lt", "T_ft", "T_ft_gf", "R_ft_gf", "c_gf",
-                 "R_sc_exact", "R_lt_exact", "T_lt_exact", "T_ft_exact", "T_ft_gf_exact", "kl")
+                 "R_sc_exact", "R_lt_exact", "T_lt_exact", "T_ft_exact", "T_ft_gf_exact", "kl",
+                 "l2sp_lambda",
+                 "R_lpft", "T_lpft", "c_lpft", "R_l2sp", "T_l2sp", "lambda_l2sp",
+                 "R_ridge", "T_ridge", "lambda_ridge",
+                 "R_lpft_exact", "T_lpft_exact", "c_lpft_exact", "R_l2sp_exact", "T_l2sp_exact",
+                 "lambda_l2sp_exact", "R_ridge_exact", "T_ridge_exact", "lambda_ridge_exact")
 
 
-def evaluate(gamma, theta, sigma=0.0, lam=0.0, gamma_src=None, sigma_src=0.0, d=0, depth=2):
+def evaluate(gamma, theta, sigma=0.0, lam=0.0, gamma_src=None, sigma_src=0.0, d=0, depth=2,
+             l2sp_lambda=LAMBDA_OPT):
     """Every value of fate_theory_eval (what `fate theory` prints) on the
     broadcast of the arguments.
 
     gamma_src None (or <= 0, or inf) means an infinite source. d = 0 gives the
     asymptotic values only (the *_exact fields are NaN); d > 0 adds the exact
     finite-size values at n = round(gamma d). depth is the depth of the
-    gradient-flow coefficient c_gf.
+    gradient-flow coefficient c_gf (and of LP-FT's). l2sp_lambda is the ridge
+    of parameter transfer (>= 0, or LAMBDA_OPT, the default, for its optimum;
+    the one used is in lambda_l2sp); lam is also LP-FT's probe ridge.
 
     Returns a dict with one array per field of fate_theory_point (see
     THEORY_FIELDS; the ridge is under "lambda"), each of the broadcast shape;
@@ -241,10 +361,11 @@ def evaluate(gamma, theta, sigma=0.0, lam=0.0, gamma_src=None, sigma_src=0.0, d=
         gamma_src = 0.0
     flat, shape = _prepare([(gamma, "gamma", _R), (theta, "theta", _R), (sigma, "sigma", _R),
                             (lam, "lam", _R), (gamma_src, "gamma_src", _R),
-                            (sigma_src, "sigma_src", _R), (d, "d", _N63), (depth, "depth", _N63)],
+                            (sigma_src, "sigma_src", _R), (d, "d", _N63), (depth, "depth", _N63),
+                            (l2sp_lambda, "l2sp_lambda", _R)],
                            "evaluate")
     size = int(np.prod(shape, dtype=np.int64))
-    g, th, sg, lm, gs, ss, _, dp = flat
+    g, th, sg, lm, gs, ss, _, dp, l2 = flat
     with np.errstate(invalid="ignore"):
         bad = [("gamma", g, ~(np.isfinite(g) & (g > 0)), "a finite number > 0"),
                ("theta", th, ~((th >= 0) & (th <= np.pi)), "in [0, pi]"),
@@ -252,7 +373,9 @@ def evaluate(gamma, theta, sigma=0.0, lam=0.0, gamma_src=None, sigma_src=0.0, d=
                ("lam", lm, ~(np.isfinite(lm) & (lm >= 0)), "a finite number >= 0"),
                ("gamma_src", gs, np.isnan(gs), "a number (<= 0 or inf: infinite source)"),
                ("sigma_src", ss, ~(np.isfinite(ss) & (ss >= 0)), "a finite number >= 0"),
-               ("depth", dp, dp == 1, "0 (meaning 2) or an integer >= 2")]
+               ("depth", dp, dp == 1, "0 (meaning 2) or an integer >= 2"),
+               ("l2sp_lambda", l2, ~((np.isfinite(l2) & (l2 >= 0)) | (l2 == LAMBDA_OPT)),
+                "a finite number >= 0 or LAMBDA_OPT")]
     for name, col, mask, rng in bad:
         if mask.any():
             i = int(np.argmax(mask))
@@ -265,8 +388,9 @@ def evaluate(gamma, theta, sigma=0.0, lam=0.0, gamma_src=None, sigma_src=0.0, d=
     f = library().fate_theory_eval
     p = fate_theory_point()
     cols = [x.tolist() for x in flat]
-    names = ("gamma", "theta", "sigma", "lambda_", "gamma_src", "sigma_src", "d", "depth")
-    outs = THEORY_FIELDS[8:]
+    names = ("gamma", "theta", "sigma", "lambda_", "gamma_src", "sigma_src", "d", "depth",
+             "l2sp_lambda")
+    outs = [k for k in THEORY_FIELDS[8:] if k != "l2sp_lambda"]
     for i in range(size):
         ctypes.memset(ctypes.byref(p), 0, ctypes.sizeof(p))
         for k, name in enumerate(names):
@@ -278,7 +402,7 @@ def evaluate(gamma, theta, sigma=0.0, lam=0.0, gamma_src=None, sigma_src=0.0, d=
                                 p.gamma, p.theta, p.sigma, p.lambda_, p.gamma_src, p.sigma_src,
                                 p.depth))
         for k, name in enumerate(names):
-            out[THEORY_FIELDS[k]][i] = getattr(p, name)
+            out["lambda" if name == "lambda_" else name][i] = getattr(p, name)
         for name in outs:
             out[name][i] = getattr(p, name)
     return {k: _finish(v, shape) for k, v in out.items()}

@@ -60,12 +60,12 @@ kind() {
   *:--scaling) K=word; S="mean-field|standard" ;;
   *:--plot) K=words; S="png|svg|pdf" ;;
   relu:--methods) K=words; S="scratch|lt|ft|lpft" ;;
-  *:--methods) K=words; S="scratch|lt|ft|lpft|l2sp|ridge|ridge_cv|early_stop" ;;
+  *:--methods) K=words; S="scratch|lt|ft|lpft|l2sp|ridge|ridge_cv|early_stop|l2sp_w" ;;
   *:--only) K=words; S="sigma0|sigma0.2|ridge|decay|source|relu|beyond" ;;
   run:--theta) K=angle ;;
   *:--theta | *:--slices) K=alist; S="pi/4" ;;
   phase:--gamma | theory:--gamma | theory:--gamma-src) K=rlist; S=0.5 ;;
-  phase:--lambda | theory:--lambda | theory:--sigma | theory:--sigma-src) K=rlist; S=0 ;;
+  phase:--lambda | theory:--lambda | theory:--sigma | theory:--sigma-src | theory:--l2sp-lambda) K=rlist; S=0 ;;
   relu:--mu) K=rlist; S=0.5 ;;
   distance:--scale) K=rlist; S=1 ;;
   distance:--near) K=rlist; S=0.1 ;;
