@@ -122,7 +122,9 @@ static int finish_run(run_opts *o)
                   o->have_out ? "out" : "plot");
         return -1;
     }
-    if (o->have_baseline) s->methods |= baseline_methods(baseline_of(o->baseline));
+    /* a tuned baseline runs, and scratch beside it: the paper's T is shown
+     * next to T against the baseline */
+    if (o->have_baseline) s->methods |= baseline_methods(baseline_of(o->baseline)) | FATE_METHOD_SCRATCH;
     if (spec_opts_l2sp_lambda(C, o->l2sp_lambda, s)) return -1;
     const char *msg = fate_spec_check(s);
     if (msg) {
@@ -148,6 +150,7 @@ typedef struct mview {
     unsigned bit;
     size_t off; /* offsetof the fate_method_result in fate_instance_result */
     double theory, theory_paper, T_theory;
+    double T_sc_theory; /* the paper's T (against scratch), kept when T is rebased */
 } mview;
 
 /* What the three output formats print. */
@@ -159,6 +162,7 @@ typedef struct run_out {
     mview views[11];
     size_t nv;
     int has_base;       /* the baseline of T ran (it always does when given: finish_run adds it) */
+    int two_T;          /* T against a tuned baseline, and the paper's T beside it */
     baseline_kind base;
     unsigned base_bit;  /* its method when it is one (0 for best) */
     double wall;
@@ -183,6 +187,12 @@ static double T_of(const run_out *o, size_t i, double risk)
     return baseline_risk(o->base, &o->res[i]) - risk;
 }
 
+/* Instance i's paper's T of method m: R_scratch - R_m (two_T only). */
+static double T_sc_of(const run_out *o, size_t i, double risk)
+{
+    return o->res[i].scratch.risk - risk;
+}
+
 /* %.17g: every printed number parses back to the same double. */
 static void print_csv_value(double v)
 {
@@ -193,7 +203,7 @@ static void print_csv_value(double v)
 static void print_csv(const run_out *o)
 {
     printf("method,instance,risk,theory,theory_paper,T,T_theory,train_loss,loss_min,steps,"
-           "converged,on_saddle,balance,lr,ft_c\n");
+           "converged,on_saddle,balance,lr,ft_c%s\n", o->two_T ? ",T_sc,T_sc_theory" : "");
     for (size_t v = 0; v < o->nv; v++) {
         const mview *w = &o->views[v];
         for (size_t i = 0; i < o->K; i++) {
@@ -211,6 +221,10 @@ static void print_csv(const run_out *o)
             print_csv_value(m->balance);
             print_csv_value(m->lr);
             print_csv_value(w->bit == FATE_METHOD_FT ? r->ft_c : w->bit == FATE_METHOD_LPFT ? r->lpft_c : NAN);
+            if (o->two_T) {
+                print_csv_value(w->bit ? T_sc_of(o, i, m->risk) : NAN);
+                print_csv_value(w->bit ? w->T_sc_theory : NAN);
+            }
             printf("\n");
         }
     }
@@ -275,6 +289,13 @@ static void print_json(const run_out *o)
             json_object_set_new(mo, "sem_T", json_num(ts.se));
             json_object_set_new(mo, "T_theory", json_num(w->T_theory));
         }
+        if (o->two_T && w->bit) {
+            for (size_t i = 0; i < o->K; i++) o->buf[i] = T_sc_of(o, i, mres(&o->res[i], w)->risk);
+            sample_stat ts = stats_of(o->buf, o->K);
+            json_object_set_new(mo, "mean_T_sc", json_num(ts.mean));
+            json_object_set_new(mo, "sem_T_sc", json_num(ts.se));
+            json_object_set_new(mo, "T_sc_theory", json_num(w->T_sc_theory));
+        }
         json_array_append_new(arr, mo);
     }
     json_object_set_new(root, "methods", arr);
@@ -286,7 +307,7 @@ static void print_json(const run_out *o)
 
 #define NAME_W(s) ((s)->methods & FATE_METHOD_EARLY_STOP ? 10 : 9)
 
-static void print_table_header(const fate_spec *s, size_t K, const char *T_head)
+static void print_table_header(const fate_spec *s, size_t K, const char *T_head, int two_T)
 {
     printf("fate run: d = %zu, depth %zu, n = %zu (gamma = %.4g), theta = %.4f rad (%.1f deg), "
            "sigma = %g, lambda = %g\n", s->d, s->depth, s->n, (double)s->n / (double)s->d,
@@ -299,8 +320,10 @@ static void print_table_header(const fate_spec *s, size_t K, const char *T_head)
     printf("          %zu instances, seed %llu; mean +- standard error; theory = exact finite-size mean\n\n",
            K, (unsigned long long)s->seed);
     /* the method column fits "early_stop" when it is shown */
-    printf("%-*s %22s %10s %22s %10s %6s %8s\n", NAME_W(s), "method", "risk", "theory", T_head,
-           "T theory", "conv", "steps");
+    printf("%-*s %22s %10s %22s %10s %6s %8s", NAME_W(s), "method", "risk", "theory", T_head, "T theory", "conv",
+           "steps");
+    if (two_T) printf(" %22s %10s", "T = R_sc - R (paper)", "T theory");
+    printf("\n");
 }
 
 /* The mean of the finite values of v over the instances (NaN if none). */
@@ -360,12 +383,25 @@ static void print_table_notes(const run_out *o)
     }
 }
 
+/* The paper's T of one method (mean +- s.e.) and its theory, beside T*. */
+static void print_T_sc(const run_out *o, const mview *w)
+{
+    char t[48] = "", th[24] = "";
+    if (w->bit && w->bit != FATE_METHOD_SCRATCH) {
+        for (size_t i = 0; i < o->K; i++) o->buf[i] = T_sc_of(o, i, mres(&o->res[i], w)->risk);
+        sample_stat ts = stats_of(o->buf, o->K);
+        snprintf(t, sizeof t, "%+.5f +- %.5f", ts.mean, ts.se);
+        snprintf(th, sizeof th, "%+.5f", w->T_sc_theory);
+    }
+    printf(" %22s %10s", t, th);
+}
+
 static void print_table(const run_out *o)
 {
     char T_head[40] = "T = R_sc - R";
     if (o->base == BASE_BEST) snprintf(T_head, sizeof T_head, "T* = R_best - R");
     else if (o->base != BASE_SCRATCH) snprintf(T_head, sizeof T_head, "T = R_%s - R", baseline_name(o->base));
-    print_table_header(o->s, o->K, T_head);
+    print_table_header(o->s, o->K, T_head, o->two_T);
     for (size_t v = 0; v < o->nv; v++) {
         const mview *w = &o->views[v];
         size_t conv = 0;
@@ -386,8 +422,10 @@ static void print_table(const run_out *o)
             snprintf(ttxt, sizeof ttxt, "%+.5f +- %.5f", ts.mean, ts.se);
             snprintf(tth, sizeof tth, "%+.5f", w->T_theory);
         }
-        printf("%-*s %22s %10s %22s %10s %3zu/%-2zu %8.0f\n", NAME_W(o->s), w->name, rtxt, thx, ttxt, tth, conv, o->K,
+        printf("%-*s %22s %10s %22s %10s %3zu/%-2zu %8.0f", NAME_W(o->s), w->name, rtxt, thx, ttxt, tth, conv, o->K,
                steps / (double)o->K);
+        if (o->two_T) print_T_sc(o, w);
+        printf("\n");
     }
     print_table_notes(o);
 }
@@ -423,31 +461,31 @@ static void method_views(run_out *o, double pre_theory)
     const fate_spec_theory *th = o->th;
     o->nv = 0;
     if (s->methods & ~(unsigned)(FATE_METHOD_SCRATCH | FATE_METHOD_RIDGE | FATE_METHOD_RIDGE_CV | FATE_METHOD_EARLY_STOP))
-        o->views[o->nv++] = (mview){"pretrain", 0, offsetof(fate_instance_result, pretrain), pre_theory, NAN, NAN};
+        o->views[o->nv++] = (mview){"pretrain", 0, offsetof(fate_instance_result, pretrain), pre_theory, NAN, NAN, NAN};
     if (s->methods & FATE_METHOD_SCRATCH)
-        o->views[o->nv++] = (mview){"scratch", FATE_METHOD_SCRATCH, offsetof(fate_instance_result, scratch), th->scratch, NAN, 0.0};
+        o->views[o->nv++] = (mview){"scratch", FATE_METHOD_SCRATCH, offsetof(fate_instance_result, scratch), th->scratch, NAN, 0.0, NAN};
     if (s->methods & FATE_METHOD_LT)
-        o->views[o->nv++] = (mview){"lt", FATE_METHOD_LT, offsetof(fate_instance_result, lt), th->lt, NAN, th->T_lt};
+        o->views[o->nv++] = (mview){"lt", FATE_METHOD_LT, offsetof(fate_instance_result, lt), th->lt, NAN, th->T_lt, NAN};
     if (s->methods & FATE_METHOD_FT)
-        o->views[o->nv++] = (mview){"ft", FATE_METHOD_FT, offsetof(fate_instance_result, ft), th->ft, th->ft_paper, th->T_ft};
+        o->views[o->nv++] = (mview){"ft", FATE_METHOD_FT, offsetof(fate_instance_result, ft), th->ft, th->ft_paper, th->T_ft, NAN};
     if (s->methods & FATE_METHOD_LPFT)
         o->views[o->nv++] = (mview){"lpft", FATE_METHOD_LPFT, offsetof(fate_instance_result, lpft), th->lpft, NAN,
-                                    th->T_lpft};
+                                    th->T_lpft, NAN};
     if (s->methods & FATE_METHOD_L2SP)
         o->views[o->nv++] = (mview){"l2sp", FATE_METHOD_L2SP, offsetof(fate_instance_result, l2sp), th->l2sp, NAN,
-                                    th->T_l2sp};
+                                    th->T_l2sp, NAN};
     if (s->methods & FATE_METHOD_RIDGE)
         o->views[o->nv++] = (mview){"ridge", FATE_METHOD_RIDGE, offsetof(fate_instance_result, ridge), th->ridge, NAN,
-                                    th->T_ridge};
+                                    th->T_ridge, NAN};
     if (s->methods & FATE_METHOD_RIDGE_CV) /* simulation only */
         o->views[o->nv++] = (mview){"ridge_cv", FATE_METHOD_RIDGE_CV, offsetof(fate_instance_result, ridge_cv), NAN,
-                                    NAN, NAN};
+                                    NAN, NAN, NAN};
     if (s->methods & FATE_METHOD_EARLY_STOP) /* simulation only (THEORY.md section 9) */
         o->views[o->nv++] = (mview){"early_stop", FATE_METHOD_EARLY_STOP, offsetof(fate_instance_result, early_stop),
-                                    NAN, NAN, NAN};
+                                    NAN, NAN, NAN, NAN};
     if (s->methods & FATE_METHOD_L2SP_W) /* simulation only (THEORY.md section 8) */
         o->views[o->nv++] = (mview){"l2sp_w", FATE_METHOD_L2SP_W, offsetof(fate_instance_result, l2sp_w), NAN, NAN,
-                                    NAN};
+                                    NAN, NAN};
 }
 
 /* T against another baseline than scratch: R_base - R_method, its theory
@@ -460,9 +498,12 @@ static void rebase_views(run_out *o, baseline_kind base)
     o->base_bit = base == BASE_BEST ? 0 : need;
     o->has_base = (o->s->methods & need) == need;
     if (base == BASE_SCRATCH) return; /* the paper's T, as computed */
+    o->two_T = (o->s->methods & FATE_METHOD_SCRATCH) != 0;
     const double base_theory = baseline_theory(base, o->th);
-    for (size_t v = 0; v < o->nv; v++)
+    for (size_t v = 0; v < o->nv; v++) {
+        o->views[v].T_sc_theory = o->views[v].T_theory;
         o->views[v].T_theory = o->views[v].bit == o->base_bit ? 0.0 : base_theory - o->views[v].theory;
+    }
 }
 
 /* calloc of a * b elements, NULL when the count overflows. */

@@ -209,6 +209,17 @@ check "run: --trajectory 0" bad_input --trajectory run --trajectory 0
 check "run: --trajectory abc" bad_input --trajectory run --trajectory abc
 check "run: --out without --trajectory" bad_input --out run --out "$T/notraj"
 check "run: --baseline bogus" bad_input --baseline run --baseline bogus
+# T* beside the paper's T: a tuned baseline runs scratch too and shows both
+paper_T_beside() {
+    fate run --d 16 --gamma 0.5 --instances 2 --methods lt --baseline best
+    expect_rc 0 || return 1
+    grep -q 'T\* = R_best - R' "$T/out" && grep -q 'T = R_sc - R (paper)' "$T/out" || return 1
+    grep -q '^scratch ' "$T/out" || return 1
+    fate run --d 16 --gamma 0.5 --instances 2 --methods lt --baseline ridge --format csv
+    expect_rc 0 || return 1
+    head -1 "$T/out" | grep -q ',T_sc,T_sc_theory$'
+}
+check "run: --baseline best shows T* and the paper's T" paper_T_beside
 # trajectory_folder: --trajectory writes trajectory.csv (the table on stdout as
 # without it), refuses a folder another command made, and writes nothing
 # after a bad option

@@ -270,7 +270,9 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
       or "opt", the optimal one; THEORY.md section 8), each a dict of (K,)
       arrays: risk, train_loss, loss_min, steps (int64), converged,
       on_saddle (bool), balance, lr, and "T" = risk(baseline) - risk when
-      the baseline ran (0 for the baseline itself); baseline: "scratch"
+      the baseline ran (0 for the baseline itself), and with another
+      baseline than scratch "T_sc" = risk(scratch) - risk beside it (the
+      paper's T; scratch then runs too); baseline: "scratch"
       (the paper's unregularised training; the default), "ridge" (ridge on
       the target at the optimal lambda), "ridge_cv" (lambda by
       leave-one-out), "early_stop" (scratch stopped at its step of least
@@ -297,7 +299,9 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
         if baseline not in BASELINES:
             raise _check.value_error(where, "baseline must be one of %s, got %r"
                                      % (", ".join(map(repr, BASELINES)), baseline))
-        methods = tuple(_method_names(methods)) + (_BEST if baseline == "best" else (baseline,))
+        # the baseline runs, and scratch beside it for the paper's T ("T_sc")
+        methods = tuple(_method_names(methods)) + (_BEST if baseline == "best" else (baseline,)) + (
+            "scratch",)
     if trajectory is not None:
         trajectory = _check.integer(trajectory, "trajectory", 1, 10**9, where)
     spec = _make_spec(where, d=d, gamma=gamma, n=n, theta=theta, sigma=sigma, depth=depth,
@@ -345,6 +349,8 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
             blk = _method_block(res[name], K)
             if base_risk is not None:
                 blk["T"] = base_risk - res[name]["risk"]
+            if base != "scratch":
+                blk["T_sc"] = res["scratch"]["risk"] - res[name]["risk"]
             out[name] = blk
     if m & METHOD_BITS["early_stop"]:
         out["early_stop_step"] = res["early_stop_step"].astype(np.int64)

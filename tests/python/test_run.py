@@ -93,6 +93,11 @@ def test_run_equals_cli(cli, kw, args):
             _close(np.full(K, theory[m][1]), ref["theory_paper"][rows], m + " theory_paper")
         if m in ("ft", "lpft"):
             _close(r[m + "_c"], ref["ft_c"][rows], m + " c")
+        if base != "scratch" and m not in ("pretrain", "scratch"):
+            # the paper's T beside T against the tuned baseline
+            _close(blk["T_sc"], ref["T_sc"][rows], m + " T_sc")
+            _close(np.full(K, th["T_" + m] if "T_" + m in th else math.nan), ref["T_sc_theory"][rows],
+                   m + " T_sc_theory")
 
 
 def test_shapes_and_types(lib):
