@@ -220,9 +220,15 @@ static void key_option(char *buf, size_t size, const char *key)
         if (*p == '_') *p = '-';
 }
 
-/* A JSON value on one line, cut to about 60 characters. */
+/* A JSON value on one line, cut to about 60 characters; "the default" for
+ * a parameter one side leaves out (keys are written only when not at their
+ * default, so that older folders keep their saved parameters). */
 static void short_json(char *buf, size_t size, const json_t *v)
 {
+    if (!v) {
+        snprintf(buf, size, "the default");
+        return;
+    }
     char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(10));
     snprintf(buf, size, "%.60s%s", t ? t : "?", t && strlen(t) > 60 ? "..." : "");
     free(t);
@@ -237,16 +243,20 @@ int resume_same_params(const char *cmd, const char *dir, const char *what, json_
         cli_error(cmd, "--resume: the parameters saved in %s cannot be compared", dir);
         return -1;
     }
-    json_object_foreach(saved, key, va) {
-        const json_t *vb = json_object_get(now, key);
-        if (vb && json_equal(va, vb)) continue;
-        char opt[64], sa[80], sb[80];
-        key_option(opt, sizeof opt, key);
-        short_json(sa, sizeof sa, va);
-        short_json(sb, sizeof sb, vb);
-        cli_error(cmd, "--resume: %s differs from the %s saved in %s (saved %s, given %s); drop "
-                  "--resume to start over, or choose another --out", opt, what, dir, sa, sb);
-        return -1;
+    /* every key of either side: one that only one side has differs too */
+    for (int pass = 0; pass < 2; pass++) {
+        json_t *from = pass ? now : saved, *other = pass ? saved : now;
+        json_object_foreach(from, key, va) {
+            const json_t *vb = json_object_get(other, key);
+            if (vb && json_equal(va, vb)) continue;
+            char opt[64], sa[80], sb[80];
+            key_option(opt, sizeof opt, key);
+            short_json(sa, sizeof sa, pass ? vb : va);
+            short_json(sb, sizeof sb, pass ? va : vb);
+            cli_error(cmd, "--resume: %s differs from the %s saved in %s (saved %s, given %s); drop "
+                      "--resume to start over, or choose another --out", opt, what, dir, sa, sb);
+            return -1;
+        }
     }
     return 0;
 }

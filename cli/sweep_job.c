@@ -69,7 +69,10 @@ char *sweep_params_json(const fate_sweep *w)
     if (s->methods & FATE_METHOD_L2SP)
         json_object_set_new(o, "l2sp_lambda",
                             s->l2sp_lambda == FATE_LAMBDA_OPT ? json_string("opt") : json_real(s->l2sp_lambda));
-    if (w->baseline) json_object_set_new(o, "baseline", json_integer((json_int_t)w->baseline));
+    if (w->baseline) /* a word, as --baseline takes it */
+        json_object_set_new(o, "baseline", json_string(w->baseline == FATE_BASELINE_BEST ? "best"
+                                                        : fate_method_name(w->baseline) ? fate_method_name(w->baseline)
+                                                                                        : "?"));
     json_object_set_new(o, "instances", json_integer((json_int_t)w->instances));
     json_object_set_new(o, "gammas", darr(w->gammas, w->n_gammas));
     json_object_set_new(o, "thetas", darr(w->thetas, w->n_thetas));

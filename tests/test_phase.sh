@@ -170,6 +170,11 @@ badcase "phase --methods unknown" --methods phase --methods lt,dropout --out X
 badcase "phase --methods l2sp_w (fate run only)" --methods phase --methods lt,l2sp_w --out X
 badcase "phase --resume without a sweep" --resume phase --resume --out NOPE
 badcase "phase --resume changing --d" "--resume: --d differs" phase --resume --out A --d 10
+# a parameter only the new command line sets (the saved sweep left it at its default) differs too
+"$FATE" phase --d 20 --gamma 0.5,1.5 --theta 0,pi/4 --instances 2 --methods scratch,lt,ridge --plot none --quiet \
+  --out RB2 > /dev/null 2>&1
+badcase "phase --resume adding --baseline" "--baseline differs" phase --d 20 --gamma 0.5,1.5 --theta 0,pi/4 \
+  --instances 2 --methods scratch,lt --baseline ridge --out RB2 --resume
 # sigma0.2 is reopened for the decay baseline: its files are listed once
 "$FATE" reproduce --quick --only sigma0.2,decay --instances 2 --plot none --quiet --out RD > /dev/null 2>&1
 if command -v python3 > /dev/null; then
