@@ -30,6 +30,8 @@ static const char outro[] =
     "opt resolved); R_ridge, T_ridge the ridge on the target at its optimal\n"
     "lambda_ridge. With --d the same as *_exact: what fate run prints beside a\n"
     "simulation (exact at lambda = 0, else the limit at psi = d/n).\n"
+    "With --k, last: k, rho_par, kappa = k/d (0 without --d), R_lt_k and T_lt_k,\n"
+    "linear transfer on k pretrained features (THEORY.md section 10).\n"
     "\n"
     "example: fate theory --gamma 0.5 --theta pi/4 --sigma 0,0.2 --format csv\n";
 
