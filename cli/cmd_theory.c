@@ -10,6 +10,7 @@
 #include "fate.h"
 #include "options.h"
 #include "opt_table.h"
+#include "theory_k_cols.h"
 
 static const char intro[] =
     "usage: fate theory [options]\n"
@@ -29,6 +30,8 @@ static const char outro[] =
     "opt resolved); R_ridge, T_ridge the ridge on the target at its optimal\n"
     "lambda_ridge. With --d the same as *_exact: what fate run prints beside a\n"
     "simulation (exact at lambda = 0, else the limit at psi = d/n).\n"
+    "With --k, last: k, rho_par, kappa = k/d (0 without --d), R_lt_k and T_lt_k,\n"
+    "linear transfer on k pretrained features (THEORY.md section 10).\n"
     "\n"
     "example: fate theory --gamma 0.5 --theta pi/4 --sigma 0,0.2 --format csv\n";
 
@@ -49,6 +52,8 @@ static const char *C = "theory";
 typedef struct theory_opts {
     double *g, *t, *sg, *lm, *gs, *ss, *l2;
     size_t ng, nt, ns, nl, ngs, nss, nl2;
+    double *k, *rho; /* --k, --rho: NULL unless given (theory_k_cols.h) */
+    size_t nk, nrho;
     const char *l2sp; /* --l2sp-lambda: numbers >= 0 or opt, parsed into l2 */
     size_t d, depth;
     int csv, boundary; /* csv: the index of --format's word */
@@ -85,7 +90,13 @@ static const opt_def OPTS[] = {
      "LP-FT beats scratch for gamma < g_lpft_sc and fine-tuning\n"
      "(c = 1) for gamma < g_lpft_ft (at --depth); l2sp at its\n"
      "optimal lambda beats scratch for g_l2sp < gamma < 1",
-     F(boundary), 0, NO_GIVEN, NULL, 0}};
+     F(boundary), 0, NO_GIVEN, NULL, 0},
+    {"--k", "LIST", OPT_LIST, 1, 1e8, "integers >= 1 (and <= --d)", NULL,
+     "also linear transfer on k pretrained features (THEORY.md\nsection 10): integers >= 1, at most --d", F(k), F(nk),
+     NO_GIVEN, NULL, 0},
+    {"--rho", "LIST", OPT_LIST, 0, 1, "in [0, 1]", NULL,
+     "with --k: rho_par, the target's squared projection on\nthe k features, in [0, 1] (default cos^2 theta)",
+     F(rho), F(nrho), NO_GIVEN, NULL, 0}};
 #undef F
 static const opt_table TABLE = {"theory", "fate theory --help", OPTS, sizeof OPTS / sizeof OPTS[0], intro, outro};
 
@@ -142,6 +153,11 @@ static int parse_l2sp(theory_opts *o)
 static int finish(theory_opts *o)
 {
     if (parse_l2sp(o)) return -1;
+    if (o->nrho && !o->nk) {
+        cli_error(C, "--rho needs --k (the number of pretrained features)");
+        return -1;
+    }
+    if (theory_k_check(C, o->k, o->nk, o->d, o->gs != NULL, o->boundary)) return -1;
     if (o->gs) return 0;
     o->gs = malloc(sizeof *o->gs);
     if (!o->gs) return -1;
@@ -197,12 +213,10 @@ static void print_header(int csv, size_t d)
             printf(",d");
             for (size_t c = 0; c < NXCOLS; c++) printf(",%s", xcols[c]);
         }
-        printf("\n");
     } else {
         printf("%8s %8s %6s %6s %6s %6s", "gamma", "theta", "sigma", "lambda", "g_src", "s_src");
         for (size_t c = 0; c < NCOLS; c++) printf(" %*s", width(cols[c], 10), cols[c]);
         if (d) for (size_t c = 0; c < NXCOLS; c++) printf(" %*s", width(xcols[c], 13), xcols[c]);
-        printf("\n");
     }
 }
 
@@ -232,14 +246,18 @@ static void print_row(const fate_theory_point *p, int csv, size_t d)
         for (size_t c = 0; c < NCOLS; c++) printf(" %*.5g", width(cols[c], 10), vals[c]);
         if (d) for (size_t c = 0; c < NXCOLS; c++) printf(" %*.6g", width(xcols[c], 13), xv[c]);
     }
-    printf("\n");
 }
 
-/* The grid, gamma fastest; 0, or -1 after one line at the first point the
- * closed forms refuse (the rows before it are printed). */
+/* The grid, gamma fastest, --k and --rho slowest (one pass without --k);
+ * 0, or -1 after one line at the first point the closed forms refuse (the
+ * rows before it are printed). */
 static int print_grid(const theory_opts *o)
 {
     print_header(o->csv, o->d);
+    if (o->nk) theory_k_header(o->csv, o->d);
+    printf("\n");
+    for (size_t ir = 0; ir < (o->nrho ? o->nrho : 1); ir++)
+    for (size_t ik = 0; ik < (o->nk ? o->nk : 1); ik++)
     for (size_t a0 = 0; a0 < o->nl2; a0++)
     for (size_t a1 = 0; a1 < o->ngs; a1++)
     for (size_t a2 = 0; a2 < o->nss; a2++)
@@ -263,6 +281,8 @@ static int print_grid(const theory_opts *o)
             return -1;
         }
         print_row(&p, o->csv, o->d);
+        if (o->nk) theory_k_row(&p, (size_t)o->k[ik], o->nrho ? o->rho[ir] : NAN, o->csv);
+        printf("\n");
     }
     return 0;
 }

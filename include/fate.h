@@ -670,6 +670,28 @@ FATE_API int fate_theory_lt_boundary(double *g_lo, double *g_hi, double *g_over,
  * |beta_s - beta_t|^2/(2 s^2) = (1 - cos th)/s^2. */
 FATE_API double fate_theory_kl_linear(double theta, double sigma);
 
+/* Linear transfer on a k-dimensional feature space (ours; src/theory_k.c,
+ * THEORY.md section 10): the head is fit on z = B_s^T x, B_s (d x k)
+ * orthonormal, for a unit target with rho_par = |P_B beta_t|^2 in span(B_s)
+ * and rho = 1 - rho_par outside. Exact mean over x and noise, lambda = 0:
+ * rho + (rho + s^2) k/(n-k-1) for n > k+1 (least squares), rho + rho_par
+ * (1 - n/k) + (rho + s^2) n/(k-n-1) for n < k-1 (minimum norm), +INFINITY
+ * in between; NaN for n = 0, k = 0, rho_par outside [0, 1] or sigma < 0.
+ * k = 1, rho_par = cos^2 th: fate_theory_lt_exact. */
+FATE_API double fate_theory_lt_k_exact(size_t n, size_t k, double rho_par, double sigma);
+/* The limit at gamma = n/d, kappa = k/d with the head's ridge lambda (loss
+ * |y - Z w|^2/n + lambda |w|^2): rho + fate_theory_ridge(kappa/gamma, lambda,
+ * sqrt(rho + s^2), rho_par); kappa = 0 (k fixed): rho + rho_par
+ * lambda^2/(1+lambda)^2 (fate_theory_lt_ridge at k = 1). */
+FATE_API double fate_theory_lt_k_ridge(double gamma, double kappa, double lambda, double rho_par, double sigma);
+/* lambda = 0: rho + (rho + s^2) kappa/(gamma - kappa) for kappa < gamma. */
+FATE_API double fate_theory_lt_k(double gamma, double kappa, double rho_par, double sigma);
+/* The k in 1..K minimising fate_theory_lt_k_exact(n, k, rho_par[k-1], sigma)
+ * (ties: the smaller k), and that risk. FATE_EINVAL for a NULL pointer,
+ * K = 0, n = 0, a rho_par outside [0, 1] or sigma < 0. */
+FATE_API fate_status fate_theory_lt_k_best(size_t *k_best, double *risk_best, const double *rho_par, size_t K,
+                                           size_t n, double sigma);
+
 /* All the values of one theory point, as `fate theory` prints them. */
 typedef struct fate_theory_point {
     double gamma, theta, sigma, lambda;

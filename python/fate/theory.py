@@ -27,7 +27,8 @@ __all__ = ["risk_scratch", "risk_scratch_exact", "risk_lt_exact", "risk_lt_ridge
            "lt_boundary", "kl_linear", "evaluate", "THEORY_FIELDS",
            "ridge", "ridge_exact", "ridge_lambda_opt", "risk_l2sp", "lpft_c", "lpft_c_exact",
            "T_lpft", "T_lpft_exact", "lpft_c_moments", "T_lpft_moments", "lpft_boundary",
-           "l2sp_boundary", "LAMBDA_OPT"]
+           "l2sp_boundary", "LAMBDA_OPT",
+           "risk_lt_k_exact", "risk_lt_k_ridge", "risk_lt_k", "lt_k_best"]
 
 #: l2sp_lambda = LAMBDA_OPT: the optimal ridge sigma^2 psi / E r2 (FATE_LAMBDA_OPT).
 LAMBDA_OPT = -1.0
@@ -69,7 +70,9 @@ _PUBLIC = {
     "fate_theory_l2sp": "risk_l2sp", "fate_theory_lpft_c": "lpft_c",
     "fate_theory_lpft_c_exact": "lpft_c_exact", "fate_theory_T_lpft": "T_lpft",
     "fate_theory_T_lpft_exact": "T_lpft_exact", "fate_theory_lpft_c_moments": "lpft_c_moments",
-    "fate_theory_T_lpft_moments": "T_lpft_moments", "fate_theory_l2sp_boundary": "l2sp_boundary"}
+    "fate_theory_T_lpft_moments": "T_lpft_moments", "fate_theory_l2sp_boundary": "l2sp_boundary",
+    "fate_theory_lt_k_exact": "risk_lt_k_exact", "fate_theory_lt_k_ridge": "risk_lt_k_ridge",
+    "fate_theory_lt_k": "risk_lt_k"}
 
 
 def _public_name(cname):
@@ -406,3 +409,48 @@ def evaluate(gamma, theta, sigma=0.0, lam=0.0, gamma_src=None, sigma_src=0.0, d=
         for name in outs:
             out[name][i] = getattr(p, name)
     return {k: _finish(v, shape) for k, v in out.items()}
+
+
+# ---- linear transfer on k pretrained features (src/theory_k.c, THEORY.md section 10)
+
+def risk_lt_k_exact(n, k, rho_par, sigma=0.0):
+    """Exact mean risk of linear transfer on k pretrained features holding
+    rho_par = |P_B beta_t|^2 of a unit target (fate_theory_lt_k_exact):
+    rho + (rho + s^2) k/(n-k-1) for n > k+1, the minimum-norm head
+    rho + rho_par (1 - n/k) + (rho + s^2) n/(k-n-1) for n < k-1, inf between;
+    rho = 1 - rho_par."""
+    return _map("fate_theory_lt_k_exact", [(n, "n", _N), (k, "k", _N), (rho_par, "rho_par", _R),
+                                           (sigma, "sigma", _R)])
+
+
+def risk_lt_k_ridge(gamma, kappa, lam, rho_par, sigma=0.0):
+    """Limit at gamma = n/d, kappa = k/d with the head's ridge lam
+    (fate_theory_lt_k_ridge): rho + ridge(kappa/gamma, lam, sqrt(rho + s^2),
+    rho_par); kappa = 0: rho + rho_par lam^2/(1+lam)^2."""
+    return _map("fate_theory_lt_k_ridge", [(gamma, "gamma", _R), (kappa, "kappa", _R), (lam, "lam", _R),
+                                           (rho_par, "rho_par", _R), (sigma, "sigma", _R)])
+
+
+def risk_lt_k(gamma, kappa, rho_par, sigma=0.0):
+    """The limit at lambda = 0 (fate_theory_lt_k): rho + (rho + s^2)
+    kappa/(gamma - kappa) for kappa < gamma."""
+    return _map("fate_theory_lt_k", [(gamma, "gamma", _R), (kappa, "kappa", _R), (rho_par, "rho_par", _R),
+                                     (sigma, "sigma", _R)])
+
+
+def lt_k_best(n, rho_par, sigma=0.0):
+    """The k in 1..len(rho_par) minimising risk_lt_k_exact(n, k, rho_par[k-1],
+    sigma) (fate_theory_lt_k_best; ties: the smaller k). Returns (k, risk).
+    FateValueError for an empty list, n = 0, a rho_par outside [0, 1] or
+    sigma < 0."""
+    where = "fate.theory.lt_k_best"
+    rp = np.ascontiguousarray(_check.real_array(rho_par, "rho_par", where), dtype=np.float64).ravel()
+    n = int(_check.count_array(n, "n", hi=_check.UINT64_MAX, where=where))
+    sigma = float(_check.real_array(sigma, "sigma", where))
+    kb, rb = ctypes.c_size_t(), ctypes.c_double()
+    st = library().fate_theory_lt_k_best(ctypes.byref(kb), ctypes.byref(rb),
+                                         rp.ctypes.data_as(ctypes.POINTER(ctypes.c_double)), rp.size, n,
+                                         sigma)
+    if st != FATE_OK:
+        raise error_for(st, "%s: n >= 1, rho_par a non-empty list in [0, 1], sigma >= 0" % where)
+    return int(kb.value), float(rb.value)

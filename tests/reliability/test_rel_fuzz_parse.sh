@@ -67,6 +67,8 @@ kind() {
   phase:--gamma | theory:--gamma | theory:--gamma-src) K=rlist; S=0.5 ;;
   phase:--lambda | theory:--lambda | theory:--sigma | theory:--sigma-src | theory:--l2sp-lambda) K=rlist; S=0 ;;
   relu:--mu) K=rlist; S=0.5 ;;
+  theory:--k) K=nlist; S=4 ;;
+  theory:--rho) K=rlist; S=0.5 ;;
   distance:--scale) K=rlist; S=1 ;;
   distance:--near) K=rlist; S=0.1 ;;
   relu:--n) K=nlist; S=4 ;;
