@@ -11,6 +11,7 @@
 #include "options.h"
 #include "opt_table.h"
 #include "theory_k_cols.h"
+#include "spectrum_opt.h"
 
 static const char intro[] =
     "usage: fate theory [options]\n"
@@ -57,6 +58,10 @@ typedef struct theory_opts {
     const char *l2sp; /* --l2sp-lambda: numbers >= 0 or opt, parsed into l2 */
     size_t d, depth;
     int csv, boundary; /* csv: the index of --format's word */
+    const char *spectrum; /* --spectrum: NULL, or anisotropic columns (THEORY.md section 11) */
+    int align, align_given;
+    spectrum_opt spec;
+    double *eig, *bs, *bt, *b2; /* (d) each, with --spectrum */
 } theory_opts;
 
 static const char *const FORMATS[] = {"table", "csv", NULL};
@@ -96,7 +101,19 @@ static const opt_def OPTS[] = {
      NO_GIVEN, NULL, 0},
     {"--rho", "LIST", OPT_LIST, 0, 1, "in [0, 1]", NULL,
      "with --k: rho_par, the target's squared projection on\nthe k features, in [0, 1] (default cos^2 theta)",
-     F(rho), F(nrho), NO_GIVEN, NULL, 0}};
+     F(rho), F(nrho), NO_GIVEN, NULL, 0},
+    {"--spectrum", "S", OPT_TEXT, 0, 0, "powerlaw:ALPHA or spiked:K:RATIO", NULL,
+     "inputs x ~ N(0, Sigma) with this spectrum (tr = d; needs --d):\n"
+     "powerlaw:ALPHA (eigenvalues ~ i^-ALPHA, ALPHA in [0, 100]) or\n"
+     "spiked:K:RATIO (K leading eigenvalues RATIO times the rest);\n"
+     "adds the columns kappa_aniso R_ridge_aniso R_sc_aniso\n"
+     "R_lt_aniso T_lt_aniso (THEORY.md section 11)",
+     F(spectrum), 0, NO_GIVEN, NULL, 0},
+    {"--align", "A", OPT_WORD, 0, 0, "random, top or tail", "random",
+     "with --spectrum: the target teacher along the top or the\n"
+     "tail eigen-direction (the source at --theta from it, in the\n"
+     "next one), or uniform on the sphere (no R_lt_aniso)",
+     F(align), 0, F(align_given), ALIGN_WORDS, 0}};
 #undef F
 static const opt_table TABLE = {"theory", "fate theory --help", OPTS, sizeof OPTS / sizeof OPTS[0], intro, outro};
 
@@ -148,16 +165,50 @@ static int parse_l2sp(theory_opts *o)
     }
 }
 
+/* --spectrum: its words, then the spectrum at --d and room for the
+ * teachers; --align only with it. 0, or -1 (after one line, or none out of
+ * memory). */
+static int finish_spectrum(theory_opts *o)
+{
+    if (!o->spectrum) {
+        if (!o->align_given) return 0;
+        cli_error(C, "--align needs --spectrum (with isotropic inputs every direction is alike)");
+        return -1;
+    }
+    if (spectrum_opt_parse(&o->spec, C, o->spectrum)) return -1;
+    if (o->boundary) {
+        cli_error(C, "--spectrum does not apply to --boundary (the boundaries are isotropic)");
+        return -1;
+    }
+    if (!o->d) {
+        cli_error(C, "--spectrum needs --d (the dimension of the spectrum)");
+        return -1;
+    }
+    o->eig = malloc(o->d * sizeof *o->eig);
+    o->bs = malloc(o->d * sizeof *o->bs);
+    o->bt = malloc(o->d * sizeof *o->bt);
+    o->b2 = malloc(o->d * sizeof *o->b2);
+    if (!o->eig || !o->bs || !o->bt || !o->b2) {
+        cli_error(C, "--spectrum: out of memory at --d %zu", o->d);
+        return -1;
+    }
+    return spectrum_opt_build(o->eig, o->d, &o->spec, C);
+}
+
 /* Without --gamma-src, an infinite source (gamma_s = 0); --l2sp-lambda's
  * list: 0, or -1 (after one line, or none out of memory). */
 static int finish(theory_opts *o)
 {
-    if (parse_l2sp(o)) return -1;
+    if (parse_l2sp(o) || finish_spectrum(o)) return -1;
     if (o->nrho && !o->nk) {
         cli_error(C, "--rho needs --k (the number of pretrained features)");
         return -1;
     }
     if (theory_k_check(C, o->k, o->nk, o->d, o->gs != NULL, o->boundary)) return -1;
+    if (o->nk && o->spectrum) {
+        cli_error(C, "--k: the k-feature closed forms are for isotropic inputs; give --k or --spectrum, not both");
+        return -1;
+    }
     if (o->gs) return 0;
     o->gs = malloc(sizeof *o->gs);
     if (!o->gs) return -1;
@@ -192,7 +243,9 @@ static const char *xcols[] = {"R_sc_exact",         "R_lt_exact",    "T_lt_exact
                               "T_ft_gf_exact",      "R_lpft_exact",  "T_lpft_exact",  "c_lpft_exact",
                               "R_l2sp_exact",       "T_l2sp_exact",  "lambda_l2sp_exact",
                               "R_ridge_exact",      "T_ridge_exact", "lambda_ridge_exact"};
+static const char *acols[] = {"kappa_aniso", "R_ridge_aniso", "R_sc_aniso", "R_lt_aniso", "T_lt_aniso"};
 #define NCOLS (sizeof cols / sizeof cols[0])
+#define NACOLS (sizeof acols / sizeof acols[0])
 #define NXCOLS (sizeof xcols / sizeof xcols[0])
 
 /* A table column's width: at least w, and its name's length (the paper's
@@ -204,7 +257,7 @@ static int width(const char *name, int w)
 }
 
 /* The header of the grid; the exact columns only with --d. */
-static void print_header(int csv, size_t d)
+static void print_header(int csv, size_t d, int aniso)
 {
     if (csv) {
         printf("gamma,theta,sigma,lambda,gamma_src,sigma_src");
@@ -213,15 +266,17 @@ static void print_header(int csv, size_t d)
             printf(",d");
             for (size_t c = 0; c < NXCOLS; c++) printf(",%s", xcols[c]);
         }
+        for (size_t c = 0; aniso && c < NACOLS; c++) printf(",%s", acols[c]);
     } else {
         printf("%8s %8s %6s %6s %6s %6s", "gamma", "theta", "sigma", "lambda", "g_src", "s_src");
         for (size_t c = 0; c < NCOLS; c++) printf(" %*s", width(cols[c], 10), cols[c]);
         if (d) for (size_t c = 0; c < NXCOLS; c++) printf(" %*s", width(xcols[c], 13), xcols[c]);
+        for (size_t c = 0; aniso && c < NACOLS; c++) printf(" %*s", width(acols[c], 13), acols[c]);
     }
 }
 
 /* One evaluated point, in the header's columns. */
-static void print_row(const fate_theory_point *p, int csv, size_t d)
+static void print_row(const fate_theory_point *p, int csv, size_t d, const double *av)
 {
     const double vals[NCOLS] = {p->R_sc,   p->R_lt,   p->R_ft,        p->T_lt,    p->T_ft,    p->T_ft_gf,
                                 p->R_ft_gf, p->c_gf,  p->kl,          p->R_lpft,  p->T_lpft,  p->c_lpft,
@@ -239,13 +294,40 @@ static void print_row(const fate_theory_point *p, int csv, size_t d)
             printf(",%zu", d);
             for (size_t c = 0; c < NXCOLS; c++) put(xv[c], 1);
         }
+        for (size_t c = 0; av && c < NACOLS; c++) put(av[c], 1);
     } else {
         printf("%8.4g %8.4g %6.3g %6.3g", p->gamma, p->theta, p->sigma, p->lambda);
         if (p->gamma_src > 0) printf(" %6.3g", p->gamma_src); else printf(" %6s", "inf");
         printf(" %6.3g", p->sigma_src);
         for (size_t c = 0; c < NCOLS; c++) printf(" %*.5g", width(cols[c], 10), vals[c]);
         if (d) for (size_t c = 0; c < NXCOLS; c++) printf(" %*.6g", width(xcols[c], 13), xv[c]);
+        for (size_t c = 0; av && c < NACOLS; c++) printf(" %*.6g", width(acols[c], 13), av[c]);
     }
+}
+
+/* The anisotropic columns of one point (THEORY.md section 11), n =
+ * round(gamma d) as the exact ones: kappa and the deterministic equivalent
+ * of ridge at --lambda, of minimum norm / least squares (lambda = 0), the
+ * exact linear-transfer mean (lambda = 0, infinite source and a placed
+ * teacher only; NaN otherwise) and T = R_sc - R_lt; NaN when n = 0. */
+static void aniso_values(double *v, const theory_opts *o, const fate_theory_point *p)
+{
+    for (size_t c = 0; c < NACOLS; c++) v[c] = NAN;
+    const double x = round(p->gamma * (double)o->d);
+    if (!(x >= 1.0) || !(x <= 9007199254740992.0)) return;
+    const size_t n = (size_t)x, d = o->d;
+    const double *b2 = NULL;
+    if (o->align != ALIGN_RANDOM) {
+        spectrum_opt_teachers(o->bs, o->bt, d, o->align, p->theta);
+        for (size_t i = 0; i < d; i++) o->b2[i] = o->bt[i] * o->bt[i];
+        b2 = o->b2;
+    }
+    if (fate_theory_aniso_kappa(&v[0], o->eig, d, n, p->lambda) != FATE_OK ||
+        fate_theory_aniso_ridge(&v[1], NULL, NULL, o->eig, b2, d, n, p->lambda, p->sigma) != FATE_OK ||
+        fate_theory_aniso_ridge(&v[2], NULL, NULL, o->eig, b2, d, n, 0.0, p->sigma) != FATE_OK)
+        return;
+    if (!b2 || p->lambda != 0.0 || p->gamma_src > 0.0) return;
+    if (fate_theory_aniso_lt_exact(&v[3], o->eig, o->bs, o->bt, d, n, p->sigma) == FATE_OK) v[4] = v[2] - v[3];
 }
 
 /* The grid, gamma fastest, --k and --rho slowest (one pass without --k);
@@ -253,7 +335,7 @@ static void print_row(const fate_theory_point *p, int csv, size_t d)
  * rows before it are printed). */
 static int print_grid(const theory_opts *o)
 {
-    print_header(o->csv, o->d);
+    print_header(o->csv, o->d, o->eig != NULL);
     if (o->nk) theory_k_header(o->csv, o->d);
     printf("\n");
     for (size_t ir = 0; ir < (o->nrho ? o->nrho : 1); ir++)
@@ -280,7 +362,9 @@ static int print_grid(const theory_opts *o)
             cli_error(C, "invalid point gamma=%g theta=%g sigma=%g", p.gamma, p.theta, p.sigma);
             return -1;
         }
-        print_row(&p, o->csv, o->d);
+        double av[NACOLS];
+        if (o->eig) aniso_values(av, o, &p);
+        print_row(&p, o->csv, o->d, o->eig ? av : NULL);
         if (o->nk) theory_k_row(&p, (size_t)o->k[ik], o->nrho ? o->rho[ir] : NAN, o->csv);
         printf("\n");
     }
@@ -299,5 +383,9 @@ int cmd_theory(int argc, char **argv)
     }
     opt_table_free(&TABLE, &o);
     free(o.l2);
+    free(o.eig);
+    free(o.bs);
+    free(o.bt);
+    free(o.b2);
     return rc;
 }

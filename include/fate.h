@@ -720,6 +720,43 @@ typedef struct fate_theory_point {
 
 FATE_API fate_status fate_theory_eval(fate_theory_point *p);
 
+/* ------------------------------------------------------------------------ */
+/* Anisotropic inputs x ~ N(0, Sigma) (src/theory_aniso.c): THEORY.md 11     */
+/* ------------------------------------------------------------------------ */
+
+/* Spectra of Sigma = diag(eig), normalised to tr Sigma = d. Power law:
+ * eig_i proportional to i^-alpha (i = 1..d), alpha >= 0 finite. Spiked
+ * (two-level): the first k eigenvalues ratio times the others, 1 <= k <= d,
+ * ratio > 0 finite. FATE_EINVAL on bad input. eig: (d). */
+FATE_API fate_status fate_spectrum_powerlaw(double *eig, size_t d, double alpha);
+FATE_API fate_status fate_spectrum_spiked(double *eig, size_t d, size_t k, double ratio);
+
+/* Effective regularisation kappa of ridge on n samples (objective
+ * |y - X beta|^2/n + lambda |beta|^2): the root of lambda = kappa (1 -
+ * df1/n), df1 = sum eig_i/(eig_i + kappa), with kappa > 0 when lambda > 0
+ * or d > n; 0 when lambda = 0 and n >= d. eig: (d), each > 0 and finite
+ * (FATE_EINVAL otherwise, or when n = 0 or lambda < 0 or not finite). */
+FATE_API fate_status fate_theory_aniso_kappa(double *kappa, const double *eig, size_t d, size_t n,
+                                             double lambda);
+/* Deterministic equivalent of the ridge (lambda > 0) or minimum-norm /
+ * least-squares (lambda = 0) risk |beta_hat - beta|_Sigma^2 (Hastie et al.
+ * 2022, Bartlett et al. 2020): bias = kappa^2 sum eig_i beta2_i/(eig_i +
+ * kappa)^2 / (1 - df2/n), var = sigma^2 df2/(n - df2), df2 = sum eig_i^2 /
+ * (eig_i + kappa)^2; risk = bias + var (+inf at lambda = 0, n = d, sigma
+ * > 0). beta2: the teacher's squared coordinates in Sigma's eigenbasis, or
+ * NULL for a unit teacher uniform on the sphere (beta2_i = 1/d). bias, var
+ * may be NULL. */
+FATE_API fate_status fate_theory_aniso_ridge(double *risk, double *bias, double *var, const double *eig,
+                                             const double *beta2, size_t d, size_t n, double lambda,
+                                             double sigma);
+/* Linear transfer on z = x . beta_s (lambda = 0), exact mean over Gaussian
+ * inputs and noise: rho + (rho + sigma^2)/(n - 2) for n > 2 (+inf for n <= 2),
+ * rho = |beta_t|_Sigma^2 - (beta_s^T Sigma beta_t)^2 / |beta_s|_Sigma^2 (ours).
+ * beta_s, beta_t: (d) in Sigma's eigenbasis; beta_s != 0. Sigma = I gives
+ * fate_theory_lt_exact. */
+FATE_API fate_status fate_theory_aniso_lt_exact(double *risk, const double *eig, const double *beta_s,
+                                                const double *beta_t, size_t d, size_t n, double sigma);
+
 #ifdef __cplusplus
 }
 #endif

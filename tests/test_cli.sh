@@ -209,6 +209,7 @@ check "run: --trajectory 0" bad_input --trajectory run --trajectory 0
 check "run: --trajectory abc" bad_input --trajectory run --trajectory abc
 check "run: --out without --trajectory" bad_input --out run --out "$T/notraj"
 check "run: --baseline bogus" bad_input --baseline run --baseline bogus
+check "theory: --k with --spectrum" bad_input --k theory --d 50 --k 2 --spectrum powerlaw:1
 # T* beside the paper's T: a tuned baseline runs scratch too and shows both
 paper_T_beside() {
     fate run --d 16 --gamma 0.5 --instances 2 --methods lt --baseline best
@@ -425,6 +426,30 @@ diverge_ok() {
     return $ok
 }
 check "run --lr 100 diverges: status 1, one stderr line naming --lr, no stdout" diverge_ok
+
+# ------------------------------------------------- anisotropic inputs (THEORY.md 11)
+
+# same_columns FILE A B: columns A and B agree to 1e-12 relative on every row.
+same_columns() {
+    awk -F, -v a="$2" -v b="$3" '
+        NR == 1 { for (i = 1; i <= NF; i++) { if ($i == a) ka = i; if ($i == b) kb = i }; next }
+        {
+            if (!ka || !kb) { print "no column " a " or " b; exit 1 }
+            d = $ka - $kb; if (d < 0) d = -d; m = $kb < 0 ? -$kb : $kb
+            if ($ka == "" || $kb == "" || d > 1e-12 * m + 1e-15) { print "row " NR ": " a " = " $ka ", " b " = " $kb; exit 1 }
+            rows++
+        }
+        END { if (rows < 1) { print "no data row"; exit 1 } }' "$T/$1"
+}
+check "theory --spectrum powerlaw:0 --align top" \
+    save an.csv theory --gamma 0.25,0.5,2 --theta 0,pi/3,pi/2 --sigma 0.5 --d 200 --spectrum powerlaw:0 --align top --format csv
+check "theory: Sigma = I gives R_sc_aniso = R_sc (the limit)" same_columns an.csv R_sc_aniso R_sc
+check "theory: Sigma = I gives R_lt_aniso = R_lt_exact" same_columns an.csv R_lt_aniso R_lt_exact
+check "theory csv without --spectrum has no kappa_aniso" header_lacks th.csv kappa_aniso
+check "theory: --spectrum spiked:500:2 at --d 100" bad_input --spectrum theory --spectrum spiked:500:2 --d 100
+check "theory: --spectrum without --d" bad_input --spectrum theory --spectrum powerlaw:1
+check "theory: --align without --spectrum" bad_input --align theory --align top
+check "theory: --spectrum powerlaw:-1" bad_input --spectrum theory --spectrum powerlaw:-1 --d 10
 
 # ------------------------------------------------------------------ summary
 

@@ -62,6 +62,8 @@ kind() {
   relu:--methods) K=words; S="scratch|lt|ft|lpft" ;;
   *:--methods) K=words; S="scratch|lt|ft|lpft|l2sp|ridge|ridge_cv|early_stop|l2sp_w" ;;
   *:--only) K=words; S="sigma0|sigma0.2|ridge|decay|source|relu|beyond" ;;
+  *:--align) K=word; S="random|top|tail" ;;
+  *:--spectrum) K=spectrum ;;
   run:--theta) K=angle ;;
   *:--theta | *:--slices) K=alist; S="pi/4" ;;
   phase:--gamma | theory:--gamma | theory:--gamma-src) K=rlist; S=0.5 ;;
@@ -91,6 +93,7 @@ P_list='|,|S,,S|,S|S,| S|S |S, S|S:S: 3|S:S:0|S:S|S:S:2:2|S,S:S:2|-1|1e300|nan|a
 P_nlist='|,|4,,8|,4|4,|1.5|0|-1|1e300|4, 8|4:8: 2|abc|4:8:0'
 P_word='|abc| S|S |S,S|SS'
 P_words='|,|S,,S|,S|S,| S|S |abc|S,abc'
+P_spectrum='|abc|powerlaw|powerlaw:|powerlaw:-1|powerlaw:101|powerlaw:nan|powerlaw:inf|powerlaw: 1|powerlaw:1 |powerlaw:1:2|POWERLAW:1|spiked|spiked:|spiked:2|spiked:2:|spiked::2|spiked:0:2|spiked:-1:2|spiked:1.5:2|spiked:2:0|spiked:2:-1|spiked:2:nan|spiked:2:2:2|spiked: 2:2|file:x|powerlaw:1,2'
 
 # junk characters: each makes any number it is put before (P) or after (A) bad
 J_int_pre="-|+|.|x|,|:|#|_| "
@@ -149,6 +152,7 @@ gen() { # V = one generated bad value of kind K
   alist) GEN_ELEM=gen_angle; gen_list ;;
   rlist | nlist) GEN_ELEM="gen_num 0"; gen_list ;;
   word | words) gen_word ;;
+  spectrum) gen_num 0; rnd 2; if [ "$R" -eq 0 ]; then V="powerlaw:$V"; else V="spiked:2:$V"; fi ;;
   path) V="" ;;
   esac
 }
@@ -156,6 +160,7 @@ pool_of() { # POOL = the fixed pool of kind K
   case $K in
   int) POOL=$P_int ;; u64) POOL=$P_u64 ;; real) POOL=$P_real ;; angle) POOL=$P_angle ;;
   alist | rlist) POOL=$P_list ;; nlist) POOL=$P_nlist ;; word) POOL=$P_word ;; words) POOL=$P_words ;;
+  spectrum) POOL=$P_spectrum ;;
   path) POOL="" ;;
   esac
 }

@@ -101,6 +101,15 @@ THEORY = {  # function: {argument: (valid value, kind)}, in signature order
                  "sigma_src": (0.1, "real+"), "d": (20, "int63"), "depth": (2, "theory_depth")},
 }
 
+ANISO = {  # fate.aniso function: (fixed keyword arguments, {argument: (valid value, kind)})
+    "spectrum_powerlaw": ({}, {"d": (10, "count"), "alpha": (1.0, "real+")}),
+    "spectrum_spiked": ({}, {"d": (10, "count"), "k": (2, "count"), "ratio": (3.0, "real>0")}),
+    "kappa": ({"eig": [1.0, 2.0, 3.0]}, {"n": (2, "count"), "lam": (0.1, "real+")}),
+    "ridge": ({"eig": [1.0, 2.0, 3.0]}, {"n": (2, "count"), "lam": (0.1, "real+"), "sigma": (0.5, "real+")}),
+    "lt_exact": ({"eig": [1.0, 2.0], "beta_s": [1.0, 0.0], "beta_t": [0.6, 0.8]},
+                 {"n": (5, "count"), "sigma": (0.5, "real+")}),
+}
+
 DISTANCE = {  # function: (base keyword arguments (X, Y added), {argument: kind})
     "median_heuristic": ({}, {}),
     "mmd2": ({}, {"h": "real", "unbiased": "bool"}),
@@ -132,6 +141,8 @@ def sweep_cases():
     add("phase_relu2", PHASE_RELU2_ARGS)
     for fn, args in THEORY.items():
         add("theory." + fn, {a: k for a, (_, k) in args.items()})
+    for fn, (_, args) in ANISO.items():
+        add("aniso." + fn, {a: k for a, (_, k) in args.items()})
     for fn, (_, args) in DISTANCE.items():
         add("distance." + fn, args)
     for fn, args in GAUSS.items():
@@ -217,6 +228,12 @@ def _worker_call(fate, np, fn, arg, value):
         kw = {a: v for a, (v, _) in THEORY[name].items()}
         kw[arg] = value
         return getattr(fate.theory, name)(**kw)
+    if fn.startswith("aniso."):
+        name = fn.split(".", 1)[1]
+        kw = dict(ANISO[name][0])
+        kw.update({a: v for a, (v, _) in ANISO[name][1].items()})
+        kw[arg] = value
+        return getattr(fate.aniso, name)(**kw)
     name = fn.split(".", 1)[1]
     if name in GAUSS:
         if name == "gauss_mmd2":
