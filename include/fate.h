@@ -82,6 +82,9 @@ typedef enum fate_stream {
     FATE_STREAM_NOISE_SOURCE = 6, /* finite-source label noise */
     FATE_STREAM_INIT_PRETRAIN = 7,
     FATE_STREAM_INIT_SCRATCH = 8,
+    FATE_STREAM_SOURCE_BASIS = 9, /* b_2..b_k of a k-output source (fate_spec.k) */
+    FATE_STREAM_INIT_HEADS = 10,  /* the pretrained heads 2..k */
+    FATE_STREAM_NOISE_SOURCE_K = 11, /* label noise of a finite k-output source */
     FATE_STREAM_USER = 1000       /* first stream free for callers */
 } fate_stream;
 
@@ -289,7 +292,26 @@ typedef struct fate_spec {
                             scale and near-useless families (THEORY.md section 4) */
     double l2sp_lambda;  /* ridge of parameter transfer (FATE_METHOD_L2SP), >= 0, or
                             FATE_LAMBDA_OPT (the default) */
+    /* Task geometry beyond one angle (THEORY.md sections 10 and 11). */
+    size_t k;            /* source teachers = pretrained outputs, 0 or 1: the paper's one;
+                            k >= 2: B_s = [b_1 .. b_k] orthonormal, b_1 the source teacher at
+                            angle theta from beta_t, b_2..b_k orthogonal to beta_t and b_1, so
+                            theta is the angle between beta_t and span(B_s) (rho_par =
+                            cos^2 theta); k <= d - 1, or k <= d when theta is 0 or pi */
+    const double *spectrum; /* (d) eigenvalues of Sigma, x ~ N(0, Sigma) in Sigma's eigenbasis,
+                            each > 0 and finite; NULL: Sigma = I. Risks are |beta - beta_t|_Sigma^2.
+                            Read, never copied: it must outlive every call with this spec */
+    unsigned align;      /* FATE_ALIGN_*: where the teachers sit in Sigma's eigenbasis (read only
+                            with a spectrum) */
 } fate_spec;
+
+/* fate_spec.align. TOP: beta_t = e_1, beta_s = cos(theta) e_1 + sin(theta) e_2
+ * (the largest eigenvalues first, as fate_spectrum_* order them); TAIL: beta_t =
+ * e_d, beta_s = cos(theta) e_d + sin(theta) e_{d-1}; RANDOM: fate_teachers' uniform
+ * teachers (THEORY.md section 11). TOP and TAIL need d >= 2 unless theta is 0 or pi. */
+#define FATE_ALIGN_RANDOM 0u
+#define FATE_ALIGN_TOP 1u
+#define FATE_ALIGN_TAIL 2u
 
 /* One method's outcome on one instance. */
 typedef struct fate_method_result {

@@ -57,6 +57,22 @@ static const char *spec_size_check(const fate_spec *s)
     return NULL;
 }
 
+/* The task geometry of THEORY.md sections 10 and 11: k source teachers, an
+ * input spectrum and where the teachers sit in it. */
+static const char *spec_geometry_check(const fate_spec *s)
+{
+    const int edge = s->theta == 0.0 || s->theta == M_PI; /* beta_t inside span(b_1) */
+    if (s->k > s->d || (s->k == s->d && s->k > 1 && !edge))
+        return "k must be in [1, d - 1] (b_2..b_k orthogonal to beta_t and b_1; k = d only at theta 0 or pi)";
+    if (s->align > FATE_ALIGN_TAIL) return "align must be FATE_ALIGN_RANDOM, FATE_ALIGN_TOP or FATE_ALIGN_TAIL";
+    if (!s->spectrum) return NULL;
+    for (size_t i = 0; i < s->d; i++)
+        if (!(s->spectrum[i] > 0.0) || !isfinite(s->spectrum[i]))
+            return "spectrum must hold d finite eigenvalues > 0";
+    if (s->k > 1) return "k > 1 with a spectrum is not supported (THEORY.md section 11 has one source teacher)";
+    return NULL;
+}
+
 const char *fate_spec_check(const fate_spec *s)
 {
     if (!s) return "spec is NULL";
@@ -84,7 +100,7 @@ const char *fate_spec_check(const fate_spec *s)
         return "source_scale must be a finite number >= 0 (0: 1)";
     if (!(s->target_scale >= 0.0) || !isfinite(s->target_scale))
         return "target_scale must be a finite number >= 0 (0: 1)";
-    return NULL;
+    return spec_geometry_check(s);
 }
 
 double fate_default_init_scale(size_t depth)
@@ -333,5 +349,5 @@ fate_status fate_spec_theory_eval(fate_spec_theory *o, const fate_spec *s)
     o->ridge = o->ridge_lambda == 0.0 ? fate_theory_ridge_exact(s->n, s->d, s->sigma, a2)
                                       : fate_theory_ridge((double)s->d / (double)s->n, o->ridge_lambda, s->sigma, a2);
     o->T_ridge = o->scratch - o->ridge;
-    return FATE_OK;
+    return spec_theory_geometry(o, s);
 }

@@ -173,6 +173,7 @@ typedef struct target_t {
     size_t n, d;
     double *X, *y, *S, *b, yy, loss_min;
     double *beta_t;
+    const double *eig; /* (d) Sigma's eigenvalues, or NULL: the risk's norm (proto_risk) */
 } target_t;
 
 fate_status proto_pretrain(pretrained_t *p, const fate_spec *s, double theta, uint64_t inst,
@@ -250,8 +251,40 @@ fate_status proto_l2sp_w_obs(fate_method_result *r, double *lambda_used, const p
  * either way (method_early_stop.c). */
 fate_status proto_scratch_es(fate_method_result *sc, fate_method_result *es, size_t *es_step, const target_t *t,
                              const fate_spec *s, double wd, uint64_t inst, size_t *fail_step);
-/* |a - b|^2 (d), the risk every stage reports. */
+/* |a - b|^2 (d). */
 double proto_sqdist(const double *a, const double *b, size_t d);
+
+/* ---- task geometry (task_geometry.c, THEORY.md sections 10 and 11) ---- */
+/* |a - b|_Sigma^2 with Sigma = diag(eig) (eig NULL: |a - b|^2): the risk
+ * every stage reports. */
+double proto_risk(const double *a, const double *b, const double *eig, size_t d);
+/* Unit teachers of spec s at angle theta: placed by s->align in Sigma's
+ * eigenbasis, or fate_teachers' (no spectrum, or FATE_ALIGN_RANDOM). */
+fate_status spec_teachers(double *beta_s, double *beta_t, const fate_spec *s, double theta, uint64_t inst);
+/* B (k, d): b_1 = beta_s (unit) and k - 1 unit vectors orthogonal to beta_t,
+ * b_1 and each other (stream FATE_STREAM_SOURCE_BASIS). */
+fate_status spec_source_basis(double *B, const double *beta_s, const double *beta_t, size_t k, size_t d,
+                              uint64_t seed, uint64_t inst);
+/* fate_dataset with x ~ N(0, diag(eig)) (eig NULL: fate_dataset). */
+fate_status spec_dataset(double *X, double *y, const double *beta, const double *eig, size_t n, size_t d,
+                         double sigma, uint64_t seed, uint64_t inst, uint64_t x_stream, uint64_t noise_stream);
+
+/* The theory beside a spec with k > 1 or a spectrum (theory_geometry.c):
+ * overrides fate_spec_theory_eval's one-teacher values, NaN where none is
+ * derived. Nothing to do for the paper's geometry. */
+fate_status spec_theory_geometry(fate_spec_theory *o, const fate_spec *s);
+
+/* Pretraining with k outputs (pretrain_k.c). params: the target network of
+ * shape sh (the feature layers and head 1), filled on success; teachers (d,
+ * k) = a_s B_s, for the residual |W - a_s B_s|_F^2. */
+typedef struct pretrain_k_out {
+    double *params;
+    const double *teachers;
+    fate_gd_report report;
+    double residual;
+} pretrain_k_out;
+fate_status pretrain_k_run(pretrain_k_out *out, const fate_dln_shape *sh, size_t k, const double *S, const double *B,
+                           double yy, const fate_gd_config *cfg, double alpha, uint64_t seed, uint64_t inst);
 /* (I - P_X) v, P_X the projector on the row space of X (n, d), n < d. */
 fate_status proto_null_part(double *out, const double *X, size_t n, size_t d, const double *v);
 

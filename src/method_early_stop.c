@@ -18,7 +18,7 @@
 #include "internal.h"
 
 typedef struct es_track {
-    const double *beta_t;
+    const double *beta_t, *eig;
     size_t d;
     double risk, loss, balance;
     size_t step;
@@ -30,7 +30,7 @@ typedef struct es_track {
 static fate_status es_observe(void *ctx, const dln_view *v)
 {
     es_track *k = ctx;
-    const double r = proto_sqdist(v->beta, k->beta_t, k->d);
+    const double r = proto_risk(v->beta, k->beta_t, k->eig, k->d);
     if (!(r >= k->risk)) { /* the first check, any smaller risk, or a NaN to stop at */
         k->risk = r;
         k->loss = v->loss;
@@ -46,7 +46,7 @@ fate_status proto_scratch_es(fate_method_result *sc, fate_method_result *es, siz
     fate_method_result own;
     fate_method_result *r = sc ? sc : &own;
     if (!es) return proto_scratch(r, t, s, wd, inst, fail_step);
-    es_track k = {t->beta_t, t->d, INFINITY, NAN, NAN, 0};
+    es_track k = {t->beta_t, t->eig, t->d, INFINITY, NAN, NAN, 0};
     const dln_observer obs = {&k, 1, es_observe};
     fate_status st = proto_scratch_obs(r, t, s, wd, inst, fail_step, &obs);
     if (st != FATE_OK) return st;

@@ -36,9 +36,7 @@ fate_status proto_l2sp(fate_method_result *r, double *lambda_used, const pretrai
     fate_status st = ridge_path(beta, &train, t->S, bres, yyres, &lambda, 1, d, RIDGE_RCUT);
     if (st == FATE_OK) {
         cblas_daxpy((int)d, 1.0, p->beta, 1, beta, 1);
-        double risk = 0.0;
-        for (size_t i = 0; i < d; i++) risk += (beta[i] - t->beta_t[i]) * (beta[i] - t->beta_t[i]);
-        r->risk = risk;
+        r->risk = proto_risk(beta, t->beta_t, t->eig, d);
         r->train_loss = train;
         r->loss_min = t->loss_min;
         r->converged = 1;

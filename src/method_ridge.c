@@ -104,8 +104,8 @@ static void ridge_result(fate_method_result *r, const svd_t *v, const target_t *
 {
     memset(r, 0, sizeof *r);
     ridge_beta(beta, v, lambda, tmp);
-    double risk = 0.0, loss = 0.0;
-    for (size_t i = 0; i < t->d; i++) risk += (beta[i] - t->beta_t[i]) * (beta[i] - t->beta_t[i]);
+    const double risk = proto_risk(beta, t->beta_t, t->eig, t->d);
+    double loss = 0.0;
     for (size_t i = 0; i < t->n; i++) {
         const double e = cblas_ddot((int)t->d, t->X + i * t->d, 1, beta, 1) - t->y[i];
         loss += e * e;

@@ -69,59 +69,155 @@ fate_status proto_pretrain(pretrained_t *p, const fate_spec *s, double theta, ui
     return proto_pretrain_obs(p, s, theta, inst, need_basis, fail_step, NULL);
 }
 
+/* The source's statistics for one output (k <= 1): an infinite source is
+ * the population loss |beta - beta_s|^2 (*S stays NULL: S = I, b = beta_s),
+ * a finite one its set's S, b, yy and minimum loss (x ~ N(0, Sigma) under a
+ * spectrum). An infinite source is learned exactly whatever its input
+ * covariance (the minimiser is beta_s and, from small init, the feature map
+ * is rank one along it), so under a spectrum it is pretrained on the
+ * isotropic loss: the same end point, without the spectrum's condition
+ * number in the step count (THEORY.md section 11). *S and *b are allocated
+ * here for a finite source. */
+static fate_status source_stats(double **S, double **b, double *yy, double *loss_min, const double *beta_s,
+                                double as, const fate_spec *s, uint64_t inst)
+{
+    const size_t d = s->d, ns = s->n_src;
+    *S = *b = NULL;
+    *loss_min = 0.0;
+    if (ns == 0) {
+        *yy = as * as; /* |beta_s|^2 of a unit teacher scaled by a_s */
+        return FATE_OK;
+    }
+    *S = alloc_array(d, d, sizeof **S), *b = malloc(d * sizeof **b);
+    if (!*S || !*b) return FATE_ENOMEM;
+    double *X = alloc_array(ns, d, sizeof *X), *y = malloc(ns * sizeof *y);
+    fate_status st = FATE_ENOMEM;
+    if (X && y && (st = spec_dataset(X, y, beta_s, s->spectrum, ns, d, s->sigma_src, s->seed, inst, FATE_STREAM_X_SOURCE,
+                                     FATE_STREAM_NOISE_SOURCE)) == FATE_OK &&
+        (st = fate_suffstats(*S, *b, yy, X, y, ns, d)) == FATE_OK)
+        st = fate_min_loss(loss_min, *S, *b, *yy, ns, d);
+    free(X);
+    free(y);
+    return st;
+}
+
+/* One-output pretraining (the paper's): GD on the source's statistics. */
+static fate_status pretrain_one(pretrained_t *p, const fate_spec *s, uint64_t inst, fate_gd_config *cfg,
+                                fate_gd_report *rep, const dln_observer *obs)
+{
+    const fate_dln_shape sh = spec_shape(s);
+    double *S = NULL, *b = NULL, yy;
+    fate_status st = source_stats(&S, &b, &yy, &cfg->loss_min, p->beta_s, spec_scale(s->source_scale), s, inst);
+    if (st == FATE_OK) {
+        fate_dln_init(p->params, &sh, spec_alpha(s), s->seed, inst, FATE_STREAM_INIT_PRETRAIN);
+        st = dln_train_obs(p->params, rep, &sh, S, b ? b : p->beta_s, yy, cfg, obs);
+    }
+    free(S);
+    free(b);
+    return st;
+}
+
+/* A finite k-output source (isotropic): X from the one-output source's
+ * stream, Y = X T + sigma_src noise (T = a_s B_s^T (d, k)); S = X^T X/n, Bm =
+ * X^T Y/n (d, k), yy = |Y|_F^2/n; the minimum loss is the sum over outputs. */
+static fate_status source_stats_k(double *S, double *Bm, double *yy, double *loss_min, const double *T,
+                                  const double *beta_s, const fate_spec *s, uint64_t inst)
+{
+    const size_t d = s->d, n = s->n_src, k = s->k;
+    double *X = alloc_array(n, d, sizeof *X), *Y = alloc_array(n, k, sizeof *Y), *y = malloc(n * sizeof *y);
+    double *bj = malloc(d * sizeof *bj);
+    fate_status st = FATE_ENOMEM;
+    if (!X || !Y || !y || !bj) goto done;
+    if ((st = fate_dataset(X, y, beta_s, n, d, 0.0, s->seed, inst, FATE_STREAM_X_SOURCE, FATE_STREAM_NOISE_SOURCE)))
+        goto done;
+    fate_normal_fill(Y, n * k, s->seed, inst, FATE_STREAM_NOISE_SOURCE_K, 0);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)d, 1.0, X, (int)d, T, (int)k,
+                s->sigma_src, Y, (int)k);
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)d, (int)n, 1.0 / (double)n, X, (int)d, X,
+                (int)d, 0.0, S, (int)d);
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)k, (int)n, 1.0 / (double)n, X, (int)d, Y,
+                (int)k, 0.0, Bm, (int)k);
+    *yy = *loss_min = 0.0;
+    for (size_t j = 0; j < k && st == FATE_OK; j++) {
+        double yj = 0.0, lm;
+        for (size_t i = 0; i < n; i++) yj += Y[i * k + j] * Y[i * k + j] / (double)n;
+        for (size_t i = 0; i < d; i++) bj[i] = Bm[i * k + j];
+        st = fate_min_loss(&lm, S, bj, yj, n, d);
+        *yy += yj, *loss_min += lm;
+    }
+done:
+    free(X); free(Y); free(y); free(bj);
+    return st;
+}
+
+/* k-output pretraining (THEORY.md section 10, pretrain_k.c) on the teachers
+ * a_s B_s: b_1 = beta_s, b_2..b_k orthogonal to beta_t and b_1. */
+static fate_status pretrain_multi(pretrained_t *p, const fate_spec *s, const double *beta_t, uint64_t inst,
+                                  fate_gd_config *cfg, fate_gd_report *rep)
+{
+    const size_t d = s->d, k = s->k;
+    const double as = spec_scale(s->source_scale);
+    double *B = alloc_array(k, d, sizeof *B), *T = alloc_array(d, k, sizeof *T), *S = NULL, yy = (double)k * as * as;
+    double *Bm = T;
+    fate_status st = B && T ? spec_source_basis(B, p->beta_s, beta_t, k, d, s->seed, inst) : FATE_ENOMEM;
+    if (st != FATE_OK) goto done;
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < k; j++) T[i * k + j] = as * B[j * d + i];
+    cfg->loss_min = 0.0;
+    if (s->n_src > 0) {
+        S = alloc_array(d, d, sizeof *S), Bm = alloc_array(d, k, sizeof *Bm);
+        st = S && Bm ? source_stats_k(S, Bm, &yy, &cfg->loss_min, T, p->beta_s, s, inst) : FATE_ENOMEM;
+        if (st != FATE_OK) goto done;
+    }
+    const fate_dln_shape sh = spec_shape(s);
+    pretrain_k_out o = {.params = p->params, .teachers = T};
+    st = pretrain_k_run(&o, &sh, k, S, Bm, yy, cfg, spec_alpha(s), s->seed, inst);
+    *rep = o.report;
+    p->res.risk = o.residual;
+done:
+    if (Bm != T) free(Bm);
+    free(B); free(T); free(S);
+    return st;
+}
+
 fate_status proto_pretrain_obs(pretrained_t *p, const fate_spec *s, double theta, uint64_t inst, int need_basis,
                                size_t *fail_step, const dln_observer *obs)
 {
     memset(p, 0, sizeof *p);
     const fate_dln_shape sh = spec_shape(s);
-    const size_t d = s->d, ns = s->n_src, np = fate_dln_nparams(&sh);
+    const size_t d = s->d, np = fate_dln_nparams(&sh);
     p->params = malloc(np * sizeof *p->params);
     p->beta = malloc(d * sizeof *p->beta);
     p->beta_s = malloc(d * sizeof *p->beta_s);
-    double *bt = malloc(d * sizeof *bt), *X = NULL, *y = NULL, *S = NULL, *b = NULL;
+    double *bt = malloc(d * sizeof *bt);
     fate_status st = FATE_ENOMEM;
     if (!p->params || !p->beta || !p->beta_s || !bt) goto done;
-    if ((st = fate_teachers(p->beta_s, bt, d, theta, s->seed, inst)) != FATE_OK) goto done;
+    if ((st = spec_teachers(p->beta_s, bt, s, theta, inst)) != FATE_OK) goto done;
     const double as = spec_scale(s->source_scale);
-    for (size_t i = 0; as != 1.0 && i < d; i++) p->beta_s[i] *= as;
-
-    /* population loss |beta - beta_s|^2 = beta.beta - 2 beta_s.beta + a_s^2,
-     * or a finite source set through its statistics */
-    const double *Ssrc = NULL, *bsrc = p->beta_s;
-    double yysrc = as * as;
     fate_gd_config cfg = {.lr = s->lr, .max_epochs = s->max_epochs, .tol = s->tol, .loss_min = 0.0};
-    if (ns > 0) {
-        st = FATE_ENOMEM;
-        X = alloc_array(ns, d, sizeof *X), y = malloc(ns * sizeof *y);
-        S = alloc_array(d, d, sizeof *S), b = malloc(d * sizeof *b);
-        if (!X || !y || !S || !b) goto done;
-        if ((st = fate_dataset(X, y, p->beta_s, ns, d, s->sigma_src, s->seed, inst,
-                               FATE_STREAM_X_SOURCE, FATE_STREAM_NOISE_SOURCE)) != FATE_OK ||
-            (st = fate_suffstats(S, b, &yysrc, X, y, ns, d)) != FATE_OK ||
-            (st = fate_min_loss(&cfg.loss_min, S, b, yysrc, ns, d)) != FATE_OK)
-            goto done;
-        free(X);
-        free(y);
-        X = y = NULL;
-        Ssrc = S;
-        bsrc = b;
-    }
-    fate_dln_init(p->params, &sh, spec_alpha(s), s->seed, inst, FATE_STREAM_INIT_PRETRAIN);
     fate_gd_report rep;
-    st = dln_train_obs(p->params, &rep, &sh, Ssrc, bsrc, yysrc, &cfg, obs);
+    if (s->k > 1) {
+        st = pretrain_multi(p, s, bt, inst, &cfg, &rep); /* scales by a_s itself */
+        for (size_t i = 0; as != 1.0 && i < d; i++) p->beta_s[i] *= as;
+    } else {
+        for (size_t i = 0; as != 1.0 && i < d; i++) p->beta_s[i] *= as;
+        st = pretrain_one(p, s, inst, &cfg, &rep, obs);
+    }
     if (st != FATE_OK) {
         if (fail_step) *fail_step = rep.diverged_step;
         goto done;
     }
+    const double risk_k = p->res.risk;
     from_report(&p->res, &rep, cfg.loss_min);
     fate_dln_product(p->beta, p->params, &sh);
-    p->res.risk = proto_sqdist(p->beta, p->beta_s, d);
+    /* k outputs: |W - a_s B_s|_F^2 (pretrain_k.c); one: |beta - beta_s|_Sigma^2 */
+    p->res.risk = s->k > 1 ? risk_k : proto_risk(p->beta, p->beta_s, s->spectrum, d);
     fate_dln_balance(&p->res.balance, p->params, &sh);
     if (need_basis) st = lt_basis(&p->basis, p->params, &sh, s->rcond);
     /* fine-tuning starts from these weights; form their Gram matrix once */
     if (st == FATE_OK && gram2_applies(&sh)) st = gram2_from_params(&p->gram, p->params, &sh);
 done:
-    free(bt); free(X); free(y); free(S); free(b);
+    free(bt);
     if (st != FATE_OK) pretrained_free(p);
     return st;
 }
@@ -151,10 +247,11 @@ fate_status proto_target(target_t *t, const fate_spec *s, uint64_t inst)
     fate_status st = FATE_ENOMEM;
     if (!t->X || !t->y || !t->S || !t->b || !t->beta_t || !bs) goto done;
     /* beta_t does not depend on theta (fate_teachers) */
-    if ((st = fate_teachers(bs, t->beta_t, d, 0.0, s->seed, inst)) != FATE_OK) goto done;
+    if ((st = spec_teachers(bs, t->beta_t, s, 0.0, inst)) != FATE_OK) goto done;
     const double at = spec_scale(s->target_scale);
     for (size_t i = 0; at != 1.0 && i < d; i++) t->beta_t[i] *= at;
-    if ((st = fate_dataset(t->X, t->y, t->beta_t, n, d, s->sigma, s->seed, inst,
+    t->eig = s->spectrum;
+    if ((st = spec_dataset(t->X, t->y, t->beta_t, t->eig, n, d, s->sigma, s->seed, inst,
                            FATE_STREAM_X_TARGET, FATE_STREAM_NOISE_TARGET)) != FATE_OK ||
         (st = fate_suffstats(t->S, t->b, &t->yy, t->X, t->y, n, d)) != FATE_OK ||
         (st = fate_min_loss(&t->loss_min, t->S, t->b, t->yy, n, d)) != FATE_OK)
@@ -201,7 +298,7 @@ fate_status proto_scratch_obs(fate_method_result *r, const target_t *t, const fa
     }
     if (st == FATE_OK) {
         from_report(r, &rep, t->loss_min);
-        r->risk = proto_sqdist(beta, t->beta_t, t->d);
+        r->risk = proto_risk(beta, t->beta_t, t->eig, t->d);
         r->train_loss = emp_loss(beta, t->S, t->b, t->yy, t->d); /* without the decay term */
     } else if (fail_step && st == FATE_EDIVERGED) {
         *fail_step = rep.diverged_step;
@@ -224,7 +321,7 @@ fate_status proto_lt(fate_method_result *r, const pretrained_t *p, const target_
     fate_status st = lt_solve(w + fate_dln_offset(&sh, sh.depth), &p->basis, t->S, t->b, lambda);
     if (st == FATE_OK) {
         fate_dln_product(beta, w, &sh);
-        r->risk = proto_sqdist(beta, t->beta_t, t->d);
+        r->risk = proto_risk(beta, t->beta_t, t->eig, t->d);
         r->train_loss = emp_loss(beta, t->S, t->b, t->yy, t->d);
         r->loss_min = t->loss_min;
         r->converged = 1;
@@ -305,7 +402,7 @@ fate_status proto_finetune_anchored(fate_method_result *r, double *c, const doub
         fate_dln_product(beta, w, &sh);
         fate_dln_balance(&r->balance, w, &sh);
     }
-    r->risk = proto_sqdist(beta, t->beta_t, d);
+    r->risk = proto_risk(beta, t->beta_t, t->eig, d);
     if (lambda > 0.0) r->train_loss = emp_loss(beta, t->S, t->b, t->yy, d); /* without the penalty */
     if (t->n < d) {
         /* GD moves beta only inside the row space of X, so

@@ -20,6 +20,7 @@ typedef struct traj_rec {
      * it: pretraining draws beta_s into pre.beta_s only once it has begun */
     double *const *ref;
     size_t d;
+    const double *eig;   /* (d) Sigma's eigenvalues (NULL: I), the risk's norm */
     const double *vperp; /* (d) (I-P) beta_pre, NULL: no c */
     double vperp2;       /* |vperp|^2 */
 } traj_rec;
@@ -36,7 +37,7 @@ static void rec_push(traj_rec *r, const fate_traj_point *p)
 static fate_status rec_observe(void *ctx, const dln_view *v)
 {
     traj_rec *r = ctx;
-    fate_traj_point p = {r->method, v->step, proto_sqdist(v->beta, *r->ref, r->d), v->loss, NAN, NAN};
+    fate_traj_point p = {r->method, v->step, proto_risk(v->beta, *r->ref, r->eig, r->d), v->loss, NAN, NAN};
     if (v->gram) p.balance = gram2_balance(v->gram);
     else if (fate_dln_balance(&p.balance, v->params, v->shape) != FATE_OK) return FATE_ENOMEM;
     if (r->vperp && r->vperp2 > 0.0) p.c = cblas_ddot((int)r->d, v->beta, 1, r->vperp, 1) / r->vperp2;
@@ -140,7 +141,7 @@ fate_status fate_run_trajectory(fate_traj_point *out, size_t cap, size_t *count,
     fate_instance_result own, *o = result ? result : &own;
     memset(o, 0, sizeof *o);
     o->ft_c = o->lpft_c = o->l2sp_lambda = o->ridge_cv_lambda = NAN; /* as fate_run_instance */
-    traj_rec r = {out, cap, 0, 0, NULL, spec->d, NULL, 0.0};
+    traj_rec r = {out, cap, 0, 0, NULL, spec->d, spec->spectrum, NULL, 0.0};
     pretrained_t pre;
     target_t tgt;
     memset(&pre, 0, sizeof pre);

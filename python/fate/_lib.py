@@ -144,7 +144,8 @@ class fate_spec(Structure):
                 ("init_scale", c_double), ("lr", c_double), ("max_epochs", c_size_t),
                 ("tol", c_double), ("weight_decay", c_double), ("seed", c_uint64),
                 ("methods", c_uint), ("source_scale", c_double), ("target_scale", c_double),
-                ("l2sp_lambda", c_double)]
+                ("l2sp_lambda", c_double), ("k", c_size_t), ("spectrum", POINTER(c_double)),
+                ("align", c_uint)]
 
 
 class fate_method_result(Structure):
