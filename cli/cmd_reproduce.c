@@ -48,6 +48,10 @@ static const char intro[] =
     "                       transfer (L2-SP) against the oracle-tuned ridge, slices of\n"
     "                       every method at theta = pi/8, pi/4, 3pi/8, the map of the\n"
     "                       best method with the theory's boundaries\n"
+    "  geometry/            k pretrained features (k = 1, 2, 4, ... <= d/4) and inputs\n"
+    "                       with a power-law spectrum (teachers in the top, the tail or\n"
+    "                       random): T maps with theory, T against k (d <= 200, a\n"
+    "                       10 x 8 grid)\n"
     "\n";
 
 static const char outro[] =
@@ -56,7 +60,8 @@ static const char outro[] =
     "10000 epochs, stop at minimum loss + 1e-6), see fate run --help.\n";
 
 /* bit k of the --only mask is X_* = 1 << k */
-static const char *const only_words[] = {"sigma0", "sigma0.2", "ridge", "decay", "source", "relu", "beyond", NULL};
+static const char *const only_words[] = {"sigma0", "sigma0.2", "ridge", "decay", "source",
+                                         "relu",   "beyond",   "geometry", NULL};
 
 #define F(field) offsetof(repro_opts, field)
 #define NO_GIVEN (-1L)
@@ -72,8 +77,8 @@ static const opt_def OPTS[] = {
      NO_GIVEN, NULL, 0},
     {"--d", "D", OPT_SIZE, 10, 100000, NULL, NULL, "override the dimension", F(d), 0, NO_GIVEN, NULL, 0},
     {"--seed", "S", OPT_U64, 0, 0, NULL, "1", "random seed", F(seed), 0, NO_GIVEN, NULL, 0},
-    {"--only", "LIST", OPT_WORDS, 0, 0, "a comma list of sigma0, sigma0.2, ridge, decay, source, relu, beyond", NULL,
-     "run only some of: sigma0, sigma0.2, ridge, decay, source,\nrelu, beyond", F(only), 0, NO_GIVEN, only_words, 0},
+    {"--only", "LIST", OPT_WORDS, 0, 0, "a comma list of sigma0, sigma0.2, ridge, decay, source, relu, beyond, geometry", NULL,
+     "run only some of: sigma0, sigma0.2, ridge, decay, source,\nrelu, beyond, geometry", F(only), 0, NO_GIVEN, only_words, 0},
     {"--out", "DIR", OPT_TEXT, 0, 0, "a folder name", "fate-reproduce", "output folder", F(out), 0, NO_GIVEN, NULL,
      OPT_RUN},
     {"--resume", NULL, OPT_FLAG, 0, 0, NULL, NULL,
@@ -96,7 +101,7 @@ static const opt_table TABLE = {"reproduce", "fate reproduce --help", OPTS, size
 static int defaults(repro_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->only = X_SIGMA0 | X_SIGMA02 | X_RIDGE | X_DECAY | X_SOURCE | X_RELU | X_BEYOND;
+    o->only = X_SIGMA0 | X_SIGMA02 | X_RIDGE | X_DECAY | X_SOURCE | X_RELU | X_BEYOND | X_GEOMETRY;
     return opt_table_defaults(&TABLE, o);
 }
 
@@ -760,6 +765,7 @@ static int run_experiments(ctx *c)
     }
     if (rc == JOB_OK && (o->only & X_RELU)) rc = relu_experiment(c);
     if (rc == JOB_OK && (o->only & X_BEYOND)) rc = beyond_experiment(c);
+    if (rc == JOB_OK && (o->only & X_GEOMETRY)) rc = geometry_experiment(c);
     free(s02);
     return rc;
 }

@@ -87,9 +87,43 @@ static double theory_risk_method(const fate_spec *base, const fate_theory_point 
     }
 }
 
+/* A method's risk in fate_spec_theory (NaN: none). */
+static double spec_theory_risk(const fate_spec_theory *t, unsigned method)
+{
+    switch (method) {
+    case FATE_METHOD_SCRATCH: return t->scratch;
+    case FATE_METHOD_LT: return t->lt;
+    case FATE_METHOD_FT: return t->ft;
+    case FATE_METHOD_LPFT: return t->lpft;
+    case FATE_METHOD_L2SP: return t->l2sp;
+    case FATE_METHOD_RIDGE: return t->ridge;
+    default: return NAN;
+    }
+}
+
+/* Beyond one angle (k > 1 features or a spectrum, THEORY.md sections 10 and
+ * 11) the asymptotic one-teacher forms do not apply: the theory is the one
+ * beside each simulated cell, fate_spec_theory_eval at n = round(gamma d)
+ * (exact or the deterministic equivalent; NaN where nothing is derived). */
+static double geometry_T_vs(const fate_spec *base, double gamma, double theta, double lambda, unsigned method,
+                            unsigned baseline)
+{
+    fate_spec s = *base;
+    const double n = round(gamma * (double)base->d);
+    if (!(n >= 1.0)) return NAN;
+    s.n = (size_t)n;
+    s.theta = theta;
+    s.lambda = lambda;
+    fate_spec_theory t;
+    if (fate_spec_theory_eval(&t, &s) != FATE_OK) return NAN;
+    const unsigned b = baseline ? baseline : FATE_METHOD_SCRATCH;
+    return method == b ? 0.0 : spec_theory_risk(&t, b) - spec_theory_risk(&t, method);
+}
+
 double theory_T_vs(const fate_spec *base, double gamma, double theta, double lambda, unsigned method,
                    unsigned baseline, int paper)
 {
+    if (base->k > 1 || base->spectrum) return geometry_T_vs(base, gamma, theta, lambda, method, baseline);
     fate_theory_point p;
     memset(&p, 0, sizeof p);
     p.gamma = gamma;

@@ -10,7 +10,7 @@
 #include "report.h"
 #include "sweep_io.h"
 
-enum { X_SIGMA0 = 1, X_SIGMA02 = 2, X_RIDGE = 4, X_DECAY = 8, X_SOURCE = 16, X_RELU = 32, X_BEYOND = 64 };
+enum { X_SIGMA0 = 1, X_SIGMA02 = 2, X_RIDGE = 4, X_DECAY = 8, X_SOURCE = 16, X_RELU = 32, X_BEYOND = 64, X_GEOMETRY = 128 };
 
 typedef struct repro_opts {
     int quick, resume, quiet;
@@ -56,4 +56,14 @@ fate_sweep base_sweep(ctx *c, double sigma, const double *lambdas, size_t nl);
 
 /* reproduce_beyond.c: "Beyond the paper"; JOB_OK or the job code. */
 int beyond_experiment(ctx *c);
+/* The summary row of (cell j, t; method word), or NULL. */
+const summary_row *repro_find(const summary_row *rows, size_t n, size_t j, size_t t, const char *m);
+/* Index of the grid value nearest to a. */
+size_t nearest_angle(const double *x, size_t n, double a);
+/* The extension of the first format of --plot (the report's figures). */
+const char *plot_ext(unsigned f);
+
+/* reproduce_geometry.c: "Task geometry" (k features, anisotropic inputs);
+ * JOB_OK or the job code. */
+int geometry_experiment(ctx *c);
 #endif

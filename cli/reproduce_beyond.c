@@ -16,16 +16,14 @@
 
 #define TRANSFER (FATE_METHOD_LT | FATE_METHOD_FT | FATE_METHOD_LPFT | FATE_METHOD_L2SP)
 
-/* The summary row of (cell, method word), or NULL. */
-static const summary_row *find(const summary_row *rows, size_t n, size_t j, size_t t, const char *m)
+const summary_row *repro_find(const summary_row *rows, size_t n, size_t j, size_t t, const char *m)
 {
     for (size_t i = 0; i < n; i++)
         if (rows[i].gamma_index == j && rows[i].theta_index == t && !strcmp(rows[i].method, m)) return &rows[i];
     return NULL;
 }
 
-/* Index of the grid angle nearest to a. */
-static size_t nearest_angle(const double *x, size_t n, double a)
+size_t nearest_angle(const double *x, size_t n, double a)
 {
     size_t best = 0;
     for (size_t i = 1; i < n; i++)
@@ -33,7 +31,7 @@ static size_t nearest_angle(const double *x, size_t n, double a)
     return best;
 }
 
-static const char *plot_ext(unsigned f)
+const char *plot_ext(unsigned f)
 {
     return fate_plot_extension(f & FATE_PLOT_PNG ? FATE_PLOT_PNG : f & FATE_PLOT_SVG ? FATE_PLOT_SVG : FATE_PLOT_PDF);
 }
@@ -82,8 +80,8 @@ static int beats(const summary_row *a, const summary_row *b)
 static void count_cell(beyond_counts *k, const summary_row *rows, size_t n, size_t j, size_t t, const sweep_view *v)
 {
     static const char *const cand[5] = {"ridge", "lt", "ft", "lpft", "l2sp"};
-    const summary_row *sc = find(rows, n, j, t, "scratch"), *lt = find(rows, n, j, t, "lt");
-    const summary_row *ft = find(rows, n, j, t, "ft"), *lp = find(rows, n, j, t, "lpft");
+    const summary_row *sc = repro_find(rows, n, j, t, "scratch"), *lt = repro_find(rows, n, j, t, "lt");
+    const summary_row *ft = repro_find(rows, n, j, t, "ft"), *lp = repro_find(rows, n, j, t, "lpft");
     if (!sc || !lt || !ft || !lp) return;
     k->cells++;
     if (v->thetas[t] >= 3 * M_PI / 8 - 1e-9 && fabs(v->gammas[j] - 1.0) <= 0.1 + 1e-9) {
@@ -91,13 +89,13 @@ static void count_cell(beyond_counts *k, const summary_row *rows, size_t n, size
         k->band_sc += lt->mean_T - sc->mean_T > 0;
         k->band_ridge += lt->mean_T > 0;
     }
-    const summary_row *ridge = find(rows, n, j, t, "ridge");
+    const summary_row *ridge = repro_find(rows, n, j, t, "ridge");
     k->helps_sc += beats(lt, sc) || beats(ft, sc);
     k->helps_ridge += beats(lt, ridge) || beats(ft, ridge);
     int any = 0;
-    for (int q = 1; q < 5; q++) any |= beats(find(rows, n, j, t, cand[q]), ridge);
+    for (int q = 1; q < 5; q++) any |= beats(repro_find(rows, n, j, t, cand[q]), ridge);
     k->helps_any += any;
-    const summary_row *es = find(rows, n, j, t, "early_stop");
+    const summary_row *es = repro_find(rows, n, j, t, "early_stop");
     if (t == 0) { /* the baselines do not depend on theta: once per gamma */
         k->es_better += beats(es, ridge);
         k->ridge_better += beats(ridge, es);
@@ -107,7 +105,7 @@ static void count_cell(beyond_counts *k, const summary_row *rows, size_t n, size
     int w = -1;
     double best = INFINITY;
     for (int q = 0; q < 5; q++) {
-        const summary_row *r = find(rows, n, j, t, cand[q]);
+        const summary_row *r = repro_find(rows, n, j, t, cand[q]);
         if (r && r->mean_risk < best) best = r->mean_risk, w = q;
     }
     if (w >= 0) k->wins[w]++;
