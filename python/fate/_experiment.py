@@ -86,10 +86,11 @@ def _raise_spec(spec):
         raise error_for(FATE_EINVAL, msg.decode())
 
 
-def make_spec(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=0,
+def make_spec(d=100, gamma=None, n=None, theta=None, sigma=0.2, depth=2, width=0,
               lam=0.0, gamma_src=None, n_src=None, sigma_src=0.0, lr=0.0, epochs=10000,
               tol=1e-6, init_scale=0.0, rcond=1e-2, weight_decay=0.0, seed=1,
-              methods=METHODS, l2sp_lambda="opt"):
+              methods=METHODS, l2sp_lambda="opt", k=1, overlap=None, spectrum=None,
+              align=None):
     """A checked fate_spec (ctypes struct) from keyword arguments.
 
     The options mean what `fate run`'s do. n = round(gamma d) (C rounding,
@@ -98,12 +99,19 @@ def make_spec(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, 
     and init_scale 0 mean automatic. Wrong types raise TypeError, values out
     of range FateValueError (a ValueError) naming the argument and its range
     (see python/README.md, "Argument ranges").
+
+    The task geometry (THEORY.md sections 10 and 11; see fate.run):
+    theta (default pi/4) or overlap, k, spectrum, align. A spectrum array is
+    copied to float64 and kept on the returned struct (attribute _keep), so
+    the caller may drop its own; the struct's pointer stays valid as long as
+    the struct lives (a copy made with from_buffer_copy does not keep it).
     """
     return _make_spec("fate.make_spec", d=d, gamma=gamma, n=n, theta=theta, sigma=sigma,
                       depth=depth, width=width, lam=lam, gamma_src=gamma_src, n_src=n_src,
                       sigma_src=sigma_src, lr=lr, epochs=epochs, tol=tol, init_scale=init_scale,
                       rcond=rcond, weight_decay=weight_decay, seed=seed, methods=methods,
-                      l2sp_lambda=l2sp_lambda)
+                      l2sp_lambda=l2sp_lambda, k=k, overlap=overlap, spectrum=spectrum,
+                      align=align)
 
 
 def _size_from_ratio(value, name, count, d, where):
@@ -120,8 +128,91 @@ def _size_from_ratio(value, name, count, d, where):
     return nn
 
 
+#: fate.run's align words, in the order of FATE_ALIGN_RANDOM, _TOP, _TAIL.
+ALIGNS = ("random", "top", "tail")
+#: theta when neither theta nor overlap is given.
+THETA_DEFAULT = math.pi / 4
+
+
+def _theta_of(theta, overlap, where):
+    """theta in [0, pi] from theta or overlap = rho_par = cos^2 theta in [0, 1]
+    (theta = acos(sqrt(overlap)) in [0, pi/2]); not both."""
+    if theta is not None and overlap is not None:
+        raise _check.value_error(where, "give either theta or overlap (= cos^2 theta), not both")
+    if overlap is not None:
+        o = _check.real(overlap, "overlap", 0.0, 1.0, where=where,
+                        text="in [0, 1] (rho_par = cos^2 theta, the target's squared "
+                             "projection on the source span)")
+        return math.acos(math.sqrt(o))
+    if theta is None:
+        return THETA_DEFAULT
+    return _check.real(theta, "theta", 0.0, math.pi, where=where, text="in [0, pi]")
+
+
+def _spectrum_of(spectrum, d, where):
+    """(float64 array of d eigenvalues, its text or None) from an array or
+    "powerlaw:ALPHA" / "spiked:K:RATIO" (fate.aniso's builders, tr = d)."""
+    from . import aniso
+    if isinstance(spectrum, str):
+        parts = spectrum.split(":")
+        args = None
+        try:
+            if parts[0] == "powerlaw" and len(parts) == 2:
+                args = (float(parts[1]),)
+                ok = math.isfinite(args[0]) and args[0] >= 0
+            elif parts[0] == "spiked" and len(parts) == 3:
+                args = (int(parts[1]), float(parts[2]))
+                ok = 1 <= args[0] <= d and math.isfinite(args[1]) and args[1] > 0
+        except ValueError:
+            args = None
+        if args is None or not ok:
+            raise _check.value_error(where, "spectrum must be d = %d eigenvalues > 0, "
+                                     "\"powerlaw:ALPHA\" (ALPHA >= 0, finite) or "
+                                     "\"spiked:K:RATIO\" (K in [1, d], RATIO > 0, finite), got %r"
+                                     % (d, spectrum))
+        build = aniso.spectrum_powerlaw if len(args) == 1 else aniso.spectrum_spiked
+        try:
+            return build(d, *args), spectrum
+        except ValueError as e:
+            raise _check.value_error(where, "spectrum %r: %s" % (spectrum, e)) from None
+    a = _check.vector(spectrum, "spectrum", lo=0.0, lo_open=True, where=where)
+    if a.size != d:
+        raise _check.value_error(where, "spectrum must hold d = %d eigenvalues > 0 (finite), "
+                                 "got %d values" % (d, a.size))
+    return a.copy(), None
+
+
+def _geometry(s, where, k, spectrum, align):
+    """Sets s.k, s.spectrum, s.align (s.d and s.theta already set); the
+    spectrum array is kept on s (s._keep) so that its pointer stays valid."""
+    dd = s.d
+    edge = s.theta == 0.0 or s.theta == math.pi
+    hi = dd if edge else max(1, dd - 1)
+    s.k = _check.integer(k, "k", 1, hi, where,
+                         " for d = %d (k <= d - 1: b_2..b_k orthogonal to beta_t and the source "
+                         "teacher; k = d only at theta 0 or pi)" % dd)
+    if spectrum is None:
+        if align is not None:
+            raise _check.value_error(where, "align needs a spectrum (with isotropic inputs every "
+                                     "direction is alike), got align=%r" % (align,))
+        s.spectrum = None
+        s.align = 0
+        s._keep = None
+        s._spectrum_text = None
+        return
+    if s.k > 1:
+        raise _check.value_error(where, "k must be 1 with a spectrum (got k = %d; the anisotropic "
+                                 "theory has one source teacher)" % s.k)
+    eig, text = _spectrum_of(spectrum, dd, where)
+    s.align = 0 if align is None else _check.word(align, "align", ALIGNS, where)
+    s._keep = eig
+    s._spectrum_text = text
+    s.spectrum = eig.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
+
+
 def _make_spec(where, d, gamma, n, theta, sigma, depth, width, lam, gamma_src, n_src, sigma_src,
-               lr, epochs, tol, init_scale, rcond, weight_decay, seed, methods, l2sp_lambda="opt"):
+               lr, epochs, tol, init_scale, rcond, weight_decay, seed, methods, l2sp_lambda="opt",
+               k=1, overlap=None, spectrum=None, align=None):
     lib = library()
     C = _check
     s = fate_spec()
@@ -147,7 +238,7 @@ def _make_spec(where, d, gamma, n, theta, sigma, depth, width, lam, gamma_src, n
         s.n = _size_from_ratio(0.5 if gamma is None else gamma, "gamma", "n", dd, where)
     else:
         s.n = C.integer(n, "n", 1, C.n_max(dd), where, " for d = %d" % dd)
-    s.theta = C.real(theta, "theta", 0.0, math.pi, where=where, text="in [0, pi]")
+    s.theta = _theta_of(theta, overlap, where)
     s.sigma = C.real(sigma, "sigma", lo=0.0, where=where)
     s.lambda_ = C.real(lam, "lam", lo=0.0, where=where)
     if gamma_src is not None and n_src is not None:
@@ -169,6 +260,7 @@ def _make_spec(where, d, gamma, n, theta, sigma, depth, width, lam, gamma_src, n
     s.seed = C.integer(seed, "seed", 0, C.UINT64_MAX, where)
     s.methods = _methods_bits(methods)
     s.l2sp_lambda = _l2sp_lambda(l2sp_lambda, where)
+    _geometry(s, where, k, spectrum, align)
     C.spec_sizes(s, where)
     _raise_spec(s)
     return s
@@ -179,6 +271,12 @@ def spec_dict(s):
     out = {}
     for name, _ in fate_spec._fields_:
         out["lambda" if name == "lambda_" else name] = getattr(s, name)
+    out["k"] = max(1, s.k)
+    out["overlap"] = math.cos(s.theta) ** 2
+    out["spectrum"] = (np.ctypeslib.as_array(s.spectrum, shape=(s.d,)).copy()
+                       if s.spectrum else None)
+    out["spectrum_text"] = getattr(s, "_spectrum_text", None)
+    out["align"] = ALIGNS[s.align] if s.align < len(ALIGNS) else s.align
     out["methods"] = tuple(m for m in RUN_METHODS if s.methods & METHOD_BITS[m])
     out["l2sp_lambda"] = "opt" if s.l2sp_lambda == LAMBDA_OPT else s.l2sp_lambda
     out["gamma"] = s.n / s.d
@@ -248,17 +346,49 @@ def _method_block(rec, K):
     }
 
 
-def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=0,
+def run(d=100, gamma=None, n=None, theta=None, sigma=0.2, depth=2, width=0,
         instances=8, seed=1, lam=0.0, methods=METHODS, gamma_src=None, n_src=None,
         sigma_src=0.0, lr=0.0, epochs=10000, tol=1e-6, init_scale=0.0, rcond=1e-2,
-        weight_decay=0.0, threads=0, first=0, l2sp_lambda="opt", baseline=None, trajectory=None):
+        weight_decay=0.0, threads=0, first=0, l2sp_lambda="opt", baseline=None, trajectory=None,
+        k=1, overlap=None, spectrum=None, align=None):
     """One transfer experiment on K = `instances` instances (fate_run), like
     `fate run`. The same arguments give the same numbers as the CLI's
     ``fate run --format csv`` (instance i uses the random key (seed, first+i);
     results do not depend on `threads`, 0 meaning all cores).
 
+    Task geometry (THEORY.md sections 10 and 11):
+      theta: angle between the target teacher beta_t and the source, in
+          [0, pi]; default pi/4 when overlap is not given either.
+      overlap: instead of theta, rho_par = cos^2 theta in [0, 1], the
+          target's squared projection on the source span (theta =
+          acos(sqrt(overlap)) in [0, pi/2]); giving both raises.
+      k: pretrained outputs, an integer in [1, d - 1] (k = d only at theta 0
+          or pi); 1 (the default) is the paper's one source teacher. k >= 2
+          pretrains on orthonormal B_s = [b_1 .. b_k], b_1 the source teacher
+          at angle theta from beta_t, the others orthogonal to beta_t; linear
+          transfer then fits k features. Theory ("theory"): scratch, ridge,
+          and at an infinite source lt (exact at lam = 0) and l2sp; ft and
+          lpft are NaN (simulation only).
+      spectrum: None (x ~ N(0, I), the default), a 1-D array of d finite
+          eigenvalues > 0 of Sigma (x ~ N(0, Sigma) in its eigenbasis; the
+          largest first for align "top"/"tail" to mean what they say), or
+          "powerlaw:ALPHA" (eig_i ~ i^-ALPHA, ALPHA >= 0) or "spiked:K:RATIO"
+          (the first K in [1, d] eigenvalues RATIO > 0 times the others),
+          both normalised to tr Sigma = d (fate.aniso.spectrum_*). Risks are
+          then |beta_hat - beta_t|_Sigma^2. Only with k = 1. Theory: scratch
+          and ridge (deterministic equivalent), lt exact with align top or
+          tail at lam = 0 and an infinite source; the rest NaN.
+      align: with a spectrum only: "random" (the default: uniform teachers),
+          "top" (beta_t = e_1, beta_s in span(e_1, e_2)) or "tail" (beta_t =
+          e_d, beta_s in span(e_d, e_{d-1})).
+    Each raises FateValueError (a ValueError) naming the argument and its
+    range when out of range.
+
     Returns a dict:
-      "spec":      the experiment's parameters (dict; "gamma" = n/d);
+      "spec":      the experiment's parameters (dict; "gamma" = n/d; "k",
+                   "overlap" = cos^2 theta, "align" (a word), "spectrum"
+                   (the (d,) eigenvalues used, a copy, or None) and
+                   "spectrum_text" (the string given, else None));
       "theory":    fate_spec_theory_eval: scratch, lt, ft (gradient-flow c),
                    ft_paper (c = 1), ft_c, T_lt, T_ft, T_ft_paper, lpft, lpft_c,
                    l2sp, l2sp_lambda, T_lpft, T_l2sp, ridge, ridge_lambda,
@@ -308,7 +438,9 @@ def run(d=100, gamma=None, n=None, theta=math.pi / 4, sigma=0.2, depth=2, width=
                       width=width, lam=lam, gamma_src=gamma_src, n_src=n_src, sigma_src=sigma_src,
                       lr=lr, epochs=epochs, tol=tol, init_scale=init_scale, rcond=rcond,
                       weight_decay=weight_decay, seed=seed, methods=methods,
-                      l2sp_lambda=l2sp_lambda)
+                      l2sp_lambda=l2sp_lambda, k=k, overlap=overlap, spectrum=spectrum,
+                      align=align)
+    # spec._keep holds the spectrum its pointer refers to for every C call below
     K, first = _check.instances_first(instances, first, ctypes.sizeof(fate_instance_result), where)
     nthreads = _check.threads(threads, where)
     idt, _ = _dtypes()
@@ -412,14 +544,34 @@ def _phase_theory(th, bbits):
     return risk, T_, rb - th.ft_paper
 
 
-def _linear_sweep(where, gammas, thetas, lambdas, d, instances, threads, baseline=None, **spec):
+def _phase_thetas(thetas, overlaps, where):
+    """fate.phase's theta axis: thetas as given, or acos(sqrt(overlaps))
+    sorted by theta (ascending, so overlaps descending)."""
+    if (thetas is None) == (overlaps is None):
+        raise _check.value_error(where, "give either thetas (angles in [0, pi]) or overlaps "
+                                 "(rho_par = cos^2 theta in [0, 1]), %s"
+                                 % ("not both" if thetas is not None else "got neither"))
+    if thetas is not None:
+        return _check.vector(thetas, "thetas", lo=0.0, hi=math.pi, where=where, text="in [0, pi]")
+    o = _check.vector(overlaps, "overlaps", lo=0.0, hi=1.0, where=where,
+                      text="in [0, 1] (rho_par = cos^2 theta)")
+    return np.ascontiguousarray(np.sort(np.arccos(np.sqrt(o))))
+
+
+def _linear_sweep(where, gammas, thetas, lambdas, d, instances, threads, baseline=None,
+                  overlaps=None, **spec):
     """The checked fate_sweep of fate.phase's arguments, with the arrays its
-    pointers refer to (keep them alive): (sweep, base spec, gammas, thetas,
-    lambdas, ns)."""
+    pointers refer to (keep them alive; the base spec keeps the spectrum):
+    (sweep, base spec, gammas, thetas, lambdas, ns)."""
     g = _check.vector(gammas, "gammas", lo=0.0, lo_open=True, where=where)
-    t = _check.vector(thetas, "thetas", lo=0.0, hi=math.pi, where=where, text="in [0, pi]")
+    t = _phase_thetas(thetas, overlaps, where)
     lam = _check.vector(lambdas, "lambdas", lo=0.0, where=where)
-    base = _make_spec(where, d=d, gamma=None, n=1, theta=0.0, lam=0.0, **spec)
+    # k's range depends on theta (k = d only at 0 or pi): check it at the
+    # grid's first angle off the edges, if any; the sweep sets theta per cell
+    inner = [x for x in t.tolist() if x not in (0.0, math.pi)]
+    base = _make_spec(where, d=d, gamma=None, n=1, theta=inner[0] if inner else 0.0, lam=0.0,
+                      **spec)
+    base.theta = 0.0
     ns = np.array([_size_from_ratio(x, "gammas[%d]" % j, "n", base.d, where)
                    for j, x in enumerate(g.tolist())], dtype=np.int64)
     G, T, NL = g.size, t.size, lam.size
@@ -442,10 +594,11 @@ def _linear_sweep(where, gammas, thetas, lambdas, d, instances, threads, baselin
     return sweep, base, g, t, lam, ns
 
 
-def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2, width=0,
+def phase(gammas, thetas=None, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2, width=0,
           methods=METHODS, gamma_src=None, n_src=None, sigma_src=0.0, lr=0.0, epochs=10000,
           tol=1e-6, init_scale=0.0, rcond=1e-2, weight_decay=0.0, seed=1, threads=0,
-          should_stop=None, progress=None, skip=None, l2sp_lambda="opt", baseline=None):
+          should_stop=None, progress=None, skip=None, l2sp_lambda="opt", baseline=None,
+          overlaps=None, k=1, spectrum=None, align=None):
     """A sweep over (gamma, theta) cells, K = `instances` each (fate_sweep_run),
     the engine of `fate phase`. The same arguments give the same numbers as
     ``fate phase`` (instance i of every cell uses the key (seed, i); n =
@@ -454,6 +607,14 @@ def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2
 
     gammas (G,), thetas (T,) and lambdas (NL,) are 1-D sequences (any order;
     gammas > 0 with round(gamma d) >= 1, thetas in [0, pi], lambdas >= 0).
+    overlaps (T,): instead of thetas (give exactly one), rho_par = cos^2 theta
+    in [0, 1]; the theta axis is then acos(sqrt(overlaps)) sorted by theta
+    (ascending: the overlaps descending).
+    k, spectrum, align: the task geometry, as fate.run's (k in [1, d - 1],
+    or up to d when every theta is 0 or pi; spectrum an array of d
+    eigenvalues > 0, "powerlaw:ALPHA" or "spiked:K:RATIO"; align "random",
+    "top" or "tail", with a spectrum only; k > 1 and a spectrum exclude each
+    other). The theory is NaN where it is not derived (see fate.run).
 
     methods: any of fate.run's, "scratch", "lt", "ft", "lpft", "l2sp",
     "ridge", "ridge_cv" (l2sp at l2sp_lambda: a number >= 0 or "opt").
@@ -462,7 +623,8 @@ def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2
     instance the lower risk of the two ridges); a named baseline runs
     whether or not methods names it.
 
-    Returns a dict. Coordinates: "gamma" (G,), "theta" (T,), "lambda" (NL,),
+    Returns a dict. Coordinates: "gamma" (G,), "theta" (T,), "overlap" (T,)
+    (= cos^2 theta), "lambda" (NL,),
     "n" (G,) int64, "method" = ("scratch", "lt", "ft"), or all seven of
     fate.run's methods when any of lpft, l2sp, ridge, ridge_cv runs;
     "instance" (K,).
@@ -486,7 +648,8 @@ def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2
       "pretrain": pretraining is per (theta, instance): "risk" (against
             beta_s), "train_loss", "balance" (T, K), "steps" (T, K) int64;
       "done": (G, T) bool, the cells that finished (all True unless stopped);
-      "complete": bool; "spec": the base parameters (dict).
+      "complete": bool; "spec": the base parameters (dict, with "k",
+      "align", "spectrum" and "spectrum_text" as fate.run's).
 
     Hooks (optional, called from the library's OpenMP threads; keep them
     short): should_stop() -> bool stops the sweep after the cells in flight
@@ -507,7 +670,9 @@ def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2
         where, gammas, thetas, lambdas, d, instances, threads, sigma=sigma, depth=depth,
         width=width, gamma_src=gamma_src, n_src=n_src, sigma_src=sigma_src, lr=lr, epochs=epochs,
         tol=tol, init_scale=init_scale, rcond=rcond, weight_decay=weight_decay, seed=seed,
-        methods=methods, l2sp_lambda=l2sp_lambda, baseline=baseline)
+        methods=methods, l2sp_lambda=l2sp_lambda, baseline=baseline, overlaps=overlaps, k=k,
+        spectrum=spectrum, align=align)
+    # base (alive to the end) holds the spectrum that sweep.base and sp point to
     G, T, NL, K, M = g.size, t.size, lam.size, sweep.instances, base.methods
     names = ALL_METHODS if M & _BEYOND else METHODS
     NM = len(names)
@@ -635,10 +800,11 @@ def phase(gammas, thetas, lambdas=(0.0,), d=100, instances=8, sigma=0.2, depth=2
     res["lt"] = lt
     res["pretrain"] = pre
     sd = spec_dict(base)
-    for k in ("n", "theta", "lambda", "gamma"):
-        sd.pop(k, None)
+    for key in ("n", "theta", "lambda", "gamma", "overlap"):
+        sd.pop(key, None)
     sd["instances"] = K
-    res.update(gamma=g.copy(), theta=t.copy(), **{"lambda": lam.copy()}, n=ns, method=names,
+    res.update(gamma=g.copy(), theta=t.copy(), overlap=np.cos(t) ** 2,
+               **{"lambda": lam.copy()}, n=ns, method=names,
                instance=np.arange(K, dtype=np.int64), done=done,
                complete=bool(st == FATE_OK and done.all()), spec=sd)
 

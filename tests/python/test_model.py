@@ -16,7 +16,7 @@ def _linear_sweep(gammas, thetas, lambdas, d, instances):
     the linear model: model= only picks it)."""
     spec = {k: v.default for k, v in inspect.signature(fate.phase).parameters.items()
             if v.default is not inspect.Parameter.empty and k not in (
-                "lambdas", "d", "instances", "threads", "should_stop", "progress", "skip",
+                "thetas", "lambdas", "d", "instances", "threads", "should_stop", "progress", "skip",
                 "model")}
     return _experiment._linear_sweep("test", gammas, thetas, lambdas, d, instances, 0, **spec)
 
