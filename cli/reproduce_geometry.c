@@ -116,9 +116,24 @@ static int fig_T_vs_k(ctx *c, const geo *g, const char *dir, size_t t, const siz
     }
     snprintf(title, sizeof title, "T against the number of pretrained features k (ρ∥ = %.2f, σ = %.1f, d = %zu)",
              rho_par, GEO_SIGMA, g->d);
+    /* room above the data for the legend (upper right) */
+    double lo = INFINITY, hi = -INFINITY;
+    for (int q = 0; q < 4; q++)
+        for (size_t i = 0; i < g->nk; i++)
+            if (isfinite(y[q][i])) lo = fmin(lo, y[q][i] - e[q][i]), hi = fmax(hi, y[q][i] + e[q][i]);
+    for (int a = 0; a < 2; a++)
+        for (size_t i = 0; i < nth; i++)
+            if (isfinite(ty[a][i])) lo = fmin(lo, ty[a][i]), hi = fmax(hi, ty[a][i]);
+    const double span = hi > lo ? hi - lo : 1.0;
     fate_line_plot p = {title, "pretrained features k", "T = R_sc − R_method", s, 6, 0.7, KS[g->nk - 1] * 1.4,
-                        0, 0, 1, 1, 0};
+                        lo - 0.05 * span, hi + 0.8 * span, 1, 1, 0};
     return fig_emit_lines(dir, "T_vs_k", c->o->plot, &c->files, &p);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
 }
 
 /* T of linear transfer over (gamma, kappa = k/d) at the grid angle t, with
@@ -142,13 +157,21 @@ static int fig_kappa_map(ctx *c, const geo *g, const char *dir, size_t t)
         for (size_t a = 0; a < CG; a++)
             cv[b * CG + a] = fate_theory_scratch(cg[a], GEO_SIGMA) - fate_theory_lt_k(cg[a], ck[b], rho_par, GEO_SIGMA);
     }
+    /* colours over the 90th percentile of |T|: the corner n = k + 4 (the
+     * inverse-Wishart variance near its pole) would wash out the rest */
+    double mag[GEO_NK * GEO_NG];
+    size_t nm = 0;
+    for (size_t i = 0; i < g->nk * GEO_NG; i++)
+        if (isfinite(val[i])) mag[nm++] = fabs(val[i]);
+    qsort(mag, nm, sizeof *mag, cmp_double);
+    const double vmax = nm ? mag[(size_t)(0.9 * (double)(nm - 1))] : 0.0;
     char title[200];
     snprintf(title, sizeof title, "Linear transfer over (γ, κ = k/d): simulated T, ρ∥ = %.2f (σ = %.1f, d = %zu)",
              rho_par, GEO_SIGMA, g->d);
     fate_phase_map m = {.title = title, .zlabel = "T = R_sc − R_lt", .thetas = g->gammas, .n_thetas = GEO_NG,
                         .gammas = kap, .n_gammas = g->nk, .values = val, .contour_thetas = cg,
                         .n_contour_thetas = CG, .contour_gammas = ck, .n_contour_gammas = CK, .contour_values = cv,
-                        .contour_label = "theory T = 0 (limit at κ = k/d)",
+                        .contour_label = "theory T = 0 (limit at κ = k/d)", .vmax = vmax,
                         .xlabel = "target samples per dimension γ = n/d", .ylabel = "features per dimension κ = k/d",
                         .x_plain = 1, .ylog = 1};
     return fig_emit_map(dir, "phase_kappa", c->o->plot, &c->files, &m);

@@ -193,6 +193,21 @@ check "the report has the section and its paragraph" grep -q "What changes compa
 check "its comparisons in standard errors" grep -q "LP-FT T against the tuned ridge" RB/report.md
 check "T against the tuned ridge in beyond/runs.csv" \
   awk -F, 'NR > 1 && $4 == "ridge" && $8 != 0 { bad++ } END { exit bad > 0 }' RB/beyond/runs.csv
+# "Task geometry": k features (k <= d/4: 1, 2, 4 at d = 20) and the three alignments under a power law
+"$FATE" reproduce --quick --only geometry --d 20 --instances 3 --quiet --out RG > RG.out 2> RG.err
+check "reproduce --only geometry exits 0" [ $? -eq 0 ]
+for f in phase_lt_k1 phase_lt_k4 phase_ft_k4 phase_lt_top phase_lt_tail phase_ft_random T_vs_k phase_kappa; do
+  check "geometry/$f.png drawn" [ -s "RG/geometry/$f.png" ]
+done
+check "no k = 8 sweep at d = 20" [ ! -d RG/geometry/k8 ]
+check "the report has the section" grep -q "Task geometry" RG/report.md
+check "k = 4's linear transfer against its theory in the report" grep -q "k = 4 features, against its exact mean" RG/report.md
+check "k = 4: lt theory finite where n > k + 1, infinite at n = k (the inverse-Wishart pole)" /usr/bin/python3 -c '
+import csv, math, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["method"] == "lt"]
+fin = [math.isfinite(float(r["theory_risk"])) for r in rows if int(r["n"]) > 5]
+pole = [float(r["theory_risk"]) == math.inf for r in rows if int(r["n"]) == 4]
+sys.exit(0 if fin and all(fin) and pole and all(pole) else 1)' RG/geometry/k4/summary.csv
 # a saved option that no longer parses: one line naming the manifest, exit 2
 sed 's/"args": \[/"args": ["--bogus", /' RD/manifest.json > RD/m.json && mv RD/m.json RD/manifest.json
 "$FATE" reproduce --resume --out RD > RD.out 2> RD.err
