@@ -323,7 +323,11 @@ int geometry_experiment(ctx *c)
         report_h2(c->rep, "Task geometry: k pretrained features and anisotropic inputs (σ = %.1f, d = %zu)",
                   GEO_SIGMA, g.d);
         report_p(c->rep, "Grid: γ = 0.2, 0.4, …, 2.0 and θ = π/16, …, π/2 (coarser than the paper's maps), %zu "
-                 "instances per cell, T = R_scratch − R_method. Files: geometry/*/runs.csv and summary.csv.",
+                 "instances per cell, T = R_scratch − R_method. Files: geometry/*/runs.csv and summary.csv. The cells of "
+                 "a sweep share each instance's draws (the same target inputs and noise at every θ, nested across "
+                 "γ), so their deviations from theory are correlated: one low draw of linear transfer's "
+                 "χ²-distributed error shows in a whole row, and the counts within 2 standard errors are not "
+                 "independent tests.",
                  g.K);
         frc = c->o->plot ? geo_figures(c, &g, t, js) : 0;
         report_k(c, &g, t, js);
