@@ -52,6 +52,9 @@ typedef struct phase_opts {
     spec_opts so;
     double *gammas, *thetas, *lambdas, *slices;
     size_t ng, nt, nl, nsl;
+    double *overlaps; /* --overlap: rho_par values, turned into thetas */
+    size_t nov;
+    int have_theta, have_overlap;
     const char *out;
     int model, resume, quiet, theory_map;
     const char *l2sp_lambda; /* a number >= 0, or opt */
@@ -78,7 +81,11 @@ static const opt_def OPTS[] = {
     {"--gamma", "LIST", OPT_LIST, 0, 1e6, "> 0", "0.15:1.8:12", "target samples per dimension", F(gammas), F(ng),
      NO_GIVEN, NULL, OPT_LO_OPEN},
     {"--theta", "LIST", OPT_ANGLES, 0, M_PI, "in [0, pi]", "pi/24:pi/2:12",
-     "angles in [0, pi], pi-forms and degrees accepted\n", F(thetas), F(nt), NO_GIVEN, NULL, 0},
+     "angles in [0, pi], pi-forms and degrees accepted\n", F(thetas), F(nt), (long)F(have_theta), NULL, 0},
+    {"--overlap", "LIST", OPT_LIST, 0, 1, "in [0, 1]", NULL,
+     "instead of --theta: rho_par = |P_B beta_t|^2 = cos^2 theta,\n"
+     "each in [0, 1]; the cells are at theta = acos(sqrt(RHO)),\n"
+     "in increasing theta (decreasing overlap)", F(overlaps), F(nov), (long)F(have_overlap), NULL, 0},
     {"--lambda", "LIST", OPT_LIST, 0, 1e12, ">= 0", "0", "ridges of linear transfer >= 0", F(lambdas), F(nl),
      NO_GIVEN, NULL, 0},
     {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "methods beyond the paper:", 0, 0, NO_GIVEN, NULL, 0},
@@ -111,7 +118,11 @@ static const opt_def OPTS[] = {
 #undef F
 static const opt_table TABLE = {"phase", "fate phase --help", OPTS, sizeof OPTS / sizeof OPTS[0], intro, outro};
 
-static void free_opts(phase_opts *o) { opt_table_free(&TABLE, o); }
+static void free_opts(phase_opts *o)
+{
+    spec_opts_free(&o->so);
+    opt_table_free(&TABLE, o);
+}
 
 /* 0, 1 after --help, or -1 after one line. */
 static int parse_phase(int argc, char **argv, phase_opts *o)
@@ -126,13 +137,48 @@ static int sorted_unique(const double *x, size_t n)
     return 1;
 }
 
+static int ascending(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* --overlap: the thetas acos(sqrt(rho)), increasing, in place of --theta's.
+ * 0 or -1 after one line. */
+static int overlap_thetas(const char *C, phase_opts *o)
+{
+    if (!o->have_overlap) return 0;
+    if (o->have_theta) {
+        cli_error(C, "give either --overlap or --theta, not both (--overlap RHO sets theta = acos(sqrt(RHO)))");
+        return -1;
+    }
+    double *t = malloc(o->nov * sizeof *t);
+    if (!t) { cli_error(C, "out of memory"); return -1; }
+    for (size_t i = 0; i < o->nov; i++) t[i] = acos(sqrt(o->overlaps[i]));
+    qsort(t, o->nov, sizeof *t, ascending);
+    free(o->thetas);
+    o->thetas = t;
+    o->nt = o->nov;
+    if (!sorted_unique(t, o->nov)) { cli_error(C, "--overlap values must be distinct"); return -1; }
+    return 0;
+}
+
+/* Every theta on the axis (0 or pi): --k may then be d. */
+static int thetas_on_axis(const phase_opts *o)
+{
+    for (size_t i = 0; i < o->nt; i++)
+        if (o->thetas[i] != 0.0 && o->thetas[i] != M_PI) return 0;
+    return 1;
+}
+
 static int finish_phase(phase_opts *o)
 {
     const char *C = "phase";
+    if (overlap_thetas(C, o)) return -1;
     if (!sorted_unique(o->gammas, o->ng)) { cli_error(C, "--gamma values must be increasing and distinct"); return -1; }
     if (!sorted_unique(o->thetas, o->nt)) { cli_error(C, "--theta values must be increasing and distinct"); return -1; }
     if (!sorted_unique(o->lambdas, o->nl)) { cli_error(C, "--lambda values must be increasing and distinct"); return -1; }
-    if (spec_opts_finish(C, &o->so)) return -1;
+    if (spec_opts_finish(C, &o->so, thetas_on_axis(o))) return -1;
     fate_spec *s = &o->so.spec;
     if (s->methods & ~(unsigned)FATE_SWEEP_METHODS) {
         cli_error(C, "--methods: l2sp_w runs in fate run only; a sweep takes scratch, lt, ft, lpft, l2sp, ridge, "
@@ -148,9 +194,8 @@ static int finish_phase(phase_opts *o)
             return -1;
         }
     s->n = 1;
-    const char *msg = fate_spec_check(s);
-    if (msg) { cli_error(C, "%s", msg); return -1; }
-    return 0;
+    if (s->k > 1) s->theta = o->thetas[0]; /* k = d is checked at a theta of the grid (all on the axis then) */
+    return spec_opts_check(C, &o->so);
 }
 
 /* The table's defaults over fate_spec_default; 0 or -1. */
@@ -267,6 +312,29 @@ static void warn_unconverged(const phase_opts *o, const summary_row *rows, size_
                 o->so.spec.tol, o->so.spec.max_epochs, gmin_u, gmax_u);
 }
 
+/* --resume under a spectrum: its eigenvalues must be those saved in
+ * DIR/sweep.json, since the words file:PATH match an edited file too.
+ * 0, or -1 after one line naming --spectrum. */
+static int same_saved_spectrum(const phase_opts *o, const fate_sweep *w)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/sweep.json", o->out);
+    json_t *saved = json_load_file(path, 0, NULL);
+    if (!saved) return 0; /* no cell saved yet: nothing to differ from */
+    char *txt = sweep_params_json(w);
+    json_t *now = txt ? json_loads(txt, 0, NULL) : NULL;
+    free(txt);
+    json_t *a = json_object(), *b = json_object();
+    if (json_object_get(saved, "spectrum")) json_object_set(a, "spectrum", json_object_get(saved, "spectrum"));
+    if (now && json_object_get(now, "spectrum")) json_object_set(b, "spectrum", json_object_get(now, "spectrum"));
+    const int rc = resume_same_params("phase", o->out, "sweep", a, b);
+    json_decref(a);
+    json_decref(b);
+    json_decref(now);
+    json_decref(saved);
+    return rc;
+}
+
 /* Options (or the saved ones on --resume), the sweep, its folder: 0, -1
  * after --help, or the exit code after one line. */
 static int prepare(phase_opts *o, json_t **args, sweep_job *job, int argc, char **argv)
@@ -278,6 +346,7 @@ static int prepare(phase_opts *o, json_t **args, sweep_job *job, int argc, char 
     *job = (sweep_job){.dir = o->out, .quiet = o->quiet, .label = "fate phase", .sweep = sweep_of(o)};
     const char *msg = fate_sweep_check(&job->sweep);
     if (msg) { cli_error("phase", "%s", msg); return FATE_EXIT_USAGE; }
+    if (o->resume && o->so.spec.spectrum && same_saved_spectrum(o, &job->sweep)) return FATE_EXIT_USAGE;
     return job_folder_open("phase", o->out);
 }
 
@@ -305,11 +374,24 @@ static int run(const phase_opts *o, sweep_job *job, manifest *man)
                       : 0;
     frc |= manifest_end(man, frc ? "failed" : "complete", &files) != 0;
     printf("fate phase: %zu x %zu cells, %zu instances each, in %s\n", o->ng, o->nt, o->so.instances, o->out);
+    if (o->have_overlap) printf("  theta = acos(sqrt(overlap)) for the %zu --overlap values\n", o->nov);
+    spec_opts_describe(stdout, &o->so, "  ");
     for (size_t i = 0; i < files.n; i++) printf("  %s\n", files.paths[i]);
     printf("  %s/manifest.json\n", o->out);
     free(rows);
     file_list_free(&files);
     return frc ? JOB_FAILED : JOB_OK;
+}
+
+/* The manifest's "geometry" (k, spectrum, align, the overlaps), or NULL. */
+static json_t *geometry_extra(const phase_opts *o)
+{
+    json_t *ov = NULL;
+    if (o->have_overlap) {
+        ov = json_array();
+        for (size_t i = 0; i < o->nov; i++) json_array_append_new(ov, json_real(o->overlaps[i]));
+    }
+    return spec_opts_manifest_extra(&o->so, ov);
 }
 
 int cmd_phase(int argc, char **argv)
@@ -328,7 +410,7 @@ int cmd_phase(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     }
     manifest man;
-    if (par_root()) manifest_begin(&man, o.out, "phase", args, &job.sweep, NULL);
+    if (par_root()) manifest_begin(&man, o.out, "phase", args, &job.sweep, geometry_extra(&o));
     else json_decref(args);
     job_install_signals();
     rc = run(&o, &job, &man);

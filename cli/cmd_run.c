@@ -47,6 +47,8 @@ typedef struct run_opts {
     spec_opts so;
     double gamma;
     int have_gamma, have_n;
+    double overlap;              /* --overlap: rho_par, sets theta = acos(sqrt(rho_par)) */
+    int have_overlap, have_theta;
     int format;
     int verbose;
     const char *l2sp_lambda; /* a number >= 0, or opt */
@@ -70,7 +72,11 @@ static const opt_def OPTS[] = {
      (long)F(have_n), NULL, 0},
     {"--theta", "A", OPT_ANGLE, 0, 0, NULL, NULL,
      "angle between teachers in [0, pi]: radians, pi/4, 3pi/8,\n45deg (default pi/4)",
-     F(so.spec.theta), 0, NO_GIVEN, NULL, 0},
+     F(so.spec.theta), 0, (long)F(have_theta), NULL, 0},
+    {"--overlap", "RHO", OPT_DOUBLE, 0, 1, "in [0, 1]", NULL,
+     "instead of --theta: rho_par = |P_B beta_t|^2, the target's\n"
+     "squared projection on the pretrained features, in [0, 1]\n"
+     "(theta = acos(sqrt(RHO)))", F(overlap), 0, (long)F(have_overlap), NULL, 0},
     {"--lambda", "R", OPT_DOUBLE, 0, 1e12, ">= 0", "0", "ridge of linear transfer, penalty n R |w_L|^2",
      F(so.spec.lambda), 0, NO_GIVEN, NULL, 0},
     {"--l2sp-lambda", "R", OPT_TEXT, 0, 0, "a number >= 0 or opt", "opt",
@@ -116,7 +122,12 @@ static int finish_run(run_opts *o)
         }
         s->n = (size_t)n;
     }
-    if (spec_opts_finish(C, &o->so)) return -1;
+    if (o->have_overlap && o->have_theta) {
+        cli_error(C, "give either --overlap or --theta, not both (--overlap RHO sets theta = acos(sqrt(RHO)))");
+        return -1;
+    }
+    if (o->have_overlap) s->theta = acos(sqrt(o->overlap));
+    if (spec_opts_finish(C, &o->so, s->theta == 0.0 || s->theta == M_PI)) return -1;
     if ((o->have_out || o->have_plot) && !o->have_trajectory) {
         cli_error(C, "--%s: only with --trajectory K (the learning curves are what it writes)",
                   o->have_out ? "out" : "plot");
@@ -126,12 +137,7 @@ static int finish_run(run_opts *o)
      * next to T against the baseline */
     if (o->have_baseline) s->methods |= baseline_methods(baseline_of(o->baseline)) | FATE_METHOD_SCRATCH;
     if (spec_opts_l2sp_lambda(C, o->l2sp_lambda, s)) return -1;
-    const char *msg = fate_spec_check(s);
-    if (msg) {
-        cli_error(C, "%s", msg);
-        return -1;
-    }
-    return 0;
+    return spec_opts_check(C, &o->so);
 }
 
 /* 0, 1 after --help, or -1 after one line. */
@@ -156,6 +162,7 @@ typedef struct mview {
 /* What the three output formats print. */
 typedef struct run_out {
     const fate_spec *s;
+    const run_opts *ro; /* the geometry options, for the header and the json */
     size_t K;
     const fate_instance_result *res;
     const fate_spec_theory *th;
@@ -237,7 +244,7 @@ static json_t *json_num(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
-static json_t *json_spec(const fate_spec *s, size_t K)
+static json_t *json_spec(const run_opts *ro, const fate_spec *s, size_t K)
 {
     json_t *sp = json_object();
     json_object_set_new(sp, "d", json_integer((json_int_t)s->d));
@@ -260,6 +267,8 @@ static json_t *json_spec(const fate_spec *s, size_t K)
         fate_spec_theory_eval(&th, s);
         json_object_set_new(sp, "l2sp_lambda", json_num(th.l2sp_lambda)); /* null when infinite */
     }
+    spec_opts_json(sp, &ro->so);
+    if (ro->have_overlap) json_object_set_new(sp, "overlap", json_real(ro->overlap));
     return sp;
 }
 
@@ -267,7 +276,7 @@ static void print_json(const run_out *o)
 {
     json_t *root = json_object(), *arr = json_array();
     json_object_set_new(root, "fate_version", json_string(fate_version()));
-    json_object_set_new(root, "spec", json_spec(o->s, o->K));
+    json_object_set_new(root, "spec", json_spec(o->ro, o->s, o->K));
     for (size_t v = 0; v < o->nv; v++) {
         const mview *w = &o->views[v];
         json_t *mo = json_object(), *risks = json_array();
@@ -307,8 +316,9 @@ static void print_json(const run_out *o)
 
 #define NAME_W(s) ((s)->methods & FATE_METHOD_EARLY_STOP ? 10 : 9)
 
-static void print_table_header(const fate_spec *s, size_t K, const char *T_head, int two_T)
+static void print_table_header(const run_opts *ro, size_t K, const char *T_head, int two_T)
 {
+    const fate_spec *s = &ro->so.spec;
     printf("fate run: d = %zu, depth %zu, n = %zu (gamma = %.4g), theta = %.4f rad (%.1f deg), "
            "sigma = %g, lambda = %g\n", s->d, s->depth, s->n, (double)s->n / (double)s->d,
            s->theta, s->theta * 180.0 / M_PI, s->sigma, s->lambda);
@@ -317,6 +327,8 @@ static void print_table_header(const fate_spec *s, size_t K, const char *T_head,
                (double)s->n_src / (double)s->d, s->sigma_src);
     else
         printf("          infinite source (pretraining on the population loss)\n");
+    if (ro->have_overlap) printf("          --overlap %g: rho_par = cos^2 theta\n", ro->overlap);
+    spec_opts_describe(stdout, &ro->so, "          ");
     printf("          %zu instances, seed %llu; mean +- standard error; theory = exact finite-size mean\n\n",
            K, (unsigned long long)s->seed);
     /* the method column fits "early_stop" when it is shown */
@@ -378,7 +390,8 @@ static void print_table_notes(const run_out *o)
         }
         printf("pretrained features: max layer imbalance %.2e", b);
         if (s->methods & FATE_METHOD_LT)
-            printf(", |W_1..W_{L-1}| = %.4f, max sigma_2/sigma_1 = %.2e (rank one)", sv1, r2);
+            printf(", |W_1..W_{L-1}| = %.4f, max sigma_2/sigma_1 = %.2e (%s)", sv1, r2,
+                   s->k > 1 ? "k features: sigma_2 is one of them" : "rank one");
         printf("\n");
     }
 }
@@ -401,7 +414,7 @@ static void print_table(const run_out *o)
     char T_head[40] = "T = R_sc - R";
     if (o->base == BASE_BEST) snprintf(T_head, sizeof T_head, "T* = R_best - R");
     else if (o->base != BASE_SCRATCH) snprintf(T_head, sizeof T_head, "T = R_%s - R", baseline_name(o->base));
-    print_table_header(o->s, o->K, T_head, o->two_T);
+    print_table_header(o->ro, o->K, T_head, o->two_T);
     for (size_t v = 0; v < o->nv; v++) {
         const mview *w = &o->views[v];
         size_t conv = 0;
@@ -519,7 +532,8 @@ static int trajectory_open(const run_opts *o, manifest *man, int argc, char **ar
     int claim = job_folder_open("run", o->out);
     if (claim) return claim;
     json_t *args = opt_table_result_args(&TABLE, argc, argv, 1);
-    return manifest_begin(man, o->out, "run", args, NULL, NULL) ? FATE_EXIT_RUNTIME : 0;
+    json_t *extra = spec_opts_manifest_extra(&o->so, o->have_overlap ? json_real(o->overlap) : NULL);
+    return manifest_begin(man, o->out, "run", args, NULL, extra) ? FATE_EXIT_RUNTIME : 0;
 }
 
 /* The records of --trajectory (K instances of cap each) and their counts. */
@@ -560,22 +574,21 @@ static int trajectory_close(const run_opts *o, manifest *man, const traj_buf *tb
     return rc;
 }
 
-int cmd_run(int argc, char **argv)
+/* cmd_run once o is zeroed; the exit code. */
+static int run_main(run_opts *o, int argc, char **argv)
 {
-    run_opts o;
-    memset(&o, 0, sizeof o);
-    int pr = parse_run(argc, argv, &o);
+    int pr = parse_run(argc, argv, o);
     if (pr > 0) return 0;
     if (pr < 0) return FATE_EXIT_USAGE;
-    const fate_spec *s = &o.so.spec;
-    size_t K = o.so.instances;
+    const fate_spec *s = &o->so.spec;
+    size_t K = o->so.instances;
 
     fate_spec_theory th;
     fate_spec_theory_eval(&th, s);
     double pre_theory = s->n_src ? fate_theory_scratch_exact(s->n_src, s->d, s->sigma_src) : 0.0;
 
     manifest man;
-    int trc = o.have_trajectory ? trajectory_open(&o, &man, argc, argv) : 0;
+    int trc = o->have_trajectory ? trajectory_open(o, &man, argc, argv) : 0;
     if (trc) return trc;
     traj_buf tb = {0};
     fate_instance_result *res = calloc(K, sizeof *res);
@@ -585,7 +598,7 @@ int cmd_run(int argc, char **argv)
     unsigned fm = 0;
     size_t fs = 0;
     uint64_t fi = 0;
-    fate_status st = res && buf ? run_all(res, &tb, &o, &fm, &fs, &fi) : FATE_ENOMEM;
+    fate_status st = res && buf ? run_all(res, &tb, o, &fm, &fs, &fi) : FATE_ENOMEM;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     if (st == FATE_EDIVERGED)
@@ -593,29 +606,38 @@ int cmd_run(int argc, char **argv)
                   "use a smaller --lr (now %s)", method_name(fm), fs, (unsigned long long)fi,
                   s->lr > 0 ? "set by --lr" : "automatic");
     else if (st == FATE_ENOMEM)
-        cli_error("run", "out of memory for %zu instances%s", K, o.have_trajectory ? " and their learning curves" : "");
+        cli_error("run", "out of memory for %zu instances%s", K, o->have_trajectory ? " and their learning curves" : "");
     else if (st != FATE_OK)
         cli_error("run", "%s", fate_strerror(st));
     if (st != FATE_OK) {
-        if (o.have_trajectory) trajectory_close(&o, &man, &tb, FATE_EXIT_RUNTIME);
+        if (o->have_trajectory) trajectory_close(o, &man, &tb, FATE_EXIT_RUNTIME);
         free(res); free(buf); free(tb.pts); free(tb.counts);
         return FATE_EXIT_RUNTIME;
     }
 
-    run_out out = {.s = s, .K = K, .res = res, .th = &th, .wall = wall, .buf = buf};
+    run_out out = {.s = s, .ro = o, .K = K, .res = res, .th = &th, .wall = wall, .buf = buf};
     method_views(&out, pre_theory);
-    rebase_views(&out, baseline_of(o.baseline));
+    rebase_views(&out, baseline_of(o->baseline));
     size_t total_steps = warn_training(&out);
-    const int nthreads = o.so.threads > 0 ? o.so.threads : omp_get_max_threads();
-    if (o.verbose)
+    const int nthreads = o->so.threads > 0 ? o->so.threads : omp_get_max_threads();
+    if (o->verbose)
         fprintf(stderr, "fate run: %zu GD steps in %.3f s: %.0f steps/s (d = %zu, L = %zu, "
                 "%zu instances, %d thread%s)\n", total_steps, wall, (double)total_steps / wall,
                 s->d, s->depth, K, nthreads, nthreads == 1 ? "" : "s");
-    if (o.format == FMT_CSV) print_csv(&out);
-    else if (o.format == FMT_JSON) print_json(&out);
+    if (o->format == FMT_CSV) print_csv(&out);
+    else if (o->format == FMT_JSON) print_json(&out);
     else print_table(&out);
     fflush(stdout);
-    int rc = o.have_trajectory ? trajectory_close(&o, &man, &tb, 0) : 0;
+    int rc = o->have_trajectory ? trajectory_close(o, &man, &tb, 0) : 0;
     free(buf); free(res); free(tb.pts); free(tb.counts);
+    return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_opts o;
+    memset(&o, 0, sizeof o);
+    const int rc = run_main(&o, argc, argv);
+    spec_opts_free(&o.so); /* the eigenvalues of --spectrum */
     return rc;
 }

@@ -102,10 +102,12 @@ static const opt_def OPTS[] = {
     {"--rho", "LIST", OPT_LIST, 0, 1, "in [0, 1]", NULL,
      "with --k: rho_par, the target's squared projection on\nthe k features, in [0, 1] (default cos^2 theta)",
      F(rho), F(nrho), NO_GIVEN, NULL, 0},
-    {"--spectrum", "S", OPT_TEXT, 0, 0, "powerlaw:ALPHA or spiked:K:RATIO", NULL,
-     "inputs x ~ N(0, Sigma) with this spectrum (tr = d; needs --d):\n"
+    {"--spectrum", "S", OPT_TEXT, 0, 0, "powerlaw:ALPHA, spiked:K:RATIO or file:PATH", NULL,
+     "inputs x ~ N(0, Sigma) with this spectrum (needs --d):\n"
      "powerlaw:ALPHA (eigenvalues ~ i^-ALPHA, ALPHA in [0, 100]) or\n"
-     "spiked:K:RATIO (K leading eigenvalues RATIO times the rest);\n"
+     "spiked:K:RATIO (K leading eigenvalues RATIO times the rest),\n"
+     "both with tr = d, or file:PATH (d numbers > 0, '#' comments,\n"
+     "taken as given, not rescaled; sorted largest first);\n"
      "adds the columns kappa_aniso R_ridge_aniso R_sc_aniso\n"
      "R_lt_aniso T_lt_aniso (THEORY.md section 11)",
      F(spectrum), 0, NO_GIVEN, NULL, 0},

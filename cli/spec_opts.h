@@ -4,10 +4,14 @@
 #ifndef FATE_CLI_SPEC_OPTS_H
 #define FATE_CLI_SPEC_OPTS_H
 #include <stddef.h>
+#include <stdio.h>
 
 #include "fate.h"
 #include "opt_table.h"
 #include "options.h"
+#include "spectrum_opt.h"
+
+struct json_t;
 
 typedef struct spec_opts {
     fate_spec spec;
@@ -15,13 +19,38 @@ typedef struct spec_opts {
     int have_gamma_src, have_n_src, have_threads;
     size_t instances;
     int threads;
+    /* task geometry (THEORY.md sections 10 and 11) */
+    const char *k_text;        /* --k, read once d is known (its range is d's) */
+    const char *spectrum_text; /* --spectrum, or NULL; after finish spectrum_own */
+    char *spectrum_own;        /* a copy: the words parsed on --resume are
+                                  freed with the manifest before the summary */
+    int align, have_align;     /* --align: ALIGN_WORDS' index */
+    spectrum_opt spectrum;     /* --spectrum parsed */
+    double *eig;               /* (d) the eigenvalues spec.spectrum points to;
+                                  owned, freed by spec_opts_free */
 } spec_opts;
 
 /* fate_spec_default, and `instances` (each command's own default). */
 void spec_opts_default(spec_opts *o, size_t instances);
-/* After all options: n_src from gamma_src, conflicts, the default width.
- * 0 or -1 after printing an error. */
-int spec_opts_finish(const char *cmd, spec_opts *o);
+/* After all options: n_src from gamma_src, conflicts, the default width,
+ * --k (<= d - 1, or <= d when on_axis: every theta is 0 or pi), --spectrum
+ * built at d and --align. 0 or -1 after printing an error naming the
+ * option. */
+int spec_opts_finish(const char *cmd, spec_opts *o, int on_axis);
+/* fate_spec_check of the finished spec: 0, or -1 after one line (for the
+ * geometry fields naming the option that sets them). */
+int spec_opts_check(const char *cmd, const spec_opts *o);
+/* Frees the eigenvalues (spec.spectrum becomes NULL) and the text's copy. */
+void spec_opts_free(spec_opts *o);
+/* The geometry given (k > 1, --spectrum, --align) as lines starting with
+ * indent, for a command's summary; nothing for the paper's task. */
+void spec_opts_describe(FILE *f, const spec_opts *o, const char *indent);
+/* The same as keys "k", "spectrum" (the text), "align" of obj, each only
+ * when not at its default (so the paper's outputs keep their bytes). */
+void spec_opts_json(struct json_t *obj, const spec_opts *o);
+/* {"geometry": {those keys, and "overlap" (stolen; may be NULL)}} for a
+ * manifest's extra, or NULL for the paper's task (the manifest unchanged). */
+struct json_t *spec_opts_manifest_extra(const spec_opts *o, struct json_t *overlap);
 /* --l2sp-lambda: a number >= 0, or "opt" (FATE_LAMBDA_OPT). 0 or -1 after
  * printing an error naming the option. */
 int spec_opts_l2sp_lambda(const char *cmd, const char *text, fate_spec *s);
@@ -40,6 +69,26 @@ extern const char *const SPEC_METHOD_WORDS[];
     {"--d", "D", OPT_SIZE, 1, 100000, NULL, NULL, "input dimension >= 1", SPEC_S(T, M, d), 0, -1L, NULL, 0},       \
     {"--sigma", "S", OPT_DOUBLE, 0, 1e6, ">= 0", NULL, "target label noise >= 0 (default 0.2)",                   \
      SPEC_S(T, M, sigma), 0, -1L, NULL, 0},                                                                        \
+    {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "task geometry:", 0, 0, -1L, NULL, 0},                             \
+    {"--k", "K", OPT_TEXT, 0, 0, "an integer >= 1", NULL,                                                          \
+     "pretrained features (source teachers), in [1, d - 1] (d at\n"                                              \
+     "theta 0 or pi): the first at angle theta from the target\n"                                                 \
+     "teacher, the rest orthogonal to it, so that rho_par =\n"                                                    \
+     "cos^2 theta (default 1, the paper's one teacher)",                                                          \
+     SPEC_F(T, M, k_text), 0, -1L, NULL, 0},                                                                       \
+    {"--spectrum", "S", OPT_TEXT, 0, 0, "powerlaw:ALPHA, spiked:K:RATIO or file:PATH", NULL,                      \
+     "inputs x ~ N(0, Sigma) with Sigma's eigenvalues (default\n"                                                 \
+     "isotropic, Sigma = I): powerlaw:ALPHA (~ i^-ALPHA, ALPHA in\n"                                              \
+     "[0, 100]) or spiked:K:RATIO (K leading ones RATIO times the\n"                                              \
+     "rest), both with tr = d, or file:PATH (d numbers > 0, '#'\n"                                                \
+     "comments, taken as given, not rescaled; sorted largest\n"                                                   \
+     "first); risk is then |beta_hat - beta_t|_Sigma^2",                                                          \
+     SPEC_F(T, M, spectrum_text), 0, -1L, NULL, 0},                                                                \
+    {"--align", "A", OPT_WORD, 0, 0, "random, top or tail", "random",                                              \
+     "with --spectrum: the target teacher along the top (largest)\n"                                              \
+     "or the tail (smallest) eigen-direction, the source at\n"                                                    \
+     "theta from it in the next one, or both random",                                                             \
+     SPEC_F(T, M, align), 0, (long)SPEC_F(T, M, have_align), ALIGN_WORDS, 0},                                      \
     {NULL, NULL, OPT_SECTION, 0, 0, NULL, NULL, "source:", 0, 0, -1L, NULL, 0},                                    \
     {"--gamma-src", "G", OPT_DOUBLE, 0, 1e6, "> 0", NULL,                                                          \
      "finite source of round(G d) samples (default: infinite\n"                                                   \

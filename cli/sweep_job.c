@@ -69,6 +69,15 @@ char *sweep_params_json(const fate_sweep *w)
     if (s->methods & FATE_METHOD_L2SP)
         json_object_set_new(o, "l2sp_lambda",
                             s->l2sp_lambda == FATE_LAMBDA_OPT ? json_string("opt") : json_real(s->l2sp_lambda));
+    /* the task geometry beyond the paper's, likewise only when given: the
+     * eigenvalues themselves, so that a spectrum file edited between runs
+     * changes the parameters (and no cell of the old one is reused) */
+    if (s->k > 1) json_object_set_new(o, "k", json_integer((json_int_t)s->k));
+    if (s->spectrum) {
+        json_object_set_new(o, "spectrum", darr(s->spectrum, s->d));
+        static const char *const align[] = {"random", "top", "tail"};
+        json_object_set_new(o, "align", json_string(s->align <= FATE_ALIGN_TAIL ? align[s->align] : "?"));
+    }
     if (w->baseline) /* a word, as --baseline takes it */
         json_object_set_new(o, "baseline", json_string(w->baseline == FATE_BASELINE_BEST ? "best"
                                                         : fate_method_name(w->baseline) ? fate_method_name(w->baseline)

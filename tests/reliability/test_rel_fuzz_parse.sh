@@ -70,6 +70,9 @@ kind() {
   phase:--lambda | theory:--lambda | theory:--sigma | theory:--sigma-src | theory:--l2sp-lambda) K=rlist; S=0 ;;
   relu:--mu) K=rlist; S=0.5 ;;
   theory:--k) K=nlist; S=4 ;;
+  run:--k | phase:--k) K=int ;;
+  run:--overlap) K=real ;;
+  phase:--overlap) K=rlist; S=0.5 ;;
   theory:--rho) K=rlist; S=0.5 ;;
   distance:--scale) K=rlist; S=1 ;;
   distance:--near) K=rlist; S=0.1 ;;
@@ -93,7 +96,7 @@ P_list='|,|S,,S|,S|S,| S|S |S, S|S:S: 3|S:S:0|S:S|S:S:2:2|S,S:S:2|-1|1e300|nan|a
 P_nlist='|,|4,,8|,4|4,|1.5|0|-1|1e300|4, 8|4:8: 2|abc|4:8:0'
 P_word='|abc| S|S |S,S|SS'
 P_words='|,|S,,S|,S|S,| S|S |abc|S,abc'
-P_spectrum='|abc|powerlaw|powerlaw:|powerlaw:-1|powerlaw:101|powerlaw:nan|powerlaw:inf|powerlaw: 1|powerlaw:1 |powerlaw:1:2|POWERLAW:1|spiked|spiked:|spiked:2|spiked:2:|spiked::2|spiked:0:2|spiked:-1:2|spiked:1.5:2|spiked:2:0|spiked:2:-1|spiked:2:nan|spiked:2:2:2|spiked: 2:2|file:x|powerlaw:1,2'
+P_spectrum='|abc|powerlaw|powerlaw:|powerlaw:-1|powerlaw:101|powerlaw:nan|powerlaw:inf|powerlaw: 1|powerlaw:1 |powerlaw:1:2|POWERLAW:1|spiked|spiked:|spiked:2|spiked:2:|spiked::2|spiked:0:2|spiked:-1:2|spiked:1.5:2|spiked:2:0|spiked:2:-1|spiked:2:nan|spiked:2:2:2|spiked: 2:2|file:x|file:|file:/nonexistent/eig.txt|powerlaw:1,2'
 
 # junk characters: each makes any number it is put before (P) or after (A) bad
 J_int_pre="-|+|.|x|,|:|#|_| "
