@@ -372,7 +372,12 @@ static void print_table_notes(const run_out *o)
 {
     const fate_spec *s = o->s;
     const fate_spec_theory *th = o->th;
-    if (s->methods & FATE_METHOD_FT) {
+    if ((s->methods & FATE_METHOD_FT) && (s->k > 1 || s->spectrum)) {
+        /* THEORY.md sections 10 and 11: the structure holds, its coefficient is not derived */
+        printf("\nfine-tuning theory: none %s (simulation only); simulated mean c along (I - P) beta_s = %.4f\n",
+               s->k > 1 ? "for k > 1 features" : "under a spectrum",
+               finite_mean(o, offsetof(fate_instance_result, ft_c)));
+    } else if (s->methods & FATE_METHOD_FT) {
         printf("\nfine-tuning theory: gradient-flow c = %.4f (simulated mean c = %.4f) gives risk %.5f, "
                "T %+.5f;\n                    the paper's c = 1 gives risk %.5f, T %+.5f\n",
                th->ft_c, finite_mean(o, offsetof(fate_instance_result, ft_c)), th->ft, th->T_ft, th->ft_paper,
