@@ -85,7 +85,9 @@ fate_status spec_dataset(double *X, double *y, const double *beta, const double 
                          double sigma, uint64_t seed, uint64_t inst, uint64_t x_stream, uint64_t noise_stream)
 {
     if (!eig) return fate_dataset(X, y, beta, n, d, sigma, seed, inst, x_stream, noise_stream);
-    double *bz = malloc(d * sizeof *bz);
+    /* calloc, not malloc: GCC 12's -Wmaybe-uninitialized (the sanitizer build
+     * with FATE_WERROR) cannot see that the loop fills every element */
+    double *bz = calloc(d ? d : 1, sizeof *bz);
     if (!bz) return FATE_ENOMEM;
     for (size_t i = 0; i < d; i++) bz[i] = sqrt(eig[i]) * beta[i];
     fate_status st = fate_dataset(X, y, bz, n, d, sigma, seed, inst, x_stream, noise_stream);
