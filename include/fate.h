@@ -51,7 +51,9 @@ typedef enum fate_status {
     FATE_EDIVERGED = 3, /* training produced NaN/inf or a growing loss */
     FATE_ENUMERIC = 4,  /* a LAPACK factorisation failed */
     FATE_EIO = 5,       /* a file could not be read or written */
-    FATE_EINTERRUPTED = 6 /* a sweep was stopped by its caller (e.g. on SIGINT) */
+    FATE_EINTERRUPTED = 6, /* a sweep was stopped by its caller (e.g. on SIGINT) */
+    FATE_EDOMAIN = 7    /* valid input for which the quantity is undefined (e.g. a
+                           score that needs two classes given one; fate_score.h) */
 } fate_status;
 
 /* A static, human-readable description of a status code. */

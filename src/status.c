@@ -13,6 +13,7 @@ const char *fate_strerror(fate_status status)
     case FATE_ENUMERIC: return "a linear-algebra factorisation failed";
     case FATE_EIO: return "input/output error";
     case FATE_EINTERRUPTED: return "interrupted";
+    case FATE_EDOMAIN: return "the quantity is undefined for this input";
     }
     return "unknown status";
 }
