@@ -376,6 +376,19 @@ FATE_API fate_status fate_run_instance(fate_instance_result *out, const fate_spe
                               uint64_t instance, unsigned *failed_method,
                               size_t *failed_step);
 
+/* What the pretrained network of instance `instance` makes of its target set
+ * (the same stages and draws as fate_run_instance; transferability scores read
+ * these, fate_score.h): X (n, d) the target inputs and y (n) its labels (each
+ * may be NULL); Z (n, r) row-major, r <= min(d, width) written to *r, the
+ * network's features W_{L-1} .. W_1 x_i in the basis linear transfer fits its
+ * head on (the top singular directions above rcond, scaled by their singular
+ * values: r = 1 for the paper's rank-one map, k with k source teachers; Z must
+ * hold n min(d, width) doubles); f_src (n) the source network's output x_i .
+ * beta_pre (may be NULL). n = spec->n, d = spec->d. FATE_EINVAL as
+ * fate_spec_check; pretraining's own failures as fate_run_instance. */
+FATE_API fate_status fate_transfer_features(double *X, double *y, double *Z, size_t *r, double *f_src,
+                                            const fate_spec *spec, uint64_t instance);
+
 /* The most OpenMP threads any fate call accepts: more threads than this are
  * refused with FATE_EINVAL rather than letting libgomp end the process when
  * it cannot create them. */
