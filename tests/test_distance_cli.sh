@@ -121,6 +121,15 @@ awk -F, 'NR > 1 { r[$1] = $3; rs[$1] = $7; rn[$1] = $8; k[$1] = $2 }
 check "Spearman: theory T and |P_u beta_t|^2 order the pairs, no distance does ($(tr '\n' ' ' < corr.out))" [ $? -eq 0 ]
 check "report names contradicting pairs" sh -c 'grep -q "Pairs that contradict" A/report.md && grep -q "near-useless a = .* is closer than" A/report.md'
 check "report has the correlation table" grep -q "| T_lt_theory | feature |" A/report.md
+# sw1 in D = d + 1 dimensions: every pair shares the draws, so its spread
+# across the angle family is far below its sd over independent redraws (the
+# report marks its rho), while the scale family's spread is real
+awk -F'|' '{ for (i = 2; i <= 9; i++) gsub(/^ +| +$/, "", $i) }
+  $2 == "angle" && $3 == "sw1" { a = ($8 + 0 < 1 && $7 + 0 > 0 && $9 ~ /within noise/) }
+  $2 == "scale" && $3 == "sw1" { s = ($8 + 0 > 3 && $9 !~ /within noise/) }
+  END { exit !(a && s) }' A/report.md
+check "report: sw1's angle-family spread is within its redraw noise, the scale family's is not" [ $? -eq 0 ]
+check "manifest records the sliced redraws" grep -q '"sliced_redraws": 8' A/manifest.json
 check "index.html shows the figures" grep -q '<img src="scatter_kl_st.png"' A/index.html
 
 # ---- theory (and simulation) at a_s = a_t = 1 equal fate run's at the same gamma, theta, sigma, d
