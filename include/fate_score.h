@@ -80,39 +80,53 @@ FATE_API fate_status fate_score_knn_class(double *acc, const double *F, const in
 /* LEEP (Nguyen, Hassner, Seeger and Archambeau, "LEEP: a new measure to
  * evaluate transferability of learned representations", ICML 2020): from the
  * source model's predicted distribution over its Cs classes, P_src (n, Cs)
- * rows summing to 1 (tolerance 1e-9), and the target labels in [0, Ct):
+ * entries >= 0 and rows summing to 1 (tolerance 1e-9; else FATE_EINVAL),
+ * and the target labels in [0, Ct):
  *   P(y, z) = 1/n sum_i P_src[i, z] [y_i = y],  P(y | z) = P(y, z)/P(z),
  *   LEEP = 1/n sum_i log sum_z P(y_i | z) P_src[i, z].
- * A source class with P(z) = 0 contributes nothing. Always <= 0. */
+ * A source class with P(z) = 0 contributes nothing (the published code,
+ * thuml/LogME LEEP.py, divides 0 by 0 there). Always <= 0; 0 for constant
+ * labels. */
 FATE_API fate_status fate_score_leep(double *leep, const double *P_src, const int *labels, size_t n, size_t Cs,
                                      size_t Ct);
 /* NCE (Tran, Nguyen and Hassner, "Transferability and hardness of supervised
  * classification tasks", ICCV 2019): minus the conditional entropy of the
  * target label given the source's hard label z_i in [0, Cs), from their
  * empirical joint: NCE = -H(Y | Z) = sum_{y,z} P(y,z) log(P(y,z)/P(z)), nats,
- * <= 0. */
+ * in [-log Ct, 0]; 0 for constant labels. */
 FATE_API fate_status fate_score_nce(double *nce, const int *src_labels, const int *labels, size_t n, size_t Cs,
                                     size_t Ct);
 /* H-score (Bao, Li, Huang, Zheng, Zhao and others, "An information-theoretic
  * approach to transferability in task transfer learning", ICIP 2019):
  *   H = tr(cov(F)^+ cov(E[F | y])),
- * covariances with 1/n, the pseudo-inverse cutting eigenvalues below 1e-12
- * times the largest (rank-deficient F allowed). C >= 2 classes present, else
- * FATE_EDOMAIN. */
+ * covariances with 1/n (the authors' code, YaojieBao/An-Information-
+ * theoretic-Metric-of-Transferability, uses 1/(n-1) in both: the same H),
+ * the pseudo-inverse cutting eigenvalues below 1e-12 times the largest
+ * (theirs: numpy pinv rcond 1e-15, which can keep rounding noise of a
+ * rank-deficient cov(F)); rank-deficient F allowed, constant F gives 0,
+ * n < p gives C' - 1. C >= 2 classes present, else FATE_EDOMAIN. */
 FATE_API fate_status fate_score_hscore(double *h, const double *F, const int *labels, size_t n, size_t p, size_t C);
 /* GBC (Pandy, Agostinelli, Uijlings, Ferrari and Mensink, "Transferability
- * estimation using Bhattacharyya class separability", CVPR 2022): each class
- * a Gaussian with its mean and diagonal variance (1/n_c; a variance below
- * 1e-12 times the largest is raised to it), GBC = -sum over unordered class
- * pairs of the Bhattacharyya coefficient exp(-D_B), <= 0. Each class present
+ * estimation using Bhattacharyya class separability", CVPR 2022), as the
+ * authors' code computes it (google-research stable_transfer/transferability/
+ * gbc.py, gaussian_type 'diagonal'): each class present a Gaussian with its
+ * mean and diagonal variance (1/n_c, raised to at least 1e-4, an absolute
+ * floor as theirs), D_B = 1/8 dm^T S^-1 dm + 1/2 ln(det S / sqrt(det S1
+ * det S2)), S = (S1 + S2)/2, and GBC = -sum over ORDERED pairs c != c' of
+ * the Bhattacharyya coefficient exp(-D_B) (twice the unordered sum), in
+ * [-C'(C'-1), 0]. (Their experiments' configuration uses the 'spherical'
+ * variant, the mean variance, on features first reduced by PCA to 64
+ * dimensions: a caller's choice outside this function.) Each class present
  * needs 2 samples; C >= 2 classes present, else FATE_EDOMAIN. */
 FATE_API fate_status fate_score_gbc(double *gbc, const double *F, const int *labels, size_t n, size_t p, size_t C);
 /* TransRate (Huang, Huang, Chen and others, "Frustratingly easy
  * transferability estimation", ICML 2022), as the authors' published code
  * computes it: F centred by its mean, then
  *   TR = R(F) - (1/C') sum_c R(F_c),   R(Z) = 1/2 log det(I_p + Z^T Z/(n_Z eps)),
- * F_c the rows of class c, n_Z the rows of Z, C' the number of classes
- * present; eps > 0 (theirs: 1e-4). C' >= 2, else FATE_EDOMAIN. */
+ * F_c the rows of class c (not centred again), n_Z the rows of Z, C' the
+ * number of classes present (theirs divides by max label + 1, the same when
+ * no class below it is absent; an absent one has no rows and breaks their
+ * R); eps > 0 finite (theirs: 1e-4). C' >= 2, else FATE_EDOMAIN. */
 FATE_API fate_status fate_score_transrate(double *tr, const double *F, const int *labels, size_t n, size_t p,
                                           size_t C, double eps);
 
