@@ -81,7 +81,7 @@ static fate_status logme_column(double *logme, double *alpha, double *beta, cons
     /* y = 0: the marginal density at 0 grows without bound as alpha, beta
      * grow */
     if (yy == 0.0) return FATE_EDOMAIN;
-    double res0;
+    double res0 = 0.0;
     score_project(x2, &res0, w, v, y); /* x2 holds x for now */
     if (r == n) res0 = 0.0;            /* U_r spans R^n: rounding only */
     /* y in the column space of F with n > rank: beta -> infinity makes the
@@ -103,7 +103,7 @@ static fate_status logme_column(double *logme, double *alpha, double *beta, cons
         *alpha = DBL_MAX, *beta = b;
         return FATE_OK;
     }
-    double a = a0, b = b0, g, ng, m2, res2;
+    double a = a0, b = b0, g = 0.0, ng = 0.0, m2 = 0.0, res2 = 0.0;
     for (int it = 0; it < LOGME_MAX_ITER; it++) {
         const double t = a / b;
         logme_sums(&g, &ng, &m2, &res2, s, x2, r, n, res0, t);
@@ -154,7 +154,7 @@ static fate_status logme_unscaled(double *logme, double *alpha, double *beta, co
     const size_t n = v->n;
     const int ey = scale_exponent(y, n);
     for (size_t i = 0; i < n; i++) ws->ys[i] = ldexp(y[i], ey);
-    double l, a, b;
+    double l = 0.0, a = 0.0, b = 0.0;
     fate_status st = logme_column(&l, &a, &b, v, ws->ys, ldexp(1.0, -2 * (ey - fe)), ldexp(1.0, -2 * ey), ws->s,
                                   ws->x2, ws->w);
     if (st) return st;
