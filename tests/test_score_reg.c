@@ -228,7 +228,7 @@ Test(score_ref, knn_ties)
     const double F3[] = {0.0, 1.0, 2.0}, y3[] = {1.0, 2.0, 4.0};
     double v;
     cr_assert_eq(fate_score_knn(&v, F3, y3, 3, 1, 1), FATE_OK);
-    /* errors: 2 - 2 wait: sample 0 -> 1 (y 2), sample 1 -> 0 (y 1), sample 2 -> 1 (y 2) */
+    /* predictions: sample 0 <- sample 1 (y 2), sample 1 <- sample 0 (y 1), sample 2 <- sample 1 (y 2) */
     cr_expect_eq(v, -((1.0 - 2.0) * (1.0 - 2.0) + (2.0 - 1.0) * (2.0 - 1.0) + (4.0 - 2.0) * (4.0 - 2.0)) / 3.0);
     /* the vote: neighbours with labels {1, 0} at k = 2 tie, the smaller
      * label (0) wins */
