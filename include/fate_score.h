@@ -38,17 +38,37 @@ extern "C" {
  * models for transfer learning", ICML 2021, Algorithm 2): the maximised log
  * marginal evidence per sample of Bayesian linear regression y = F w + e,
  * w ~ N(0, alpha^-1 I_p), e ~ N(0, beta^-1), with alpha and beta by the
- * published fixed-point iteration on the SVD of F (at most 100 iterations,
- * relative change 1e-3 as in the authors' code). *logme = L/n with
+ * published fixed-point iteration on the SVD of F: from alpha = beta = 1,
+ *   gamma = sum_i beta s_i/(alpha + beta s_i),  m = beta (alpha I + beta F^T F)^-1 F^T y,
+ *   alpha <- gamma/|m|^2,  beta <- (n - gamma)/|F m - y|^2,
+ * s_i the eigenvalues of F^T F (singular values of F at or below
+ * max(n, p) eps sv_max count as 0), until alpha/beta changes by at most
+ * 1e-3 of itself, as in the authors' code, or after 100 iterations (their
+ * code stops after 11), or before alpha or beta would leave the finite
+ * positive doubles. *logme = L/n at the returned (alpha, beta), m
+ * their posterior mean, with
  *   L = n/2 log beta + p/2 log alpha - n/2 log 2 pi - beta/2 |F m - y|^2
- *       - alpha/2 |m|^2 - 1/2 log det(alpha I + beta F^T F).
- * alpha and beta (may be NULL) receive the fixed point. y is used as given
- * (not centred); y == 0 everywhere is FATE_EDOMAIN (the evidence grows without
- * bound). */
+ *       - alpha/2 |m|^2 - 1/2 log det(alpha I + beta F^T F)
+ * (the authors' code adds 1e-5 to |m|^2 and |F m - y|^2 and uses the m of
+ * the previous step; fate does neither). alpha and beta (may be NULL)
+ * receive the fixed point. y is used as given (not centred). Edges:
+ *  - y == 0 everywhere, or y in the column space of F with n > rank F (the
+ *    part of y outside it below 1e-20 |y|^2), is FATE_EDOMAIN: the evidence
+ *    grows without bound as beta -> infinity.
+ *  - n <= rank F (e.g. n < p): the maximum may lie at beta -> infinity,
+ *    where the iteration moves slowly; after 100 steps it has reached the
+ *    supremum in the cases tested (tests/test_score_reg.c).
+ *  - F^T y == 0 exactly (e.g. F == 0): the evidence increases with alpha;
+ *    *logme is its limit -1/2 log(2 pi |y|^2/n) - 1/2, *alpha = DBL_MAX.
+ *  - a result that overflows a double: FATE_EDOMAIN. */
 FATE_API fate_status fate_score_logme(double *logme, double *alpha, double *beta, const double *F, const double *y,
                                       size_t n, size_t p);
-/* The classification form of the same paper: the mean over the C classes of
- * fate_score_logme on the one-hot column of each class. C >= 2. */
+/* The classification form of the same paper: the mean over the classes
+ * present in labels (in increasing order) of fate_score_logme on the one-hot
+ * column of each class. C >= 2 (else FATE_EINVAL); at least 2 classes
+ * present, else FATE_EDOMAIN (an absent class's column is 0, whose evidence
+ * is unbounded; the authors' code takes every class up to the largest
+ * label). Any class's FATE_EDOMAIN is the result. */
 FATE_API fate_status fate_score_logme_class(double *logme, const double *F, const int *labels, size_t n, size_t p,
                                             size_t C);
 
@@ -56,19 +76,25 @@ FATE_API fate_status fate_score_logme_class(double *logme, const double *F, cons
  * Tran, Hassner, Nguyen and others, "A transferability metric using the
  * linear probe", UAI 2023, in its plainest form): ridge regression of y on F
  * at lambda >= 0 (objective |y - F w|^2/n + lambda |w|^2; lambda = 0 is the
- * minimum-norm least squares). *neg_train = -|y - F w|^2/n on the fitting
- * set; *neg_loo = minus the leave-one-out mean squared error, exact by the
- * PRESS identity e_i/(1 - H_ii) (H the hat matrix); a point with H_ii > 1 -
+ * minimum-norm least squares, singular values at or below max(n, p) eps
+ * sv_max dropped). *neg_train = -|y - F w|^2/n on the fitting set;
+ * *neg_loo = minus the leave-one-out mean squared error, exact by the PRESS
+ * identity e_i/(1 - H_ii) (H the hat matrix; the refit without sample i
+ * keeps the penalty n lambda |w|^2); at lambda = 0 a point with H_ii > 1 -
  * 1e-10 (n <= rank(F): interpolation) makes leave-one-out undefined:
- * FATE_EDOMAIN unless lambda > 0. Either output may be NULL. */
+ * FATE_EDOMAIN when neg_loo is requested. A result that overflows a double
+ * (targets near 1e154 and beyond) is FATE_EDOMAIN. Either output may be
+ * NULL. */
 FATE_API fate_status fate_score_probe(double *neg_train, double *neg_loo, const double *F, const double *y,
                                       size_t n, size_t p, double lambda);
 
 /* kNN (leave-one-out): each sample's prediction is the mean of the targets
  * (regression) or the majority label (classification; ties to the smaller
- * label) of its k nearest other samples in Euclidean distance on F (ties in
- * distance to the smaller index). *neg_mse = minus the mean squared error;
- * *acc = the fraction predicted right. 1 <= k <= n - 1. */
+ * label) of its k nearest other samples in Euclidean distance on F,
+ * compared as squared distances (ties in distance to the smaller index).
+ * *neg_mse = minus the mean squared error (FATE_EDOMAIN if it overflows a
+ * double); *acc = the fraction predicted right. 1 <= k <= n - 1 (so n >= 2);
+ * C >= 1 for the labels. Brute force: O(n^2 (p + log n)) time. */
 FATE_API fate_status fate_score_knn(double *neg_mse, const double *F, const double *y, size_t n, size_t p,
                                     size_t k);
 FATE_API fate_status fate_score_knn_class(double *acc, const double *F, const int *labels, size_t n, size_t p,

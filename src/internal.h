@@ -464,4 +464,24 @@ fate_status ridge_path(double *X, double *train, const double *S, const double *
  * unless S is singular, when n < d). */
 #define RIDGE_RCUT 1e-12
 
+/* ---- transferability scores (src/score_common.c) ---- */
+/* Nonzero when the n values are all finite. */
+int score_all_finite(const double *a, size_t n);
+/* F (n, p) non-NULL, n, p >= 1, n p <= INT_MAX, every entry finite; else
+ * FATE_EINVAL. */
+fate_status score_check_features(const double *F, size_t n, size_t p);
+/* labels (n) non-NULL and in [0, C); else FATE_EINVAL. */
+fate_status score_check_labels(const int *labels, size_t n, size_t C);
+/* The thin SVD 2^e F = U diag(sv) V^T of F (n, p): U (n, k) row-major, sv
+ * (k) descending, k = min(n, p); r = the numerical rank (sv above max(n, p)
+ * eps sv_max). */
+typedef struct score_svd {
+    size_t n, p, k, r;
+    double *U, *sv;
+} score_svd;
+fate_status score_svd_of(score_svd *v, const double *F, size_t n, size_t p, int e);
+void score_svd_free(score_svd *v);
+/* x = U_r^T y (r) and *res0 = |y - U_r x|^2; w: (n) scratch. */
+void score_project(double *x, double *res0, double *w, const score_svd *v, const double *y);
+
 #endif
