@@ -27,6 +27,7 @@
 #include "manifest.h"
 #include "options.h"
 #include "opt_table.h"
+#include "rank_stats.h"
 #include "report.h"
 #include "sweep_io.h"
 
@@ -519,66 +520,6 @@ done:
 /* ------------------------------------------------------------------------ */
 /* Statistics                                                                */
 /* ------------------------------------------------------------------------ */
-
-typedef struct rk { double v; size_t i; } rk;
-
-static int cmp_rk(const void *a, const void *b)
-{
-    const rk *x = a, *y = b;
-    if (x->v < y->v) return -1;
-    if (x->v > y->v) return 1;
-    return (x->i > y->i) - (x->i < y->i);
-}
-
-/* Ranks 1..n with ties given their average rank. */
-static void ranks(double *r, const double *x, size_t n, rk *tmp)
-{
-    for (size_t i = 0; i < n; i++) tmp[i] = (rk){x[i], i};
-    qsort(tmp, n, sizeof *tmp, cmp_rk);
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j + 1 < n && tmp[j + 1].v == tmp[i].v) j++;
-        double avg = 0.5 * (double)(i + j) + 1.0;
-        for (size_t k = i; k <= j; k++) r[tmp[k].i] = avg;
-        i = j + 1;
-    }
-}
-
-/* Spearman rank correlation over the entries where both are finite (NaN
- * with fewer than 3 of them or a constant variable); *used gets their count. */
-static double spearman(const double *x, const double *y, size_t n, size_t *used)
-{
-    double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
-    double *ra = malloc(n * sizeof *ra), *rb = malloc(n * sizeof *rb);
-    rk *tmp = malloc(n * sizeof *tmp);
-    double rho = NAN;
-    size_t k = 0;
-    if (!a || !b || !ra || !rb || !tmp) goto done;
-    for (size_t i = 0; i < n; i++)
-        if (isfinite(x[i]) && isfinite(y[i])) {
-            a[k] = x[i];
-            b[k] = y[i];
-            k++;
-        }
-    if (k >= 3) {
-        ranks(ra, a, k, tmp);
-        ranks(rb, b, k, tmp);
-        double ma = 0, mb = 0, sab = 0, saa = 0, sbb = 0;
-        for (size_t i = 0; i < k; i++) { ma += ra[i]; mb += rb[i]; }
-        ma /= (double)k;
-        mb /= (double)k;
-        for (size_t i = 0; i < k; i++) {
-            sab += (ra[i] - ma) * (rb[i] - mb);
-            saa += (ra[i] - ma) * (ra[i] - ma);
-            sbb += (rb[i] - mb) * (rb[i] - mb);
-        }
-        if (saa > 0 && sbb > 0) rho = sab / sqrt(saa * sbb);
-    }
-done:
-    if (used) *used = k;
-    free(a); free(b); free(ra); free(rb); free(tmp);
-    return rho;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Output helpers                                                            */
@@ -1160,13 +1101,13 @@ static int correlate(dist_run *d)
     for (int k = 0; k < NMEAS; k++) {
         for (size_t i = 0; i < np; i++) x[i] = k < NDIST ? P[i].dist[k] : P[i].feat[k - NDIST];
         size_t u2;
-        d->rho_lt[k] = spearman(x, tl, np, &d->used[k]);
-        d->rho_ft[k] = spearman(x, tf, np, &u2);
+        d->rho_lt[k] = rank_spearman(x, tl, np, &d->used[k]);
+        d->rho_ft[k] = rank_spearman(x, tf, np, &u2);
         for (int f = 0; f < N_FAM; f++) {
             size_t m = 0;
             for (size_t i = 0; i < np; i++)
                 if (P[i].fam == f) { xf[m] = x[i]; tlf[m] = tl[i]; m++; }
-            d->rho_fam[k][f] = spearman(xf, tlf, m, &u2);
+            d->rho_fam[k][f] = rank_spearman(xf, tlf, m, &u2);
         }
     }
     free(x); free(tl); free(tf); free(xf); free(tlf);

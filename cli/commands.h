@@ -12,4 +12,5 @@ struct fate_model;
 int cmd_phase_model(const struct fate_model *m, int argc, char **argv);
 int cmd_reproduce(int argc, char **argv);
 int cmd_distance(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
 #endif

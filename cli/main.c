@@ -25,6 +25,8 @@ static const char *usage =
     "           report of simulation against theory (--quick: under a minute)\n"
     "  distance distances between task distributions against transferability: they\n"
     "           do not predict it, the feature overlap does (CSVs, figures, report)\n"
+    "  predict  transferability scores, distances and feature measures ranked\n"
+    "           against the exact transfer gain (CSVs, figures, report)\n"
     "\n"
     "  fate <command> --help   options of one command\n"
     "  fate --version          version\n";
@@ -57,7 +59,7 @@ static int close_stdout(int argc, char **argv, int rc)
         e = errno;
     }
     if (!bad) return rc;
-    static const char *const cmds[] = {"run", "theory", "phase", "reproduce", "distance", NULL};
+    static const char *const cmds[] = {"run", "theory", "phase", "reproduce", "distance", "predict", NULL};
     const char *name = NULL;
     for (int i = 0; argc > 1 && cmds[i]; i++)
         if (!strcmp(argv[1], cmds[i])) name = cmds[i];
@@ -86,6 +88,8 @@ static int dispatch(int argc, char **argv)
     if (!strcmp(c, "phase")) return cmd_phase(argc - 1, argv + 1);
     if (!strcmp(c, "reproduce")) return cmd_reproduce(argc - 1, argv + 1);
     if (!strcmp(c, "distance")) return cmd_distance(argc - 1, argv + 1);
-    cli_error(NULL, "unknown command '%s' (commands: run, theory, phase, reproduce, distance; see fate --help)", c);
+    if (!strcmp(c, "predict")) return cmd_predict(argc - 1, argv + 1);
+    cli_error(NULL, "unknown command '%s' (commands: run, theory, phase, reproduce, distance, predict; see fate --help)",
+              c);
     return FATE_EXIT_USAGE;
 }

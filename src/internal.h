@@ -467,8 +467,8 @@ fate_status ridge_path(double *X, double *train, const double *S, const double *
 /* ---- transferability scores (src/score_common.c) ---- */
 /* Nonzero when the n values are all finite. */
 int score_all_finite(const double *a, size_t n);
-/* F (n, p) non-NULL, n, p >= 1, n p <= INT_MAX, every entry finite; else
- * FATE_EINVAL. */
+/* F (n, p) non-NULL, n, p >= 1, n p and p p <= INT_MAX, every entry
+ * finite; else FATE_EINVAL. */
 fate_status score_check_features(const double *F, size_t n, size_t p);
 /* labels (n) non-NULL and in [0, C); else FATE_EINVAL. */
 fate_status score_check_labels(const int *labels, size_t n, size_t C);

@@ -21,7 +21,8 @@ int score_all_finite(const double *a, size_t n)
 /* F (n, p): n, p >= 1, n p elements within a BLAS int, every entry finite. */
 fate_status score_check_features(const double *F, size_t n, size_t p)
 {
-    if (!F || n == 0 || p == 0 || !fits_int2(n, p)) return FATE_EINVAL;
+    /* (n, p) and (p, p) arrays go to BLAS and LAPACK */
+    if (!F || n == 0 || p == 0 || !fits_int2(n, p) || !fits_int2(p, p)) return FATE_EINVAL;
     return score_all_finite(F, n * p) ? FATE_OK : FATE_EINVAL;
 }
 

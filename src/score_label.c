@@ -8,22 +8,7 @@
 #include "internal.h" /* checked sizes */
 #include "score_label.h"
 
-fate_status score_check_features(const double *F, size_t n, size_t p)
-{
-    if (!F || n == 0 || p == 0 || !fits_int2(n, p) || !fits_int2(p, p)) return FATE_EINVAL;
-    for (size_t i = 0; i < n * p; i++)
-        if (!isfinite(F[i])) return FATE_EINVAL;
-    return FATE_OK;
-}
-
-fate_status score_check_labels(const int *labels, size_t n, size_t C)
-{
-    if (!labels) return FATE_EINVAL;
-    for (size_t i = 0; i < n; i++)
-        /* compared as size_t only once known non-negative */
-        if (labels[i] < 0 || (size_t)labels[i] >= C) return FATE_EINVAL;
-    return FATE_OK;
-}
+/* score_check_features and score_check_labels: src/score_common.c */
 
 fate_status score_count_labels(size_t *counts, size_t *present, const int *labels, size_t n, size_t C)
 {

@@ -6,14 +6,9 @@
 #include <stddef.h>
 
 #include "fate.h"
+#include "internal.h"
 
-/* Features F (n, p): non-NULL, n, p >= 1, n p and p p within a BLAS int (the
- * scores hand (n, p) and (p, p) arrays to BLAS and LAPACK), every entry
- * finite. FATE_EINVAL otherwise. */
-fate_status score_check_features(const double *F, size_t n, size_t p);
-
-/* Every label (n) in [0, C): FATE_OK, else FATE_EINVAL (labels NULL too). */
-fate_status score_check_labels(const int *labels, size_t n, size_t C);
+/* score_check_features, score_check_labels: internal.h (src/score_common.c). */
 
 /* Labels (n) in [0, C): counts (C) gets each class's sample count (zeroed
  * here), *present the number of classes with a sample. FATE_EINVAL for

@@ -24,7 +24,7 @@ check "installed library links no PLplot, cairo or pango" \
   sh -c "! readelf -d '$LIB/libfate.so.0' | grep NEEDED | grep -Eq 'plplot|cairo|pango'"
 # the man pages exist where help2man was there to make them at build time
 if [ -f "$BUILD/fate.1" ]; then
-  for page in fate.1 fate-run.1 fate-theory.1 fate-phase.1 fate-reproduce.1 fate-distance.1; do
+  for page in fate.1 fate-run.1 fate-theory.1 fate-phase.1 fate-reproduce.1 fate-distance.1 fate-predict.1; do
     check "man page $page installed" [ -s "$P/share/man/man1/$page" ]
   done
 else
