@@ -129,6 +129,15 @@ static int finish_opts(const pred_opts *o, size_t *n, size_t *k)
         }
         k[i] = (size_t)o->ks[i];
     }
+    /* the power law must be representable at d before any output exists */
+    double *eig = malloc(o->d * sizeof *eig);
+    const int ok = eig && fate_spectrum_powerlaw(eig, o->d, o->alpha) == FATE_OK;
+    free(eig);
+    if (!ok) {
+        cli_error(C, "--alpha %g: an eigenvalue of the power law underflows at d = %zu (use a smaller --alpha)",
+                  o->alpha, o->d);
+        return -1;
+    }
     return 0;
 }
 
@@ -229,10 +238,10 @@ static int correlate(predict_run *r)
 static int run(predict_run *r, const pred_opts *o, const size_t *n, const size_t *k)
 {
     double *eig = malloc(o->d * sizeof *eig);
-    if (!eig || fate_spectrum_powerlaw(eig, o->d, o->alpha) != FATE_OK) {
+    if (!eig || fate_spectrum_powerlaw(eig, o->d, o->alpha) != FATE_OK) { /* checked in finish_opts */
         free(eig);
-        cli_error(C, "--alpha %g: the power law at d = %zu is not representable", o->alpha, o->d);
-        return FATE_EXIT_USAGE;
+        cli_error(C, "out of memory at d = %zu", o->d);
+        return FATE_EXIT_RUNTIME;
     }
     r->ps = (pred_setup){o->d, o->depth, o->instances, o->sigma, o->alpha, o->seed, eig};
     r->P = predict_make_pairs(&r->np, &r->ps, o->thetas, o->nt, o->scales, o->ns, o->nears, o->nn, k, o->nk, n,
