@@ -17,6 +17,7 @@ only dependency (Debian python3-numpy).
     r2 = fate.run_relu2(n=16, mu=0.5)                                # one relu2 cell
     fate.theory.evaluate(gamma, theta, sigma=0.2)["T_lt"]            # like `fate theory`
     fate.distance.mmd2(X, Y)      # distances between samples (NumPy arrays)
+    fate.scores.logme(F, y)       # transferability scores of features (NumPy arrays)
     fate.aniso.ridge(fate.aniso.spectrum_powerlaw(400, 1.5), n=200)  # x ~ N(0, Sigma)
     data = fate.load("fate-phase")                                   # an output folder
 
@@ -29,25 +30,26 @@ use, so fate.load works without it.
 
 Errors of the library raise FateError (a RuntimeError) carrying
 fate_strerror's message; FATE_EINVAL raises FateValueError (also a
-ValueError) with fate_spec_check's message, divergence FateDiverged. Wrong
+ValueError) with fate_spec_check's message, divergence FateDiverged, an
+undefined quantity (FATE_EDOMAIN) FateUndefined (also a ValueError). Wrong
 types raise TypeError and bad shapes or values ValueError before any C call.
 """
 
 from math import pi
 
-from . import aniso, distance, theory
+from . import aniso, distance, scores, theory
 from ._experiment import METHOD_FIELDS, METHODS, RUN_METHODS, make_spec, run, spec_theory
 from ._generic import model_params, models, phase
 from ._io import grid_of, load, read_csv
 from ._sweep import SweepInterrupted
 from ._relu2 import ACTIVATIONS, SCALINGS, make_relu_spec, phase_relu2, run_relu2
-from ._lib import (FateDiverged, FateError, FateValueError, candidate_paths, find_library,
+from ._lib import (FateDiverged, FateError, FateUndefined, FateValueError, candidate_paths, find_library,
                    library, library_path, version)
 
 __version__ = "0.1.0"
 
-__all__ = ["theory", "aniso", "distance", "run", "phase", "models", "model_params", "run_relu2", "phase_relu2", "make_relu_spec",
+__all__ = ["theory", "aniso", "distance", "scores", "run", "phase", "models", "model_params", "run_relu2", "phase_relu2", "make_relu_spec",
            "ACTIVATIONS", "SCALINGS", "load", "read_csv", "grid_of", "make_spec", "spec_theory",
-           "FateError", "FateValueError", "FateDiverged", "SweepInterrupted", "METHODS", "RUN_METHODS",
+           "FateError", "FateValueError", "FateDiverged", "FateUndefined", "SweepInterrupted", "METHODS", "RUN_METHODS",
            "METHOD_FIELDS", "library", "library_path", "find_library", "candidate_paths",
            "version", "pi", "__version__"]

@@ -17,7 +17,7 @@ offsets agree. tests/python/test_layout.py checks sizeof and offsetof of every
 field against a C program compiled with the real headers. If a header
 changes, change the mirror here in the same commit.
 
-The enum fate_status is returned as a C int (values 0..6).
+The enum fate_status is returned as a C int (values 0..7).
 """
 
 import ctypes
@@ -110,9 +110,17 @@ class FateDiverged(FateError):
     """
 
 
+class FateUndefined(FateError, ValueError):
+    """FATE_EDOMAIN: the quantity is undefined for this input (also a
+    ValueError), e.g. a transferability score that needs two classes given
+    one, or LogME given constant targets (include/fate_score.h)."""
+
+
 def error_for(status, detail=None, **attrs):
-    """The exception for a non-OK status (FateValueError for FATE_EINVAL)."""
-    cls = {FATE_EINVAL: FateValueError, FATE_EDIVERGED: FateDiverged}.get(int(status), FateError)
+    """The exception for a non-OK status (FateValueError for FATE_EINVAL,
+    FateDiverged for FATE_EDIVERGED, FateUndefined for FATE_EDOMAIN)."""
+    cls = {FATE_EINVAL: FateValueError, FATE_EDIVERGED: FateDiverged,
+           FATE_EDOMAIN: FateUndefined}.get(int(status), FateError)
     err = cls(status, detail)
     for k, v in attrs.items():
         setattr(err, k, v)
@@ -642,6 +650,19 @@ def _declare(lib):
         "fate_relu_run_instance": (c_int, [P(fate_relu_result), P(c_double), P(c_double),
                                            P(fate_relu_spec), c_uint64, P(c_uint), P(c_size_t)]),
     }
+    # include/fate_score.h (fate.scores): (outputs, F or P_src, y or labels, n, p, C, parameters)
+    d, i, z = P(c_double), P(c_int), c_size_t
+    for name, args in (("fate_score_logme", [d, d, d, d, d, z, z]),
+                       ("fate_score_logme_class", [d, d, i, z, z, z]),
+                       ("fate_score_probe", [d, d, d, d, z, z, c_double]),
+                       ("fate_score_knn", [d, d, d, z, z, z]),
+                       ("fate_score_knn_class", [d, d, i, z, z, z, z]),
+                       ("fate_score_leep", [d, d, i, z, z, z]),
+                       ("fate_score_nce", [d, i, i, z, z, z]),
+                       ("fate_score_hscore", [d, d, i, z, z, z]),
+                       ("fate_score_gbc", [d, d, i, z, z, z]),
+                       ("fate_score_transrate", [d, d, i, z, z, z, c_double])):
+        sig[name] = (c_int, args)
     missing = []
     for name, (res, args) in sig.items():
         try:

@@ -2,7 +2,7 @@
 # test_rel_fuzz_parse.sh - a bounded fuzz of the option parser (issue 12).
 #
 # For every option that each command's --help lists (fate run, theory, phase,
-# phase --model relu2, reproduce, distance) it feeds values that are bad by
+# phase --model relu2, reproduce, distance, predict) it feeds values that are bad by
 # construction: the whole fixed pool of its kind (numbers, unsigned
 # integers, angles, lists, words) for the first option of each kind, PICK
 # values of the pool for every option, and GEN values generated from a
@@ -74,14 +74,17 @@ kind() {
   run:--overlap) K=real ;;
   phase:--overlap) K=rlist; S=0.5 ;;
   theory:--rho) K=rlist; S=0.5 ;;
-  distance:--scale) K=rlist; S=1 ;;
-  distance:--near) K=rlist; S=0.1 ;;
+  distance:--scale | predict:--scale) K=rlist; S=1 ;;
+  distance:--near | predict:--near) K=rlist; S=0.1 ;;
+  predict:--gamma) K=rlist; S=0.5 ;;
+  predict:--k) K=nlist; S=4 ;;
   relu:--n) K=nlist; S=4 ;;
   *:--n | *:--d | *:--n-src | *:--depth | *:--width | *:--epochs | *:--instances | *:--threads | \
-    *:--mstar | *:--n-test | *:--steps | *:--batch | *:--fit-min-n | *:--samples | *:--trajectory) K=int ;;
+    *:--mstar | *:--n-test | *:--steps | *:--batch | *:--fit-min-n | *:--samples | *:--trajectory | \
+    *:--bootstrap) K=int ;;
   *:--gamma | *:--lambda | *:--sigma | *:--gamma-src | *:--sigma-src | *:--init-scale | *:--lr | \
     *:--tol | *:--rcond | *:--weight-decay | *:--rel-tol | *:--readout-init | *:--pperp-rcond | \
-    *:--gram-mu | *:--l2sp-lambda) K=real ;;
+    *:--gram-mu | *:--l2sp-lambda | *:--alpha) K=real ;;
   *) K="" ;;
   esac
 }
@@ -256,5 +259,6 @@ fuzz phase phase "--d 4 --gamma 0.5 --theta 0 --instances 1 --epochs 10 --plot n
 fuzz relu "phase --model relu2" "--d 2 --mstar 1 --width 2 --n 2 --mu 0 --steps 10 --n-test 2 --n-src 2 --instances 1 --plot none --quiet"
 fuzz reproduce reproduce "--quick --only sigma0 --d 10 --instances 2 --plot none --quiet"
 fuzz distance distance "--d 6 --instances 2 --samples 20 --theta 0 --scale 1 --near 0.1 --plot none --quiet"
+fuzz predict predict "--d 10 --gamma 0.5 --theta 0 --scale 1 --near 0.1 --k 1 --instances 2 --bootstrap 10 --plot none --quiet"
 echo "# $calls calls (seed $SEED, $PICK pooled + $GEN generated values per option) in $(($(date +%s) - start)) s"
 finish
