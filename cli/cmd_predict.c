@@ -20,6 +20,7 @@
 #include "opt_table.h"
 #include "options.h"
 #include "predict.h"
+#include "relu_job.h"
 #include "stats.h"
 #include "sweep_io.h"
 
@@ -40,6 +41,10 @@ static const char *help_intro =
     "  k             k pretrained features, rho_par = cos^2(pi/4) = 1/2\n"
     "  top, tail     inputs with a power-law spectrum, teachers at angle theta in\n"
     "                its top or its tail (theta in [0, pi/2] of --theta)\n"
+    "  relu2         two-layer ReLU networks (d = 10, m* = 4, m = 50, as fate phase\n"
+    "                --model relu2), the source teacher without a fraction mu of\n"
+    "                the target's neurons; labels: y above its median (simulation\n"
+    "                only: no closed-form T, no closed-form distance)\n"
     "Every predictor is oriented so that larger predicts more transfer (distances\n"
     "and errors negated). For each family and for all pairs pooled: Spearman's rho\n"
     "and Kendall's tau-b with T, and their percentile bootstrap intervals over\n"
@@ -65,8 +70,8 @@ typedef struct pred_opts {
     int threads, quiet;
     unsigned plot;
     const char *out;
-    double *gammas, *thetas, *scales, *nears, *ks;
-    size_t ng, nt, ns, nn, nk;
+    double *gammas, *thetas, *scales, *nears, *ks, *mus;
+    size_t ng, nt, ns, nn, nk, nmu;
 } pred_opts;
 
 #define F(field) offsetof(pred_opts, field)
@@ -89,6 +94,8 @@ static const opt_def OPTS[] = {
      F(nears), F(nn), NO_GIVEN, NULL, OPT_LO_OPEN},
     {"--k", "LIST", OPT_LIST, 1, 1e6, "integers in [1, d - 1]", "1,2,4,8", "pretrained features of the k family",
      F(ks), F(nk), NO_GIVEN, NULL, 0},
+    {"--mu", "LIST", OPT_LIST, 0, 1, "in [0, 1]", "0:1:5", "fractions of the target's neurons the relu2 source lacks",
+     F(mus), F(nmu), NO_GIVEN, NULL, 0},
     {"--alpha", "A", OPT_DOUBLE, 0, 10, "in [0, 10]", "1", "power law eig_i ~ i^-A of the top and tail families",
      F(alpha), 0, NO_GIVEN, NULL, 0},
     {"--instances", "K", OPT_SIZE, 2, 100000, NULL, "8", "instances per pair, an integer >= 2", F(instances), 0,
@@ -199,10 +206,12 @@ static void aggregate(predict_run *r, const double *Tlt, const double *Tft, cons
         p->truth[T_FT_SIM] = b.mean, p->truth_sem[T_FT_SIM] = b.se;
         p->truth_sem[T_LT_TH] = p->truth_sem[T_FT_TH] = 0.0;
         for (size_t j = 0; j < K; j++) p->unconverged += (size_t)unc[i * K + j];
-        for (size_t k = 0; k < P_FIRST_DIST; k++) {
+        for (size_t k = 0; k < NPRED; k++) {
+            /* scores per instance; relu2's feature measures too (random teachers) */
+            if (k >= P_FIRST_DIST && !(p->fam == PF_RELU && (k == P_PROJ || k == P_RESID))) continue;
             for (size_t j = 0; j < K; j++) col[j] = sc[(i * K + j) * NPRED + k];
             const sample_stat s = stats_finite(col, K);
-            p->score_nan += K - s.n;
+            if (k < P_FIRST_DIST) p->score_nan += K - s.n;
             p->v[k] = s.n ? s.mean : NAN;
         }
         r->score_nan += p->score_nan;
@@ -244,8 +253,10 @@ static int run(predict_run *r, const pred_opts *o, const size_t *n, const size_t
         return FATE_EXIT_RUNTIME;
     }
     r->ps = (pred_setup){o->d, o->depth, o->instances, o->sigma, o->alpha, o->seed, eig};
-    r->P = predict_make_pairs(&r->np, &r->ps, o->thetas, o->nt, o->scales, o->ns, o->nears, o->nn, k, o->nk, n,
-                              o->ng);
+    const pred_lists L = {o->thetas, o->scales, o->nears, o->mus, k, n, o->nt, o->ns, o->nn, o->nmu, o->nk, o->ng};
+    fate_relu_spec rbase;
+    relu_default_spec(&rbase);
+    r->P = predict_make_pairs(&r->np, &r->ps, &L, &rbase);
     const size_t K = o->instances, items = r->np * K;
     double *Tlt = malloc((items + 1) * sizeof *Tlt), *Tft = malloc((items + 1) * sizeof *Tft);
     double *sc = malloc((items * NPRED + 1) * sizeof *sc);

@@ -9,7 +9,7 @@
 #include "fate_distance.h"
 #include "fate_score.h"
 
-const char *const PF_NAME[N_PFAM] = {"angle", "scale", "near-useless", "k", "top", "tail"};
+const char *const PF_NAME[N_PFAM] = {"angle", "scale", "near-useless", "k", "top", "tail", "relu2"};
 const char *const TRUTH_NAME[NTRUTH] = {"T_lt", "T_lt_theory", "T_ft", "T_ft_theory"};
 
 const pred_info PRED[NPRED] = {
@@ -49,40 +49,44 @@ static fate_spec pair_spec(const pred_setup *ps, size_t n, double theta)
     return s;
 }
 
-pred_pair *predict_make_pairs(size_t *np, const pred_setup *ps, const double *thetas, size_t nt,
-                              const double *scales, size_t ns, const double *nears, size_t nn,
-                              const size_t *ks, size_t nk, const size_t *n, size_t nl)
+pred_pair *predict_make_pairs(size_t *np, const pred_setup *ps, const pred_lists *L, const fate_relu_spec *rbase)
 {
     size_t nhalf = 0; /* the top and tail families take the angles in [0, pi/2] */
-    for (size_t i = 0; i < nt; i++) nhalf += thetas[i] <= M_PI / 2 + 1e-12;
-    const size_t per = nt + ns + nn + nk + 2 * nhalf;
-    pred_pair *P = calloc(per * nl + 1, sizeof *P);
+    for (size_t i = 0; i < L->nt; i++) nhalf += L->thetas[i] <= M_PI / 2 + 1e-12;
+    const size_t per = L->nt + L->ns + L->nn + L->nk + 2 * nhalf + L->nmu;
+    pred_pair *P = calloc(per * L->nl + 1, sizeof *P);
     if (!P) return NULL;
     size_t q = 0;
-    for (size_t l = 0; l < nl; l++) {
-        for (size_t i = 0; i < nt; i++)
-            P[q++] = (pred_pair){.fam = PF_ANGLE, .param = thetas[i], .spec = pair_spec(ps, n[l], thetas[i])};
-        for (size_t i = 0; i < ns; i++) {
-            P[q] = (pred_pair){.fam = PF_SCALE, .param = scales[i], .spec = pair_spec(ps, n[l], 0.0)};
-            P[q++].spec.target_scale = scales[i];
+    for (size_t l = 0; l < L->nl; l++) {
+        const size_t n = L->n[l];
+        for (size_t i = 0; i < L->nt; i++)
+            P[q++] = (pred_pair){.fam = PF_ANGLE, .param = L->thetas[i], .spec = pair_spec(ps, n, L->thetas[i])};
+        for (size_t i = 0; i < L->ns; i++) {
+            P[q] = (pred_pair){.fam = PF_SCALE, .param = L->scales[i], .spec = pair_spec(ps, n, 0.0)};
+            P[q++].spec.target_scale = L->scales[i];
         }
-        for (size_t i = 0; i < nn; i++) {
-            P[q] = (pred_pair){.fam = PF_NEAR, .param = nears[i], .spec = pair_spec(ps, n[l], M_PI / 2)};
-            P[q].spec.source_scale = P[q].spec.target_scale = nears[i];
+        for (size_t i = 0; i < L->nn; i++) {
+            P[q] = (pred_pair){.fam = PF_NEAR, .param = L->nears[i], .spec = pair_spec(ps, n, M_PI / 2)};
+            P[q].spec.source_scale = P[q].spec.target_scale = L->nears[i];
             q++;
         }
-        for (size_t i = 0; i < nk; i++) {
-            P[q] = (pred_pair){.fam = PF_K, .param = (double)ks[i], .spec = pair_spec(ps, n[l], M_PI / 4)};
-            P[q++].spec.k = ks[i];
+        for (size_t i = 0; i < L->nk; i++) {
+            P[q] = (pred_pair){.fam = PF_K, .param = (double)L->ks[i], .spec = pair_spec(ps, n, M_PI / 4)};
+            P[q++].spec.k = L->ks[i];
         }
         for (int a = 0; a < 2; a++)
-            for (size_t i = 0; i < nt; i++) {
-                if (thetas[i] > M_PI / 2 + 1e-12) continue;
-                P[q] = (pred_pair){.fam = a ? PF_TAIL : PF_TOP, .param = thetas[i],
-                                   .spec = pair_spec(ps, n[l], thetas[i])};
+            for (size_t i = 0; i < L->nt; i++) {
+                if (L->thetas[i] > M_PI / 2 + 1e-12) continue;
+                P[q] = (pred_pair){.fam = a ? PF_TAIL : PF_TOP, .param = L->thetas[i],
+                                   .spec = pair_spec(ps, n, L->thetas[i])};
                 P[q].spec.spectrum = ps->eig;
                 P[q++].spec.align = a ? FATE_ALIGN_TAIL : FATE_ALIGN_TOP;
             }
+        for (size_t i = 0; i < L->nmu; i++) {
+            P[q] = (pred_pair){.fam = PF_RELU, .param = L->mus[i], .spec = pair_spec(ps, n, 0.0), .rspec = *rbase};
+            P[q].rspec.mu = L->mus[i], P[q].rspec.n = n, P[q].rspec.sigma = ps->sigma, P[q].rspec.seed = ps->seed;
+            q++;
+        }
     }
     *np = q;
     return P;
@@ -93,8 +97,8 @@ pred_pair *predict_make_pairs(size_t *np, const pred_setup *ps, const double *th
 typedef struct score_in {
     const double *Z, *y, *f; /* features (n, r), targets, source outputs */
     size_t n, r;
-    double sigma;
-    int *lab, *src; /* (n) sign(y), sign(f) as 0/1 */
+    double sigma, ythr, fthr; /* labels: y > ythr, source labels f > fthr */
+    int *lab, *src; /* (n) as 0/1 */
     double *Ps;     /* (n, 2) the source's probit prediction */
 } score_in;
 
@@ -107,11 +111,11 @@ static void scores(double *v, const score_in *in)
 {
     const size_t n = in->n, r = in->r, kn = n - 1 < 5 ? n - 1 : 5;
     for (size_t i = 0; i < n; i++) {
-        in->lab[i] = in->y[i] > 0.0;
-        in->src[i] = in->f[i] > 0.0;
-        /* P(y > 0 | x) under the source read as a regression with Gaussian
-         * noise of the task's sigma */
-        const double p1 = 0.5 * erfc(-in->f[i] / (in->sigma * M_SQRT2));
+        in->lab[i] = in->y[i] > in->ythr;
+        in->src[i] = in->f[i] > in->fthr;
+        /* P(y > thr | x) under the source read as a regression with
+         * Gaussian noise of the task's sigma */
+        const double p1 = 0.5 * erfc(-(in->f[i] - in->fthr) / (in->sigma * M_SQRT2));
         in->Ps[2 * i] = 1.0 - p1;
         in->Ps[2 * i + 1] = p1;
     }
@@ -130,8 +134,38 @@ static void scores(double *v, const score_in *in)
     v[P_TRANSRATE] = VALUE_OF(fate_score_transrate(&x, in->Z, in->lab, n, r, 2, 1e-4), x);
 }
 
-fate_status predict_instance(double *Tlt, double *Tft, double *sc, int *unconv, const pred_pair *p,
-                             uint64_t inst)
+static int cmp_dbl(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of v (n), on a copy in w. */
+static double median(const double *v, double *w, size_t n)
+{
+    memcpy(w, v, n * sizeof *w);
+    qsort(w, n, sizeof *w, cmp_dbl);
+    return n % 2 ? w[n / 2] : 0.5 * (w[n / 2 - 1] + w[n / 2]);
+}
+
+/* The scores of features Z (n, r) against y, with the source's outputs f. */
+static fate_status score_features(double *sc, const double *Z, size_t r, const double *y, const double *f, size_t n,
+                                  double sigma, int by_median)
+{
+    double *Ps = malloc(2 * n * sizeof *Ps), *w = malloc(n * sizeof *w);
+    int *lab = malloc(n * sizeof *lab), *src = malloc(n * sizeof *src);
+    const fate_status st = Ps && w && lab && src ? FATE_OK : FATE_ENOMEM;
+    if (st == FATE_OK && r > 0) {
+        const double yt = by_median ? median(y, w, n) : 0.0, ft = by_median ? median(f, w, n) : 0.0;
+        const score_in in = {Z, y, f, n, r, sigma, yt, ft, lab, src, Ps};
+        scores(sc, &in);
+    }
+    free(Ps); free(w); free(lab); free(src);
+    return st;
+}
+
+static fate_status linear_instance(double *Tlt, double *Tft, double *sc, int *unconv, const pred_pair *p,
+                                   uint64_t inst)
 {
     const fate_spec *s = &p->spec;
     const size_t n = s->n, w = s->d < s->width ? s->d : s->width;
@@ -142,17 +176,44 @@ fate_status predict_instance(double *Tlt, double *Tft, double *sc, int *unconv, 
     *Tft = res.scratch.risk - res.ft.risk;
     *unconv = !res.pretrain.converged + !res.scratch.converged + !res.ft.converged;
     double *Z = malloc(n * w * sizeof *Z), *y = malloc(n * sizeof *y), *f = malloc(n * sizeof *f);
-    double *Ps = malloc(2 * n * sizeof *Ps);
-    int *lab = malloc(n * sizeof *lab), *src = malloc(n * sizeof *src);
     size_t r = 0;
-    for (size_t k = 0; k < P_FIRST_DIST; k++) sc[k] = NAN;
-    st = Z && y && f && Ps && lab && src ? fate_transfer_features(NULL, y, Z, &r, f, s, inst) : FATE_ENOMEM;
-    if (st == FATE_OK && r > 0) {
-        const score_in in = {Z, y, f, n, r, s->sigma, lab, src, Ps};
-        scores(sc, &in);
-    }
-    free(Z); free(y); free(f); free(Ps); free(lab); free(src);
+    st = Z && y && f ? fate_transfer_features(NULL, y, Z, &r, f, s, inst) : FATE_ENOMEM;
+    if (st == FATE_OK) st = score_features(sc, Z, r, y, f, n, s->sigma, 0);
+    free(Z); free(y); free(f);
     return st;
+}
+
+/* relu2: fate_relu_run_instance, then the hidden features of its pretrained
+ * network; the feature measures are the instance's |P_perp f_t|^2 in the
+ * student's features (THEORY.md section 5). */
+static fate_status relu_instance(double *Tlt, double *Tft, double *sc, int *unconv, const pred_pair *p,
+                                 uint64_t inst)
+{
+    const fate_relu_spec *s = &p->rspec;
+    const size_t n = s->n, m = s->m;
+    double *W = malloc(m * s->d * sizeof *W), *c = malloc(m * sizeof *c), *Phi = malloc(n * m * sizeof *Phi);
+    double *y = malloc(n * sizeof *y), *f = malloc(n * sizeof *f);
+    fate_relu_result res;
+    fate_status st = W && c && Phi && y && f ? fate_relu_run_instance(&res, W, c, s, inst, NULL, NULL) : FATE_ENOMEM;
+    if (st == FATE_OK) {
+        *Tlt = res.scratch.risk - res.lt.risk;
+        *Tft = res.scratch.risk - res.ft.risk;
+        *unconv = !res.pretrain.converged + !res.scratch.converged + !res.ft.converged;
+        sc[P_PROJ] = res.target_norm2 - res.pperp_student;
+        sc[P_RESID] = -res.pperp_student;
+        st = fate_relu_transfer_features(NULL, y, Phi, f, W, c, s, inst);
+    }
+    if (st == FATE_OK) st = score_features(sc, Phi, m, y, f, n, p->spec.sigma, 1);
+    free(W); free(c); free(Phi); free(y); free(f);
+    return st;
+}
+
+fate_status predict_instance(double *Tlt, double *Tft, double *sc, int *unconv, const pred_pair *p,
+                             uint64_t inst)
+{
+    for (size_t k = 0; k < NPRED; k++) sc[k] = NAN;
+    return p->fam == PF_RELU ? relu_instance(Tlt, Tft, sc, unconv, p, inst)
+                             : linear_instance(Tlt, Tft, sc, unconv, p, inst);
 }
 
 /* ---- exact measures ------------------------------------------------------ */
@@ -232,6 +293,11 @@ void predict_exact(pred_pair *p, const pred_setup *ps)
     const size_t d = ps->d, D = d + 1;
     double *work = malloc((3 * D + 2 * D * D) * sizeof *work);
     for (size_t k = P_FIRST_DIST; k < NPRED; k++) p->v[k] = NAN;
+    if (p->fam == PF_RELU) { /* non-Gaussian joint laws, no closed-form T: simulation only */
+        free(work);
+        p->truth[T_LT_TH] = p->truth[T_FT_TH] = NAN;
+        return;
+    }
     if (work) {
         distances(p->v, &p->spec, work);
         feature_measures(p->v, &p->spec, work);

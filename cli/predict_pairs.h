@@ -10,8 +10,9 @@
 #include <stdint.h>
 
 #include "fate.h"
+#include "fate_mlp.h"
 
-enum { PF_ANGLE, PF_SCALE, PF_NEAR, PF_K, PF_TOP, PF_TAIL, N_PFAM };
+enum { PF_ANGLE, PF_SCALE, PF_NEAR, PF_K, PF_TOP, PF_TAIL, PF_RELU, N_PFAM };
 extern const char *const PF_NAME[N_PFAM];
 
 /* The predictors, each oriented so that larger predicts more transfer
@@ -38,8 +39,9 @@ extern const char *const TRUTH_NAME[NTRUTH];
 
 typedef struct pred_pair {
     int fam;
-    double param;  /* theta (angle, top, tail), c (scale), a (near-useless), k */
+    double param;  /* theta (angle, top, tail), c (scale), a (near-useless), k, mu (relu2) */
     fate_spec spec; /* its experiment (n, theta, scales, k, spectrum) */
+    fate_relu_spec rspec; /* relu2: the two-layer experiment (spec.n its n too) */
     double truth[NTRUTH], truth_sem[NTRUTH];
     double v[NPRED]; /* mean over instances (scores); exact (distances, features) */
     size_t score_nan; /* instance scores undefined (FATE_EDOMAIN) or failed */
@@ -53,16 +55,23 @@ typedef struct pred_setup {
     const double *eig;   /* (d) the power law */
 } pred_setup;
 
-/* The pairs of every family at every n: thetas for angle, top and tail,
- * scales, nears, ks (each ns long) times the n list. NULL when out of memory;
- * *np their count. */
-pred_pair *predict_make_pairs(size_t *np, const pred_setup *ps, const double *thetas, size_t nt,
-                              const double *scales, size_t ns, const double *nears, size_t nn,
-                              const size_t *ks, size_t nk, const size_t *n, size_t nn_list);
+/* The parameter lists of the families. */
+typedef struct pred_lists {
+    const double *thetas, *scales, *nears, *mus;
+    const size_t *ks, *n;
+    size_t nt, ns, nn, nmu, nk, nl;
+} pred_lists;
 
-/* Instance `inst` of pair p: T of lt and ft (into the (K) arrays at inst) and
- * the scores (row inst of sc (K, NPRED); NaN where undefined). FATE_OK or the
- * failure of the simulation. */
+/* The pairs of every family at every n (thetas for angle, top and tail;
+ * scales, nears, ks, mus), in that order per n. NULL when out of memory;
+ * *np their count. rbase: the two-layer experiment's settings. */
+pred_pair *predict_make_pairs(size_t *np, const pred_setup *ps, const pred_lists *L, const fate_relu_spec *rbase);
+
+/* Instance `inst` of pair p: T of lt and ft and the scores (sc (NPRED); NaN
+ * where undefined; relu2 also its instance's feature measures, which depend
+ * on the drawn teachers). Labels: sign(y) and sign(f_s) for the linear
+ * families; for relu2, whose target is positive, y and f_s above their
+ * median on the target set. FATE_OK or the failure of the simulation. */
 fate_status predict_instance(double *Tlt, double *Tft, double *sc, int *unconv, const pred_pair *p,
                              uint64_t inst);
 /* The distances and feature measures of p (exact, no sampling), and its

@@ -92,7 +92,15 @@ static int scatter(predict_run *r, size_t k)
              c->spearman);
     snprintf(xl, sizeof xl, "%s (%s; larger predicts more transfer)", PRED[k].name, PRED[k].kind);
     snprintf(stem, sizeof stem, "scatter_%s", PRED[k].name);
-    fate_line_plot p = {title, xl, "simulated T = R_sc − R_lt", s, ns, 0, 0, 0, 0, 1, 0, 0};
+    /* every point in view (the plot's robust default range is for divergent
+     * theory lines; here all values are simulated means) */
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < q; i++) {
+        const double err = isfinite(e[i]) ? e[i] : 0.0;
+        lo = fmin(lo, y[i] - err), hi = fmax(hi, y[i] + err);
+    }
+    const double pad = hi > lo ? 0.04 * (hi - lo) : 1.0;
+    fate_line_plot p = {title, xl, "simulated T = R_sc − R_lt", s, ns, 0, 0, lo - pad, hi + pad, 1, 0, 0};
     const int rc = ns ? fig_emit_lines(r->out, stem, r->plot, &r->files, &p) : 0;
     free(x);
     return rc;
@@ -170,6 +178,12 @@ static const char *family_why(size_t g)
                "σ²) k/(n − k − 1), growing with k. A training-set fit cannot see it (more features fit more noise); "
                "the evidence and leave-one-out errors charge for the extra parameters; the distances of the "
                "source's first teacher do not change with k at all (constant: no correlation).";
+    case PF_RELU:
+        return "Why: the student's features are its hidden layer, learned on a source teacher that lacks a "
+               "fraction μ of the target's neurons; the target's part outside them, |P⊥f_t|², grows with μ and "
+               "decides the sign of T against scratch's learning curve (THEORY.md section 5). There is no closed "
+               "form for T or for the distances of these non-Gaussian laws: the simulated T is the only truth, and "
+               "the explained variance here is the measured |f_t|² − |P⊥f_t|² of each instance.";
     case PF_TOP:
     case PF_TAIL:
         return "Why: with the spectrum and the teachers' placement fixed, only θ in [0, π/2] varies, and the "
@@ -232,8 +246,8 @@ static int write_report(predict_run *r)
 {
     report *rep = report_new("fate predict: what predicts transfer?");
     if (!rep) return -1;
-    report_p(rep, "%zu task pairs (families angle, scale, near-useless, k features, and a power law α = %g with the "
-             "teachers in its top or its tail), d = %zu, depth %zu, σ = %g, %zu instances each, %zu bootstrap "
+    report_p(rep, "%zu task pairs (families angle, scale, near-useless, k features, a power law α = %g with the "
+             "teachers in its top or its tail, and two-layer ReLU networks), d = %zu, depth %zu, σ = %g, %zu instances each, %zu bootstrap "
              "resamples. The true gain T = R_scratch − R_method is known exactly (theory) and measured "
              "(simulation). Every predictor is oriented so that larger predicts more transfer; the table ranks "
              "them by Spearman's ρ with the simulated T of linear transfer over all pairs, with 95%% bootstrap "

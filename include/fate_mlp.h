@@ -296,6 +296,17 @@ FATE_API fate_status fate_relu_run_instance(fate_relu_result *out, double *W_pre
                                             uint64_t instance, unsigned *failed_method,
                                             size_t *failed_step);
 
+/* What the pretrained network (W (m, d), c (m): e.g. fate_relu_run_instance's
+ * W_pre, c_pre) makes of instance `instance`'s target set (the same teachers
+ * and draws as fate_relu_run_instance): X (n, d) and y (n) the target set
+ * (each may be NULL), Phi (n, m) = s_m act(X W^T) the hidden features that
+ * linear transfer refits the readout on (f = Phi c), f_src (n, may be NULL)
+ * the network's output. For the transferability scores (fate_score.h;
+ * src/mlp_features.c). FATE_EINVAL as fate_relu_spec_check. */
+FATE_API fate_status fate_relu_transfer_features(double *X, double *y, double *Phi, double *f_src,
+                                                 const double *W, const double *c, const fate_relu_spec *spec,
+                                                 uint64_t instance);
+
 /* ------------------------------------------------------------------------ */
 /* Sweeps over (overlap, n) (src/mlp_sweep.c)                                */
 /* ------------------------------------------------------------------------ */

@@ -10,7 +10,7 @@
 # Usage: sh tests/test_predict.sh path/to/fate
 . "$(cd "$(dirname "$0")" && pwd)/tap.sh"
 
-SMALL="--d 16 --gamma 0.5,1.5 --theta 0:pi:5 --scale 0.5,1,2 --near 0.2,0.4 --k 1,2,4 --instances 3 --bootstrap 50 --seed 5 --quiet"
+SMALL="--d 16 --gamma 0.5,1.5 --theta 0:pi:5 --scale 0.5,1,2 --near 0.2,0.4 --k 1,2,4 --mu 0,1 --instances 3 --bootstrap 50 --seed 5 --quiet"
 "$FATE" predict $SMALL --threads 2 --out A > A.out 2> A.err
 check "small run exits 0" [ $? -eq 0 ]
 check "--quiet: nothing on stderr" [ ! -s A.err ]
@@ -18,9 +18,16 @@ for f in pairs.csv correlation.csv manifest.json report.md index.html scatter_lo
          scatter_proj.png; do
   check "writes $f" [ -s "A/$f" ]
 done
-# angle 5 + scale 3 + near 2 + k 3 + top 3 + tail 3 (angles <= pi/2), at 2 n
-check "pairs.csv has 2 x 19 rows" [ "$(($(wc -l < A/pairs.csv) - 1))" -eq 38 ]
-check "correlation.csv has 20 predictors x 7 groups x 4 truths" [ "$(($(wc -l < A/correlation.csv) - 1))" -eq 560 ]
+# angle 5 + scale 3 + near 2 + k 3 + top 3 + tail 3 (angles <= pi/2) + relu2 2, at 2 n
+check "pairs.csv has 2 x 21 rows" [ "$(($(wc -l < A/pairs.csv) - 1))" -eq 42 ]
+check "correlation.csv has 20 predictors x 8 groups x 4 truths" [ "$(($(wc -l < A/correlation.csv) - 1))" -eq 640 ]
+check "relu2 rows: no closed-form theory or distance, finite simulated T" /usr/bin/python3 - A <<'PY'
+import csv, math, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1] + "/pairs.csv")) if r["family"] == "relu2"]
+ok = len(rows) == 4 and all(math.isnan(float(r["T_lt_theory"])) and math.isnan(float(r["neg_kl_st"]))
+                            and math.isfinite(float(r["T_lt"])) and math.isfinite(float(r["neg_resid"])) for r in rows)
+sys.exit(0 if ok else 1)
+PY
 "$FATE" predict $SMALL --threads 1 --out B > /dev/null 2>&1
 check "1 thread: identical pairs.csv" cmp -s A/pairs.csv B/pairs.csv
 check "1 thread: identical correlation.csv" cmp -s A/correlation.csv B/correlation.csv
