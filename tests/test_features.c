@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fate.h"
+#include "fate_mlp.h"
 #include "testutil.h"
 
 /* |y - Z w|^2/n at the least-squares w (Z (n, r), n > r). */
@@ -93,4 +94,34 @@ Test(features, refusals)
     cr_assert_eq(fate_transfer_features(NULL, NULL, Z, NULL, NULL, &s, 0), FATE_EINVAL);
     s.d = 0;
     cr_assert_eq(fate_transfer_features(NULL, NULL, Z, &r, NULL, &s, 0), FATE_EINVAL);
+}
+
+/* Two-layer networks: Phi c is the network's output, and the readout refit
+ * on Phi's target set gives linear transfer's training loss of
+ * fate_relu_run_instance: the same target set and features. */
+Test(features, relu2_hidden_layer_is_linear_transfers_feature)
+{
+    fate_relu_spec s;
+    fate_relu_spec_default(&s);
+    s.d = 6, s.mstar = 3, s.m = 12, s.n = 20, s.n_src = 100, s.n_test = 200, s.sigma = 0.1, s.mu = 0.5;
+    s.w_init = 1e-3, s.gd.lr = 0.5, s.gd.max_steps = 2000;
+    s.methods = FATE_METHOD_LT;
+    const size_t n = s.n, m = s.m, d = s.d;
+    double W[12 * 6], c[12], Phi[20 * 12], f[20], X[20 * 6], y[20], c2[12];
+    fate_relu_result res;
+    cr_assert_eq(fate_relu_run_instance(&res, W, c, &s, 2, NULL, NULL), FATE_OK);
+    cr_assert_eq(fate_relu_transfer_features(X, y, Phi, f, W, c, &s, 2), FATE_OK);
+    for (size_t i = 0; i < n; i++) {
+        double g = 0.0;
+        for (size_t j = 0; j < m; j++) g += Phi[i * m + j] * c[j];
+        cr_assert(close_to(g, f[i], 1e-14, 1e-12), "Phi c %.17g vs f %.17g", g, f[i]);
+    }
+    const fate_mlp_shape sh = {d, m, s.act, s.scaling};
+    size_t rank = 0;
+    double loss = NAN;
+    memcpy(c2, c, sizeof c2);
+    cr_assert_eq(fate_mlp_refit_readout(c2, &rank, W, &sh, X, y, n, s.lambda, s.rcond), FATE_OK);
+    cr_assert_eq(fate_mlp_grad(NULL, NULL, &loss, W, c2, &sh, X, y, n), FATE_OK);
+    cr_assert_eq(loss, res.lt.train_loss, "refit loss %.17g vs lt %.17g", loss, res.lt.train_loss);
+    cr_assert_eq(fate_relu_transfer_features(NULL, NULL, NULL, NULL, W, c, &s, 2), FATE_EINVAL);
 }
