@@ -61,14 +61,14 @@ kind() {
   *:--plot) K=words; S="png|svg|pdf" ;;
   relu:--methods) K=words; S="scratch|lt|ft|lpft" ;;
   *:--methods) K=words; S="scratch|lt|ft|lpft|l2sp|ridge|ridge_cv|early_stop|l2sp_w" ;;
-  *:--only) K=words; S="sigma0|sigma0.2|ridge|decay|source|relu|beyond" ;;
+  *:--only) K=words; S="sigma0|sigma0.2|ridge|decay|source|relu|beyond|geometry" ;;
   *:--align) K=word; S="random|top|tail" ;;
   *:--spectrum) K=spectrum ;;
   run:--theta) K=angle ;;
   *:--theta | *:--slices) K=alist; S="pi/4" ;;
   phase:--gamma | theory:--gamma | theory:--gamma-src) K=rlist; S=0.5 ;;
   phase:--lambda | theory:--lambda | theory:--sigma | theory:--sigma-src | theory:--l2sp-lambda) K=rlist; S=0 ;;
-  relu:--mu) K=rlist; S=0.5 ;;
+  relu:--mu | predict:--mu) K=rlist; S=0.5 ;;
   theory:--k) K=nlist; S=4 ;;
   run:--k | phase:--k) K=int ;;
   run:--overlap) K=real ;;
@@ -259,6 +259,6 @@ fuzz phase phase "--d 4 --gamma 0.5 --theta 0 --instances 1 --epochs 10 --plot n
 fuzz relu "phase --model relu2" "--d 2 --mstar 1 --width 2 --n 2 --mu 0 --steps 10 --n-test 2 --n-src 2 --instances 1 --plot none --quiet"
 fuzz reproduce reproduce "--quick --only sigma0 --d 10 --instances 2 --plot none --quiet"
 fuzz distance distance "--d 6 --instances 2 --samples 20 --theta 0 --scale 1 --near 0.1 --plot none --quiet"
-fuzz predict predict "--d 10 --gamma 0.5 --theta 0 --scale 1 --near 0.1 --k 1 --instances 2 --bootstrap 10 --plot none --quiet"
+fuzz predict predict "--d 10 --gamma 0.5 --theta 0 --scale 1 --near 0.1 --k 1 --mu 0 --instances 2 --bootstrap 10 --plot none --quiet"
 echo "# $calls calls (seed $SEED, $PICK pooled + $GEN generated values per option) in $(($(date +%s) - start)) s"
 finish
