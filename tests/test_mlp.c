@@ -388,6 +388,31 @@ Test(theory_relu, powerlaw_fit_and_boundary)
     cr_assert_eq(fate_relu_powerlaw_fit(&A, &p, NULL, NULL, n, R, 1), FATE_EINVAL);
 }
 
+/* The standard errors are calibrated: over 2000 synthetic learning curves R
+ * = A n^-p e^eps (eps ~ N(0, 0.1^2), 8 sizes from 25 to 3200), p and log A
+ * fall within t_{6, 0.975} = 2.447 standard errors of the truth in 95% of
+ * them (ordinary least squares in log-log with Gaussian errors: exact). */
+Test(theory_relu, powerlaw_fit_standard_errors_are_calibrated)
+{
+    enum { K = 8, REPS = 2000 };
+    const double A0 = 2.5, p0 = 1.18, t975 = 2.4469;
+    double n[K], R[K], A, p, As, ps, mean_p = 0.0;
+    size_t in_p = 0, in_A = 0;
+    for (size_t i = 0; i < K; i++) n[i] = 25.0 * pow(2.0, (double)i);
+    for (size_t r = 0; r < REPS; r++) {
+        for (size_t i = 0; i < K; i++)
+            R[i] = A0 * pow(n[i], -p0) * exp(0.1 * fate_normal_at(17, r, FATE_STREAM_USER + 160, i));
+        cr_assert_eq(fate_relu_powerlaw_fit(&A, &p, &As, &ps, n, R, K), FATE_OK);
+        in_p += fabs(p - p0) <= t975 * ps;
+        in_A += fabs(log(A) - log(A0)) <= t975 * As / A; /* A_se is A times the se of log A */
+        mean_p += p / REPS;
+    }
+    /* 95% +- 3 binomial standard errors (0.49%) */
+    cr_assert(fabs((double)in_p / REPS - 0.95) <= 0.0147, "p covered in %zu of %d", in_p, REPS);
+    cr_assert(fabs((double)in_A / REPS - 0.95) <= 0.0147, "log A covered in %zu of %d", in_A, REPS);
+    cr_assert_leq(fabs(mean_p - p0), 0.01, "mean p %.4f", mean_p); /* unbiased; its se is 0.0004 */
+}
+
 Test(mlp, teachers_data_and_test_risk)
 {
     size_t d = 10, ms = 8;
