@@ -164,7 +164,10 @@ static int run_items(predict_run *r, double *Tlt, double *Tft, double *sc, int *
 {
     const size_t K = r->ps.K, total = r->np * K;
     fate_status *st = calloc(total + 1, sizeof *st);
-    if (!st) return -1;
+    if (!st) {
+        cli_error(C, "out of memory for %zu work items", total);
+        return -1;
+    }
     const int show = isatty(2) && !quiet, nt = threads > 0 ? threads : omp_get_max_threads();
     const int levels = omp_get_max_active_levels(), blas = fate_blas_threads(1);
     const double t0 = wall_now();
@@ -194,11 +197,14 @@ static int run_items(predict_run *r, double *Tlt, double *Tft, double *sc, int *
 /* Means over instances: the simulated T with its standard error, and each
  * score over its finite values (a score undefined on an instance, e.g. n at
  * or below the feature count for leave-one-out, is left out and counted). */
-static void aggregate(predict_run *r, const double *Tlt, const double *Tft, const double *sc, const int *unc)
+static int aggregate(predict_run *r, const double *Tlt, const double *Tft, const double *sc, const int *unc)
 {
     const size_t K = r->ps.K;
     double *col = malloc(K * sizeof *col);
-    if (!col) return;
+    if (!col) {
+        cli_error(C, "out of memory");
+        return -1;
+    }
     for (size_t i = 0; i < r->np; i++) {
         pred_pair *p = &r->P[i];
         const sample_stat a = stats_of(Tlt + i * K, K), b = stats_of(Tft + i * K, K);
@@ -218,6 +224,7 @@ static void aggregate(predict_run *r, const double *Tlt, const double *Tft, cons
         r->unconverged += p->unconverged;
     }
     free(col);
+    return 0;
 }
 
 /* Every (group, truth, predictor): rho, tau and their bootstrap intervals;
@@ -227,7 +234,10 @@ static void aggregate(predict_run *r, const double *Tlt, const double *Tft, cons
 static int correlate(predict_run *r)
 {
     double *x = malloc((2 * r->np + 1) * sizeof *x), *y = x ? x + r->np : NULL;
-    if (!x) return -1;
+    if (!x) {
+        cli_error(C, "out of memory");
+        return -1;
+    }
     for (size_t g = 0; g < N_GROUP; g++)
         for (size_t t = 0; t < NTRUTH; t++)
             for (size_t k = 0; k < NPRED; k++) {
@@ -236,6 +246,7 @@ static int correlate(predict_run *r)
                     if (g == G_POOLED || (size_t)r->P[i].fam == g) x[m] = r->P[i].v[k], y[m] = r->P[i].truth[t], m++;
                 r->fam_pairs[g] = m;
                 if (rank_bootstrap(&r->corr[g][t][k], x, y, m, r->B, r->ps.seed, FATE_STREAM_USER + 40 + g * 8 + t)) {
+                    cli_error(C, "out of memory in the bootstrap");
                     free(x);
                     return -1;
                 }
@@ -261,11 +272,13 @@ static int run(predict_run *r, const pred_opts *o, const size_t *n, const size_t
     double *Tlt = malloc((items + 1) * sizeof *Tlt), *Tft = malloc((items + 1) * sizeof *Tft);
     double *sc = malloc((items * NPRED + 1) * sizeof *sc);
     int *unc = calloc(items + 1, sizeof *unc), rc = FATE_EXIT_RUNTIME, frc = 0;
-    if (r->P && Tlt && Tft && sc && unc) {
+    if (!r->P || !Tlt || !Tft || !sc || !unc) cli_error(C, "out of memory for %zu pairs x %zu instances", r->np, K);
+    else {
         for (size_t i = 0; i < r->np; i++) predict_exact(&r->P[i], &r->ps);
         if (run_items(r, Tlt, Tft, sc, unc, o->threads, o->quiet) == 0) {
-            aggregate(r, Tlt, Tft, sc, unc);
-            rc = correlate(r) == 0 && predict_write(r, &frc) == 0 ? 0 : FATE_EXIT_RUNTIME;
+            rc = aggregate(r, Tlt, Tft, sc, unc) == 0 && correlate(r) == 0 && predict_write(r, &frc) == 0 && !frc
+                     ? 0
+                     : FATE_EXIT_RUNTIME;
         }
     }
     free(Tlt); free(Tft); free(sc); free(unc); free(eig);

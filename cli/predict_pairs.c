@@ -17,9 +17,9 @@ const pred_info PRED[NPRED] = {
     {"logme_class", "score", "LogME, classification form, labels sign(y)"},
     {"probe_train", "score", "minus the training MSE of least squares on the features"},
     {"probe_loo", "score", "minus the leave-one-out MSE of least squares on the features (PRESS)"},
-    {"knn", "score", "minus the leave-one-out 5-NN regression MSE on the features"},
-    {"knn_acc", "score", "leave-one-out 5-NN accuracy of sign(y) on the features"},
-    {"leep", "score", "LEEP (Nguyen et al. 2020), source probit P(y > 0 | x) = Phi(f_s(x)/sigma)"},
+    {"knn", "score", "minus the leave-one-out k-NN regression MSE on the features, k = min(5, n - 1)"},
+    {"knn_acc", "score", "leave-one-out k-NN accuracy of the labels on the features, k = min(5, n - 1)"},
+    {"leep", "score", "LEEP (Nguyen et al. 2020), source probit P(y > t | x) = Phi((f_s(x) - t_s)/sigma) (t, t_s: 0, or the medians for relu2)"},
     {"nce", "score", "NCE (Tran et al. 2019), source label sign(f_s(x))"},
     {"hscore", "score", "H-score (Bao et al. 2019) of sign(y) on the features"},
     {"gbc", "score", "GBC (Pandy et al. 2022) of sign(y) on the features"},
@@ -31,8 +31,8 @@ const pred_info PRED[NPRED] = {
     {"neg_mmd2", "distance", "minus MMD^2, Gaussian kernel h = sqrt(d + 1), closed form"},
     {"proj", "feature", "target variance the pretrained features explain, |beta_t|^2_Sigma - rho"},
     {"neg_resid", "feature", "minus rho, the target variance outside the features"},
-    {"T_lt_theory", "feature", "the theory's T of linear transfer (exact at finite n, d)"},
-    {"T_ft_theory", "feature", "the theory's T of fine-tuning (gradient-flow c; NaN where not derived)"},
+    {"theory_T_lt", "feature", "the theory's T of linear transfer (exact at finite n, d)"},
+    {"theory_T_ft", "feature", "the theory's T of fine-tuning (gradient-flow c; NaN where not derived)"},
 };
 
 static fate_spec pair_spec(const pred_setup *ps, size_t n, double theta)

@@ -250,8 +250,9 @@ static int write_report(predict_run *r)
              "teachers in its top or its tail, and two-layer ReLU networks), d = %zu, depth %zu, σ = %g, %zu instances each, %zu bootstrap "
              "resamples. The true gain T = R_scratch − R_method is known exactly (theory) and measured "
              "(simulation). Every predictor is oriented so that larger predicts more transfer; the table ranks "
-             "them by Spearman's ρ with the simulated T of linear transfer over all pairs, with 95%% bootstrap "
-             "intervals over pairs.", r->np, r->ps.alpha, r->ps.d, r->ps.depth, r->ps.sigma, r->ps.K, r->B);
+             "them by Spearman's ρ with the simulated T of linear transfer over all pairs, with 95%% percentile "
+             "bootstrap intervals over pairs (a percentile interval may exclude the estimate itself when the "
+             "resampled statistic is skewed, e.g. with many tied pairs).", r->np, r->ps.alpha, r->ps.d, r->ps.depth, r->ps.sigma, r->ps.K, r->B);
     report_leaderboard(rep, r);
     const rank_ci *tr = &r->corr[G_POOLED][T_LT_SIM][P_TRANSRATE];
     if (tr->spearman < 0)

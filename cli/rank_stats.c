@@ -78,7 +78,7 @@ static double kendall_m(const double *a, const double *b, size_t m)
             else if ((dx > 0) == (dy > 0)) conc++;
             else disc++;
         }
-    const double n1 = conc + disc + tx, n2 = conc + disc + ty; /* pairs not tied in x, in y */
+    const double n1 = conc + disc + tx, n2 = conc + disc + ty; /* pairs not tied in y, in x */
     return n1 > 0 && n2 > 0 ? (conc - disc) / sqrt(n1 * n2) : NAN;
 }
 

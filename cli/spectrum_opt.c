@@ -114,8 +114,12 @@ int spectrum_opt_build(double *eig, size_t d, const spectrum_opt *s, const char 
     const fate_status st = s->kind == SPECTRUM_POWERLAW ? fate_spectrum_powerlaw(eig, d, s->alpha)
                                                         : fate_spectrum_spiked(eig, d, s->k, s->ratio);
     if (st != FATE_OK) {
-        cli_error(cmd, "--spectrum: an eigenvalue is not positive and finite at d = %zu (alpha %g too large)", d,
-                  s->alpha);
+        if (s->kind == SPECTRUM_POWERLAW)
+            cli_error(cmd, "--spectrum: an eigenvalue is not positive and finite at d = %zu (alpha %g too large)", d,
+                      s->alpha);
+        else
+            cli_error(cmd, "--spectrum: an eigenvalue is not positive and finite at d = %zu (ratio %g out of range)",
+                      d, s->ratio);
         return -1;
     }
     return 0;

@@ -2,6 +2,7 @@
  * draw the task, pretrain, then train from scratch, transfer linearly and
  * fine-tune on the same target set; and the theory beside it.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,16 @@ static const char *spec_geometry_check(const fate_spec *s)
     const int edge = s->theta == 0.0 || s->theta == M_PI; /* beta_t inside span(b_1) */
     if (s->k > s->d || (s->k == s->d && s->k > 1 && !edge))
         return "k must be in [1, d - 1] (b_2..b_k orthogonal to beta_t and b_1; k = d only at theta 0 or pi)";
+    if (s->k > 1) {
+        /* a network of width w has rank at most w: it cannot fit k > w teachers */
+        const size_t w = s->width ? s->width : s->d;
+        if (s->k > w) return "k must be at most the width (a rank-w network cannot fit k > w teachers)";
+        /* the k-output network's parameters are BLAS int sizes (pretrain_k.c) */
+        const fate_dln_shape sh = spec_shape(s);
+        const size_t np = fate_dln_nparams(&sh), extra = w * (s->k - 1);
+        if (np == 0 || extra / w != s->k - 1 || np > (size_t)INT_MAX - extra)
+            return "k: the k-output network's parameters must number at most INT_MAX";
+    }
     if (s->align > FATE_ALIGN_TAIL) return "align must be FATE_ALIGN_RANDOM, FATE_ALIGN_TOP or FATE_ALIGN_TAIL";
     if (!s->spectrum) return NULL;
     for (size_t i = 0; i < s->d; i++)

@@ -195,7 +195,7 @@ fate_status proto_pretrain_obs(pretrained_t *p, const fate_spec *s, double theta
     if ((st = spec_teachers(p->beta_s, bt, s, theta, inst)) != FATE_OK) goto done;
     const double as = spec_scale(s->source_scale);
     fate_gd_config cfg = {.lr = s->lr, .max_epochs = s->max_epochs, .tol = s->tol, .loss_min = 0.0};
-    fate_gd_report rep;
+    fate_gd_report rep = {0}; /* untouched when the source's setup fails */
     if (s->k > 1) {
         st = pretrain_multi(p, s, bt, inst, &cfg, &rep); /* scales by a_s itself */
         for (size_t i = 0; as != 1.0 && i < d; i++) p->beta_s[i] *= as;
@@ -204,7 +204,7 @@ fate_status proto_pretrain_obs(pretrained_t *p, const fate_spec *s, double theta
         st = pretrain_one(p, s, inst, &cfg, &rep, obs);
     }
     if (st != FATE_OK) {
-        if (fail_step) *fail_step = rep.diverged_step;
+        if (fail_step && st == FATE_EDIVERGED) *fail_step = rep.diverged_step;
         goto done;
     }
     const double risk_k = p->res.risk;

@@ -85,7 +85,8 @@ done:
 void score_project(double *x, double *res0, double *w, const score_svd *v, const double *y)
 {
     const size_t n = v->n, k = v->k, r = v->r;
-    if (r == 0) {
+    if (r == 0) { /* no direction: the residual is y itself */
+        memcpy(w, y, n * sizeof *w);
         double s = 0.0;
         for (size_t i = 0; i < n; i++) s += y[i] * y[i];
         *res0 = s;

@@ -38,6 +38,15 @@ fate_status fate_score_hscore(double *h, const double *F, const int *labels, siz
     if (!slot || !Zc || !S || !ev || !D || !T) goto out;
     for (size_t c = 0, k = 0; c < C; c++) slot[c] = counts[c] ? k++ : 0;
     score_centre(Zc, F, n, p);
+    /* H is invariant to the scale of F: scale by a power of two (exact) so
+     * that cov(F) neither overflows nor underflows */
+    double big = 0.0;
+    for (size_t i = 0; i < n * p; i++) big = fmax(big, fabs(Zc[i]));
+    if (big > 0.0 && isfinite(big)) {
+        int e;
+        frexp(big, &e);
+        for (size_t i = 0; i < n * p; i++) Zc[i] = ldexp(Zc[i], -e);
+    }
     /* cov(F) = Zc^T Zc / n, upper triangle (dsyevd reads 'U') */
     cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p, (int)n, 1.0 / (double)n, Zc, (int)p, 0.0, S,
                 (int)p);
@@ -61,6 +70,10 @@ fate_status fate_score_hscore(double *h, const double *F, const int *labels, siz
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)present, (int)p, (int)p, 1.0, D, (int)p, S,
                 (int)p, 0.0, T, (int)p);
     const double top = ev[p - 1];
+    if (!isfinite(top)) {
+        st = FATE_EDOMAIN;
+        goto out;
+    }
     double sum = 0.0;
     for (size_t c = 0; c < C; c++) {
         if (!counts[c]) continue;

@@ -94,6 +94,11 @@ Test(features, refusals)
     cr_assert_eq(fate_transfer_features(NULL, NULL, Z, NULL, NULL, &s, 0), FATE_EINVAL);
     s.d = 0;
     cr_assert_eq(fate_transfer_features(NULL, NULL, Z, &r, NULL, &s, 0), FATE_EINVAL);
+    /* a network of width 2 cannot fit 3 teachers */
+    fate_spec_default(&s);
+    s.d = 10, s.width = 2, s.n = 8, s.k = 3, s.theta = 0.5;
+    cr_assert_not_null(fate_spec_check(&s));
+    cr_assert_eq(fate_transfer_features(NULL, NULL, Z, &r, NULL, &s, 0), FATE_EINVAL);
 }
 
 /* Two-layer networks: Phi c is the network's output, and the readout refit

@@ -79,7 +79,7 @@ for row in corr:
     if not math.isnan(lo) and not (lo <= hi): bad += 1
 sys.exit(1 if bad else 0)
 PY
-check "T_lt_theory ranks T_lt_theory perfectly (pooled)" awk -F, '$1 == "T_lt_theory" && $3 == "pooled" && $4 == "T_lt_theory" { ok = ($6 > 0.9999999) } END { exit !ok }' A/correlation.csv
+check "theory_T_lt ranks T_lt_theory perfectly (pooled)" awk -F, '$1 == "theory_T_lt" && $3 == "pooled" && $4 == "T_lt_theory" { ok = ($6 > 0.9999999) } END { exit !ok }' A/correlation.csv
 check "angle family at one n: LogME and proj order the theory's T_lt alike" /usr/bin/python3 - A <<'PY'
 import csv, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1] + "/pairs.csv")) if r["family"] == "angle" and r["n"] == "24"]

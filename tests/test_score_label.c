@@ -438,3 +438,19 @@ Test(score_sanity, feature_scores_prefer_separated_classes)
     free(sep);
     free(noise);
 }
+
+/* H-score does not depend on the scale of F, even where cov(F) would
+ * overflow or underflow a double (F scaled by a power of two inside). */
+Test(score_edges, hscore_scale_invariant)
+{
+    double F[16], G[16], h0 = NAN, h = NAN;
+    const int lab[8] = {0, 1, 0, 1, 1, 0, 1, 0};
+    for (size_t i = 0; i < 16; i++) F[i] = sin(1.0 + 3.7 * (double)i) + (double)lab[i / 2] * 0.8;
+    cr_assert_eq(fate_score_hscore(&h0, F, lab, 8, 2, 2), FATE_OK);
+    const double scales[4] = {1e160, 1e200, 1e-160, 1e-300};
+    for (int k = 0; k < 4; k++) {
+        for (size_t i = 0; i < 16; i++) G[i] = F[i] * scales[k];
+        cr_assert_eq(fate_score_hscore(&h, G, lab, 8, 2, 2), FATE_OK);
+        cr_assert(fabs(h - h0) <= 1e-12 * fabs(h0), "scale %g: %.17g vs %.17g", scales[k], h, h0);
+    }
+}

@@ -513,3 +513,15 @@ Test(score_refuse, bad_input)
     cr_expect_eq(fate_score_probe(&o, &o2, F, y, n, p, 0.1), FATE_EDOMAIN);
     cr_expect(o == 7.0 && o2 == 7.0, "outputs untouched on error");
 }
+
+/* Features of rank 0 (F = 0): the probe explains nothing, its error is
+ * |y|^2/n at any lambda (the residual is y itself, not uninitialised). */
+Test(score_edge, probe_zero_features)
+{
+    double F[12] = {0}, y[6] = {1, 2, 3, 4, 5, 6}, tr = NAN, loo = NAN;
+    cr_assert_eq(fate_score_probe(&tr, &loo, F, y, 6, 2, 0.5), FATE_OK);
+    cr_assert(close_to(tr, -91.0 / 6.0, 0, 1e-15), "train %.17g", tr);
+    cr_assert(close_to(loo, -91.0 / 6.0, 0, 1e-15), "loo %.17g", loo);
+    cr_assert_eq(fate_score_probe(&tr, NULL, F, y, 6, 2, 0.0), FATE_OK);
+    cr_assert(close_to(tr, -91.0 / 6.0, 0, 1e-15), "train at lambda 0 %.17g", tr);
+}
