@@ -22,6 +22,7 @@
 
 #include "fate.h"
 #include "fate_score.h"
+#include "ref_file.h"
 #include "testutil.h"
 
 #ifndef FATE_REF_DIR
@@ -32,73 +33,14 @@
 /* Reference file (the format of make_distance_ref.py)                       */
 /* ------------------------------------------------------------------------ */
 
-enum { REF_MAX = 256 };
+static ref_file REF = {.path = FATE_REF_DIR "/score_reg_ref.txt"};
 
-typedef struct {
-    char name[64];
-    size_t rows, cols;
-    double *data;
-} ref_entry;
-
-static ref_entry REF[REF_MAX];
-static size_t NREF;
-
-static void ref_load(void)
-{
-    if (NREF) return;
-    const char *path = FATE_REF_DIR "/score_reg_ref.txt";
-    FILE *f = fopen(path, "r");
-    cr_assert(f != NULL, "cannot open %s", path);
-    char kind[16];
-    for (;;) {
-        int c = fgetc(f);
-        if (c == EOF) break;
-        if (c == '#') {
-            while (c != '\n' && c != EOF) c = fgetc(f);
-            continue;
-        }
-        ungetc(c, f);
-        if (fscanf(f, "%15s", kind) != 1) break;
-        cr_assert(NREF < REF_MAX, "too many reference entries");
-        ref_entry *e = &REF[NREF++];
-        if (strcmp(kind, "matrix") == 0) {
-            cr_assert(fscanf(f, "%63s %zu %zu", e->name, &e->rows, &e->cols) == 3);
-        } else {
-            cr_assert(strcmp(kind, "value") == 0, "bad line kind %s", kind);
-            cr_assert(fscanf(f, "%63s", e->name) == 1);
-            e->rows = e->cols = 1;
-        }
-        e->data = malloc(e->rows * e->cols * sizeof *e->data);
-        for (size_t i = 0; i < e->rows * e->cols; i++)
-            cr_assert(fscanf(f, "%lf", &e->data[i]) == 1, "bad number in %s", e->name);
-    }
-    fclose(f);
-    cr_assert(NREF > 0, "empty reference file");
-}
-
-static const ref_entry *ref_find(const char *name)
-{
-    ref_load();
-    for (size_t i = 0; i < NREF; i++)
-        if (strcmp(REF[i].name, name) == 0) return &REF[i];
-    return NULL;
-}
-
-static const ref_entry *ref_get(const char *name)
-{
-    const ref_entry *e = ref_find(name);
-    cr_assert(e != NULL, "reference entry %s missing", name);
-    return e;
-}
-
+static const ref_entry *ref_find(const char *name) { return ref_file_find(&REF, name); }
+static const ref_entry *ref_get(const char *name) { return ref_file_get(&REF, name); }
 static double ref_value(const char *name) { return ref_get(name)->data[0]; }
-
 static const double *ref_matrix(const char *name, size_t *rows, size_t *cols)
 {
-    const ref_entry *e = ref_get(name);
-    if (rows) *rows = e->rows;
-    if (cols) *cols = e->cols;
-    return e->data;
+    return ref_file_matrix(&REF, name, rows, cols);
 }
 
 /* A stored label vector (doubles in the file) as ints. */
