@@ -104,18 +104,24 @@ static double spec_theory_risk(const fate_spec_theory *t, unsigned method)
 /* Beyond one angle (k > 1 features or a spectrum, THEORY.md sections 10 and
  * 11) the asymptotic one-teacher forms do not apply: the theory is the one
  * beside each simulated cell, fate_spec_theory_eval at n = round(gamma d)
- * (exact or the deterministic equivalent; NaN where nothing is derived). */
-static double geometry_T_vs(const fate_spec *base, double gamma, double theta, double lambda, unsigned method,
-                            unsigned baseline)
+ * (exact or the deterministic equivalent; NaN where nothing is derived).
+ * The theory row at (gamma, theta, lambda); 0, or -1 where there is none. */
+static int geometry_theory(fate_spec_theory *t, const fate_spec *base, double gamma, double theta, double lambda)
 {
     fate_spec s = *base;
     const double n = round(gamma * (double)base->d);
-    if (!(n >= 1.0)) return NAN;
+    if (!(n >= 1.0)) return -1;
     s.n = (size_t)n;
     s.theta = theta;
     s.lambda = lambda;
+    return fate_spec_theory_eval(t, &s) == FATE_OK ? 0 : -1;
+}
+
+static double geometry_T_vs(const fate_spec *base, double gamma, double theta, double lambda, unsigned method,
+                            unsigned baseline)
+{
     fate_spec_theory t;
-    if (fate_spec_theory_eval(&t, &s) != FATE_OK) return NAN;
+    if (geometry_theory(&t, base, gamma, theta, lambda)) return NAN;
     const unsigned b = baseline ? baseline : FATE_METHOD_SCRATCH;
     return method == b ? 0.0 : spec_theory_risk(&t, b) - spec_theory_risk(&t, method);
 }
@@ -202,10 +208,15 @@ int fig_emit_lines(const char *dir, const char *stem, unsigned fmts, file_list *
 static void setting(char *buf, size_t size, const sweep_view *v)
 {
     const fate_spec *b = v->base;
+    static const char *const align[3] = {"random", "top", "tail"};
     int k = snprintf(buf, size, "d = %zu, L = %zu, σ = %g", b->d, b->depth, b->sigma);
     if (b->n_src && k > 0 && (size_t)k < size)
-        snprintf(buf + k, size - (size_t)k, ", γ_s = %.3g, σ_s = %g",
-                 (double)b->n_src / (double)b->d, b->sigma_src);
+        k += snprintf(buf + k, size - (size_t)k, ", γ_s = %.3g, σ_s = %g",
+                      (double)b->n_src / (double)b->d, b->sigma_src);
+    /* the task geometry (THEORY.md sections 10, 11): a map must say it */
+    if (b->k > 1 && k > 0 && (size_t)k < size) k += snprintf(buf + k, size - (size_t)k, ", k = %zu", b->k);
+    if (b->spectrum && b->align <= FATE_ALIGN_TAIL && k > 0 && (size_t)k < size)
+        snprintf(buf + k, size - (size_t)k, ", x ~ N(0, Σ), teachers %s", align[b->align]);
 }
 
 /* A sweep's summary rows as the groups of the generic figures
@@ -497,23 +508,32 @@ int fig_scratch(const sweep_view *v, const char *dir, const char *stem, unsigned
     }
     if (!found) { rc = 0; goto done; }
     double gmax = v->gammas[G - 1] * 1.02, gmin = fmin(0.02, v->gammas[0]);
+    /* under a spectrum the isotropic forms do not apply: the theory beside
+     * each cell (the deterministic equivalent at d, THEORY.md section 11) */
+    const int aniso = v->base->spectrum != NULL;
     for (size_t i = 0; i < ND; i++) {
         xd[i] = gmin + (gmax - gmin) * (double)i / (double)(ND - 1);
-        ya[i] = fate_theory_scratch(xd[i], v->base->sigma);
+        ya[i] = aniso ? NAN : fate_theory_scratch(xd[i], v->base->sigma);
         size_t n = (size_t)lround(xd[i] * (double)v->base->d);
-        yx[i] = n >= 1 ? fate_theory_scratch_exact(n, v->base->d, v->base->sigma) : NAN;
+        fate_spec_theory t;
+        yx[i] = n < 1 ? NAN
+                : aniso ? (geometry_theory(&t, v->base, xd[i], v->thetas[0], 0.0) ? NAN : t.scratch)
+                        : fate_theory_scratch_exact(n, v->base->d, v->base->sigma);
     }
-    char title[256], set[128], lx[64];
+    char title[256], set[160], lx[64];
     setting(set, sizeof set, v);
     snprintf(title, sizeof title, "%s%sScratch risk: double descent (%s)", v->tag && *v->tag ? v->tag : "",
              v->tag && *v->tag ? " — " : "", set);
-    snprintf(lx, sizeof lx, "theory, d = %zu (exact mean)", v->base->d);
+    snprintf(lx, sizeof lx, aniso ? "theory, d = %zu (deterministic equivalent)" : "theory, d = %zu (exact mean)",
+             v->base->d);
     fate_series ser[3] = {
         {"simulation (mean ± std)", v->gammas, y, e, G, FATE_SERIES_POINTS, 0},
         {"theory, d → ∞", xd, ya, NULL, ND, FATE_SERIES_LINE, 1},
         {lx, xd, yx, NULL, ND, FATE_SERIES_DASHED, 2}};
+    if (aniso) ser[1] = ser[2]; /* no isotropic limit line */
     fate_line_plot p = {.title = title, .xlabel = "target samples per dimension γ = n/d",
-                        .ylabel = "scratch risk R_sc = |β̂ − β_t|²", .series = ser, .n_series = 3};
+                        .ylabel = aniso ? "scratch risk R_sc = |β̂ − β_t|²_Σ" : "scratch risk R_sc = |β̂ − β_t|²",
+                        .series = ser, .n_series = aniso ? 2 : 3};
     fig_points_ylim(&p);
     if (p.ymin < 0) p.ymin = 0; /* a risk */
     rc = emit(dir, stem, fmts, out, draw_lines, &p);

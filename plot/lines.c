@@ -417,8 +417,15 @@ static fate_status plot_lines_world(const char *path, fate_plot_format fmt, cons
     ctx->has_title = clean_text(ctx->title, p->title);
     ctx->has_xlabel = clean_text(ctx->xlabel, p->xlabel);
     ctx->has_ylabel = clean_text(ctx->ylabel, p->ylabel);
-    for (size_t s = 0; s < p->n_series; s++)
+    for (size_t s = 0; s < p->n_series; s++) {
         if (!clean_text(ctx->labels[s], p->series[s].label)) ctx->labels[s][0] = '\0';
+        /* a series with no finite point draws nothing: no legend entry that
+         * would claim it (e.g. a theory that is NaN where nothing is derived) */
+        const fate_series *se = &p->series[s];
+        size_t finite = 0;
+        for (size_t i = 0; se->x && se->y && i < se->n; i++) finite += isfinite(se->x[i]) && isfinite(se->y[i]);
+        if (!finite) ctx->labels[s][0] = '\0';
+    }
     box *b = &ctx->b;
     x_range(p, &b->wx0, &b->wx1);
     if (p->ymin < p->ymax) {
