@@ -145,15 +145,18 @@ static void fine_axis(double *out, size_t n, const double *x, size_t nx, double 
 }
 
 /* The overlay's field on its fine grid into cx (nx), cy (ny), cv (ny, nx);
- * 0, or 1 when a value that is not finite drops it. */
+ * 0, or 1 when a value that is not finite drops it (without a clamp). */
 static int field_grid(const fig_field *f, double *cx, size_t nx, double *cy, size_t ny, double *cv)
 {
     for (size_t k = 0; k < ny; k++)
         for (size_t i = 0; i < nx; i++) {
             double v = f->at(f->ctx, cx[i], cy[k]);
             if (f->clamp > 0) {
-                if (!isfinite(v)) v = v < 0 ? -f->clamp : f->clamp;
-                v = fmax(-f->clamp, fmin(f->clamp, v));
+                /* infinities (a pole) are clamped; NaN (no theory there)
+                 * stays NaN: the contour skips it, and a field with no
+                 * value at all gets no legend entry (plot/map.c) */
+                if (isinf(v)) v = v < 0 ? -f->clamp : f->clamp;
+                if (!isnan(v)) v = fmax(-f->clamp, fmin(f->clamp, v));
             } else if (!isfinite(v)) {
                 return 1;
             }

@@ -185,8 +185,9 @@ static int geo_figures(ctx *c, const geo *g, size_t t, const size_t *js)
     for (size_t i = 0; i < g->nk + 3; i++) {
         char stem[64];
         const char *name = i < g->nk ? NULL : ALIGN_NAME[i - g->nk];
-        if (name) snprintf(tag, sizeof tag, "power law α = %.1f, teachers: %s", GEO_ALPHA, name);
-        else snprintf(tag, sizeof tag, "k = %zu features", KS[i]);
+        /* the figures' own setting names k and the teachers' placement */
+        if (name) snprintf(tag, sizeof tag, "power law α = %.1f", GEO_ALPHA);
+        else tag[0] = '\0';
         const sweep_view v = geo_view(g, i, tag);
         for (int m = 0; m < 2; m++) {
             if (name) snprintf(stem, sizeof stem, "phase_%s_%s", m ? "ft" : "lt", name);

@@ -277,6 +277,11 @@ fate_status fate_plot_phase_map(const char *path, fate_plot_format fmt, const fa
     ctx->has_title = clean_text(ctx->title, m->title);
     ctx->has_zlabel = clean_text(ctx->zlabel, m->zlabel);
     ctx->has_clabel = m->contour_values != NULL && clean_text(ctx->clabel, m->contour_label);
+    /* a theory field with no finite value draws no line: no legend entry
+     * claiming one (e.g. fine-tuning where nothing is derived) */
+    size_t finite = 0;
+    for (size_t i = 0; m->contour_values && i < m->n_contour_gammas * m->n_contour_thetas; i++) finite += isfinite(m->contour_values[i]);
+    if (!finite) ctx->has_clabel = 0;
     fate_status st = map_prepare(ctx);
     if (st == FATE_OK) st = run_figure(path, fmt, draw_phase_map, ctx);
     if (st == FATE_OK) st = ctx->draw_status;
