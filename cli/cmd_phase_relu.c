@@ -54,7 +54,7 @@ typedef struct relu_opts {
     double *mus, *thetas, *nsd;
     size_t nmu, nth, nn;
     size_t *ns;
-    int act, scaling, online, model;
+    int act, scaling, online, model, optimizer, precision, optimize_pretrain;
     const char *out;
     double gram_mu;
     int have_gram_mu, have_mu, have_theta, have_fit_min_n;
@@ -66,6 +66,8 @@ typedef struct relu_opts {
 static const char *const ACTS[] = {"relu", "tanh", "erf", "linear", NULL};
 static const char *const SCALINGS[] = {"mean-field", "standard", NULL};
 static const char *const MODELS[] = {"relu2", NULL};
+static const char *const OPTIMIZERS[] = {"gd", "momentum", "adam", NULL};   /* fate_mlp_optimizer order */
+static const char *const PRECISIONS[] = {"double", "single", NULL};         /* fate_mlp_precision order */
 /* in FATE_METHOD_* bit order, so the OPT_WORDS mask is the methods field */
 static const char *const METHODS[] = {"scratch", "lt", "ft", "lpft", NULL};
 
@@ -112,12 +114,29 @@ static const opt_def OPTS[] = {
      "base learning rate > 0; the step is R m under mean-field\nscaling", S(gd.lr), 0, NO_GIVEN, NULL, OPT_LO_OPEN},
     {"--steps", "S", OPT_SIZE, 1, 1e9, NULL, "40000", "maximum GD steps >= 1", S(gd.max_steps), 0, NO_GIVEN, NULL,
      0},
+    {"--pretrain-steps", "S", OPT_SIZE, 0, 1e9, NULL, "0",
+     "pretraining's step budget (0: --steps); online pretraining\nusually stops here", S(pretrain_steps), 0,
+     NO_GIVEN, NULL, 0},
     {"--batch", "B", OPT_SIZE, 0, 1e9, NULL, "0", "mini-batch size, 0 for full batch", S(gd.batch), 0, NO_GIVEN,
      NULL, 0},
     {"--tol", "T", OPT_DOUBLE, 0, 1e6, ">= 0", "1e-8", "converged when the training loss <= T", S(gd.tol), 0,
      NO_GIVEN, NULL, 0},
     {"--rel-tol", "R", OPT_DOUBLE, 0, 1, "in [0, 1]", "1e-4",
      "... or when it fell by less than R x itself over 100\nsteps", S(gd.rel_tol), 0, NO_GIVEN, NULL, 0},
+    {"--optimizer", "O", OPT_WORD, 0, 0, "gd, momentum or adam", "gd",
+     "update rule of scratch, fine-tuning and LP-FT: gd,\nmomentum (heavy ball, step lr m/(1 - beta1) at steady\n"
+     "state) or adam (step lr whatever the scaling);\npretraining stays gd unless --optimize-pretrain",
+     F(optimizer), 0, NO_GIVEN, OPTIMIZERS, 0},
+    {"--beta1", "B", OPT_DOUBLE, 0, 1, "in [0, 1)", "0.9", "momentum / Adam first-moment decay", S(gd.beta1), 0,
+     NO_GIVEN, NULL, OPT_HI_OPEN},
+    {"--beta2", "B", OPT_DOUBLE, 0, 1, "in [0, 1)", "0.999", "Adam second-moment decay", S(gd.beta2), 0, NO_GIVEN,
+     NULL, OPT_HI_OPEN},
+    {"--optimize-pretrain", NULL, OPT_FLAG, 0, 0, NULL, NULL,
+     "pretrain with --optimizer too (off: in the rich regime the\nlearned features depend on the trajectory)",
+     F(optimize_pretrain), 0, NO_GIVEN, NULL, 0},
+    {"--precision", "P", OPT_WORD, 0, 0, "double or single", "double",
+     "arithmetic of every training's products: double, or single\n(sgemm; parameters and losses stay double)",
+     F(precision), 0, NO_GIVEN, PRECISIONS, 0},
     {"--init-scale", "W", OPT_DOUBLE, 0, 1e6, "> 0", "1e-3",
      "first-layer init |w_i| ~ W (small: the rich regime in\nwhich pretraining learns the source's features)",
      S(w_init), 0, NO_GIVEN, NULL, OPT_LO_OPEN},
@@ -225,6 +244,9 @@ static int finish(relu_opts *o)
     w->base.act = (fate_act)o->act;
     w->base.scaling = (fate_mlp_scaling)o->scaling;
     w->base.online_src = o->online;
+    w->base.gd.optimizer = (fate_mlp_optimizer)o->optimizer;
+    w->base.gd.precision = (fate_mlp_precision)o->precision;
+    w->base.optimize_pretrain = o->optimize_pretrain;
     w->base.methods |= FATE_METHOD_SCRATCH;
     const char *msg = fate_relu_sweep_check(w);
     if (msg) { cli_error("phase", "%s", msg); return -1; }

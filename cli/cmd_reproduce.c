@@ -41,9 +41,10 @@ static const char intro[] =
     "  source0.5/, source1.5/  finite source gamma_src = 0.5 and 1.5, sigma = sigma_src = 0.2\n"
     "  relu/                two-layer ReLU networks over (mu, n): transfer maps with the\n"
     "                       predicted boundary, |P_perp f_t|^2 vs mu, Gram matrices\n"
-    "                       (quick: d = 10, m* = 4, m = 50, 4 instances; full: d = 16,\n"
-    "                       m* = 6, m = 80, 8 instances; the paper's d = m* = 100,\n"
-    "                       m = 1000 is for fate phase --model relu2)\n"
+    "                       (full: the paper's d = m* = 100, m = 1000, n = 25..1600,\n"
+    "                       8 instances, single precision, about 20 min on 2 cores;\n"
+    "                       quick: d = 10, m* = 4, m = 50, 4 instances, which does not\n"
+    "                       determine the scratch exponent)\n"
     "  beyond/              beyond the paper at sigma = 0.2: lt, ft, LP-FT and parameter\n"
     "                       transfer (L2-SP) against the oracle-tuned ridge, slices of\n"
     "                       every method at theta = pi/8, pi/4, 3pi/8, the map of the\n"
@@ -115,7 +116,6 @@ static int parse(int argc, char **argv, repro_opts *o)
  * --resume comparison cannot disagree. */
 static size_t linear_d(const repro_opts *o) { return o->d ? o->d : o->quick ? 100 : 500; }
 static size_t linear_instances(const repro_opts *o) { return o->instances ? o->instances : o->quick ? 6 : 20; }
-static size_t relu_instances(const repro_opts *o) { return o->instances ? o->instances : o->quick ? 4 : 8; }
 
 /* ---- deviation of simulation from theory ---- */
 
@@ -578,108 +578,6 @@ static int decay_experiment(ctx *c, const summary_row *lt_rows, size_t n_lt)
     }
     decay_report(c, &dd);
     decay_free(&dd);
-    return frc ? JOB_FAILED : JOB_OK;
-}
-
-/* The relu table (per overlap: |P_perp f_t|^2 of student and source, the
- * linear-transfer risk at the largest n, the predicted boundary, the sign
- * of T as predicted) and the deviations it shows. */
-static void relu_report_table(report *r, const relu_result *res)
-{
-    const char *hdr[6] = {"μ", "‖P⊥f_t‖² student", "‖P⊥f_t‖² source", "R_lt at largest n", "predicted n*",
-                          "sign of T_lt as predicted"};
-    char cells[8][6][64];
-    const char *cp[48];
-    double worst = 0.0;
-    size_t agree = 0, decided = 0;
-    for (size_t t = 0; t < res->NO && t < 8; t++) {
-        const relu_stat *lt = &res->stat[(t * res->NN + res->NN - 1) * RM_COUNT + RM_LT];
-        size_t ok = 0, tot = 0;
-        for (size_t j = 0; j < res->NN; j++) {
-            const relu_stat *s = &res->stat[(t * res->NN + j) * RM_COUNT + RM_LT];
-            double pred = res->A * pow((double)res->ns[j], -res->p) - res->pp_student[t];
-            if (!(fabs(s->mean_T) > 2 * s->sem_T) || !isfinite(pred)) continue;
-            tot++;
-            ok += (s->mean_T > 0) == (pred > 0);
-        }
-        agree += ok;
-        decided += tot;
-        if (res->overlaps[t] < 1.0)
-            worst = fmax(worst, fabs(res->pp_student[t] - res->pp_source[t]) / fmax(res->pp_source[t], 1e-3));
-        snprintf(cells[t][0], 64, "%.3g", res->overlaps[t]);
-        snprintf(cells[t][1], 64, "%.4g ± %.2g", res->pp_student[t], res->pp_student_sd[t]);
-        snprintf(cells[t][2], 64, "%.4g", res->pp_source[t]);
-        snprintf(cells[t][3], 64, "%.4g ± %.2g", lt->mean_risk, lt->sem_risk);
-        snprintf(cells[t][4], 64, "%.3g", res->n_star[t]);
-        snprintf(cells[t][5], 64, "%zu / %zu cells", ok, tot);
-        for (int k = 0; k < 6; k++) cp[t * 6 + (size_t)k] = cells[t][k];
-    }
-    report_table(r, 6, hdr, cp, res->NO < 8 ? res->NO : 8);
-    report_p(r, "Deviations: the student's |P⊥f_t|² differs from the source teacher's by at most %.1f%% (relative, "
-             "μ < 1; at μ = 1 the source is zero, nothing is learned and the student keeps its random initial "
-             "features). The sign of simulated T_lt agrees with the predicted A n^−p − |P⊥f_t|² in %zu of %zu cells "
-             "where |T| > 2 sem.", 100.0 * worst, agree, decided);
-}
-
-/* Two-layer ReLU networks (THEORY.md section 5): the (mu, n) map with the
- * boundary predicted from |P_perp f_t|^2, at a size two cores finish. */
-static int relu_experiment(ctx *c)
-{
-    static const double mu_q[5] = {0, 0.25, 0.5, 0.75, 1.0};
-    static const double mu_f[7] = {0, 1.0 / 6, 2.0 / 6, 3.0 / 6, 4.0 / 6, 5.0 / 6, 1.0};
-    static const size_t n_q[6] = {4, 8, 16, 32, 64, 128}, n_f[6] = {8, 16, 32, 64, 128, 256};
-    const int quick = c->o->quick;
-    relu_job job;
-    memset(&job, 0, sizeof job);
-    fate_relu_sweep *w = &job.sweep;
-    relu_default_spec(&w->base);
-    if (!quick) w->base.d = 16, w->base.mstar = 6, w->base.m = 80, w->base.n_src = 800;
-    w->base.seed = c->o->seed;
-    w->overlaps = quick ? mu_q : mu_f;
-    w->n_overlaps = quick ? 5 : 7;
-    w->ns = quick ? n_q : n_f;
-    w->n_ns = 6;
-    w->instances = relu_instances(c->o);
-    w->threads = c->o->threads;
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s/relu", c->o->out);
-    job.dir = dir;
-    job.quiet = c->o->quiet;
-    job.label = "fate reproduce: relu";
-    job.fit_min_n = w->base.d;
-    relu_result res;
-    int rc = relu_job_run(&job, &res, &c->files);
-    if (rc != JOB_OK || !par_root()) return rc;
-    int frc = c->o->plot ? relu_figures(&job, &res, 0.5, c->o->plot, &c->files) : 0;
-    const fate_relu_spec *b = &w->base;
-    report *r = c->rep;
-    report_h2(r, "Two-layer ReLU networks: the features decide");
-    report_p(r, "Students f(x) = (1/m) Σ c_i relu(w_i·x) with m = %zu, teacher m* = %zu unit ReLU neurons in d = %zu, "
-             "the source = the target teacher with a fraction μ of its neurons removed; pretraining on n_src = %zu "
-             "samples from a small initialisation (w, c ~ 10⁻³: the rich regime), every training full-batch GD at "
-             "lr %g (step lr·m) for at most %zu steps, %zu instances per cell, test risks on %zu fresh inputs. "
-             "The scratch risk is fitted as A n^−p on n ≥ %zu: A = %.3g ± %.2g, p = %.3f ± %.3f (the paper: p = 1.18 "
-             "at d = 100). The boundary where transfer stops helping is predicted where A n^−p = |P⊥f_t|², the part "
-             "of the target outside the pretrained features. Files: relu/summary.csv, relu/boundary.csv, "
-             "relu/powerlaw.csv.", b->m, b->mstar, b->d, b->n_src, b->gd.lr, b->gd.max_steps, w->instances,
-             b->n_test, res.fit_n_min, res.A, res.A_se, res.p, res.p_se);
-    if (c->o->plot) {
-        const char *ext = fate_plot_extension(c->o->plot & FATE_PLOT_PNG ? FATE_PLOT_PNG
-                                              : c->o->plot & FATE_PLOT_SVG ? FATE_PLOT_SVG : FATE_PLOT_PDF);
-        static const char *figs[4][2] = {
-            {"phase_lt", "Linear transfer: simulated T over (μ, n) with the predicted boundary"},
-            {"pperp", "|P⊥f_t|² in the pretrained student's features and in the source teacher's neurons, with the "
-                      "linear-transfer risk at the largest n"},
-            {"gram", "Feature correlations of the pretrained student's neurons with the teacher's (μ = 0.5)"},
-            {"scratch_fit", "Scratch risk and its power-law fit"}};
-        for (int k = 0; k < 4; k++) {
-            char rel[128];
-            snprintf(rel, sizeof rel, "relu/%s.%s", figs[k][0], ext);
-            report_fig(r, rel, figs[k][1]);
-        }
-    }
-    relu_report_table(r, &res);
-    relu_result_free(&res);
     return frc ? JOB_FAILED : JOB_OK;
 }
 

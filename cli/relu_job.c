@@ -94,6 +94,17 @@ char *relu_params_json(const fate_relu_sweep *w)
     json_object_set_new(o, "batch", json_integer((json_int_t)s->gd.batch));
     json_object_set_new(o, "tol", json_real(s->gd.tol));
     json_object_set_new(o, "rel_tol", json_real(s->gd.rel_tol));
+    /* written only when they differ from plain double GD, so that folders
+     * saved before these options existed resume with the same parameters */
+    if (s->gd.optimizer != FATE_MLP_GD) {
+        static const char *opts[] = {"gd", "momentum", "adam"};
+        json_object_set_new(o, "optimizer", json_string(opts[s->gd.optimizer]));
+        json_object_set_new(o, "beta1", json_real(s->gd.beta1));
+        json_object_set_new(o, "beta2", json_real(s->gd.beta2));
+    }
+    if (s->optimize_pretrain) json_object_set_new(o, "optimize_pretrain", json_true());
+    if (s->pretrain_steps) json_object_set_new(o, "pretrain_steps", json_integer((json_int_t)s->pretrain_steps));
+    if (s->gd.precision != FATE_MLP_DOUBLE) json_object_set_new(o, "precision", json_string("single"));
     json_object_set_new(o, "n_test", json_integer((json_int_t)s->n_test));
     json_object_set_new(o, "seed", json_seed(s->seed));
     json_object_set_new(o, "methods", json_integer((json_int_t)s->methods));

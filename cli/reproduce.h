@@ -66,4 +66,10 @@ const char *plot_ext(unsigned f);
 /* reproduce_geometry.c: "Task geometry" (k features, anisotropic inputs);
  * JOB_OK or the job code. */
 int geometry_experiment(ctx *c);
+
+/* reproduce_relu.c: "Two-layer ReLU networks" (the paper's size; --quick a
+ * small one); JOB_OK or the job code. */
+int relu_experiment(ctx *c);
+/* Its instances per cell: --instances, else 4 (--quick) or 8. */
+size_t relu_instances(const repro_opts *o);
 #endif

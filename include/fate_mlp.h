@@ -110,6 +110,32 @@ FATE_API fate_status fate_mlp_grad_naive(double *dW, double *dc, double *loss, c
  * when t >= window and (L_{t-window} - L_t) <= rel_tol L_{t-window}.
  * Divergence: a NaN/inf loss or L_t > 1e3 max(L_0, 1) returns FATE_EDIVERGED
  * with report->diverged_step set (in steps). */
+/* The update rule of a training (src/mlp_optim.c), with g the gradient at
+ * step t = 1, 2, ... and lr_eff the step of fate_mlp_gd_config below:
+ *   GD:       p -= lr_eff g
+ *   MOMENTUM: v = beta1 v + g, p -= lr_eff v        (heavy ball, v_0 = 0;
+ *             the steady step is lr_eff / (1 - beta1))
+ *   ADAM:     m = beta1 m + (1 - beta1) g, v = beta2 v + (1 - beta2) g^2,
+ *             p -= lr m_hat / (sqrt(v_hat) + 1e-8), m_hat = m / (1 - beta1^t),
+ *             v_hat = v / (1 - beta2^t) (Kingma and Ba, ICLR 2015). Adam
+ *             normalises each coordinate's gradient, so its step is the base
+ *             lr under either scaling (lr_eff = lr). */
+typedef enum fate_mlp_optimizer {
+    FATE_MLP_GD = 0,
+    FATE_MLP_MOMENTUM = 1,
+    FATE_MLP_ADAM = 2
+} fate_mlp_optimizer;
+
+/* The arithmetic of the gradient's products (src/mlp_f32.c). SINGLE converts
+ * the weights to float at every step and the inputs once per training, runs
+ * the two products of the step (sgemm) and the activations in float, and
+ * hands the gradient back in double: the parameters, the optimiser's state,
+ * the loss history and every reported number stay double. */
+typedef enum fate_mlp_precision {
+    FATE_MLP_DOUBLE = 0,
+    FATE_MLP_SINGLE = 1
+} fate_mlp_precision;
+
 typedef struct fate_mlp_gd_config {
     double lr;          /* base rate (> 0); see above */
     size_t max_steps;   /* parameter updates at most (>= 1) */
@@ -122,15 +148,19 @@ typedef struct fate_mlp_gd_config {
     /* epoch e visits the rows in increasing order of the uniform keys
      * fate_uniform_at(seed, instance, FATE_MLP_STREAM_BATCH, e n + k), k < n,
      * in consecutive batches (the last one possibly shorter). */
+    fate_mlp_optimizer optimizer; /* update rule (above); default GD */
+    double beta1, beta2;     /* momentum / Adam decays in [0, 1); 0: 0.9, 0.999 */
+    fate_mlp_precision precision; /* arithmetic of the products; default DOUBLE */
 } fate_mlp_gd_config;
 
-/* lr 0.05, 20000 steps, full batch, tol 1e-8, rel_tol 1e-4, window 100. */
+/* lr 0.05, 20000 steps, full batch, tol 1e-8, rel_tol 1e-4, window 100, GD,
+ * double precision. */
 FATE_API void fate_mlp_gd_default(fate_mlp_gd_config *config);
 
 typedef struct fate_mlp_gd_report {
     double loss0;         /* full training loss at the start */
     double loss;          /* full training loss at the end */
-    double lr_eff;        /* the step applied (lr m or lr) */
+    double lr_eff;        /* the step applied (lr m or lr; Adam: lr) */
     size_t steps;         /* parameter updates made */
     int converged;        /* stopped by tol or rel_tol */
     size_t diverged_step; /* step at which divergence was detected */
@@ -229,6 +259,14 @@ typedef struct fate_relu_spec {
                                 on the population) instead of one fixed set */
     double pperp_rcond;      /* cut-off of the student's |P_perp f_t|^2
                                 (fate_relu_pperp_student), in [0, 1) */
+    int optimize_pretrain;   /* 0 (default): pretraining is plain GD whatever
+                                gd.optimizer says (in the rich regime the
+                                learned features depend on the trajectory,
+                                and the theory's is gradient flow); nonzero:
+                                pretraining uses gd.optimizer too. gd.precision
+                                applies to every training. */
+    size_t pretrain_steps;   /* pretraining's step budget; 0 (default):
+                                gd.max_steps, the budget of the others */
 } fate_relu_spec;
 
 typedef struct fate_relu_method_result {

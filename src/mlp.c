@@ -81,6 +81,11 @@ fate_status fate_mlp_init(double *W, double *c, const fate_mlp_shape *s, double 
 
 /* ---- workspace ---- */
 
+fate_status mlp_ws_alloc_p(mlp_ws *w, const fate_mlp_shape *s, size_t n, fate_mlp_precision precision)
+{
+    return precision == FATE_MLP_SINGLE ? mlp_ws32_alloc(w, s, n) : mlp_ws_alloc(w, s, n);
+}
+
 fate_status mlp_ws_alloc(mlp_ws *w, const fate_mlp_shape *s, size_t n)
 {
     memset(w, 0, sizeof *w);
@@ -100,10 +105,12 @@ void mlp_ws_free(mlp_ws *w)
     free(w->H);
     free(w->D);
     free(w->r);
+    mlp_ws32_free(w);
     memset(w, 0, sizeof *w);
 }
 
-/* P = act(X W^T) in ws->H (n, m), D = act'(X W^T) in ws->D when need_d. */
+/* P = act(X W^T) in ws->H (n, m), D = act'(X W^T) in ws->D when need_d
+ * (not for ReLU, whose derivative mlp_grad_ws reads off P). */
 void mlp_features_ws(mlp_ws *w, const double *W, const fate_mlp_shape *s, const double *X,
                      size_t n, int need_d)
 {
@@ -114,11 +121,9 @@ void mlp_features_ws(mlp_ws *w, const double *W, const fate_mlp_shape *s, const 
     size_t nm = n * m;
     double *H = w->H, *D = w->D;
     switch (s->act) {
-    case FATE_ACT_RELU:
-        if (need_d)
-            for (size_t i = 0; i < nm; i++) { D[i] = H[i] > 0.0 ? 1.0 : 0.0; H[i] = H[i] > 0.0 ? H[i] : 0.0; }
-        else
-            for (size_t i = 0; i < nm; i++) H[i] = H[i] > 0.0 ? H[i] : 0.0;
+    case FATE_ACT_RELU: /* act' = 1{P > 0} is read off P by the backward pass */
+#pragma omp simd
+        for (size_t i = 0; i < nm; i++) H[i] = H[i] > 0.0 ? H[i] : 0.0;
         break;
     case FATE_ACT_LINEAR:
         if (need_d)
@@ -134,6 +139,7 @@ double mlp_grad_ws(double *dW, double *dc, const double *W, const double *c,
                    const fate_mlp_shape *s, const double *X, const double *y, size_t n,
                    mlp_ws *w)
 {
+    if (w->single) return mlp_grad_ws32(dW, dc, W, c, s, X, y, n, w);
     size_t m = s->m, d = s->d;
     double sm = fate_mlp_output_scale(s);
     mlp_features_ws(w, W, s, X, n, dW != NULL);
@@ -146,10 +152,19 @@ double mlp_grad_ws(double *dW, double *dc, const double *W, const double *c,
     if (dc)
         cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)m, g, w->H, (int)m, w->r, 1, 0.0, dc, 1);
     if (dW) {
-        /* G = (r c^T) .* D in place: (n, m) */
+        /* G = (r c^T) .* act'(H) into D: (n, m). ReLU: act' = 1{P > 0}, as a
+         * product (the same IEEE operations as 1.0 * (r_k c_i), and a loop
+         * the compiler vectorises) */
         for (size_t k = 0; k < n; k++) {
             double *Dk = w->D + k * m, rk = w->r[k];
-            for (size_t i = 0; i < m; i++) Dk[i] *= rk * c[i];
+            const double *Pk = w->H + k * m;
+            if (s->act == FATE_ACT_RELU) {
+#pragma omp simd
+                for (size_t i = 0; i < m; i++) Dk[i] = (double)(Pk[i] > 0.0) * (rk * c[i]);
+            } else {
+#pragma omp simd
+                for (size_t i = 0; i < m; i++) Dk[i] *= rk * c[i];
+            }
         }
         /* dW = g G^T X: (m, n) x (n, d) -> (m, d) */
         cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)d, (int)n, g, w->D,
@@ -247,11 +262,10 @@ static int keyed_cmp(const void *a, const void *b)
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-/* W -= lr_eff dW (skipped when dW is NULL: freeze_W), c -= lr_eff dc. */
-static void mlp_update(const mlp_point *p)
+/* One update of the point's rule (dW NULL: freeze_W). */
+static void mlp_update(mlp_point *p)
 {
-    if (p->dW) cblas_daxpy((int)(p->s->m * p->s->d), -p->lr_eff, p->dW, 1, p->W, 1);
-    cblas_daxpy((int)p->s->m, -p->lr_eff, p->dc, 1, p->c, 1);
+    mlp_optim_step(&p->opt, p->lr_eff, p->W, p->c, p->dW, p->dc);
 }
 
 fate_status mlp_gd_step(void *ctx, size_t t, size_t budget, size_t *done)
@@ -320,7 +334,7 @@ static fate_status mini_eval(void *ctx, gd_point *pt, size_t t)
 static fate_status mini_step(void *ctx, size_t t, size_t budget, size_t *done)
 {
     mlp_run *R = ctx;
-    const mlp_point *p = &R->p;
+    mlp_point *p = &R->p;
     const size_t n = R->n, d = p->s->d, B = R->B;
     for (size_t k = 0; k < n; k++) {
         R->ord[k].key = fate_uniform_at(R->cfg->seed, R->cfg->instance, FATE_MLP_STREAM_BATCH, t * n + k);
@@ -352,11 +366,12 @@ fate_status fate_mlp_train(double *W, double *c, fate_mlp_gd_report *rep,
 {
     if (!W || !c || !rep || !X || !y || n == 0 || !cfg || !mlp_shape_ok(s) || !batch_ok(s, n) ||
         !(cfg->lr > 0) || !isfinite(cfg->lr) || cfg->max_steps == 0 || !(cfg->tol >= 0) ||
-        !(cfg->rel_tol >= 0) || cfg->window > FATE_INT_MAX) /* the loss history holds window + 1 */
+        !(cfg->rel_tol >= 0) || cfg->window > FATE_INT_MAX || /* the loss history holds window + 1 */
+        !mlp_optim_ok(cfg))
         return FATE_EINVAL;
     const size_t m = s->m, d = s->d;
     const int mini = cfg->batch > 0 && cfg->batch < n;
-    mlp_run R = {.p = {.W = W, .c = c, .s = s, .lr_eff = mlp_lr_eff(s, cfg->lr)},
+    mlp_run R = {.p = {.W = W, .c = c, .s = s, .lr_eff = mlp_step_size(s, cfg)},
                  .X = X, .y = y, .n = n, .B = mini ? cfg->batch : n, .cfg = cfg};
     memset(rep, 0, sizeof *rep);
     rep->lr_eff = R.p.lr_eff;
@@ -368,9 +383,10 @@ fate_status fate_mlp_train(double *W, double *c, fate_mlp_gd_report *rep,
     R.Xb = mini ? alloc_array(R.B, d, sizeof *R.Xb) : NULL;
     R.yb = mini ? malloc(R.B * sizeof *R.yb) : NULL;
     R.ord = mini ? malloc(n * sizeof *R.ord) : NULL;
-    if (mlp_ws_alloc(&R.w, s, R.B) != FATE_OK) goto done;
-    if (mini && mlp_ws_alloc(&R.wfull, s, n) != FATE_OK) goto done;
+    if (mlp_ws_alloc_p(&R.w, s, R.B, cfg->precision) != FATE_OK) goto done;
+    if (mini && mlp_ws_alloc_p(&R.wfull, s, n, cfg->precision) != FATE_OK) goto done;
     if ((!cfg->freeze_W && !p->dW) || !p->dc || (mini && (!R.Xb || !R.yb || !R.ord))) goto done;
+    if (mlp_optim_init(&p->opt, cfg, s, !cfg->freeze_W) != FATE_OK) goto done;
 
     const gd_oracle o = {&R, mini ? mini_eval : full_eval, mini ? mini_step : mlp_gd_step};
     const gd_rules rules = mlp_rules(cfg, GD_WINDOW_LAST);
@@ -380,6 +396,7 @@ fate_status fate_mlp_train(double *W, double *c, fate_mlp_gd_report *rep,
 done:
     mlp_ws_free(&R.w);
     mlp_ws_free(&R.wfull);
+    mlp_optim_free(&p->opt);
     free(p->dW); free(p->dc); free(R.Xb); free(R.yb); free(R.ord);
     return st;
 }

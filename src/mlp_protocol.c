@@ -70,6 +70,10 @@ static const char *relu_size_check(const fate_relu_spec *s)
         return "n_test must be an integer in [2, 2147483647] with min(n_test, 4096) max(d, m, mstar) "
                "<= 2147483647 (BLAS int sizes)";
     if (s->gd.window > FATE_INT_MAX) return "gd.window must be at most 2147483647 (0: 100)";
+    if ((unsigned)s->gd.optimizer > FATE_MLP_ADAM) return "gd.optimizer must be gd, momentum or adam";
+    if (!(s->gd.beta1 >= 0 && s->gd.beta1 < 1) || !(s->gd.beta2 >= 0 && s->gd.beta2 < 1))
+        return "gd.beta1 and gd.beta2 must be in [0, 1) (0: 0.9 and 0.999)";
+    if ((unsigned)s->gd.precision > FATE_MLP_SINGLE) return "gd.precision must be double or single";
     return NULL;
 }
 
@@ -156,6 +160,16 @@ static fate_mlp_gd_config gd_of(const fate_relu_spec *s, uint64_t inst)
     return gd;
 }
 
+/* Pretraining's rules: spec->gd, on plain GD unless optimize_pretrain
+ * (fate_relu_spec: the rich regime's features depend on the trajectory). */
+static fate_mlp_gd_config pretrain_gd_of(const fate_relu_spec *s, uint64_t inst)
+{
+    fate_mlp_gd_config gd = gd_of(s, inst);
+    if (!s->optimize_pretrain) gd.optimizer = FATE_MLP_GD;
+    if (s->pretrain_steps) gd.max_steps = s->pretrain_steps;
+    return gd;
+}
+
 /* Online GD on the source: a fresh full batch of n_src rows per step, the
  * rows [t n_src, (t+1) n_src) of the online streams, so every step sees new
  * samples and the run is a pure function of (seed, instance). Same update and
@@ -192,8 +206,8 @@ static fate_status train_online(double *W, double *c, fate_mlp_gd_report *rep, c
                                 const fate_relu_spec *s, const relu_teachers *T, uint64_t inst)
 {
     const size_t m = sh->m, d = sh->d, B = s->n_src;
-    const fate_mlp_gd_config cfg = gd_of(s, inst);
-    online_run R = {.p = {.W = W, .c = c, .s = sh, .lr_eff = mlp_lr_eff(sh, cfg.lr)}, .s = s, .T = T,
+    const fate_mlp_gd_config cfg = pretrain_gd_of(s, inst);
+    online_run R = {.p = {.W = W, .c = c, .s = sh, .lr_eff = mlp_step_size(sh, &cfg)}, .s = s, .T = T,
                     .inst = inst};
     mlp_point *p = &R.p;
     memset(rep, 0, sizeof *rep);
@@ -201,8 +215,9 @@ static fate_status train_online(double *W, double *c, fate_mlp_gd_report *rep, c
     p->dW = alloc_array(m, d, sizeof *p->dW), p->dc = malloc(m * sizeof *p->dc);
     R.X = alloc_array(B, d, sizeof *R.X), R.y = malloc(B * sizeof *R.y);
     fate_status st = FATE_ENOMEM;
-    if (mlp_ws_alloc(&R.w, sh, B) != FATE_OK) goto done;
+    if (mlp_ws_alloc_p(&R.w, sh, B, cfg.precision) != FATE_OK) goto done;
     if (!p->dW || !p->dc || !R.X || !R.y) goto done;
+    if (mlp_optim_init(&p->opt, &cfg, sh, 1) != FATE_OK) goto done;
     const gd_oracle o = {&R, online_eval, mlp_gd_step};
     const gd_rules rules = mlp_rules(&cfg, GD_WINDOW_MEANS);
     gd_report g;
@@ -210,6 +225,7 @@ static fate_status train_online(double *W, double *c, fate_mlp_gd_report *rep, c
     mlp_report(rep, &g);
 done:
     mlp_ws_free(&R.w);
+    mlp_optim_free(&p->opt);
     free(p->dW); free(p->dc); free(R.X); free(R.y);
     return st;
 }
@@ -233,7 +249,7 @@ fate_status relu_pretrain_ws(double *Wp, double *cp, fate_relu_method_result *r,
                                           inst, FATE_MLP_STREAM_X_SOURCE, FATE_MLP_STREAM_NOISE_SOURCE)
                       : FATE_ENOMEM;
         if (st == FATE_OK) {
-            const fate_mlp_gd_config gd = gd_of(s, inst);
+            const fate_mlp_gd_config gd = pretrain_gd_of(s, inst);
             st = fate_mlp_train(Wp, cp, &rep, &sh, Xs, ys, s->n_src, &gd);
         }
         free(Xs);

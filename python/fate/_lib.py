@@ -259,7 +259,9 @@ class fate_theory_point(Structure):
 class fate_mlp_gd_config(Structure):
     _fields_ = [("lr", c_double), ("max_steps", c_size_t), ("batch", c_size_t),
                 ("tol", c_double), ("rel_tol", c_double), ("window", c_size_t),
-                ("freeze_W", c_int), ("seed", c_uint64), ("instance", c_uint64)]
+                ("freeze_W", c_int), ("seed", c_uint64), ("instance", c_uint64),
+                ("optimizer", c_int), ("beta1", c_double), ("beta2", c_double),
+                ("precision", c_int)]
 
 
 class fate_relu_spec(Structure):
@@ -269,7 +271,8 @@ class fate_relu_spec(Structure):
                 ("sigma_src", c_double), ("lambda_", c_double), ("rcond", c_double),
                 ("w_init", c_double), ("c_init", c_double), ("gd", fate_mlp_gd_config),
                 ("n_test", c_size_t), ("seed", c_uint64), ("methods", c_uint),
-                ("online_src", c_int), ("pperp_rcond", c_double)]
+                ("online_src", c_int), ("pperp_rcond", c_double),
+                ("optimize_pretrain", c_int), ("pretrain_steps", c_size_t)]
 
 
 class fate_relu_method_result(Structure):

@@ -23,6 +23,8 @@ __all__ = ["run_relu2", "phase_relu2", "make_relu_spec", "ACTIVATIONS", "SCALING
 #: fate_act and fate_mlp_scaling of fate_mlp.h, in enum order (the CLI's words).
 ACTIVATIONS = ("relu", "tanh", "erf", "linear")
 SCALINGS = ("mean-field", "standard")
+OPTIMIZERS = ("gd", "momentum", "adam")   # fate_mlp_optimizer order
+PRECISIONS = ("double", "single")         # fate_mlp_precision order
 _METHODS = ("scratch", "lt", "ft")
 #: every method of the two-layer model (lpft: LP-FT, simulation only); the
 #: C check refuses the others (l2sp, ridge, ridge_cv)
@@ -45,19 +47,25 @@ def make_relu_spec(d=10, mstar=4, width=50, act="relu", scaling="mean-field", n=
                    theta=None, n_src=500, online=False, sigma=0.0, sigma_src=0.0, n_test=4000,
                    lr=0.5, steps=40000, batch=0, tol=1e-8, rel_tol=1e-4, init_scale=1e-3,
                    readout_init=1e-3, lam=0.0, rcond=1e-6, pperp_rcond=1e-3, seed=1,
-                   methods=_METHODS):
+                   methods=_METHODS, optimizer="gd", beta1=0.9, beta2=0.999,
+                   optimize_pretrain=False, precision="double", pretrain_steps=0):
     """A checked fate_relu_spec (ctypes struct) from keyword arguments.
 
     The arguments are `fate phase --model relu2`'s options with its
     defaults (--width is m, --init-scale w_init, --readout-init c_init,
     --lambda lam, --steps the GD step budget). theta (in [0, pi]) selects
-    single-index teachers relu(beta.x) at that angle instead of mu."""
+    single-index teachers relu(beta.x) at that angle instead of mu.
+    optimizer ("gd", "momentum" or "adam", with beta1, beta2) is the update
+    rule of scratch, fine-tuning and LP-FT (pretraining too with
+    optimize_pretrain); precision ("double" or "single") the arithmetic of
+    every training's products (fate_mlp_gd_config in fate_mlp.h)."""
     return _make_relu_spec("fate.make_relu_spec", **locals())
 
 
 def _make_relu_spec(where, d, mstar, width, act, scaling, n, mu, theta, n_src, online, sigma,
                     sigma_src, n_test, lr, steps, batch, tol, rel_tol, init_scale, readout_init,
-                    lam, rcond, pperp_rcond, seed, methods, ns=None):
+                    lam, rcond, pperp_rcond, seed, methods, optimizer="gd", beta1=0.9,
+                    beta2=0.999, optimize_pretrain=False, precision="double", pretrain_steps=0, ns=None):
     """The spec; with ns (the sweep's n values, checked by the caller) n is
     checked as their largest, as fate_relu_sweep_check does."""
     C = _check
@@ -105,6 +113,13 @@ def _make_relu_spec(where, d, mstar, width, act, scaling, n, mu, theta, n_src, o
                            text="in [0, 1)")
     s.seed = C.integer(seed, "seed", 0, C.UINT64_MAX, where)
     s.methods = _methods_bits(methods)
+    s.gd.optimizer = C.word(optimizer, "optimizer", OPTIMIZERS, where)
+    s.gd.beta1 = C.real(beta1, "beta1", 0.0, 1.0, False, True, where=where, text="in [0, 1)")
+    s.gd.beta2 = C.real(beta2, "beta2", 0.0, 1.0, False, True, where=where, text="in [0, 1)")
+    s.optimize_pretrain = int(C.flag(optimize_pretrain, "optimize_pretrain", where))
+    s.gd.precision = C.word(precision, "precision", PRECISIONS, where)
+    s.pretrain_steps = C.integer(pretrain_steps, "pretrain_steps", 0, C.SIZE_MAX, where,
+                                 " (0: steps)")
     _raise_relu_spec(s, where)
     return s
 
@@ -119,6 +134,9 @@ def relu_spec_dict(s):
            "batch": s.gd.batch, "tol": s.gd.tol, "rel_tol": s.gd.rel_tol,
            "init_scale": s.w_init, "readout_init": s.c_init, "lambda": s.lambda_,
            "rcond": s.rcond, "pperp_rcond": s.pperp_rcond, "seed": s.seed,
+           "optimizer": OPTIMIZERS[s.gd.optimizer], "beta1": s.gd.beta1, "beta2": s.gd.beta2,
+           "optimize_pretrain": bool(s.optimize_pretrain), "precision": PRECISIONS[s.gd.precision],
+           "pretrain_steps": s.pretrain_steps,
            "methods": tuple(m for m in RELU_ALL_METHODS if s.methods & METHOD_BITS[m])}
     out["theta" if s.single_index else "mu"] = s.theta if s.single_index else s.mu
     return out
@@ -137,7 +155,8 @@ def run_relu2(d=10, mstar=4, width=50, act="relu", scaling="mean-field", n=16, m
               theta=None, n_src=500, online=False, sigma=0.0, sigma_src=0.0, n_test=4000,
               lr=0.5, steps=40000, batch=0, tol=1e-8, rel_tol=1e-4, init_scale=1e-3,
               readout_init=1e-3, lam=0.0, rcond=1e-6, pperp_rcond=1e-3, seed=1,
-              methods=_METHODS, instances=4, threads=0, first=0):
+              methods=_METHODS, instances=4, threads=0, first=0, optimizer="gd",
+              beta1=0.9, beta2=0.999, optimize_pretrain=False, precision="double", pretrain_steps=0):
     """One two-layer transfer experiment on K = `instances` instances
     (fate_relu_run_instance for instances first..first+K-1).
 
@@ -167,7 +186,8 @@ def run_relu2(d=10, mstar=4, width=50, act="relu", scaling="mean-field", n=16, m
     where = "fate.run_relu2"
     spec = _make_relu_spec(where, d, mstar, width, act, scaling, n, mu, theta, n_src, online,
                            sigma, sigma_src, n_test, lr, steps, batch, tol, rel_tol, init_scale,
-                           readout_init, lam, rcond, pperp_rcond, seed, methods)
+                           readout_init, lam, rcond, pperp_rcond, seed, methods, optimizer,
+                           beta1, beta2, optimize_pretrain, precision, pretrain_steps)
     K, first = _check.instances_first(instances, first, ctypes.sizeof(fate_relu_result), where)
     nthreads = _check.threads(threads, where)
     lib = library()
@@ -228,7 +248,8 @@ def phase_relu2(n=DEFAULT_N, mu=None, theta=None, d=10, mstar=4, width=50, act="
                 n_test=4000, lr=0.5, steps=40000, batch=0, tol=1e-8, rel_tol=1e-4,
                 init_scale=1e-3, readout_init=1e-3, lam=0.0, rcond=1e-6, pperp_rcond=1e-3,
                 seed=1, methods=_METHODS, instances=4, threads=0, should_stop=None,
-                progress=None, skip=None):
+                progress=None, skip=None, optimizer="gd", beta1=0.9, beta2=0.999,
+                optimize_pretrain=False, precision="double", pretrain_steps=0):
     """The two-layer sweep of `fate phase --model relu2` over (overlap, n),
     K = `instances` per cell, run through the model interface
     (fate_model_relu2's run, include/fate_model.h).
@@ -285,7 +306,8 @@ def phase_relu2(n=DEFAULT_N, mu=None, theta=None, d=10, mstar=4, width=50, act="
     base = _make_relu_spec(where, d, mstar, width, act, scaling, 1, 0.5,
                            None if theta is None else float(ov[0]), n_src, online, sigma,
                            sigma_src, n_test, lr, steps, batch, tol, rel_tol, init_scale,
-                           readout_init, lam, rcond, pperp_rcond, seed, methods, ns=ns)
+                           readout_init, lam, rcond, pperp_rcond, seed, methods, optimizer,
+                           beta1, beta2, optimize_pretrain, precision, pretrain_steps, ns=ns)
     if theta is not None and base.d == 1 and not np.isin(ov, (0.0, math.pi)).all():
         raise _check.value_error(where, "theta must be 0 or pi when d = 1 (the single-index "
                                  "source teacher needs a second dimension)")

@@ -58,6 +58,8 @@ kind() {
   *:--model) K=word; S="linear|relu2" ;;
   *:--act) K=word; S="relu|tanh|erf|linear" ;;
   *:--scaling) K=word; S="mean-field|standard" ;;
+  *:--optimizer) K=word; S="gd|momentum|adam" ;;
+  *:--precision) K=word; S="double|single" ;;
   *:--plot) K=words; S="png|svg|pdf" ;;
   relu:--methods) K=words; S="scratch|lt|ft|lpft" ;;
   *:--methods) K=words; S="scratch|lt|ft|lpft|l2sp|ridge|ridge_cv|early_stop|l2sp_w" ;;
@@ -81,10 +83,10 @@ kind() {
   relu:--n) K=nlist; S=4 ;;
   *:--n | *:--d | *:--n-src | *:--depth | *:--width | *:--epochs | *:--instances | *:--threads | \
     *:--mstar | *:--n-test | *:--steps | *:--batch | *:--fit-min-n | *:--samples | *:--trajectory | \
-    *:--bootstrap) K=int ;;
+    *:--bootstrap | *:--pretrain-steps) K=int ;;
   *:--gamma | *:--lambda | *:--sigma | *:--gamma-src | *:--sigma-src | *:--init-scale | *:--lr | \
     *:--tol | *:--rcond | *:--weight-decay | *:--rel-tol | *:--readout-init | *:--pperp-rcond | \
-    *:--gram-mu | *:--l2sp-lambda | *:--alpha) K=real ;;
+    *:--gram-mu | *:--l2sp-lambda | *:--alpha | *:--beta1 | *:--beta2) K=real ;;
   *) K="" ;;
   esac
 }
