@@ -138,6 +138,30 @@ check "lpft: 1 and 2 threads write identical runs.csv" cmp -s L/runs.csv L1/runs
 "$FATE" phase --model relu2 --d 5 --width 10 --n 16 --mu 0.5 --instances 1 --methods lpft --quiet --plot none --out DL > /dev/null 2> DL.err
 check "lpft at --lambda 0 diverging says to give the probe a ridge" grep -q "LP-FT's fine-tuning diverged.*--lambda" DL.err
 
+# ---- single precision and Adam (issue 17's levers): thread-independent,
+# resumable, recorded in sweep.json (a changed --precision is refused), and
+# the risks near the double ones
+FAST="--model relu2 --d 6 --mstar 3 --width 30 --n-src 200 --n 8,32 --mu 0,1 --instances 2 --steps 3000 --n-test 2000 --plot none --quiet"
+"$FATE" phase $FAST --precision single --optimizer adam --lr 0.01 --threads 1 --out S1 > /dev/null 2>&1
+check "single + adam sweep exits 0" [ $? -eq 0 ]
+"$FATE" phase $FAST --precision single --optimizer adam --lr 0.01 --threads 2 --out S2 > /dev/null 2>&1
+check "single + adam: runs.csv identical on 1 and 2 threads" cmp -s S1/runs.csv S2/runs.csv
+check "sweep.json records precision and optimizer" grep -q '"precision": "single"' S1/sweep.json && \
+  grep -q '"optimizer": "adam"' S1/sweep.json
+"$FATE" phase $FAST --precision double --optimizer adam --lr 0.01 --out S1 --resume > /dev/null 2> S3.err
+check "--resume with another --precision is refused" [ $? -eq 2 ] && grep -q -- "--precision" S3.err
+"$FATE" phase $FAST --threads 2 --out S4 > /dev/null 2>&1
+"$FATE" phase $FAST --precision single --threads 2 --out S5 > /dev/null 2>&1
+check "single precision: every risk within 1e-3 relative and 0.1 standard error of double" \
+  /usr/bin/python3 - S4/runs.csv S5/runs.csv <<'PY'
+import csv, sys
+a, b = (list(csv.DictReader(open(f))) for f in sys.argv[1:3])
+assert len(a) == len(b) > 0
+for x, y in zip(a, b):
+    d = abs(float(x["risk"]) - float(y["risk"]))
+    assert d <= 1e-3 * float(x["risk"]) + 1e-12 and d <= 0.1 * float(x["risk_se"]), (x, y)
+PY
+
 # ---- bad input: exit 2, one line naming the option
 badcase() {
   desc=$1; want=$2; shift 2
@@ -158,6 +182,11 @@ badcase "unknown option" "--gamma" --gamma 0.5
 badcase "a flag given a value" "--online" --online=1
 badcase "--methods with a method relu2 lacks" "--methods" --methods lpft,l2sp
 badcase "--methods unknown" "--methods" --methods lt,probe
+badcase "--optimizer unknown" "--optimizer" --optimizer sgd
+badcase "--precision unknown" "--precision" --precision half
+badcase "--beta1 1" "--beta1" --beta1 1
+badcase "--beta2 negative" "--beta2" --beta2 -0.5
+badcase "--pretrain-steps not an integer" "--pretrain-steps" --pretrain-steps 1.5
 "$FATE" phase --model tanh > x.out 2> x.err
 check "--model unknown exits 2" [ $? -eq 2 ] && grep -q -- "--model" x.err
 check "no folder for bad input" [ ! -e X ]
