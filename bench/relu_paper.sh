@@ -8,7 +8,7 @@ set -e
 F=build/fate
 OUT=${OUT:-/tmp/fate-relu-bench}
 mkdir -p "$OUT"
-PAPER="--d 100 --mstar 100 --width 1000 --n-src 2000 --online --pretrain-steps 2000 --steps 20000 --n-test 10000"
+PAPER="--d 100 --mstar 100 --width 1000 --n-src 2000 --online --pretrain-steps 2000 --pretrain-lr 0.5 --steps 20000 --n-test 10000"
 echo "== machine"; uname -m; nproc; uptime
 
 echo "== 1. the step: fate (double, single) and PyTorch, one thread"

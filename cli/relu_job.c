@@ -104,6 +104,7 @@ char *relu_params_json(const fate_relu_sweep *w)
     }
     if (s->optimize_pretrain) json_object_set_new(o, "optimize_pretrain", json_true());
     if (s->pretrain_steps) json_object_set_new(o, "pretrain_steps", json_integer((json_int_t)s->pretrain_steps));
+    if (s->pretrain_lr > 0) json_object_set_new(o, "pretrain_lr", json_real(s->pretrain_lr));
     if (s->gd.precision != FATE_MLP_DOUBLE) json_object_set_new(o, "precision", json_string("single"));
     json_object_set_new(o, "n_test", json_integer((json_int_t)s->n_test));
     json_object_set_new(o, "seed", json_seed(s->seed));

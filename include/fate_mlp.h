@@ -267,6 +267,10 @@ typedef struct fate_relu_spec {
                                 applies to every training. */
     size_t pretrain_steps;   /* pretraining's step budget; 0 (default):
                                 gd.max_steps, the budget of the others */
+    double pretrain_lr;      /* pretraining's base rate (>= 0); 0 (default):
+                                gd.lr. With another optimizer for the target
+                                trainings (an Adam lr is no GD rate) this keeps
+                                pretraining where it was. */
 } fate_relu_spec;
 
 typedef struct fate_relu_method_result {

@@ -101,6 +101,7 @@ const char *fate_relu_spec_check(const fate_relu_spec *s)
     if (s->gd.max_steps < 1) return "gd.max_steps must be >= 1";
     if (!(s->gd.tol >= 0) || !(s->gd.rel_tol >= 0)) return "gd.tol and gd.rel_tol must be >= 0";
     if (!(s->pperp_rcond >= 0 && s->pperp_rcond < 1)) return "pperp_rcond must be in [0, 1)";
+    if (!(s->pretrain_lr >= 0) || !isfinite(s->pretrain_lr)) return "pretrain_lr must be >= 0 (0: gd.lr)";
     if (s->methods & ~RELU_METHODS)
         return "methods must be among scratch, lt, ft and lpft (two-layer networks have no l2sp, ridge or "
                "ridge_cv)";
@@ -167,6 +168,7 @@ static fate_mlp_gd_config pretrain_gd_of(const fate_relu_spec *s, uint64_t inst)
     fate_mlp_gd_config gd = gd_of(s, inst);
     if (!s->optimize_pretrain) gd.optimizer = FATE_MLP_GD;
     if (s->pretrain_steps) gd.max_steps = s->pretrain_steps;
+    if (s->pretrain_lr > 0) gd.lr = s->pretrain_lr;
     return gd;
 }
 

@@ -128,8 +128,8 @@ Test(mlp_optim, single_precision_instance_matches_double, .timeout = 120)
 }
 
 /* Pretraining ignores gd.optimizer unless optimize_pretrain: asking for Adam
- * gives the same bytes as plain GD at the same lr; with optimize_pretrain,
- * Adam gives another network. */
+ * gives the same bytes as plain GD at the same lr (or at pretrain_lr when
+ * set); with optimize_pretrain, Adam gives another network. */
 Test(mlp_optim, pretraining_stays_on_gd_unless_asked, .timeout = 60)
 {
     fate_relu_spec s;
@@ -144,6 +144,11 @@ Test(mlp_optim, pretraining_stays_on_gd_unless_asked, .timeout = 60)
     cr_assert_eq(fate_relu_pretrain(Wa, ca, &r, NULL, &s, 0, NULL), FATE_OK);
     cr_assert_eq(memcmp(Wg, Wa, sz * sizeof *Wg), 0);
     cr_assert_eq(memcmp(cg, ca, sizeof cg), 0);
+    /* pretrain_lr keeps pretraining's GD rate when lr becomes Adam's */
+    s.gd.lr = 1e-3, s.pretrain_lr = 0.02;
+    cr_assert_eq(fate_relu_pretrain(Wa, ca, &r, NULL, &s, 0, NULL), FATE_OK);
+    cr_assert_eq(memcmp(Wg, Wa, sz * sizeof *Wg), 0);
+    s.gd.lr = 0.02, s.pretrain_lr = 0;
     s.optimize_pretrain = 1;
     cr_assert_eq(fate_relu_pretrain(Wo, co, &r, NULL, &s, 0, NULL), FATE_OK);
     cr_assert_gt(max_rel(Wo, Wg, sz), 1e-6);

@@ -272,7 +272,8 @@ class fate_relu_spec(Structure):
                 ("w_init", c_double), ("c_init", c_double), ("gd", fate_mlp_gd_config),
                 ("n_test", c_size_t), ("seed", c_uint64), ("methods", c_uint),
                 ("online_src", c_int), ("pperp_rcond", c_double),
-                ("optimize_pretrain", c_int), ("pretrain_steps", c_size_t)]
+                ("optimize_pretrain", c_int), ("pretrain_steps", c_size_t),
+                ("pretrain_lr", c_double)]
 
 
 class fate_relu_method_result(Structure):

@@ -48,7 +48,8 @@ def make_relu_spec(d=10, mstar=4, width=50, act="relu", scaling="mean-field", n=
                    lr=0.5, steps=40000, batch=0, tol=1e-8, rel_tol=1e-4, init_scale=1e-3,
                    readout_init=1e-3, lam=0.0, rcond=1e-6, pperp_rcond=1e-3, seed=1,
                    methods=_METHODS, optimizer="gd", beta1=0.9, beta2=0.999,
-                   optimize_pretrain=False, precision="double", pretrain_steps=0):
+                   optimize_pretrain=False, precision="double", pretrain_steps=0,
+                   pretrain_lr=0.0):
     """A checked fate_relu_spec (ctypes struct) from keyword arguments.
 
     The arguments are `fate phase --model relu2`'s options with its
@@ -65,7 +66,8 @@ def make_relu_spec(d=10, mstar=4, width=50, act="relu", scaling="mean-field", n=
 def _make_relu_spec(where, d, mstar, width, act, scaling, n, mu, theta, n_src, online, sigma,
                     sigma_src, n_test, lr, steps, batch, tol, rel_tol, init_scale, readout_init,
                     lam, rcond, pperp_rcond, seed, methods, optimizer="gd", beta1=0.9,
-                    beta2=0.999, optimize_pretrain=False, precision="double", pretrain_steps=0, ns=None):
+                    beta2=0.999, optimize_pretrain=False, precision="double", pretrain_steps=0,
+                   pretrain_lr=0.0, ns=None):
     """The spec; with ns (the sweep's n values, checked by the caller) n is
     checked as their largest, as fate_relu_sweep_check does."""
     C = _check
@@ -120,6 +122,7 @@ def _make_relu_spec(where, d, mstar, width, act, scaling, n, mu, theta, n_src, o
     s.gd.precision = C.word(precision, "precision", PRECISIONS, where)
     s.pretrain_steps = C.integer(pretrain_steps, "pretrain_steps", 0, C.SIZE_MAX, where,
                                  " (0: steps)")
+    s.pretrain_lr = C.real(pretrain_lr, "pretrain_lr", lo=0.0, where=where)
     _raise_relu_spec(s, where)
     return s
 
@@ -136,7 +139,7 @@ def relu_spec_dict(s):
            "rcond": s.rcond, "pperp_rcond": s.pperp_rcond, "seed": s.seed,
            "optimizer": OPTIMIZERS[s.gd.optimizer], "beta1": s.gd.beta1, "beta2": s.gd.beta2,
            "optimize_pretrain": bool(s.optimize_pretrain), "precision": PRECISIONS[s.gd.precision],
-           "pretrain_steps": s.pretrain_steps,
+           "pretrain_steps": s.pretrain_steps, "pretrain_lr": s.pretrain_lr,
            "methods": tuple(m for m in RELU_ALL_METHODS if s.methods & METHOD_BITS[m])}
     out["theta" if s.single_index else "mu"] = s.theta if s.single_index else s.mu
     return out
@@ -156,7 +159,8 @@ def run_relu2(d=10, mstar=4, width=50, act="relu", scaling="mean-field", n=16, m
               lr=0.5, steps=40000, batch=0, tol=1e-8, rel_tol=1e-4, init_scale=1e-3,
               readout_init=1e-3, lam=0.0, rcond=1e-6, pperp_rcond=1e-3, seed=1,
               methods=_METHODS, instances=4, threads=0, first=0, optimizer="gd",
-              beta1=0.9, beta2=0.999, optimize_pretrain=False, precision="double", pretrain_steps=0):
+              beta1=0.9, beta2=0.999, optimize_pretrain=False, precision="double", pretrain_steps=0,
+                   pretrain_lr=0.0):
     """One two-layer transfer experiment on K = `instances` instances
     (fate_relu_run_instance for instances first..first+K-1).
 
@@ -187,7 +191,8 @@ def run_relu2(d=10, mstar=4, width=50, act="relu", scaling="mean-field", n=16, m
     spec = _make_relu_spec(where, d, mstar, width, act, scaling, n, mu, theta, n_src, online,
                            sigma, sigma_src, n_test, lr, steps, batch, tol, rel_tol, init_scale,
                            readout_init, lam, rcond, pperp_rcond, seed, methods, optimizer,
-                           beta1, beta2, optimize_pretrain, precision, pretrain_steps)
+                           beta1, beta2, optimize_pretrain, precision, pretrain_steps,
+                           pretrain_lr)
     K, first = _check.instances_first(instances, first, ctypes.sizeof(fate_relu_result), where)
     nthreads = _check.threads(threads, where)
     lib = library()
@@ -249,7 +254,8 @@ def phase_relu2(n=DEFAULT_N, mu=None, theta=None, d=10, mstar=4, width=50, act="
                 init_scale=1e-3, readout_init=1e-3, lam=0.0, rcond=1e-6, pperp_rcond=1e-3,
                 seed=1, methods=_METHODS, instances=4, threads=0, should_stop=None,
                 progress=None, skip=None, optimizer="gd", beta1=0.9, beta2=0.999,
-                optimize_pretrain=False, precision="double", pretrain_steps=0):
+                optimize_pretrain=False, precision="double", pretrain_steps=0,
+                   pretrain_lr=0.0):
     """The two-layer sweep of `fate phase --model relu2` over (overlap, n),
     K = `instances` per cell, run through the model interface
     (fate_model_relu2's run, include/fate_model.h).
@@ -307,7 +313,8 @@ def phase_relu2(n=DEFAULT_N, mu=None, theta=None, d=10, mstar=4, width=50, act="
                            None if theta is None else float(ov[0]), n_src, online, sigma,
                            sigma_src, n_test, lr, steps, batch, tol, rel_tol, init_scale,
                            readout_init, lam, rcond, pperp_rcond, seed, methods, optimizer,
-                           beta1, beta2, optimize_pretrain, precision, pretrain_steps, ns=ns)
+                           beta1, beta2, optimize_pretrain, precision, pretrain_steps,
+                           pretrain_lr, ns=ns)
     if theta is not None and base.d == 1 and not np.isin(ov, (0.0, math.pi)).all():
         raise _check.value_error(where, "theta must be 0 or pi when d = 1 (the single-index "
                                  "source teacher needs a second dimension)")

@@ -86,7 +86,7 @@ kind() {
     *:--bootstrap | *:--pretrain-steps) K=int ;;
   *:--gamma | *:--lambda | *:--sigma | *:--gamma-src | *:--sigma-src | *:--init-scale | *:--lr | \
     *:--tol | *:--rcond | *:--weight-decay | *:--rel-tol | *:--readout-init | *:--pperp-rcond | \
-    *:--gram-mu | *:--l2sp-lambda | *:--alpha | *:--beta1 | *:--beta2) K=real ;;
+    *:--gram-mu | *:--l2sp-lambda | *:--alpha | *:--beta1 | *:--beta2 | *:--pretrain-lr) K=real ;;
   *) K="" ;;
   esac
 }
