@@ -42,7 +42,7 @@ static const char intro[] =
     "  relu/                two-layer ReLU networks over (mu, n): transfer maps with the\n"
     "                       predicted boundary, |P_perp f_t|^2 vs mu, Gram matrices\n"
     "                       (full: the paper's d = m* = 100, m = 1000, n = 25..1600,\n"
-    "                       8 instances, single precision, about 20 min on 2 cores;\n"
+    "                       8 instances, single precision, about 16 min on 2 cores;\n"
     "                       quick: d = 10, m* = 4, m = 50, 4 instances, which does not\n"
     "                       determine the scratch exponent)\n"
     "  beyond/              beyond the paper at sigma = 0.2: lt, ft, LP-FT and parameter\n"
