@@ -159,6 +159,25 @@ static int fig_slice(const relu_job *job, const relu_result *r, int method, unsi
     return fig_model_slices(r->summary, r->NO, r->NN, &p, job->dir, fmts, out);
 }
 
+/* A log y axis when the measured values (student, lt) and the source's span
+ * more than a factor 30 (at the paper's size from 1e-4 to 0.16): its range
+ * from the measured values' smallest (source values below it, e.g. 0 at
+ * mu = 0, are left out) to the largest of all; 0 keeps the linear axis. */
+static int pperp_log_range(double *ymin, double *ymax, const relu_result *r, const double *lt)
+{
+    double lo = INFINITY, hi = 0.0;
+    for (size_t t = 0; t < r->NO; t++) {
+        const double v[2] = {r->pp_student[t], lt[t]};
+        for (int k = 0; k < 2; k++)
+            if (isfinite(v[k]) && v[k] > 0) lo = fmin(lo, v[k]), hi = fmax(hi, v[k]);
+        if (isfinite(r->pp_source[t])) hi = fmax(hi, r->pp_source[t]);
+    }
+    if (!(lo < INFINITY) || !(hi > 30.0 * lo)) return 0;
+    *ymin = 0.5 * lo;
+    *ymax = 2.0 * hi;
+    return 1;
+}
+
 static int fig_pperp(const relu_job *job, const relu_result *r, unsigned fmts, file_list *out)
 {
     const fate_relu_sweep *w = &job->sweep;
@@ -182,6 +201,7 @@ static int fig_pperp(const relu_job *job, const relu_result *r, unsigned fmts, f
         {ltl, w->overlaps, lt, lte, NO, FATE_SERIES_POINTS, 2}};
     fate_line_plot p = {title, ax_label(w), "squared L\xc2\xb2 norm (target units\xc2\xb2)", s, 3, 0, 0, 0, 0,
                         0, 0, 0};
+    p.logy = pperp_log_range(&p.ymin, &p.ymax, r, lt);
     int rc = fig_emit_lines(job->dir, "pperp", fmts, out, &p);
     free(lt);
     free(lte);
