@@ -181,6 +181,10 @@ def test_divergence(lib):
     (dict(n_test=1), ValueError),
     (dict(threads=2000), ValueError),
     (dict(should_stop=3), TypeError),
+    (dict(optimizer="sgd"), ValueError),
+    (dict(precision="half"), ValueError),
+    (dict(beta1=1.0), ValueError),
+    (dict(pretrain_lr=-1.0), ValueError),
 ])
 def test_bad_arguments(lib, kw, exc):
     args = dict(SIZES, n=[4])
@@ -260,3 +264,21 @@ def test_methods_relu2_lacks_are_refused(lib, m):
         fate.run_relu2(**dict(SIZES, n=4, methods=("lt", m)))
     with pytest.raises(fate.FateValueError, match="methods"):
         fate.phase(model="relu2", **dict(SIZES, n=[4], methods=(m,)))
+
+
+def test_training_options_equal_cli(cli, lib, tmp_path):
+    """optimizer, precision, pretrain_lr and pretrain_steps reach the spec:
+    the sweep equals the CLI's runs.csv with the same options, bit for bit,
+    and single precision lands near double."""
+    opts = dict(optimizer="adam", lr=0.01, pretrain_lr=0.3, pretrain_steps=200, precision="single")
+    run_cli(cli, "phase", "--model", "relu2", "--mu", "0,0.5", "--n", "4,8", *CLI_SIZES, "--optimizer", "adam",
+            "--lr", 0.01, "--pretrain-lr", 0.3, "--pretrain-steps", 200, "--precision", "single",
+            "--out", tmp_path / "o")
+    p = fate.phase_relu2(n=[4, 8], mu=[0.0, 0.5], **SIZES, **opts)
+    ref = fate.read_csv(tmp_path / "o" / "runs.csv")
+    np.testing.assert_array_equal(p["runs"]["risk"], ref["risk"])
+    r64 = fate.run_relu2(n=8, mu=0.5, **SIZES)
+    r32 = fate.run_relu2(n=8, mu=0.5, precision="single", **SIZES)
+    for m in ("scratch", "lt", "ft"):
+        np.testing.assert_allclose(r32[m]["risk"], r64[m]["risk"], rtol=1e-3)
+    assert fate.make_relu_spec(optimizer="momentum").gd.optimizer == 1
