@@ -15,6 +15,7 @@
  * CLOCK_MONOTONIC, the best of 3 repetitions. Not a test: rates are
  * reported, never asserted.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,12 +32,17 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* Seconds per step of fate_mlp_train in `precision`, best of 3. */
+/* Seconds per step of fate_mlp_train in `precision`, best of 3; NaN when it
+ * fails (memory, or a size fate_mlp_train refuses). */
 static double step_time(const fate_mlp_shape *sh, const double *W0, const double *c0, const double *X,
                         const double *y, size_t n, size_t steps, fate_mlp_precision precision)
 {
     const size_t m = sh->m, d = sh->d;
     double *W = malloc(m * d * sizeof *W), *c = malloc(m * sizeof *c), best = 1e300;
+    if (!W || !c) {
+        free(W), free(c);
+        return NAN;
+    }
     fate_mlp_gd_config cfg;
     fate_mlp_gd_default(&cfg);
     cfg.lr = 1e-3, cfg.max_steps = steps, cfg.tol = 0.0, cfg.rel_tol = 0.0, cfg.window = steps + 1;
@@ -45,7 +51,10 @@ static double step_time(const fate_mlp_shape *sh, const double *W0, const double
         memcpy(W, W0, m * d * sizeof *W), memcpy(c, c0, m * sizeof *c);
         fate_mlp_gd_report r;
         double t0 = now();
-        fate_mlp_train(W, c, &r, sh, X, y, n, &cfg);
+        if (fate_mlp_train(W, c, &r, sh, X, y, n, &cfg) != FATE_OK) {
+            best = NAN;
+            break;
+        }
         double per = (now() - t0) / (double)(r.steps + 1); /* r.steps updates, r.steps + 1 gradients */
         if (per < best) best = per;
     }
@@ -59,6 +68,10 @@ static double gemm_time(size_t m, size_t d, size_t n, size_t steps, int single)
     const size_t es = single ? sizeof(float) : sizeof(double);
     void *X = calloc(n * d, es), *W = calloc(m * d, es), *H = calloc(n * m, es), *G = calloc(m * d, es);
     double best = 1e300;
+    if (!X || !W || !H || !G) {
+        free(X), free(W), free(H), free(G);
+        return NAN;
+    }
     for (int rep = 0; rep < 3; rep++) {
         double t0 = now();
         for (size_t s = 0; s < steps; s++) {
@@ -88,6 +101,11 @@ static void bench_n(size_t m, size_t d, size_t n, size_t steps)
     double *W = malloc(m * d * sizeof *W), *c = malloc(m * sizeof *c);
     double *X = malloc(n * d * sizeof *X), *y = malloc(n * sizeof *y);
     double *V = malloc(100 * d * sizeof *V), a[100];
+    if (!W || !c || !X || !y || !V) {
+        fprintf(stderr, "bench_mlp: out of memory at n = %zu\n", n);
+        free(W), free(c), free(X), free(y), free(V);
+        return;
+    }
     fate_relu_teacher(V, 100, d, 1, 0);
     fate_relu_readout(a, 100, 0.0, 0);
     fate_relu_dataset(X, y, V, a, 100, n, d, 0.0, 1, 0, FATE_MLP_STREAM_X_TARGET, FATE_MLP_STREAM_NOISE_TARGET);

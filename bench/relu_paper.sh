@@ -3,7 +3,7 @@
 # experiment at the paper's size": run from the repository root after
 # `make build`. Writes into ${OUT:-/tmp/fate-relu-bench} and prints the
 # tables. About 10 minutes on 2 cores (the full `fate reproduce --only relu`
-# it times at the end takes about 20 more; skip it with FULL=0).
+# it times at the end takes about 16 more; skip it with FULL=0).
 set -e
 F=build/fate
 OUT=${OUT:-/tmp/fate-relu-bench}

@@ -117,7 +117,7 @@ static const opt_def OPTS[] = {
     {"--pretrain-steps", "S", OPT_SIZE, 0, 1e9, NULL, "0",
      "pretraining's step budget (0: --steps); online pretraining\nusually stops here", S(pretrain_steps), 0,
      NO_GIVEN, NULL, 0},
-    {"--pretrain-lr", "R", OPT_DOUBLE, 0, 1e6, ">= 0", "0",
+    {"--pretrain-lr", "R", OPT_DOUBLE, 0, 1e6, "in [0, 1e6]", "0",
      "pretraining's base rate (0: --lr); keeps pretraining's GD\nwhere it was when --optimizer changes --lr", S(pretrain_lr),
      0, NO_GIVEN, NULL, 0},
     {"--batch", "B", OPT_SIZE, 0, 1e9, NULL, "0", "mini-batch size, 0 for full batch", S(gd.batch), 0, NO_GIVEN,
@@ -127,13 +127,13 @@ static const opt_def OPTS[] = {
     {"--rel-tol", "R", OPT_DOUBLE, 0, 1, "in [0, 1]", "1e-4",
      "... or when it fell by less than R x itself over 100\nsteps", S(gd.rel_tol), 0, NO_GIVEN, NULL, 0},
     {"--optimizer", "O", OPT_WORD, 0, 0, "gd, momentum or adam", "gd",
-     "update rule of scratch, fine-tuning and LP-FT: gd,\nmomentum (heavy ball, step lr m/(1 - beta1) at steady\n"
+     "update rule of scratch, fine-tuning and LP-FT: gd,\nmomentum (heavy ball: GD's step / (1 - beta1) at steady\n"
      "state) or adam (step lr whatever the scaling);\npretraining stays gd unless --optimize-pretrain",
      F(optimizer), 0, NO_GIVEN, OPTIMIZERS, 0},
-    {"--beta1", "B", OPT_DOUBLE, 0, 1, "in [0, 1)", "0.9", "momentum / Adam first-moment decay", S(gd.beta1), 0,
-     NO_GIVEN, NULL, OPT_HI_OPEN},
-    {"--beta2", "B", OPT_DOUBLE, 0, 1, "in [0, 1)", "0.999", "Adam second-moment decay", S(gd.beta2), 0, NO_GIVEN,
-     NULL, OPT_HI_OPEN},
+    {"--beta1", "B", OPT_DOUBLE, 0, 1, "in (0, 1)", "0.9", "momentum / Adam first-moment decay", S(gd.beta1), 0,
+     NO_GIVEN, NULL, OPT_LO_OPEN | OPT_HI_OPEN},
+    {"--beta2", "B", OPT_DOUBLE, 0, 1, "in (0, 1)", "0.999", "Adam second-moment decay", S(gd.beta2), 0, NO_GIVEN,
+     NULL, OPT_LO_OPEN | OPT_HI_OPEN},
     {"--optimize-pretrain", NULL, OPT_FLAG, 0, 0, NULL, NULL,
      "pretrain with --optimizer too (off: in the rich regime the\nlearned features depend on the trajectory)",
      F(optimize_pretrain), 0, NO_GIVEN, NULL, 0},
@@ -276,14 +276,20 @@ static void warn_unconverged(const relu_opts *o, const relu_result *res)
 {
     /* each training once: pretraining is repeated in every cell of its row
      * (count n index 0), scratch in every row (count overlap index 0) */
-    size_t unconv = 0;
+    size_t unconv = 0, unconv_pre = 0;
     for (size_t t = 0; t < res->NO; t++)
         for (size_t j = 0; j < res->NN; j++)
             for (size_t m = 0; m < RM_COUNT; m++) {
                 const relu_stat *st = &res->stat[(t * res->NN + j) * RM_COUNT + m];
                 if (!st->count || m == RM_LT || (m == RM_PRE && j > 0) || (m == RM_SC && t > 0)) continue;
-                unconv += (size_t)lround((1.0 - st->converged_frac) * (double)st->count);
+                const size_t k = (size_t)lround((1.0 - st->converged_frac) * (double)st->count);
+                /* pretraining has its own budget with --pretrain-steps */
+                if (m == RM_PRE && o->w.base.pretrain_steps) unconv_pre += k;
+                else unconv += k;
             }
+    if (unconv_pre)
+        fprintf(stderr, "fate phase: note: %zu pretrainings ran their budget of --pretrain-steps %zu (raise it for "
+                "more)\n", unconv_pre, o->w.base.pretrain_steps);
     if (unconv)
         fprintf(stderr, "fate phase: warning: %zu trainings stopped at --steps %zu before converging "
                 "(loss <= %g or relative decrease < %g over 100 checks); raise --steps or --lr for more\n",
@@ -324,6 +330,11 @@ static int run(const relu_opts *o, manifest *man)
                     .fit_min_n = o->fit_min_n};
     relu_result res;
     file_list files = {0};
+    const fate_relu_spec *b = &o->w.base;
+    if (b->gd.optimizer == FATE_MLP_ADAM && !b->optimize_pretrain && b->pretrain_lr == 0 && par_root() &&
+        (b->methods & (FATE_METHOD_LT | FATE_METHOD_FT | FATE_METHOD_LPFT)))
+        fprintf(stderr, "fate phase: warning: pretraining runs GD at --lr %g, which is Adam's step here; give it "
+                "its own rate with --pretrain-lr\n", b->gd.lr);
     int rc = relu_job_run(&job, &res, &files);
     if (par_root() && rc != JOB_OK) job_report_stop(man, rc, "phase", NULL, o->out);
     if (!par_root() || rc != JOB_OK) {

@@ -100,9 +100,9 @@ char *relu_params_json(const fate_relu_sweep *w)
         static const char *opts[] = {"gd", "momentum", "adam"};
         json_object_set_new(o, "optimizer", json_string(opts[s->gd.optimizer]));
         json_object_set_new(o, "beta1", json_real(s->gd.beta1));
-        json_object_set_new(o, "beta2", json_real(s->gd.beta2));
+        if (s->gd.optimizer == FATE_MLP_ADAM) json_object_set_new(o, "beta2", json_real(s->gd.beta2));
+        if (s->optimize_pretrain) json_object_set_new(o, "optimize_pretrain", json_true());
     }
-    if (s->optimize_pretrain) json_object_set_new(o, "optimize_pretrain", json_true());
     if (s->pretrain_steps) json_object_set_new(o, "pretrain_steps", json_integer((json_int_t)s->pretrain_steps));
     if (s->pretrain_lr > 0) json_object_set_new(o, "pretrain_lr", json_real(s->pretrain_lr));
     if (s->gd.precision != FATE_MLP_DOUBLE) json_object_set_new(o, "precision", json_string("single"));
@@ -368,6 +368,9 @@ static void relu_diverged(const void *sweep, const fate_sweep_error *e, char *wh
      * near-dead neurons: fine-tuning from it diverges at ft's rate */
     if (e->method == FATE_METHOD_LPFT && w->base.lambda == 0.0)
         snprintf(lr, lsize, "%g; or give LP-FT's probe a ridge, --lambda 1e-4", w->base.gd.lr);
+    else if (e->method == 0 && w->base.pretrain_lr > 0)
+        snprintf(lr, lsize, "%g; pretraining runs at --pretrain-lr %g: lower that", w->base.gd.lr,
+                 w->base.pretrain_lr);
     else
         snprintf(lr, lsize, "%g", w->base.gd.lr);
 }

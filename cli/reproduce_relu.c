@@ -99,10 +99,15 @@ static void relu_report_table(report *r, const relu_result *res)
         for (int k = 0; k < 6; k++) cp[t * 6 + (size_t)k] = cells[t][k];
     }
     report_table(r, 6, hdr, cp, res->NO < 8 ? res->NO : 8);
+    if (!decided) {
+        report_p(r, "Boundary: no cell has |T_lt| more than 3 standard errors from zero, so the sign of T decides "
+                 "nothing here (more instances would).");
+        return;
+    }
     report_p(r, "Boundary: the sign of the simulated T_lt agrees with the predicted A n^−p − |P⊥f_t|² (the student's "
              "|P⊥f_t|²) in %zu of the %zu cells where |T_lt| is more than 3 standard errors from zero (%.0f%%). "
              "At μ = 1 the source is zero: nothing is learned and the student keeps features near its "
-             "initialisation.", agree, decided, decided ? 100.0 * (double)agree / (double)decided : NAN);
+             "initialisation.", agree, decided, 100.0 * (double)agree / (double)decided);
 }
 
 /* The local slopes -d log R_sc / d log n between consecutive sizes (scratch

@@ -8,7 +8,7 @@
  * update of 1e-8 relative would vanish in float), the loss (a sum of n
  * squares: summed in double so that the stopping rules see the same history
  * up to rounding of the residuals) and the conversions back of dW and dc.
- * The reference is mlp_grad_ws in double; tests/test_mlp.c compares the two.
+ * The reference is mlp_grad_ws in double; tests/test_mlp_optim.c compares the two.
  */
 #include <math.h>
 #include <stdlib.h>

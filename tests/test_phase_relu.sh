@@ -146,10 +146,14 @@ FAST="--model relu2 --d 6 --mstar 3 --width 30 --n-src 200 --n 8,32 --mu 0,1 --i
 check "single + adam sweep exits 0" [ $? -eq 0 ]
 "$FATE" phase $FAST --precision single --optimizer adam --lr 0.01 --threads 2 --out S2 > /dev/null 2>&1
 check "single + adam: runs.csv identical on 1 and 2 threads" cmp -s S1/runs.csv S2/runs.csv
-check "sweep.json records precision and optimizer" grep -q '"precision": "single"' S1/sweep.json && \
-  grep -q '"optimizer": "adam"' S1/sweep.json
+check "sweep.json records precision and optimizer" \
+  sh -c "grep -q '\"precision\": \"single\"' S1/sweep.json && grep -q '\"optimizer\": \"adam\"' S1/sweep.json"
 "$FATE" phase $FAST --precision double --optimizer adam --lr 0.01 --out S1 --resume > /dev/null 2> S3.err
-check "--resume with another --precision is refused" [ $? -eq 2 ] && grep -q -- "--precision" S3.err
+rc=$?
+check "--resume with another --precision is refused in one line naming it" \
+  sh -c "[ $rc -eq 2 ] && [ \$(wc -l < S3.err) -eq 1 ] && grep -q -- --precision S3.err"
+"$FATE" phase $FAST --optimizer adam --lr 0.01 --out S6 > /dev/null 2> S6.err
+check "adam without --pretrain-lr warns that pretraining runs at Adam's lr" grep -q -- "--pretrain-lr" S6.err
 "$FATE" phase $FAST --threads 2 --out S4 > /dev/null 2>&1
 "$FATE" phase $FAST --precision single --threads 2 --out S5 > /dev/null 2>&1
 check "single precision: every risk within 1e-3 relative and 0.1 standard error of double" \
@@ -185,6 +189,7 @@ badcase "--methods unknown" "--methods" --methods lt,probe
 badcase "--optimizer unknown" "--optimizer" --optimizer sgd
 badcase "--precision unknown" "--precision" --precision half
 badcase "--beta1 1" "--beta1" --beta1 1
+badcase "--beta1 0 (0 is no decay; the range is open)" "--beta1" --beta1 0
 badcase "--beta2 negative" "--beta2" --beta2 -0.5
 badcase "--pretrain-steps not an integer" "--pretrain-steps" --pretrain-steps 1.5
 "$FATE" phase --model tanh > x.out 2> x.err

@@ -116,8 +116,8 @@ def _make_relu_spec(where, d, mstar, width, act, scaling, n, mu, theta, n_src, o
     s.seed = C.integer(seed, "seed", 0, C.UINT64_MAX, where)
     s.methods = _methods_bits(methods)
     s.gd.optimizer = C.word(optimizer, "optimizer", OPTIMIZERS, where)
-    s.gd.beta1 = C.real(beta1, "beta1", 0.0, 1.0, False, True, where=where, text="in [0, 1)")
-    s.gd.beta2 = C.real(beta2, "beta2", 0.0, 1.0, False, True, where=where, text="in [0, 1)")
+    s.gd.beta1 = C.real(beta1, "beta1", 0.0, 1.0, True, True, where=where, text="in (0, 1)")
+    s.gd.beta2 = C.real(beta2, "beta2", 0.0, 1.0, True, True, where=where, text="in (0, 1)")
     s.optimize_pretrain = int(C.flag(optimize_pretrain, "optimize_pretrain", where))
     s.gd.precision = C.word(precision, "precision", PRECISIONS, where)
     s.pretrain_steps = C.integer(pretrain_steps, "pretrain_steps", 0, C.SIZE_MAX, where,
