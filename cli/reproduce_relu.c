@@ -181,12 +181,12 @@ static void report_figures(report *r, unsigned plot)
 /* The sweep: full size at the paper's, --quick at d = 10. */
 static void relu_sweep_of(fate_relu_sweep *w, const repro_opts *o)
 {
-    static const double mu_q[5] = {0, 0.25, 0.5, 0.75, 1.0}, mu_f[5] = {0, 0.25, 0.5, 0.75, 1.0};
+    static const double mus[5] = {0, 0.25, 0.5, 0.75, 1.0}; /* both sizes */
     static const size_t n_q[6] = {4, 8, 16, 32, 64, 128}, n_f[7] = {25, 50, 100, 200, 400, 800, 1600};
     relu_default_spec(&w->base);
     if (!o->quick) paper_spec(&w->base);
     w->base.seed = o->seed;
-    w->overlaps = o->quick ? mu_q : mu_f;
+    w->overlaps = mus;
     w->n_overlaps = 5;
     w->ns = o->quick ? n_q : n_f;
     w->n_ns = o->quick ? 6 : 7;
